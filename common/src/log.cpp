@@ -13,10 +13,14 @@ std::atomic<int> g_level{static_cast<int>(level::info)};
 
 const char* level_name(level l) {
   switch (l) {
-    case level::debug: return "DEBUG";
-    case level::info: return "INFO";
-    case level::warn: return "WARN";
-    case level::error: return "ERROR";
+    case level::debug:
+      return "DEBUG";
+    case level::info:
+      return "INFO";
+    case level::warn:
+      return "WARN";
+    case level::error:
+      return "ERROR";
   }
   return "INFO";
 }
@@ -37,26 +41,44 @@ void append_value(std::string& out, std::string_view v) {
   out.push_back('"');
   for (char c : v) {
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\t': out.append("\\t"); break;
-      default: out.push_back(c);
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        out.push_back(c);
     }
   }
   out.push_back('"');
 }
 }  // namespace
 
-void set_level(level l) { g_level.store(static_cast<int>(l), std::memory_order_relaxed); }
-level current_level() { return static_cast<level>(g_level.load(std::memory_order_relaxed)); }
+void set_level(level l) {
+  g_level.store(static_cast<int>(l), std::memory_order_relaxed);
+}
+level current_level() {
+  return static_cast<level>(g_level.load(std::memory_order_relaxed));
+}
 
 bool parse_level(std::string_view s, level& out) {
-  if (s == "debug") out = level::debug;
-  else if (s == "info") out = level::info;
-  else if (s == "warn") out = level::warn;
-  else if (s == "error") out = level::error;
-  else return false;
+  if (s == "debug")
+    out = level::debug;
+  else if (s == "info")
+    out = level::info;
+  else if (s == "warn")
+    out = level::warn;
+  else if (s == "error")
+    out = level::error;
+  else
+    return false;
   return true;
 }
 
@@ -69,7 +91,7 @@ void write(level l, std::string_view component, std::string_view event, std::ini
   std::time_t t = system_clock::to_time_t(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char ts[40];
+  char ts[64];
   std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                 tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   std::string line;

@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace jubes::log {
 
@@ -19,8 +20,7 @@ struct field {
   field(std::string_view k, const char* v) : key(k), value(v ? v : "") {}
   field(std::string_view k, const std::string& v) : key(k), value(v) {}
   template <class N>
-    requires std::is_arithmetic_v<N>
-  field(std::string_view k, N v) : key(k), value(std::to_string(v)) {}
+  requires std::is_arithmetic_v<N> field(std::string_view k, N v) : key(k), value(std::to_string(v)) {}
 };
 
 /// Sets the lowest level that is written (default info). Thread-safe.
@@ -35,9 +35,17 @@ bool parse_level(std::string_view s, level& out);
 /// @param event a short snake_case name, e.g. "group_commit"
 void write(level l, std::string_view component, std::string_view event, std::initializer_list<field> fields = {});
 
-inline void debug(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) { write(level::debug, c, e, f); }
-inline void info(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) { write(level::info, c, e, f); }
-inline void warn(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) { write(level::warn, c, e, f); }
-inline void error(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) { write(level::error, c, e, f); }
+inline void debug(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) {
+  write(level::debug, c, e, f);
+}
+inline void info(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) {
+  write(level::info, c, e, f);
+}
+inline void warn(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) {
+  write(level::warn, c, e, f);
+}
+inline void error(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) {
+  write(level::error, c, e, f);
+}
 
 }  // namespace jubes::log
