@@ -1,0 +1,69 @@
+#pragma once
+// StUF 03.01-shaped synchronous replies to an asynchronous message (Bv03 receipt, Fo03 fault), valid against
+// conf/schemas/jubes/replies.xsd (namespace jubes_namespace, roots Bv03Bericht and Fo03Bericht).
+// Pure functions, thread-safe, UTF-8 output with an XML declaration. Input strings are escaped; characters
+// XML 1.0 cannot carry (control characters) are replaced by '?'. Strings longer than the schema allows are
+// truncated (on a UTF-8 boundary), so a reply is always schema-valid even when it describes bad input.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "codecs/validator.hpp"
+
+namespace jubes::codecs {
+
+/// A StUF "Systeem": organisatie?, applicatie (3..50), administratie?, gebruiker?.
+struct systeem {
+  std::string organisatie;
+  std::string applicatie;
+  std::string administratie;
+  std::string gebruiker;
+};
+
+/// @return the zender of a parsed message as a systeem (the ontvanger of our reply).
+systeem zender_of(const envelope& env);
+/// @return the ontvanger of a parsed message as a systeem.
+systeem ontvanger_of(const envelope& env);
+
+/// Bv03: "received and stored". stuurgegevens: berichtcode Bv03, zender = the gateway, ontvanger = the message's
+/// zender, referentienummer = the gateway message id, tijdstipBericht = time accepted, crossRefnummer = the
+/// message's referentienummer.
+struct receipt_info {
+  std::string message_id;        ///< gateway message id (1..40 characters)
+  std::string tijdstip_bericht;  ///< time accepted, yyyymmddhhmmssmmm (17 digits)
+  systeem zender;                ///< the gateway, e.g. {"JUSTID", "JUBES"}
+  systeem ontvanger;             ///< the original zender
+  std::string cross_ref;         ///< the accepted message's referentienummer
+};
+std::string encode_bv03(const receipt_info& r);
+
+/// Fo03: "refused". body: code, plek (client|server), omschrijving, details?, and locatie (regel, kolom,
+/// element) when the input is at fault.
+struct fault_reply_info {
+  std::string code;             ///< StUF error code, e.g. "StUF001" (syntax), "StUF016" (referentienummer reused)
+  std::string plek = "client";  ///< "client" (the input is at fault) or "server"
+  std::string omschrijving;     ///< text (max 200, truncated)
+  std::string details;          ///< optional longer text (max 1000, truncated); empty: omitted
+  std::uint64_t line = 0;       ///< 0: no locatie element
+  std::uint64_t column = 0;
+  std::string element_path;
+  std::string referentienummer;  ///< the reply's own referentienummer (e.g. a fault id); empty: omitted
+  std::string tijdstip_bericht;  ///< time of the reply, yyyymmddhhmmssmmm
+  systeem zender;                ///< the gateway
+  systeem ontvanger;             ///< the original zender if known (applicatie empty: ontvanger omitted)
+  std::string cross_ref;         ///< the refused message's referentienummer if known; empty: omitted
+};
+std::string encode_fo03(const fault_reply_info& f);
+
+/// The fault reply for a reused referentienummer with other content (StUF 03.01 §4.4, HTTP 409):
+/// code StUF016, "Combinatie zender en referentienummer niet uniek".
+fault_reply_info stuf016(const envelope& env, systeem gateway, std::string tijdstip_bericht);
+
+/// A StUF fault code for a codec fault: StUF001 for not_well_formed/dtd/encoding/limits, StUF055 for schema and
+/// semantic errors, StUF058 for internal ones. (The gateway may override.)
+const char* stuf_code_for(errc e) noexcept;
+
+/// Formats a current UTC time as yyyymmddhhmmssmmm. @param unix_ms milliseconds since 1970-01-01
+std::string stuf_timestamp(std::int64_t unix_ms);
+
+}  // namespace jubes::codecs
