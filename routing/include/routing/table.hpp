@@ -1,0 +1,146 @@
+#pragma once
+// The compiled routing table: which parties receive a message, decided from a few fields that the
+// codec extracted during validation. The rule language is documented in docs/routing.md.
+//
+// Data flow: the gateway compiles conf/routes.yaml once (table::compile), hands
+// table::field_paths() to the codec so that extraction happens in the validation pass, fills a
+// `facts` per message from the codec's output, and calls route(). Routing never depends on the
+// codecs, storage or gateway libraries: `facts` is a plain struct of views.
+#include <atomic>
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routing/errc.hpp"
+#include "routing/gemeente_registry.hpp"
+
+namespace jubes::routing {
+
+/// What routing knows about one message. Views only; the caller keeps the data alive during route().
+struct facts {
+  std::string_view message_type;  ///< root element local name, e.g. "piVerlof"
+  std::string_view source_party;  ///< certificate party id of the sender, e.g. "tulp-gw"
+  /// fields[i] holds the values of table::field_paths()[i] in document order (empty if absent).
+  /// May be null or shorter than field_paths(); missing entries count as absent fields.
+  const std::vector<std::vector<std::string>>* fields = nullptr;
+};
+
+/// The outcome of route(). Deterministic: the same facts and table give the same decision.
+struct decision {
+  std::vector<std::string> recipients;     ///< sorted, deduplicated: "gemeente:0363", "rvdk", ...
+  std::vector<std::string> matched_rules;  ///< ids of the rules whose predicates held, in file order
+  std::string table_version;               ///< table::version() of the table that decided
+  std::string park_reason;                 ///< non-empty iff recipients is empty: why nobody gets it
+
+  bool parked() const noexcept { return recipients.empty(); }
+};
+
+/// What the compiler checks a routes file against. Filled by the gateway from its configuration and
+/// the codec's schema catalog; unit tests fill what they need.
+struct compile_context {
+  /// The municipality table; required (templates resolve and check gemeentecodes with it).
+  std::shared_ptr<const gemeente_registry> gemeenten;
+  /// Non-municipal recipients that exist: "rvdk", "3ro", "idv", "hvh-almelo", ...
+  /// "gemeente:NNNN" recipients are checked against `gemeenten` instead.
+  std::set<std::string> named_recipients;
+  /// Known message types. A rule naming another type is refused.
+  std::set<std::string> message_types;
+  /// Optional: the source parties allowed to send each type. If non-empty, a rule's `sources`
+  /// must be known parties, and a rule whose sources may send none of its types never matches.
+  std::map<std::string, std::set<std::string>> allowed_sources;
+  /// Optional: can the schema of `type` supply field `path`? Empty: paths are checked for syntax only.
+  std::function<bool(std::string_view type, std::string_view path)> schema_can_supply;
+};
+
+/// An immutable, compiled routing table.
+///
+/// Lifecycle: created by compile(), then never modified; shared as std::shared_ptr<const table>
+/// and swapped as a whole through table_holder. A message keeps the shared_ptr it started with.
+/// Threading: route(), explain() and all accessors are const and safe from any number of threads.
+/// Cost: dispatch on message type is one hash lookup; only the rules of that type are evaluated;
+/// predicates have their field indexes and value sets resolved at compile time and recipient
+/// templates are pre-tokenised, so route() allocates only for its result.
+class table {
+ public:
+  /// Compiles a routes file (and the list files it references, relative to its directory).
+  /// @param file the routes file, e.g. conf/routes.yaml
+  /// @param ctx what names and fields exist
+  /// @param error on failure, one line "routes.yaml:12: unknown function 'foo' in ..."
+  /// @return the table, or an errc: io_error, bad_yaml, invalid_rule, unknown_function,
+  ///         unknown_field, unknown_recipient, unknown_message_type, unknown_source, never_matches
+  static boost::system::result<std::shared_ptr<const table>> compile(const std::filesystem::path& file,
+                                                                     const compile_context& ctx, std::string& error);
+
+  /// Same as compile(), from text in memory. `name` is used in error messages; list files are
+  /// resolved relative to `base_dir`.
+  static boost::system::result<std::shared_ptr<const table>> compile_text(std::string_view yaml, std::string_view name,
+                                                                          const std::filesystem::path& base_dir,
+                                                                          const compile_context& ctx,
+                                                                          std::string& error);
+
+  /// @return the field paths the codec must extract, in index order of facts::fields.
+  const std::vector<std::string>& field_paths() const noexcept { return field_paths_; }
+
+  /// @return the index of `path` in field_paths(), or -1 if the table does not use it.
+  int field_index(std::string_view path) const noexcept;
+
+  /// Decides the recipients of one message. Never fails: unknown types, missing or malformed
+  /// field values lead to fewer recipients and, if none remain, a park reason.
+  decision route(const facts& f) const;
+
+  /// Same decision as route(), described for an operator: the fields used and their values, each
+  /// rule considered and why it matched or not (disabled rules included), the recipients.
+  std::string explain(const facts& f) const;
+
+  /// @return the first 12 hex digits of SHA-256 over the routes file and its list files.
+  const std::string& version() const noexcept { return version_; }
+
+  /// @return the number of rules compiled (enabled and disabled).
+  std::size_t rule_count() const noexcept;
+
+  ~table();
+  table(const table&) = delete;
+  table& operator=(const table&) = delete;
+
+  struct impl;  // private to the library (routing/src)
+
+ private:
+  table();
+  std::unique_ptr<impl> impl_;
+  std::vector<std::string> field_paths_;
+  std::string version_;
+};
+
+/// Holds the table in service and swaps it atomically on reload.
+///
+/// Lifecycle: one per gateway, created with the first table (may be empty until then).
+/// Threading: current() and replace() may run concurrently from any threads; a reader keeps the
+/// table it got for as long as it holds the shared_ptr, so a message in flight finishes on the
+/// table it started with even if a reload happens meanwhile.
+class table_holder {
+ public:
+  table_holder() = default;
+  explicit table_holder(std::shared_ptr<const table> t);
+
+  /// @return the table in service (null if none was ever set).
+  std::shared_ptr<const table> current() const;
+
+  /// Puts `t` in service and increments generation(). Old tables die with their last reader.
+  void replace(std::shared_ptr<const table> t);
+
+  /// @return how many times replace() was called (0 for the initial table).
+  std::uint64_t generation() const noexcept;
+
+ private:
+  std::atomic<std::shared_ptr<const table>> table_;
+  std::atomic<std::uint64_t> generation_{0};
+};
+
+}  // namespace jubes::routing
