@@ -1,0 +1,87 @@
+#pragma once
+// The operators' live dashboard, server side: which static files /dashboard may serve, and the JSON
+// snapshot that /events streams once a second as Server-Sent Events (format: docs/dashboard.md).
+//
+// Why the snapshot is built from the Prometheus text and not from the gateway's registry: the ops
+// listener already renders /metrics, so the dashboard shows exactly the figures Prometheus scrapes
+// (the browser test checks that), and this library needs nothing from gateway internals.
+// No message contents and no BSNs can reach a snapshot: metric labels are party ids, reasons and
+// versions only.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jubes::dashboard {
+
+/// A file the ops listener may serve under /dashboard.
+struct asset {
+  std::filesystem::path file;     ///< absolute or root-relative path of the file on disk
+  std::string_view content_type;  ///< e.g. "text/html; charset=utf-8"
+};
+
+/// Maps a request target to one of a fixed allow-list of files; nothing from the request is used as a
+/// path, so no traversal is possible. Query strings are ignored.
+///   /dashboard, /dashboard/, /dashboard/index.html -> <root>/index.html
+///   /dashboard/app.js, /dashboard/style.css        -> <root>/app.js, <root>/style.css
+///   /dashboard/uplot.iife.min.js, /dashboard/uplot.min.css -> <root>/node_modules/uplot/dist/...
+/// @param root the dashboard directory (the source tree's gateway/dashboard, or an installed copy)
+/// @param target the HTTP request target
+/// @return the asset, or nullopt for any other target (reply 404)
+std::optional<asset> find_asset(const std::filesystem::path& root, std::string_view target);
+
+/// @return the dashboard directory of this source tree (compile-time default for jubesd).
+std::filesystem::path default_root();
+
+/// One sample of the Prometheus text exposition format.
+struct sample {
+  std::string name;                                         ///< metric name incl. _bucket/_sum/_count suffix
+  std::vector<std::pair<std::string, std::string>> labels;  ///< in the order written
+  double value = 0;
+  /// @return the value of label `key`, or "" if absent
+  std::string_view label(std::string_view key) const;
+};
+
+/// Parses Prometheus text format 0.0.4 (comments and blank lines skipped, label values unescaped).
+/// Malformed lines are skipped and counted, never thrown on.
+/// @param text the /metrics body
+/// @param malformed if non-null, receives the number of lines that could not be parsed
+/// @return the samples in text order
+std::vector<sample> parse_prometheus(std::string_view text, std::size_t* malformed = nullptr);
+
+/// Turns successive /metrics texts into dashboard snapshots (JSON objects, one line each).
+/// Rates and latency percentiles are computed over the interval since the previous call, so keep one
+/// builder per event stream (or one shared by all streams, called by one timer).
+/// Lifecycle: default-constructed, then next() once per tick. Threading: not thread-safe; one
+/// builder is used by one strand or guarded by the caller.
+class snapshot_builder {
+ public:
+  /// @param metrics_text the exact text /metrics would return now
+  /// @param now wall-clock time of the reading (rates divide by the time since the previous call)
+  /// @return one JSON object without newlines (schema "jubes.dashboard.v1", see docs/dashboard.md)
+  std::string next(std::string_view metrics_text, std::chrono::system_clock::time_point now);
+
+ private:
+  struct reading {
+    std::chrono::system_clock::time_point at{};
+    std::map<std::string, double> counters;                  // key: logical name, e.g. "accepted"
+    std::map<std::string, double> rejected;                  // reason -> total
+    std::vector<std::pair<double, double>> latency_buckets;  // (le seconds, cumulative count)
+    double group_sum = 0, group_count = 0;
+  };
+  std::optional<reading> prev_;
+};
+
+/// @param json a snapshot from snapshot_builder::next
+/// @return one SSE event: "event: snapshot\ndata: <json>\n\n"
+std::string sse_frame(std::string_view json);
+
+/// Headers of the /events response: Content-Type text/event-stream, Cache-Control no-cache; then
+/// send sse_frame(...) once a second until the client goes away or the gateway drains.
+inline constexpr std::string_view sse_content_type = "text/event-stream";
+
+}  // namespace jubes::dashboard

@@ -1,0 +1,386 @@
+#include "dashboard/dashboard.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace jubes::dashboard {
+
+namespace {
+
+// ---- assets ----------------------------------------------------------------------------------
+
+struct asset_entry {
+  std::string_view target;
+  std::string_view file;
+  std::string_view type;
+};
+
+// The allow-list. uPlot comes from npm (gateway/dashboard/node_modules, installed by
+// scripts/install-deps), never from a CDN: the dashboard must work without internet.
+constexpr asset_entry assets[] = {
+    {"/dashboard", "index.html", "text/html; charset=utf-8"},
+    {"/dashboard/", "index.html", "text/html; charset=utf-8"},
+    {"/dashboard/index.html", "index.html", "text/html; charset=utf-8"},
+    {"/dashboard/app.js", "app.js", "text/javascript; charset=utf-8"},
+    {"/dashboard/style.css", "style.css", "text/css; charset=utf-8"},
+    {"/dashboard/uplot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js", "text/javascript; charset=utf-8"},
+    {"/dashboard/uplot.min.css", "node_modules/uplot/dist/uPlot.min.css", "text/css; charset=utf-8"},
+};
+
+// ---- Prometheus text -------------------------------------------------------------------------
+
+bool is_name_char(char c, bool first) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (!first && c >= '0' && c <= '9');
+}
+
+bool parse_value(std::string_view s, double& out) {
+  if (s == "+Inf" || s == "Inf") {
+    out = HUGE_VAL;
+    return true;
+  }
+  if (s == "-Inf") {
+    out = -HUGE_VAL;
+    return true;
+  }
+  if (s == "NaN") {
+    out = std::nan("");
+    return true;
+  }
+  // std::from_chars for double is in libstdc++ 12; strtod needs a terminated copy.
+  std::string tmp(s);
+  char* end = nullptr;
+  out = std::strtod(tmp.c_str(), &end);
+  return !tmp.empty() && end == tmp.c_str() + tmp.size();
+}
+
+// Parses one non-comment line; false if malformed.
+bool parse_line(std::string_view line, sample& out) {
+  std::size_t i = 0;
+  while (i < line.size() && is_name_char(line[i], i == 0)) ++i;
+  if (i == 0) return false;
+  out.name.assign(line.substr(0, i));
+  out.labels.clear();
+  if (i < line.size() && line[i] == '{') {
+    ++i;
+    for (;;) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == ',')) ++i;
+      if (i >= line.size()) return false;
+      if (line[i] == '}') {
+        ++i;
+        break;
+      }
+      std::size_t k = i;
+      while (i < line.size() && is_name_char(line[i], i == k)) ++i;
+      if (i == k || i + 1 >= line.size() || line[i] != '=' || line[i + 1] != '"') return false;
+      std::string key(line.substr(k, i - k));
+      i += 2;
+      std::string value;
+      for (;;) {
+        if (i >= line.size()) return false;
+        char c = line[i++];
+        if (c == '"') break;
+        if (c == '\\') {
+          if (i >= line.size()) return false;
+          char e = line[i++];
+          value.push_back(e == 'n' ? '\n' : e);
+        } else {
+          value.push_back(c);
+        }
+      }
+      out.labels.emplace_back(std::move(key), std::move(value));
+    }
+  }
+  while (i < line.size() && line[i] == ' ') ++i;
+  std::size_t v = i;
+  while (i < line.size() && line[i] != ' ') ++i;
+  return parse_value(line.substr(v, i - v), out.value);  // an optional timestamp may follow
+}
+
+// ---- reading the gateway's metric set --------------------------------------------------------
+// Names are those of the gateway's /metrics (docs/dashboard.md lists them). Several spellings are
+// accepted for a few figures so that a renamed metric degrades to "absent" (null in the JSON),
+// never to a wrong figure.
+
+struct index {
+  std::multimap<std::string, const sample*, std::less<>> by_name;
+
+  bool has(std::string_view name) const { return by_name.find(name) != by_name.end(); }
+
+  // Sum of all samples of `name` whose label `key` equals `value` (or all, if key is empty).
+  std::optional<double> sum(std::string_view name, std::string_view key = {}, std::string_view value = {}) const {
+    auto [b, e] = by_name.equal_range(name);
+    if (b == e) return std::nullopt;
+    double s = 0;
+    bool any = false;
+    for (auto it = b; it != e; ++it) {
+      if (!key.empty() && it->second->label(key) != value) continue;
+      s += it->second->value;
+      any = true;
+    }
+    if (!any) return std::nullopt;
+    return s;
+  }
+
+  template <class F>
+  void each(std::string_view name, F&& f) const {
+    auto [b, e] = by_name.equal_range(name);
+    for (auto it = b; it != e; ++it) f(*it->second);
+  }
+};
+
+std::optional<double> first_of(const index& ix, std::initializer_list<std::string_view> names) {
+  for (auto n : names)
+    if (auto v = ix.sum(n)) return v;
+  return std::nullopt;
+}
+
+std::optional<double> counter(const index& ix, std::string_view logical) {
+  if (logical == "accepted") {
+    if (auto v = first_of(ix, {"jubes_ingest_accepted_total"})) return v;
+    return ix.sum("jubes_ingest_total", "outcome", "accepted");
+  }
+  if (logical == "duplicates") {
+    if (auto v = first_of(ix, {"jubes_ingest_duplicates_total", "jubes_ingest_duplicate_total"})) return v;
+    return ix.sum("jubes_ingest_total", "outcome", "duplicate");
+  }
+  if (logical == "delivered") {
+    return first_of(ix, {"jubes_outbox_delivered_total", "jubes_delivered_total", "jubes_outbox_acked_total"});
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view latency_name = "jubes_accept_latency_seconds_bucket";
+
+std::optional<double> percentile(const std::vector<std::pair<double, double>>& now,
+                                 const std::vector<std::pair<double, double>>* before, double q) {
+  // Delta of cumulative bucket counts over the interval (or since start if there is no earlier one).
+  std::vector<std::pair<double, double>> d = now;
+  if (before && before->size() == now.size()) {
+    for (std::size_t i = 0; i < d.size(); ++i) d[i].second -= (*before)[i].second;
+  }
+  if (d.empty()) return std::nullopt;
+  double total = d.back().second;
+  if (total <= 0) return std::nullopt;
+  double rank = q * total;
+  double lo_le = 0, lo_count = 0;
+  for (auto [le, c] : d) {
+    if (c >= rank) {
+      if (std::isinf(le)) return lo_le;  // beyond the last finite bound: report that bound
+      double span = c - lo_count;
+      double frac = span > 0 ? (rank - lo_count) / span : 1.0;
+      return lo_le + (le - lo_le) * frac;
+    }
+    lo_le = std::isinf(le) ? lo_le : le;
+    lo_count = c;
+  }
+  return lo_le;
+}
+
+boost::json::value opt(std::optional<double> v) {
+  if (!v || std::isnan(*v) || std::isinf(*v)) return nullptr;
+  return *v;
+}
+
+double round3(double v) {
+  return std::round(v * 1000.0) / 1000.0;
+}
+
+}  // namespace
+
+std::optional<asset> find_asset(const std::filesystem::path& root, std::string_view target) {
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  for (const auto& a : assets) {
+    if (a.target == target) return asset{root / std::string(a.file), a.type};
+  }
+  return std::nullopt;
+}
+
+std::filesystem::path default_root() {
+  return JUBES_DASHBOARD_ROOT;
+}
+
+std::string_view sample::label(std::string_view key) const {
+  for (const auto& [k, v] : labels)
+    if (k == key) return v;
+  return {};
+}
+
+std::vector<sample> parse_prometheus(std::string_view text, std::size_t* malformed) {
+  std::vector<sample> out;
+  std::size_t bad = 0;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    sample s;
+    if (parse_line(line, s)) {
+      out.push_back(std::move(s));
+    } else {
+      ++bad;
+    }
+  }
+  if (malformed) *malformed = bad;
+  return out;
+}
+
+std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::system_clock::time_point now) {
+  namespace json = boost::json;
+  auto samples = parse_prometheus(metrics_text);
+  index ix;
+  for (const auto& s : samples) ix.by_name.emplace(s.name, &s);
+
+  reading cur;
+  cur.at = now;
+  for (auto name : {"accepted", "duplicates", "delivered"}) {
+    if (auto v = counter(ix, name)) cur.counters[name] = *v;
+  }
+  ix.each("jubes_ingest_rejected_total", [&](const sample& s) {
+    std::string reason(s.label("reason"));
+    cur.rejected[reason.empty() ? "other" : reason] += s.value;
+  });
+  ix.each(latency_name, [&](const sample& s) {
+    double le = 0;
+    if (parse_value(s.label("le"), le)) cur.latency_buckets.emplace_back(le, s.value);
+  });
+  // Several label sets would each carry a full histogram; this metric has none besides le.
+  std::sort(cur.latency_buckets.begin(), cur.latency_buckets.end());
+  for (auto base : {"jubes_group_commit_size", "jubes_store_group_commit_size"}) {
+    std::string b(base);
+    if (auto c = ix.sum(b + "_count")) {
+      cur.group_count = *c;
+      cur.group_sum = ix.sum(b + "_sum").value_or(0);
+      break;
+    }
+  }
+
+  const reading* prev = prev_ ? &*prev_ : nullptr;
+  double dt = prev ? std::chrono::duration<double>(now - prev->at).count() : 0;
+  auto rate = [&](double now_v, std::optional<double> before) -> json::value {
+    if (!prev || dt <= 0 || !before) return nullptr;
+    return round3(std::max(0.0, now_v - *before) / dt);
+  };
+
+  json::object o;
+  o["schema"] = "jubes.dashboard.v1";
+  o["t"] = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  o["interval_s"] = prev ? json::value(round3(dt)) : json::value(nullptr);
+
+  json::object totals, rates;
+  for (auto name : {"accepted", "duplicates", "delivered"}) {
+    auto it = cur.counters.find(name);
+    if (it == cur.counters.end()) {
+      totals[name] = nullptr;
+      rates[name] = nullptr;
+      continue;
+    }
+    totals[name] = it->second;
+    std::optional<double> before;
+    if (prev)
+      if (auto p = prev->counters.find(name); p != prev->counters.end()) before = p->second;
+    rates[name] = rate(it->second, before);
+  }
+  double rejected_total = 0;
+  json::object rej_totals, rej_rates;
+  for (const auto& [reason, v] : cur.rejected) {
+    rejected_total += v;
+    rej_totals[reason] = v;
+    std::optional<double> before;
+    if (prev) {
+      auto p = prev->rejected.find(reason);
+      before = p == prev->rejected.end() ? 0.0 : p->second;
+    }
+    rej_rates[reason] = rate(v, before);
+  }
+  totals["rejected"] = rejected_total;
+  o["totals"] = std::move(totals);
+  o["rates"] = std::move(rates);
+  o["rejected_by_reason"] = std::move(rej_totals);
+  o["rejected_rates"] = std::move(rej_rates);
+
+  json::object lat;
+  const auto* before_b = prev ? &prev->latency_buckets : nullptr;
+  auto p50 = percentile(cur.latency_buckets, before_b, 0.50);
+  auto p99 = percentile(cur.latency_buckets, before_b, 0.99);
+  lat["p50"] = p50 ? json::value(round3(*p50 * 1000.0)) : json::value(nullptr);
+  lat["p99"] = p99 ? json::value(round3(*p99 * 1000.0)) : json::value(nullptr);
+  o["accept_latency_ms"] = std::move(lat);
+
+  json::object gc;
+  if (prev && cur.group_count > prev->group_count) {
+    double commits = cur.group_count - prev->group_count;
+    gc["mean_size"] = round3((cur.group_sum - prev->group_sum) / commits);
+    gc["commits_per_s"] = dt > 0 ? json::value(round3(commits / dt)) : json::value(nullptr);
+  } else {
+    gc["mean_size"] = nullptr;
+    gc["commits_per_s"] = prev ? json::value(0.0) : json::value(nullptr);
+  }
+  o["group_commit"] = std::move(gc);
+
+  // Top ten recipients by backlog, each with its oldest unacked age.
+  struct row {
+    std::string recipient;
+    double backlog;
+    std::optional<double> age;
+  };
+  std::vector<row> rows;
+  ix.each("jubes_outbox_backlog", [&](const sample& s) {
+    rows.push_back({std::string(s.label("recipient")), s.value, std::nullopt});
+  });
+  ix.each("jubes_outbox_oldest_unacked_age_seconds", [&](const sample& s) {
+    for (auto& r : rows)
+      if (r.recipient == s.label("recipient")) r.age = s.value;
+  });
+  std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+    if (a.backlog != b.backlog) return a.backlog > b.backlog;
+    return a.recipient < b.recipient;
+  });
+  if (rows.size() > 10) rows.resize(10);
+  json::array top;
+  for (auto& r : rows) {
+    json::object e;
+    e["recipient"] = r.recipient;
+    e["backlog"] = r.backlog;
+    e["oldest_unacked_s"] = opt(r.age);
+    top.push_back(std::move(e));
+  }
+  o["backlog_top"] = std::move(top);
+
+  o["parked"] = opt(first_of(ix, {"jubes_parked_messages", "jubes_store_parked_messages", "jubes_parked"}));
+  o["writer_queue_depth"] = opt(first_of(ix, {"jubes_writer_queue_depth", "jubes_store_queue_depth"}));
+  json::object store;
+  auto used = first_of(ix, {"jubes_store_used_bytes", "jubes_store_size_bytes"});
+  auto map = first_of(ix, {"jubes_store_map_size_bytes", "jubes_store_map_bytes"});
+  store["used_bytes"] = opt(used);
+  store["map_bytes"] = opt(map);
+  store["use_ratio"] = (used && map && *map > 0) ? json::value(round3(*used / *map)) : json::value(nullptr);
+  o["store"] = std::move(store);
+
+  json::value version = nullptr;
+  for (auto name : {"jubes_route_table_info", "jubes_route_table_version"}) {
+    ix.each(name, [&](const sample& s) {
+      if (auto v = s.label("version"); !v.empty()) version = json::string(v);
+    });
+    if (!version.is_null()) break;
+  }
+  o["route_table_version"] = std::move(version);
+
+  prev_ = std::move(cur);
+  return json::serialize(o);
+}
+
+std::string sse_frame(std::string_view json) {
+  std::string f;
+  f.reserve(json.size() + 32);
+  f += "event: snapshot\ndata: ";
+  f += json;  // serialize() never emits a raw newline, so one data line suffices
+  f += "\n\n";
+  return f;
+}
+
+}  // namespace jubes::dashboard
