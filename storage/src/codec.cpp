@@ -1,0 +1,200 @@
+#include "codec.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+
+namespace jubes::storage::codec {
+
+std::array<char, 8> be64(std::uint64_t v) noexcept {
+  std::array<char, 8> a{};
+  for (int i = 7; i >= 0; --i) {
+    a[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return a;
+}
+
+bool read_be64(std::string_view s, std::uint64_t& out) noexcept {
+  if (s.size() != 8) return false;
+  std::uint64_t v = 0;
+  for (char c : s) v = (v << 8) | static_cast<unsigned char>(c);
+  out = v;
+  return true;
+}
+
+void writer::u32(std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void writer::u64(std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void writer::str(std::string_view s) {
+  u32(static_cast<std::uint32_t>(s.size()));
+  out_.append(s);
+}
+void writer::strs(const std::vector<std::string>& v) {
+  u32(static_cast<std::uint32_t>(v.size()));
+  for (const auto& s : v) str(s);
+}
+
+bool reader::u8(std::uint8_t& v) {
+  if (in_.empty()) return false;
+  v = static_cast<std::uint8_t>(in_[0]);
+  in_.remove_prefix(1);
+  return true;
+}
+bool reader::u32(std::uint32_t& v) {
+  if (in_.size() < 4) return false;
+  v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in_[static_cast<std::size_t>(i)]);
+  in_.remove_prefix(4);
+  return true;
+}
+bool reader::u64(std::uint64_t& v) {
+  if (in_.size() < 8) return false;
+  v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in_[static_cast<std::size_t>(i)]);
+  in_.remove_prefix(8);
+  return true;
+}
+bool reader::i64(std::int64_t& v) {
+  std::uint64_t u = 0;
+  if (!u64(u)) return false;
+  v = static_cast<std::int64_t>(u);
+  return true;
+}
+bool reader::raw(std::size_t n, std::string_view& v) {
+  if (in_.size() < n) return false;
+  v = in_.substr(0, n);
+  in_.remove_prefix(n);
+  return true;
+}
+bool reader::str(std::string_view& v) {
+  std::uint32_t n = 0;
+  return u32(n) && raw(n, v);
+}
+bool reader::str(std::string& v) {
+  std::string_view s;
+  if (!str(s)) return false;
+  v.assign(s);
+  return true;
+}
+bool reader::strs(std::vector<std::string>& v) {
+  std::uint32_t n = 0;
+  if (!u32(n)) return false;
+  // Each string needs at least its 4-byte length, so a bogus count cannot make us reserve gigabytes.
+  if (n > in_.size() / 4) return false;
+  v.clear();
+  v.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::string s;
+    if (!str(s)) return false;
+    v.push_back(std::move(s));
+  }
+  return true;
+}
+
+std::string dedup_key(std::string_view party, std::string_view refnr) {
+  std::string k;
+  k.reserve(party.size() + 1 + refnr.size());
+  k.append(party);
+  k.push_back('\0');
+  k.append(refnr);
+  return k;
+}
+
+std::string outbox_key(std::string_view recipient, std::uint64_t seq) {
+  std::string k;
+  k.reserve(recipient.size() + 9);
+  k.append(recipient);
+  k.push_back('\0');
+  auto b = be64(seq);
+  k.append(b.data(), b.size());
+  return k;
+}
+
+bool split_outbox_key(std::string_view key, std::string_view& recipient, std::uint64_t& seq) noexcept {
+  if (key.size() < 10 || key[key.size() - 9] != '\0') return false;
+  recipient = key.substr(0, key.size() - 9);
+  return read_be64(key.substr(key.size() - 8), seq);
+}
+
+static constexpr std::uint8_t message_rec_version = 1;
+
+void encode(const message_rec& r, std::string& out) {
+  out.clear();
+  writer w(out);
+  w.u8(message_rec_version);
+  w.u8(r.flags);
+  w.i64(r.received_at_ms);
+  w.i64(r.accepted_at_ms);
+  w.u64(r.blob_id);
+  w.u32(r.body_offset);
+  w.u32(r.body_len);
+  w.str(r.party);
+  w.str(r.refnr);
+  w.str(r.message_type);
+  w.str(r.route_version);
+  w.str(r.park_reason);
+  w.strs(r.recipients);
+  w.strs(r.matched_rules);
+}
+
+bool decode(std::string_view in, message_rec& r) {
+  reader rd(in);
+  std::uint8_t ver = 0;
+  return rd.u8(ver) && ver == message_rec_version && rd.u8(r.flags) && rd.i64(r.received_at_ms) &&
+         rd.i64(r.accepted_at_ms) && rd.u64(r.blob_id) && rd.u32(r.body_offset) && rd.u32(r.body_len) &&
+         rd.str(r.party) && rd.str(r.refnr) && rd.str(r.message_type) && rd.str(r.route_version) &&
+         rd.str(r.park_reason) && rd.strs(r.recipients) && rd.strs(r.matched_rules) && rd.done();
+}
+
+void encode(const dedup_rec& r, std::string& out) {
+  out.clear();
+  writer w(out);
+  w.raw({reinterpret_cast<const char*>(r.sha256.data()), r.sha256.size()});
+  w.u64(r.message_id);
+  w.i64(r.accepted_at_ms);
+}
+
+bool decode(std::string_view in, dedup_rec& r) {
+  reader rd(in);
+  std::string_view sha;
+  if (!rd.raw(32, sha) || !rd.u64(r.message_id) || !rd.i64(r.accepted_at_ms) || !rd.done()) return false;
+  std::memcpy(r.sha256.data(), sha.data(), 32);
+  return true;
+}
+
+bool decode_blob_header(std::string_view blob, blob_header& h) {
+  reader rd(blob);
+  std::uint32_t n = 0;
+  if (!rd.u32(n) || n > (blob.size() - 4) / 8) return false;
+  h.ids.resize(n);
+  for (auto& id : h.ids)
+    if (!rd.u64(id)) return false;
+  h.header_len = blob_header_len(n);
+  return true;
+}
+
+void encode(const audit_rec& r, std::string& out) {
+  out.clear();
+  writer w(out);
+  w.i64(r.at_ms);
+  w.u8(r.kind);
+  w.u64(r.message_id);
+  w.str(r.party);
+  w.str(r.detail);
+}
+
+bool decode(std::string_view in, audit_rec& r) {
+  reader rd(in);
+  return rd.i64(r.at_ms) && rd.u8(r.kind) && rd.u64(r.message_id) && rd.str(r.party) && rd.str(r.detail) && rd.done();
+}
+
+bool sha256(std::string_view data, std::array<unsigned char, 32>& out) noexcept {
+  unsigned int len = 0;
+  return EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) == 1 && len == 32;
+}
+
+}  // namespace jubes::storage::codec
