@@ -1,0 +1,398 @@
+// Routing a message with a compiled table, explaining the decision, and swapping tables.
+// route() and explain() share one evaluator so that the explanation can never disagree with
+// the decision; route() passes no sinks and so builds no text unless the message is parked.
+#include <algorithm>
+#include <charconv>
+
+#include "table_impl.hpp"
+
+namespace jubes::routing {
+
+using detail::cmp_op;
+using detail::pred_kind;
+using detail::predicate;
+using detail::recipient_template;
+using detail::rule;
+using detail::source_kind;
+using detail::step_kind;
+
+table::table() : impl_(std::make_unique<impl>()) {}
+table::~table() = default;
+
+std::size_t table::rule_count() const noexcept {
+  return impl_->rules.size();
+}
+
+int table::field_index(std::string_view path) const noexcept {
+  for (std::size_t i = 0; i < field_paths_.size(); ++i)
+    if (field_paths_[i] == path) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+const std::vector<std::string> k_none;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool parse_int(std::string_view s, std::int64_t& out) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
+}
+
+// xs:date "YYYY-MM-DD" with an optional time zone suffix -> YYYYMMDD; false if malformed.
+bool parse_date(std::string_view s, int& out) {
+  s = trim(s);
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+  int y = 0, m = 0, d = 0;
+  auto num = [&](std::size_t at, std::size_t n, int& v) {
+    auto [ptr, ec] = std::from_chars(s.data() + at, s.data() + at + n, v);
+    return ec == std::errc() && ptr == s.data() + at + n;
+  };
+  if (!num(0, 4, y) || !num(5, 2, m) || !num(8, 2, d) || m < 1 || m > 12 || d < 1 || d > 31) return false;
+  out = y * 10000 + m * 100 + d;
+  return true;
+}
+
+bool is_false(std::string_view v) {
+  v = trim(v);
+  return v == "false" || v == "0";
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s + "]";
+}
+
+// One evaluation of a message against a table. `trace` (explain) and `why` (park reasons) are
+// optional sinks; text is built only when one of them is set.
+class evaluator {
+ public:
+  evaluator(const table& t, const table::impl& im, const facts& f, std::string* trace, std::vector<std::string>* why)
+      : t_(t), im_(im), f_(f), trace_(trace), why_(why) {}
+
+  void run(decision& d) {
+    d.table_version = t_.version();
+    if (trace_) {
+      *trace_ += "table " + im_.name + " version " + t_.version() + "\n";
+      *trace_ += "message type '" + std::string(f_.message_type) + "' from '" + std::string(f_.source_party) + "'\n";
+    }
+    auto it = im_.by_type.find(f_.message_type);
+    auto dis = im_.disabled_by_type.find(f_.message_type);
+    if (trace_) trace_fields(it, dis);
+    if (it != im_.by_type.end()) {
+      for (std::uint32_t idx : it->second) run_rule(im_.rules[idx], d);
+    } else {
+      note("no enabled rule routes message type '" + std::string(f_.message_type) + "'");
+    }
+    if (trace_ && dis != im_.disabled_by_type.end())
+      for (std::uint32_t idx : dis->second) {
+        const rule& r = im_.rules[idx];
+        *trace_ += "rule " + r.id + " (" + im_.name + ":" + std::to_string(r.line) + "): not considered, disabled (" +
+                   r.disabled_by + ")\n";
+      }
+    std::sort(d.recipients.begin(), d.recipients.end());
+    d.recipients.erase(std::unique(d.recipients.begin(), d.recipients.end()), d.recipients.end());
+    if (trace_)
+      *trace_ +=
+          "recipients: " + (d.recipients.empty() ? std::string("none, the message is parked") : join(d.recipients)) +
+          "\n";
+  }
+
+ private:
+  const std::vector<std::string>& values(int field) const {
+    if (field < 0 || !f_.fields || static_cast<std::size_t>(field) >= f_.fields->size()) return k_none;
+    return (*f_.fields)[field];
+  }
+
+  template <class F>
+  void trace_line(F&& text) {
+    if (trace_) *trace_ += text();
+  }
+  void note(const std::string& s) {
+    if (why_) why_->push_back(s);
+  }
+  bool wants_text() const { return trace_ || why_; }
+
+  template <class It>
+  void trace_fields(It it, It dis) {
+    std::vector<int> used;
+    auto add = [&](It at) {
+      if (at == It{}) return;
+      for (std::uint32_t idx : at->second)
+        for (int fi : im_.rules[idx].fields_used) used.push_back(fi);
+    };
+    if (it != im_.by_type.end()) add(it);
+    if (dis != im_.disabled_by_type.end()) add(dis);
+    std::sort(used.begin(), used.end());
+    used.erase(std::unique(used.begin(), used.end()), used.end());
+    *trace_ += "fields:\n";
+    for (int fi : used) *trace_ += "  " + t_.field_paths()[fi] + " = " + join(values(fi)) + "\n";
+  }
+
+  void run_rule(const rule& r, decision& d) {
+    const std::string head = wants_text() ? "rule " + r.id + " (" + im_.name + ":" + std::to_string(r.line) + ")" : "";
+    if (!r.sources.empty()) {
+      std::string src(f_.source_party);
+      if (!std::binary_search(r.sources.begin(), r.sources.end(), src)) {
+        if (wants_text()) {
+          std::string why = "source '" + src + "' not in " + join(r.sources);
+          trace_line([&] { return head + ": no match, " + why + "\n"; });
+          note(r.id + ": " + why);
+        }
+        return;
+      }
+    }
+    for (const predicate& p : r.preds) {
+      std::string why;
+      if (!holds(p, wants_text() ? &why : nullptr)) {
+        if (wants_text()) {
+          trace_line([&] { return head + ": no match, '" + p.text + "' fails: " + why + "\n"; });
+          note(r.id + ": '" + p.text + "' fails: " + why);
+        }
+        return;
+      }
+    }
+    d.matched_rules.push_back(r.id);
+    trace_line([&] {
+      std::string s = head + ": match";
+      for (const predicate& p : r.preds) s += "\n    holds: " + p.text;
+      return s + "\n";
+    });
+    std::size_t before = d.recipients.size();
+    for (const recipient_template& t : r.recipients) expand(r, t, d.recipients);
+    if (d.recipients.size() == before && wants_text()) note(r.id + " matched but named no recipient");
+  }
+
+  bool holds(const predicate& p, std::string* why) {
+    const std::vector<std::string>& vals = values(p.field);
+    auto member = [&](std::string_view v) {
+      return std::binary_search(p.values.begin(), p.values.end(), trim(v), std::less<>{});
+    };
+    auto shown = [&] { return vals.empty() ? std::string("field absent") : "values " + join(vals); };
+    switch (p.kind) {
+      case pred_kind::present:
+        if (!vals.empty()) return true;
+        if (why) *why = "field absent";
+        return false;
+      case pred_kind::absent:
+        if (vals.empty()) return true;
+        if (why) *why = shown();
+        return false;
+      case pred_kind::eq:
+      case pred_kind::in:
+        if (std::any_of(vals.begin(), vals.end(), member)) return true;
+        if (why) *why = shown();
+        return false;
+      case pred_kind::ne:
+      case pred_kind::not_in:
+        if (std::none_of(vals.begin(), vals.end(), member)) return true;
+        if (why) *why = shown();
+        return false;
+      case pred_kind::cmp: {
+        if (vals.empty()) {
+          if (why) *why = "field absent";
+          return false;
+        }
+        for (const std::string& v : vals) {
+          std::int64_t x = 0;
+          if (!parse_int(v, x)) {
+            if (why) *why = "'" + v + "' is not a number";
+            return false;
+          }
+          bool ok = p.op == cmp_op::lt   ? x < p.number
+                    : p.op == cmp_op::le ? x <= p.number
+                    : p.op == cmp_op::gt ? x > p.number
+                                         : x >= p.number;
+          if (!ok) {
+            if (why) *why = "value " + v;
+            return false;
+          }
+        }
+        return true;
+      }
+      case pred_kind::minor: {
+        int minor = is_minor(why);
+        if (minor < 0) return false;
+        if ((minor == 1) == p.expect) return true;
+        if (why) *why = minor ? "the person is a minor on the event date" : "the person is of age on the event date";
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // @return 1 minor, 0 of age, -1 unknown (missing or malformed dates count as "cannot tell",
+  //         which makes both `minor` and `minor is false` fail: an operator must look).
+  int is_minor(std::string* why) {
+    const auto& birth = values(im_.birth_date);
+    const auto& event = values(im_.event_date);
+    int b = 0, e = 0;
+    if (birth.size() != 1 || !parse_date(birth[0], b)) {
+      if (why) *why = "no valid persoon/geboortedatum";
+      return -1;
+    }
+    if (event.size() != 1 || !parse_date(event[0], e)) {
+      if (why) *why = "no valid gebeurtenisdatum";
+      return -1;
+    }
+    // Of age from the 18th birthday on; YYYYMMDD + 18 years compares as a number. A 29 February
+    // birthday counts as reached on 1 March in common years.
+    return e < b + 18 * 10000 ? 1 : 0;
+  }
+
+  // The last BRP address that is not a DJI institution: latest begindatum, later record on a tie.
+  void brp_gemeente(std::vector<std::string>& out, std::string* why) {
+    const auto& codes = values(im_.brp_code);
+    const auto& dates = values(im_.brp_date);
+    const auto& dji = values(im_.brp_dji);
+    if (codes.size() != dates.size() || codes.size() != dji.size()) {
+      if (why)
+        *why = "BRP address fields are not parallel (" + std::to_string(codes.size()) + " codes, " +
+               std::to_string(dates.size()) + " dates, " + std::to_string(dji.size()) + " flags)";
+      return;
+    }
+    int best = -1, best_date = 0;
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+      int d = 0;
+      if (!is_false(dji[i]) || !parse_date(dates[i], d)) continue;
+      if (best < 0 || d >= best_date) {
+        best = static_cast<int>(i);
+        best_date = d;
+      }
+    }
+    if (best < 0) {
+      if (why) *why = "no BRP address outside a DJI institution";
+      return;
+    }
+    out.emplace_back(trim(codes[best]));
+  }
+
+  void expand(const rule& r, const recipient_template& t, std::vector<std::string>& out) {
+    if (t.constant) {
+      out.push_back(t.prefix);
+      trace_line([&] { return "    recipient " + t.text + "\n"; });
+      return;
+    }
+    std::vector<std::string> vals;
+    std::string why;
+    std::string* w = wants_text() ? &why : nullptr;
+    std::string steps;  // the pipeline's intermediate values, for explain
+    switch (t.source) {
+      case source_kind::brp_gemeente:
+        brp_gemeente(vals, w);
+        if (wants_text()) steps = "brp_gemeente -> " + join(vals);
+        break;
+      case source_kind::verlof_gemeente:
+        for (const auto& v : values(im_.verlof_code)) vals.emplace_back(trim(v));
+        if (vals.empty() && w) why = "no verlof/adres/gemeentecode";
+        if (wants_text()) steps = "verlof_gemeente -> " + join(vals);
+        break;
+      case source_kind::field:
+        for (const auto& v : values(t.field)) vals.emplace_back(trim(v));
+        if (vals.empty() && w) why = "field " + t_.field_paths()[t.field] + " absent";
+        if (wants_text()) steps = "field -> " + join(vals);
+        break;
+    }
+    for (const auto& st : t.steps) {
+      std::vector<std::string> next;
+      for (const std::string& v : vals) {
+        if (st.kind == step_kind::current) {
+          auto c = im_.gemeenten->current(v);
+          if (c)
+            next.emplace_back(*c);
+          else if (w)
+            why = "gemeentecode " + v + " has no current municipality";
+        } else if (std::binary_search(st.list->begin(), st.list->end(), v)) {
+          next.push_back(v);
+        } else if (w) {
+          why = v + " is not in list " + st.list_name;
+        }
+      }
+      vals = std::move(next);
+      if (wants_text())
+        steps +=
+            (st.kind == step_kind::current ? " | current -> " : " | in_list(" + st.list_name + ") -> ") + join(vals);
+    }
+    std::size_t produced = 0;
+    for (const std::string& v : vals) {
+      std::string name = t.prefix + v + t.suffix;
+      bool ok = t.prefix == "gemeente:" ? im_.gemeenten->is_current(v) : im_.named_recipients.count(name) > 0;
+      if (!ok) {
+        if (w) why = "'" + name + "' is no known recipient";
+        continue;
+      }
+      out.push_back(std::move(name));
+      ++produced;
+    }
+    trace_line([&] {
+      return "    recipient " + t.text + ": " + steps +
+             (produced ? std::string() : "; none produced (" + (why.empty() ? std::string("no value") : why) + ")") +
+             "\n";
+    });
+    if (!produced && why_)
+      why_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
+  }
+
+  const table& t_;
+  const table::impl& im_;
+  const facts& f_;
+  std::string* trace_;
+  std::vector<std::string>* why_;
+};
+
+}  // namespace
+
+decision table::route(const facts& f) const {
+  decision d;
+  evaluator(*this, *impl_, f, nullptr, nullptr).run(d);
+  if (d.recipients.empty()) {
+    // Parking is rare; only now evaluate again to collect the reasons in words.
+    std::vector<std::string> why;
+    decision again;
+    evaluator(*this, *impl_, f, nullptr, &why).run(again);
+    std::string reason = again.matched_rules.empty() ? "no rule matched" : "matched rules named no recipient";
+    for (std::size_t i = 0; i < why.size(); ++i) reason += (i ? "; " : ": ") + why[i];
+    d.park_reason = std::move(reason);
+  }
+  return d;
+}
+
+std::string table::explain(const facts& f) const {
+  decision d;
+  std::string out;
+  std::vector<std::string> why;
+  evaluator(*this, *impl_, f, &out, &why).run(d);
+  if (d.recipients.empty()) {
+    out += "park reason: ";
+    for (std::size_t i = 0; i < why.size(); ++i) out += (i ? "; " : "") + why[i];
+    out += "\n";
+  }
+  return out;
+}
+
+table_holder::table_holder(std::shared_ptr<const table> t) : table_(std::move(t)) {}
+
+std::shared_ptr<const table> table_holder::current() const {
+  return table_.load(std::memory_order_acquire);
+}
+
+void table_holder::replace(std::shared_ptr<const table> t) {
+  table_.store(std::move(t), std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+std::uint64_t table_holder::generation() const noexcept {
+  return generation_.load(std::memory_order_acquire);
+}
+
+}  // namespace jubes::routing

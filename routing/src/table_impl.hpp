@@ -1,0 +1,85 @@
+#pragma once
+// Private representation of a compiled table. Everything here is resolved at compile time: field
+// paths are indexes into facts::fields, value sets are sorted vectors, recipient templates are
+// split into prefix, pipeline and suffix. Nothing is mutated after table::compile returns.
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "routing/table.hpp"
+
+namespace jubes::routing::detail {
+
+enum class pred_kind { eq, ne, in, not_in, present, absent, cmp, minor };
+enum class cmp_op { lt, le, gt, ge, eq, ne };
+
+struct predicate {
+  pred_kind kind = pred_kind::present;
+  int field = -1;                   // index into field_paths, -1 for function predicates
+  std::vector<std::string> values;  // sorted, unique: the accepted values of eq/ne/in/not_in
+  cmp_op op = cmp_op::eq;
+  std::int64_t number = 0;  // right-hand side of cmp (durations converted to days)
+  bool expect = true;       // minor: true / minor: false
+  int line = 0;
+  std::string text;  // as an operator reads it, e.g. "detentie/onherroepelijk eq true"
+};
+
+enum class source_kind { field, brp_gemeente, verlof_gemeente };
+enum class step_kind { current, in_list };
+
+struct step {
+  step_kind kind = step_kind::current;
+  const std::vector<std::string>* list = nullptr;  // in_list: sorted members, owned by table impl
+  std::string list_name;
+};
+
+struct recipient_template {
+  std::string text;  // as written in the file
+  bool constant = true;
+  std::string prefix;  // constant: the whole recipient
+  std::string suffix;
+  source_kind source = source_kind::field;
+  int field = -1;  // source_kind::field
+  std::vector<step> steps;
+  int line = 0;
+};
+
+struct rule {
+  std::string id;
+  int line = 0;
+  std::vector<std::string> types;
+  std::vector<std::string> sources;  // sorted; empty: any source
+  std::vector<predicate> preds;
+  std::vector<recipient_template> recipients;
+  std::vector<int> fields_used;  // sorted indexes, for explain
+  bool enabled = true;
+  std::string disabled_by;  // why a disabled rule is off, for explain
+};
+
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+}  // namespace jubes::routing::detail
+
+namespace jubes::routing {
+
+struct table::impl {
+  std::string name;  // file name for explain, e.g. "routes.yaml"
+  std::vector<detail::rule> rules;
+  // Per message type: indexes of enabled rules, in file order; and of disabled ones (for explain).
+  std::unordered_map<std::string, std::vector<std::uint32_t>, detail::string_hash, std::equal_to<>> by_type;
+  std::unordered_map<std::string, std::vector<std::uint32_t>, detail::string_hash, std::equal_to<>> disabled_by_type;
+  std::map<std::string, std::vector<std::string>, std::less<>> lists;  // node-based: step::list stays valid
+  std::shared_ptr<const gemeente_registry> gemeenten;
+  std::set<std::string, std::less<>> named_recipients;
+  // Indexes of the fields that the built-in functions read; -1 if no rule uses the function.
+  int brp_code = -1, brp_date = -1, brp_dji = -1, verlof_code = -1, birth_date = -1, event_date = -1;
+};
+
+}  // namespace jubes::routing
