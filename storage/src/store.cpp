@@ -165,7 +165,7 @@ struct store::impl {
   // ---------------------------------------------------------------------------------------------
   // open
 
-  error_code open_dbis(lmdb::txn& t, unsigned flags) {
+  error_code open_dbis(lmdb::txn& t, unsigned flags, bool quiet = false) {
     struct {
       const char* name;
       MDB_dbi* dbi;
@@ -174,7 +174,7 @@ struct store::impl {
     for (auto& d : dbs) {
       int rc = lmdb::open_dbi(t, d.name, flags, *d.dbi);
       if (rc == MDB_NOTFOUND) {
-        log::error(log_c, "not_a_store", {{"dir", opt_.dir.string()}, {"missing_db", d.name}});
+        if (!quiet) log::error(log_c, "not_a_store", {{"dir", opt_.dir.string()}, {"missing_db", d.name}});
         return errc::bad_version;
       }
       if (rc != 0) {
@@ -1193,7 +1193,7 @@ boost::system::result<std::unique_ptr<store>> store::open(const options& o) {
     int rc = lmdb::txn::begin(p->env_.get(), 0, t);
     if (rc != 0) return lmdb::to_error_code(rc);
     // Before creating anything, refuse a directory that holds some other LMDB store.
-    if (auto ec = p->open_dbis(t, 0); ec == errc::bad_version) {
+    if (auto ec = p->open_dbis(t, 0, true); ec == errc::bad_version) {
       MDB_dbi main_db = 0;
       std::uint64_t n = 0;
       if (lmdb::open_dbi(t, nullptr, 0, main_db) == 0 && lmdb::entries(t, main_db, n) == 0 && n > 0) {
