@@ -4,7 +4,7 @@
 // earlier message and expect "duplicate" with the original id. After each completion callback the
 // child appends one line to ACK_FILE (and fdatasyncs it from a flusher thread):
 //   A <refnr> <id> <recipients,comma-separated or ->   acknowledged as accepted
-//   D <refnr> <id>                                     acknowledged as duplicate
+//   D <refnr> <id> <recipients>                        acknowledged as duplicate (original id)
 // The parent then checks the reopened store against every acknowledged line.
 #include <fcntl.h>
 #include <unistd.h>
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
       if (res.outcome == jubes::storage::ingest_outcome::accepted) {
         line = "A " + refnr + " " + std::to_string(res.rcpt.message_id) + " " + joined + "\n";
       } else if (res.outcome == jubes::storage::ingest_outcome::duplicate) {
-        line = "D " + refnr + " " + std::to_string(res.rcpt.message_id) + "\n";
+        line = "D " + refnr + " " + std::to_string(res.rcpt.message_id) + " " + joined + "\n";
       } else {
         line = "E " + refnr + " " + std::string(jubes::storage::to_string(res.outcome)) + "\n";
       }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -62,6 +63,7 @@ TEST(crash, acknowledged_messages_survive_sigkill_exactly_once) {
   std::mt19937 rng(12345);
   std::map<std::string, acked> acks;  // refnr -> first acknowledged accept
   std::size_t verified_total = 0;
+  std::streamoff ack_pos = 0;
 
   for (int cycle = 0; cycle < cycles; ++cycle) {
     int ready = -1;
@@ -78,31 +80,26 @@ TEST(crash, acknowledged_messages_survive_sigkill_exactly_once) {
 
     // Every line the child wrote after a completion is an acknowledgement the store must honour.
     std::ifstream in(ackfile);
+    in.seekg(ack_pos);  // only the lines of this cycle
     std::string line;
-    std::vector<std::pair<std::string, std::uint64_t>> dups;
     while (std::getline(in, line)) {
+      if (in.eof()) break;  // a torn last line (killed mid-write) is not an acknowledgement
       std::istringstream ls(line);
-      std::string kind, refnr;
+      std::string kind, refnr, rc;
       std::uint64_t id = 0;
       ls >> kind >> refnr;
-      if (kind == "A") {
-        std::string rc;
+      if (kind == "A" || kind == "D") {
+        // A duplicate receipt acknowledges too: the message may have been committed by a child
+        // that died before it could write its "A" line.
         ls >> id >> rc;
         auto [it, inserted] = acks.emplace(refnr, acked{id, split(rc)});
-        ASSERT_TRUE(inserted || it->second.id == id) << refnr << " accepted twice: " << it->second.id << " and " << id;
-      } else if (kind == "D") {
-        ls >> id;
-        dups.emplace_back(refnr, id);
+        ASSERT_TRUE(inserted || it->second.id == id) << refnr << " acknowledged as " << it->second.id << " and " << id;
+        ASSERT_TRUE(kind == "D" || inserted) << refnr << " accepted twice";
       } else if (kind == "E") {
         ADD_FAILURE() << "unexpected failure: " << line;
       }
+      ack_pos += static_cast<std::streamoff>(line.size() + 1);
     }
-    for (auto& [refnr, id] : dups) {
-      auto it = acks.find(refnr);
-      ASSERT_NE(it, acks.end()) << "duplicate of a never-acknowledged " << refnr;
-      EXPECT_EQ(it->second.id, id) << refnr;
-    }
-
     auto s = store::open(test::test_options(dir));
     ASSERT_TRUE(s) << s.error().message();
     auto& st = **s;
@@ -135,7 +132,7 @@ TEST(crash, acknowledged_messages_survive_sigkill_exactly_once) {
     st.close();
   }
   EXPECT_GT(verified_total, 0u);
-  RecordProperty("acknowledged_messages", static_cast<int>(verified_total));
+  std::printf("crash: %zu acknowledged messages verified over %d SIGKILL cycles\n", verified_total, cycles);
 }
 
 }  // namespace
