@@ -1,0 +1,111 @@
+#include "record.hpp"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace jubes::bench {
+
+record_writer::~record_writer() {
+  if (f_) std::fclose(f_);
+}
+
+bool record_writer::open(const std::string& path, const generator_options& o, std::string& error) {
+  f_ = std::fopen(path.c_str(), "w");
+  if (!f_) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::fprintf(f_, "# jubes-bench record v1 seed=%" PRIu64 " plan_fraction=%.17g size=%zu\n", o.seed, o.plan_fraction,
+               o.target_size);
+  std::fflush(f_);
+  return true;
+}
+
+void record_writer::write(const outcome& o) {
+  std::lock_guard lk(mu_);
+  if (!f_) return;
+  std::fprintf(f_, "%s %" PRIu64 " %s %d %s ", o.party.c_str(), o.slot, o.referentienummer.c_str(), o.status,
+               o.message_id.empty() ? "-" : o.message_id.c_str());
+  if (o.receipt)
+    std::fprintf(f_, "%016" PRIx64, o.receipt);
+  else
+    std::fputs("-", f_);
+  std::fprintf(f_, " %016" PRIx64 "\n", o.body);
+  // One line per outcome reaches the kernel at once: a crash of this process loses at most the line
+  // being written. (No fsync: the record survives a gateway crash, which is what it is for.)
+  std::fflush(f_);
+}
+
+bool read_record(const std::string& path, record_file& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": cannot open: " + std::strerror(errno);
+    return false;
+  }
+  std::string line;
+  std::size_t n = 0;
+  bool header = false;
+  std::vector<std::string> lines;
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bool complete_last = !all.empty() && all.back() == '\n';
+  std::istringstream ss(all);
+  while (std::getline(ss, line)) lines.push_back(line);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    n = i + 1;
+    const std::string& l = lines[i];
+    if (i + 1 == lines.size() && !complete_last) break;  // torn last line
+    if (l.empty()) continue;
+    if (l[0] == '#') {
+      if (l.rfind("# jubes-bench record v1 ", 0) == 0) {
+        std::istringstream h(l.substr(24));
+        std::string kv;
+        while (h >> kv) {
+          auto eq = kv.find('=');
+          if (eq == std::string::npos) continue;
+          std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+          try {
+            if (k == "seed") out.options.seed = std::stoull(v);
+            if (k == "plan_fraction") out.options.plan_fraction = std::stod(v);
+            if (k == "size") out.options.target_size = std::stoull(v);
+          } catch (...) {
+            error = path + ":" + std::to_string(n) + ": bad header value " + kv;
+            return false;
+          }
+        }
+        header = true;
+      }
+      continue;
+    }
+    if (!header) {
+      error = path + ":" + std::to_string(n) + ": not a jubes-bench record (no '# jubes-bench record v1' header)";
+      return false;
+    }
+    std::istringstream ls(l);
+    outcome o;
+    std::string id, receipt, body;
+    if (!(ls >> o.party >> o.slot >> o.referentienummer >> o.status >> id >> receipt >> body) ||
+        source_index(o.party) < 0) {
+      error = path + ":" + std::to_string(n) + ": malformed outcome line";
+      return false;
+    }
+    if (id != "-") o.message_id = id;
+    try {
+      if (receipt != "-") o.receipt = std::stoull(receipt, nullptr, 16);
+      o.body = std::stoull(body, nullptr, 16);
+    } catch (...) {
+      error = path + ":" + std::to_string(n) + ": malformed fingerprint";
+      return false;
+    }
+    out.outcomes.push_back(std::move(o));
+  }
+  if (!header) {
+    error = path + ": empty or not a jubes-bench record";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace jubes::bench
