@@ -142,10 +142,9 @@ class evaluator {
   void run_rule(const rule& r, decision& d) {
     const std::string head = wants_text() ? "rule " + r.id + " (" + im_.name + ":" + std::to_string(r.line) + ")" : "";
     if (!r.sources.empty()) {
-      std::string src(f_.source_party);
-      if (!std::binary_search(r.sources.begin(), r.sources.end(), src)) {
+      if (!std::binary_search(r.sources.begin(), r.sources.end(), f_.source_party, std::less<>{})) {
         if (wants_text()) {
-          std::string why = "source '" + src + "' not in " + join(r.sources);
+          std::string why = "source '" + std::string(f_.source_party) + "' not in " + join(r.sources);
           trace_line([&] { return head + ": no match, " + why + "\n"; });
           note(r.id + ": " + why);
         }
