@@ -116,6 +116,7 @@ class validator {
  private:
   std::shared_ptr<const schema_catalog> catalog_;
   limits limits_;
+  semantic_options sem_;
   std::unique_ptr<impl> impl_;
 };
 

@@ -1,0 +1,49 @@
+#pragma once
+// Private: the compiled form of a field_set. A trie of local names rooted at the document's root element; each
+// node may carry body-field indices and/or one envelope slot (the stuurgegevens paths every parse extracts).
+// Children are few (a handful per node), so a linear scan over UTF-16 names beats hashing here.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codecs/validator.hpp"
+
+namespace jubes::codecs {
+
+enum class env_slot : int {
+  none = -1,
+  berichtcode,
+  zender_organisatie,
+  zender_applicatie,
+  zender_administratie,
+  zender_gebruiker,
+  ontvanger_organisatie,
+  ontvanger_applicatie,
+  ontvanger_administratie,
+  ontvanger_gebruiker,
+  referentienummer,
+  tijdstip_bericht,
+  cross_refnummer,
+};
+
+struct field_set::trie {
+  struct node {
+    std::vector<std::pair<std::u16string, int>> children;
+    std::vector<int> fields;
+    env_slot slot = env_slot::none;
+  };
+  std::vector<node> nodes;  // nodes[0] is the root element
+
+  /// @return the child of `n` named `name` (NUL-terminated), or -1.
+  int child(int n, const char16_t* name) const {
+    for (const auto& [cname, idx] : nodes[static_cast<std::size_t>(n)].children) {
+      std::size_t i = 0;
+      while (i < cname.size() && name[i] == cname[i]) ++i;
+      if (i == cname.size() && name[i] == 0) return idx;
+    }
+    return -1;
+  }
+  int add(int n, const std::u16string& name);
+};
+
+}  // namespace jubes::codecs

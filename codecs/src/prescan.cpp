@@ -1,0 +1,242 @@
+#include "prescan.hpp"
+
+#include "text.hpp"
+
+namespace jubes::codecs::detail {
+namespace {
+
+constexpr std::size_t view_limit_units = 64 * 1024;  // the root start tag must begin within this many characters
+
+bool starts_with(std::string_view s, std::size_t pos, std::string_view p) {
+  return s.substr(pos, p.size()) == p;
+}
+
+// The ASCII view of the document: for UTF-16, every code unit above 0x7F becomes 0x80 (never a delimiter).
+std::string_view ascii_view(std::string_view body, const encoding_info& enc, std::string& scratch) {
+  std::string_view rest = body.substr(enc.bom_bytes);
+  if (enc.family != encoding_family::utf16le && enc.family != encoding_family::utf16be) return rest;
+  scratch.clear();
+  const std::size_t units = std::min(rest.size() / 2, view_limit_units);
+  scratch.reserve(units);
+  for (std::size_t i = 0; i < units; ++i) {
+    const auto b0 = static_cast<unsigned char>(rest[2 * i]);
+    const auto b1 = static_cast<unsigned char>(rest[2 * i + 1]);
+    const unsigned u = enc.family == encoding_family::utf16le ? (b0 | (b1 << 8)) : ((b0 << 8) | b1);
+    scratch.push_back(u < 0x80 ? static_cast<char>(u) : static_cast<char>(0x80));
+  }
+  return scratch;
+}
+
+// Reads pseudo-attribute `name` of an XML declaration `decl` ("<?xml ... ?>"). @return false if absent.
+bool decl_attribute(std::string_view decl, std::string_view name, std::string_view& value) {
+  std::size_t pos = 0;
+  while ((pos = decl.find(name, pos)) != std::string_view::npos) {
+    std::size_t p = pos + name.size();
+    const bool boundary = pos > 0 && is_xml_space(decl[pos - 1]);
+    while (p < decl.size() && is_xml_space(decl[p])) ++p;
+    if (boundary && p < decl.size() && decl[p] == '=') {
+      ++p;
+      while (p < decl.size() && is_xml_space(decl[p])) ++p;
+      if (p < decl.size() && (decl[p] == '"' || decl[p] == '\'')) {
+        const char q = decl[p];
+        const std::size_t end = decl.find(q, p + 1);
+        if (end == std::string_view::npos) return false;
+        value = decl.substr(p + 1, end - p - 1);
+        return true;
+      }
+    }
+    pos += name.size();
+  }
+  return false;
+}
+
+void position(std::string_view view, std::size_t pos, std::uint64_t& line, std::uint64_t& column) {
+  line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < pos && i < view.size(); ++i) {
+    if (view[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  column = pos - line_start + 1;
+}
+
+bool is_name_char(char c) {
+  return !(is_xml_space(c) || c == '>' || c == '/' || c == '=' || c == '"' || c == '\'' || c == '<' || c == '\0');
+}
+
+}  // namespace
+
+encoding_info detect_encoding(std::string_view body) {
+  encoding_info enc;
+  auto byte = [&](std::size_t i) -> unsigned { return i < body.size() ? static_cast<unsigned char>(body[i]) : 0x100; };
+  auto refuse = [&](std::string text) {
+    enc.ok = false;
+    enc.code = errc::unsupported_encoding;
+    enc.text = std::move(text);
+    return enc;
+  };
+  if (byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF) {
+    enc.family = encoding_family::utf8;
+    enc.bom_bytes = 3;
+  } else if (byte(0) == 0xFF && byte(1) == 0xFE) {
+    if (byte(2) == 0 && byte(3) == 0) return refuse("UCS-4/UTF-32 is not supported (use UTF-8 or UTF-16)");
+    enc.family = encoding_family::utf16le;
+    enc.bom_bytes = 2;
+  } else if (byte(0) == 0xFE && byte(1) == 0xFF) {
+    enc.family = encoding_family::utf16be;
+    enc.bom_bytes = 2;
+  } else if ((byte(0) == 0 && byte(1) == 0) || (byte(0) == 0x3C && byte(1) == 0 && byte(2) == 0 && byte(3) == 0)) {
+    return refuse("UCS-4/UTF-32 is not supported (use UTF-8 or UTF-16)");
+  } else if (byte(0) == 0x3C && byte(1) == 0) {
+    enc.family = encoding_family::utf16le;
+  } else if (byte(0) == 0 && byte(1) == 0x3C) {
+    enc.family = encoding_family::utf16be;
+  } else if (byte(0) == 0x4C && byte(1) == 0x6F && byte(2) == 0xA7 && byte(3) == 0x94) {
+    return refuse("EBCDIC is not supported (use UTF-8 or UTF-16)");
+  }
+
+  // The XML declaration, read through the ASCII view of its first units.
+  std::string small;
+  std::string_view view;
+  if (enc.family == encoding_family::utf16le || enc.family == encoding_family::utf16be) {
+    std::string_view rest = body.substr(enc.bom_bytes);
+    const std::size_t units = std::min<std::size_t>(rest.size() / 2, 512);
+    for (std::size_t i = 0; i < units; ++i) {
+      const unsigned u =
+          enc.family == encoding_family::utf16le
+              ? (static_cast<unsigned char>(rest[2 * i]) | (static_cast<unsigned char>(rest[2 * i + 1]) << 8))
+              : ((static_cast<unsigned char>(rest[2 * i]) << 8) | static_cast<unsigned char>(rest[2 * i + 1]));
+      small.push_back(u < 0x80 ? static_cast<char>(u) : static_cast<char>(0x80));
+    }
+    view = small;
+  } else {
+    view = body.substr(enc.bom_bytes, 512);
+  }
+  if (!(starts_with(view, 0, "<?xml") && view.size() > 5 && is_xml_space(view[5]))) return enc;
+  const std::size_t end = view.find("?>");
+  if (end == std::string_view::npos) return enc;  // xerces reports the syntax error
+  std::string_view name;
+  if (!decl_attribute(view.substr(0, end), "encoding", name)) return enc;
+  const bool sixteen = enc.family == encoding_family::utf16le || enc.family == encoding_family::utf16be;
+  if (iequals(name, "UTF-16") || iequals(name, "UTF-16LE") || iequals(name, "UTF-16BE") || iequals(name, "UTF16")) {
+    if (!sixteen) {
+      enc.ok = false;
+      enc.code = errc::not_well_formed;
+      enc.text = "the XML declaration says UTF-16 but the document is not UTF-16 (no BOM, 8-bit characters)";
+    }
+    return enc;
+  }
+  const bool utf8 = iequals(name, "UTF-8") || iequals(name, "UTF8");
+  const bool latin1 = iequals(name, "ISO-8859-1") || iequals(name, "ISO8859-1") || iequals(name, "ISO_8859-1") ||
+                      iequals(name, "LATIN1") || iequals(name, "L1") || iequals(name, "ISO-LATIN-1");
+  const bool ascii = iequals(name, "US-ASCII") || iequals(name, "ASCII");
+  if (!utf8 && !latin1 && !ascii) {
+    return refuse("encoding \"" + std::string(name).substr(0, 40) +
+                  "\" is not supported (use UTF-8, UTF-16 or ISO-8859-1)");
+  }
+  if (sixteen) {
+    enc.ok = false;
+    enc.code = errc::not_well_formed;
+    enc.text = "the document is UTF-16 but its XML declaration says " + std::string(name).substr(0, 40);
+    return enc;
+  }
+  if (enc.bom_bytes == 0) enc.family = latin1 ? encoding_family::latin1 : ascii ? encoding_family::ascii : enc.family;
+  if (enc.bom_bytes == 3 && !utf8) {
+    enc.ok = false;
+    enc.code = errc::not_well_formed;
+    enc.text =
+        "the document has a UTF-8 byte order mark but its XML declaration says " + std::string(name).substr(0, 40);
+  }
+  return enc;
+}
+
+void prescan(std::string_view body, std::string& scratch, prescan_result& out) {
+  out.st = prescan_result::status::undetermined;
+  out.root_local.clear();
+  out.root_ns.clear();
+  encoding_info enc = detect_encoding(body);
+  out.family = enc.family;
+  if (!enc.ok) {
+    out.st = prescan_result::status::fault;
+    out.code = enc.code;
+    out.text = std::move(enc.text);
+    out.line = 1;
+    out.column = 1;
+    return;
+  }
+  const std::string_view v = ascii_view(body, enc, scratch);
+  std::size_t p = 0;
+  if (starts_with(v, 0, "<?xml") && v.size() > 5 && is_xml_space(v[5])) {
+    const std::size_t e = v.find("?>");
+    if (e == std::string_view::npos) return;
+    p = e + 2;
+  }
+  // Misc* (doctypedecl Misc*)? element
+  for (;;) {
+    while (p < v.size() && is_xml_space(v[p])) ++p;
+    if (p >= v.size()) return;
+    if (starts_with(v, p, "<!--")) {
+      const std::size_t e = v.find("-->", p + 4);
+      if (e == std::string_view::npos) return;
+      p = e + 3;
+    } else if (starts_with(v, p, "<?")) {
+      const std::size_t e = v.find("?>", p + 2);
+      if (e == std::string_view::npos) return;
+      p = e + 2;
+    } else if (starts_with(v, p, "<!DOCTYPE")) {
+      out.st = prescan_result::status::fault;
+      out.code = errc::dtd_forbidden;
+      out.text = "a DOCTYPE (DTD) is not allowed";
+      position(v, p, out.line, out.column);
+      return;
+    } else if (v[p] == '<' && p + 1 < v.size() && is_name_char(v[p + 1])) {
+      break;
+    } else {
+      return;  // not well-formed; xerces will say where and why
+    }
+  }
+  // The root start tag: name, then attributes until '>' or '/>'.
+  const std::size_t name_begin = ++p;
+  while (p < v.size() && is_name_char(v[p])) ++p;
+  const std::string_view qname = v.substr(name_begin, p - name_begin);
+  const std::size_t colon = qname.find(':');
+  const std::string_view prefix = colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
+  const std::string_view local = colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+  if (local.empty() || local.find(':') != std::string_view::npos) return;
+  bool ns_found = false;
+  for (;;) {
+    while (p < v.size() && is_xml_space(v[p])) ++p;
+    if (p >= v.size()) return;
+    if (v[p] == '>' || starts_with(v, p, "/>")) break;
+    const std::size_t an = p;
+    while (p < v.size() && is_name_char(v[p])) ++p;
+    const std::string_view aname = v.substr(an, p - an);
+    if (aname.empty()) return;
+    while (p < v.size() && is_xml_space(v[p])) ++p;
+    if (p >= v.size() || v[p] != '=') return;
+    ++p;
+    while (p < v.size() && is_xml_space(v[p])) ++p;
+    if (p >= v.size() || (v[p] != '"' && v[p] != '\'')) return;
+    const char q = v[p];
+    const std::size_t e = v.find(q, p + 1);
+    if (e == std::string_view::npos) return;
+    const std::string_view value = v.substr(p + 1, e - p - 1);
+    p = e + 1;
+    const bool binds = prefix.empty() ? aname == "xmlns"
+                                      : (aname.size() == 6 + prefix.size() && starts_with(aname, 0, "xmlns:") &&
+                                         aname.substr(6) == prefix);
+    if (binds) {
+      if (value.find('&') != std::string_view::npos)
+        return;  // entity references in a namespace name: let xerces decide
+      out.root_ns.assign(value);
+      ns_found = true;
+    }
+  }
+  if (!prefix.empty() && !ns_found) return;  // unbound prefix: a namespace error xerces reports
+  out.root_local.assign(local);
+  out.st = prescan_result::status::ok;
+}
+
+}  // namespace jubes::codecs::detail

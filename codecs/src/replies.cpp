@@ -1,0 +1,154 @@
+#include "codecs/replies.hpp"
+
+#include <ctime>
+
+#include "codecs/catalog.hpp"
+#include "codecs/xml_text.hpp"
+#include "text.hpp"
+
+namespace jubes::codecs {
+namespace {
+
+// Appends <dti:name>text</dti:name>, the text escaped and cut to `max_chars` code points.
+void element(std::string& out, std::string_view indent, std::string_view name, std::string_view text,
+             std::size_t max_chars) {
+  out += indent;
+  out += "<dti:";
+  out += name;
+  out += '>';
+  append_escaped(out, text.substr(0, detail::utf8_prefix_bytes(text, max_chars)));
+  out += "</dti:";
+  out += name;
+  out += ">\n";
+}
+
+// A Systeem; applicatie needs at least 3 characters, so a shorter one is padded with '?' (never expected).
+void append_systeem(std::string& out, std::string_view name, const systeem& s) {
+  out += "    <dti:";
+  out += name;
+  out += ">\n";
+  if (!s.organisatie.empty()) element(out, "      ", "organisatie", s.organisatie, 200);
+  std::string app = s.applicatie;
+  while (detail::utf8_prefix_bytes(app, 3) == app.size() && app.size() < 3) app.push_back('?');
+  element(out, "      ", "applicatie", app, 50);
+  if (!s.administratie.empty()) element(out, "      ", "administratie", s.administratie, 50);
+  if (!s.gebruiker.empty()) element(out, "      ", "gebruiker", s.gebruiker, 100);
+  out += "    </dti:";
+  out += name;
+  out += ">\n";
+}
+
+// Refnummer: 1..40 characters; an empty one is never written (callers omit the element).
+void refnummer(std::string& out, std::string_view name, std::string_view v) {
+  element(out, "    ", name, v.empty() ? std::string_view("-") : v, 40);
+}
+
+// Tijdstip: [0-9]{8,17}; anything else is replaced by the epoch day so the reply stays valid.
+std::string tijdstip(std::string_view v) {
+  bool ok = v.size() >= 8 && v.size() <= 17;
+  for (const char c : v) ok = ok && c >= '0' && c <= '9';
+  return ok ? std::string(v) : std::string("19700101");
+}
+
+const char* header() {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+}
+
+}  // namespace
+
+systeem zender_of(const envelope& env) {
+  return {env.zender_organisatie, env.zender_applicatie, env.zender_administratie, env.zender_gebruiker};
+}
+
+systeem ontvanger_of(const envelope& env) {
+  return {env.ontvanger_organisatie, env.ontvanger_applicatie, env.ontvanger_administratie, env.ontvanger_gebruiker};
+}
+
+std::string encode_bv03(const receipt_info& r) {
+  std::string out;
+  out.reserve(768);
+  out += header();
+  out += "<dti:Bv03Bericht xmlns:dti=\"";
+  out += jubes_namespace;
+  out += "\">\n  <dti:stuurgegevens>\n";
+  element(out, "    ", "berichtcode", "Bv03", 4);
+  append_systeem(out, "zender", r.zender);
+  append_systeem(out, "ontvanger", r.ontvanger);
+  refnummer(out, "referentienummer", r.message_id);
+  element(out, "    ", "tijdstipBericht", tijdstip(r.tijdstip_bericht), 17);
+  refnummer(out, "crossRefnummer", r.cross_ref);
+  out += "  </dti:stuurgegevens>\n</dti:Bv03Bericht>\n";
+  return out;
+}
+
+std::string encode_fo03(const fault_reply_info& f) {
+  std::string out;
+  out.reserve(1024);
+  out += header();
+  out += "<dti:Fo03Bericht xmlns:dti=\"";
+  out += jubes_namespace;
+  out += "\">\n  <dti:stuurgegevens>\n";
+  element(out, "    ", "berichtcode", "Fo03", 4);
+  append_systeem(out, "zender", f.zender);
+  if (!f.ontvanger.applicatie.empty()) append_systeem(out, "ontvanger", f.ontvanger);
+  if (!f.referentienummer.empty()) refnummer(out, "referentienummer", f.referentienummer);
+  element(out, "    ", "tijdstipBericht", tijdstip(f.tijdstip_bericht), 17);
+  if (!f.cross_ref.empty()) refnummer(out, "crossRefnummer", f.cross_ref);
+  out += "  </dti:stuurgegevens>\n  <dti:body>\n";
+  bool code_ok = f.code.size() == 7 && f.code.rfind("StUF", 0) == 0;
+  for (std::size_t i = 4; code_ok && i < 7; ++i) code_ok = f.code[i] >= '0' && f.code[i] <= '9';
+  element(out, "    ", "code", code_ok ? std::string_view(f.code) : std::string_view("StUF058"), 7);
+  element(out, "    ", "plek", f.plek == "server" ? "server" : "client", 6);
+  element(out, "    ", "omschrijving", f.omschrijving.empty() ? std::string_view("fout") : f.omschrijving, 200);
+  if (!f.details.empty()) element(out, "    ", "details", f.details, 1000);
+  if (f.line > 0) {
+    out += "    <dti:locatie>\n";
+    element(out, "      ", "regel", std::to_string(f.line), 20);
+    element(out, "      ", "kolom", std::to_string(f.column > 0 ? f.column : 1), 20);
+    if (!f.element_path.empty()) element(out, "      ", "element", f.element_path, 1000);
+    out += "    </dti:locatie>\n";
+  }
+  out += "  </dti:body>\n</dti:Fo03Bericht>\n";
+  return out;
+}
+
+fault_reply_info stuf016(const envelope& env, systeem gateway, std::string tijdstip_bericht) {
+  fault_reply_info f;
+  f.code = "StUF016";
+  f.plek = "client";
+  f.omschrijving = "Combinatie zender en referentienummer niet uniek";
+  f.details =
+      "referentienummer " + env.referentienummer + " was used before by this zender for a message with other content";
+  f.tijdstip_bericht = std::move(tijdstip_bericht);
+  f.zender = std::move(gateway);
+  f.ontvanger = zender_of(env);
+  f.cross_ref = env.referentienummer;
+  return f;
+}
+
+const char* stuf_code_for(errc e) noexcept {
+  switch (e) {
+    case errc::schema_invalid:
+    case errc::semantic_invalid:
+    case errc::unknown_root:
+      return "StUF055";
+    case errc::internal:
+    case errc::schema_load_failed:
+      return "StUF058";
+    default:
+      return "StUF001";
+  }
+}
+
+std::string stuf_timestamp(std::int64_t unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  const int ms = static_cast<int>(unix_ms % 1000);
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02d%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms);
+  return buf;
+}
+
+}  // namespace jubes::codecs

@@ -1,0 +1,28 @@
+#pragma once
+// Shared fixtures of the codecs tests: xerces is initialised once per binary (a gtest environment), the catalogs
+// are loaded once and dropped before xerces terminates.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "codecs/catalog.hpp"
+#include "codecs/validator.hpp"
+
+namespace jubes::codecs::test {
+
+std::filesystem::path source_dir();
+std::filesystem::path schema_dir();    // conf/schemas/jubes
+std::filesystem::path examples_dir();  // conf/examples
+std::filesystem::path stuf_dir();      // ../shared/stuf (may be absent)
+
+std::string read_file(const std::filesystem::path& p);
+
+/// The jubes set and the replies set.
+const std::shared_ptr<const schema_catalog>& jubes_catalog();
+/// The municipality codes of RvIG table 33 (../shared/data), or a small built-in list if that file is absent.
+const std::unordered_set<std::string>& gemeentecodes();
+semantic_options test_semantics();
+
+}  // namespace jubes::codecs::test
