@@ -1,0 +1,249 @@
+// Unit tests of jubes-bench's parts: generator, histogram, outbox batch reader, record file, options.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "batch.hpp"
+#include "generator.hpp"
+#include "histogram.hpp"
+#include "options.hpp"
+#include "record.hpp"
+
+namespace jb = jubes::bench;
+
+namespace {
+
+std::string text_of(const std::string& xml, const std::string& local) {
+  auto p = xml.find("<dti:" + local + ">");
+  if (p == std::string::npos) return {};
+  p += local.size() + 6;
+  return xml.substr(p, xml.find('<', p) - p);
+}
+
+class temp_dir {
+ public:
+  temp_dir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("jubes-bench-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+TEST(eleven_test, known_numbers) {
+  EXPECT_TRUE(jb::eleven_test("111222333"));
+  EXPECT_TRUE(jb::eleven_test("123456782"));
+  EXPECT_FALSE(jb::eleven_test("123456789"));
+  EXPECT_FALSE(jb::eleven_test("12345678"));
+  EXPECT_FALSE(jb::eleven_test("12345678a"));
+}
+
+TEST(generator, is_deterministic_in_seed_party_and_slot) {
+  jb::generator a({7, 0, 2048}), b({7, 0, 2048}), c({8, 0, 2048});
+  for (int p = 0; p < 4; ++p) {
+    for (std::uint64_t s = 0; s < 50; ++s) {
+      auto m1 = a.make(p, s), m2 = b.make(p, s), m3 = c.make(p, s);
+      EXPECT_EQ(m1.body, m2.body);
+      EXPECT_EQ(m1.recipients, m2.recipients);
+      EXPECT_NE(m1.referentienummer, m3.referentienummer);
+      EXPECT_EQ(m1.referentienummer, a.referentienummer(p, s));
+    }
+  }
+}
+
+TEST(generator, messages_are_plausible_and_unique) {
+  jb::generator g({42, 0, 2048});
+  std::set<std::string> refs, types;
+  for (int p = 0; p < 4; ++p) {
+    const auto& src = jb::sources()[static_cast<std::size_t>(p)];
+    for (std::uint64_t s = 0; s < 500; ++s) {
+      auto m = g.make(p, s);
+      EXPECT_TRUE(refs.insert(m.referentienummer).second) << m.referentienummer;
+      EXPECT_LE(m.referentienummer.size(), 40u);
+      EXPECT_TRUE(jb::eleven_test(text_of(m.body, "bsn"))) << m.body;
+      EXPECT_EQ(text_of(m.body, "applicatie"), src.applicatie);
+      EXPECT_EQ(text_of(m.body, "referentienummer"), m.referentienummer);
+      EXPECT_NE(m.body.find("<dti:" + m.type + " xmlns:dti=\"http://www.justid.nl/jubes/detentie/0100\">"),
+                std::string::npos);
+      // about 2 KiB, except the (small) plan documents
+      EXPECT_GE(m.body.size(), 1800u) << m.type;
+      EXPECT_LE(m.body.size(), m.type == "reintegratieplan" ? 4096u : 2600u) << m.type;
+      EXPECT_FALSE(m.recipients.empty()) << m.type;
+      types.insert(m.type);
+      // 18b only from the prison service
+      if (m.type == "melding18b") {
+        EXPECT_TRUE(src.id == "tulp-gw" || src.id == "selectie");
+      }
+      if (m.type == "idvDetentieverloop") {
+        EXPECT_EQ(m.recipients, std::vector<std::string>{"idv"});
+      }
+      if (m.type == "piVerlof") {
+        auto leave = text_of(m.body.substr(m.body.find("<dti:verlof>")), "gemeentecode");
+        EXPECT_EQ(m.recipients, std::vector<std::string>{"gemeente:" + leave});
+      }
+    }
+  }
+  EXPECT_EQ(types.size(), 14u);  // every message type of docs/MESSAGES.md occurs
+}
+
+TEST(generator, minors_get_rvdk_for_reintegration_notices) {
+  jb::generator g({3, 0, 2048});
+  int minors = 0;
+  for (std::uint64_t s = 0; s < 400; ++s) {
+    auto m = g.make(jb::source_index("jvs"), s);
+    if (m.type != "eersteInschrijving") continue;
+    bool rvdk = std::find(m.recipients.begin(), m.recipients.end(), "rvdk") != m.recipients.end();
+    auto birth = text_of(m.body, "geboortedatum"), event = text_of(m.body, "gebeurtenisdatum");
+    int age = std::stoi(event.substr(0, 4)) - std::stoi(birth.substr(0, 4));
+    if (event.substr(5) < birth.substr(5)) --age;
+    EXPECT_EQ(rvdk, age < 18) << birth << " " << event;
+    minors += rvdk;
+  }
+  EXPECT_GT(minors, 0);
+}
+
+TEST(generator, plan_fraction_gives_one_mebibyte_plans) {
+  jb::generator g({5, 1.0, 2048});
+  auto m = g.make(0, 0);
+  EXPECT_EQ(m.type, "reintegratieplan");
+  EXPECT_GT(m.body.size(), 1398000u);
+  EXPECT_LT(m.body.size(), 1400000u + 4096u);
+}
+
+TEST(histogram, buckets_are_monotone_and_tight) {
+  int prev = -1;
+  for (std::uint64_t v = 0; v < 5'000'000; v = v < 100 ? v + 1 : v + v / 37) {
+    int i = jb::histogram::index_of(v);
+    EXPECT_GE(i, prev);
+    prev = i;
+    std::uint64_t up = jb::histogram::upper_of(i);
+    EXPECT_GE(up, v);
+    EXPECT_LE(static_cast<double>(up - v), std::max(1.0, 0.0625 * static_cast<double>(v))) << v;
+  }
+}
+
+TEST(histogram, quantiles_of_a_uniform_sample) {
+  jb::histogram h;
+  for (std::uint64_t v = 1; v <= 10000; ++v) h.record(v);
+  EXPECT_EQ(h.count(), 10000u);
+  EXPECT_NEAR(static_cast<double>(h.quantile(0.5)), 5000.0, 5000 * 0.04);
+  EXPECT_NEAR(static_cast<double>(h.quantile(0.99)), 9900.0, 9900 * 0.04);
+  EXPECT_EQ(h.quantile(1.0), 10000u);
+  jb::histogram other;
+  other.record(1'000'000);
+  h.merge(other);
+  EXPECT_EQ(h.max(), 1'000'000u);
+  EXPECT_EQ(jb::histogram().quantile(0.5), 0u);
+}
+
+TEST(batch, reads_attributes_and_child_elements) {
+  std::string xml =
+      "<?xml version='1.0'?><outbox recipient='rvdk'>"
+      "<entry seq='7' id='m-1' type='piVerlof'><message><dti:piVerlof xmlns:dti='x'><dti:stuurgegevens>"
+      "<dti:referentienummer>R-1</dti:referentienummer></dti:stuurgegevens></dti:piVerlof></message></entry>"
+      "<j:entry><j:seq>8</j:seq><j:id>m-2</j:id><j:message>&lt;dti:referentienummer&gt;R-2&lt;/dti:referentienummer&gt;"
+      "</j:message></j:entry></outbox>";
+  std::vector<jb::batch_entry> e;
+  std::string err;
+  ASSERT_TRUE(jb::parse_batch(xml, e, err)) << err;
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].seq, 7u);
+  EXPECT_EQ(e[0].id, "m-1");
+  EXPECT_EQ(e[0].referentienummer, "R-1");
+  EXPECT_EQ(e[1].seq, 8u);
+  EXPECT_EQ(e[1].id, "m-2");
+  EXPECT_EQ(e[1].referentienummer, "R-2");
+
+  e.clear();
+  EXPECT_TRUE(jb::parse_batch("<outbox/>", e, err));
+  EXPECT_TRUE(e.empty());
+  EXPECT_FALSE(jb::parse_batch("<outbox><entry id='x'/></outbox>", e, err));
+  EXPECT_NE(err.find("seq"), std::string::npos);
+}
+
+TEST(batch, receipt_id_from_location_or_bv03) {
+  EXPECT_EQ(jb::receipt_id("/v1/messages/abc123", ""), "abc123");
+  EXPECT_EQ(jb::receipt_id("",
+                           "<Bv03Bericht><stuurgegevens><berichtcode>Bv03</berichtcode>"
+                           "<referentienummer>id-9</referentienummer></stuurgegevens></Bv03Bericht>"),
+            "id-9");
+  EXPECT_EQ(jb::receipt_id("", "<nothing/>"), "");
+}
+
+TEST(record, round_trip_and_torn_last_line) {
+  temp_dir d;
+  auto path = (d.path() / "rec.txt").string();
+  std::string err;
+  {
+    jb::record_writer w;
+    ASSERT_TRUE(w.open(path, {99, 0.25, 3000}, err)) << err;
+    w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd});
+    w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef});
+  }
+  { std::ofstream(path, std::ios::app) << "jvs 5 B-JVS-5 20"; }  // a writer killed mid-line
+  jb::record_file r;
+  ASSERT_TRUE(jb::read_record(path, r, err)) << err;
+  EXPECT_EQ(r.options.seed, 99u);
+  EXPECT_DOUBLE_EQ(r.options.plan_fraction, 0.25);
+  EXPECT_EQ(r.options.target_size, 3000u);
+  ASSERT_EQ(r.outcomes.size(), 2u);
+  EXPECT_EQ(r.outcomes[0].party, "tulp-gw");
+  EXPECT_EQ(r.outcomes[0].slot, 3u);
+  EXPECT_EQ(r.outcomes[0].message_id, "id-3");
+  EXPECT_EQ(r.outcomes[0].receipt, 0x1234u);
+  EXPECT_EQ(r.outcomes[1].status, 0);
+  EXPECT_TRUE(r.outcomes[1].message_id.empty());
+  EXPECT_EQ(r.outcomes[1].body, 0xbeefu);
+
+  { std::ofstream(path, std::ios::app) << "\nnot a line\n"; }
+  jb::record_file r2;
+  EXPECT_FALSE(jb::read_record(path, r2, err));
+  EXPECT_NE(err.find("rec.txt:"), std::string::npos) << err;
+
+  EXPECT_FALSE(jb::read_record((d.path() / "missing").string(), r2, err));
+  { std::ofstream(d.path() / "other") << "hello\n"; }
+  EXPECT_FALSE(jb::read_record((d.path() / "other").string(), r2, err));
+}
+
+TEST(options, accepts_the_product_command_line) {
+  jb::options o;
+  auto err =
+      jb::parse_options({"--target", "127.0.0.1:8443", "--pki", "/p", "--connections", "64", "--count", "1000",
+                         "--rate", "500", "--seed", "9", "--duplicates", "0.1", "--record", "r", "--verify", "--poll"},
+                        o);
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(o.target_port, "8443");
+  EXPECT_EQ(o.connections, 64);
+  EXPECT_EQ(o.count, 1000u);
+  EXPECT_DOUBLE_EQ(o.rate, 500);
+  EXPECT_TRUE(o.verify && o.poll && o.seed_set);
+}
+
+TEST(options, refuses_bad_command_lines_naming_the_option) {
+  auto err = [](std::vector<std::string> a) {
+    jb::options o;
+    return jb::parse_options(a, o);
+  };
+  EXPECT_NE(err({"--target", "h:1", "--count", "5"}).find("--pki"), std::string::npos);
+  EXPECT_NE(err({"--pki", "p", "--count", "5"}).find("--target"), std::string::npos);
+  EXPECT_NE(err({"--target", "h:99999", "--pki", "p", "--count", "5"}).find("--target"), std::string::npos);
+  EXPECT_NE(err({"--target", "h:1", "--pki", "p", "--count", "5", "--duration", "3"}).find("--count"),
+            std::string::npos);
+  EXPECT_NE(err({"--target", "h:1", "--pki", "p", "--duplicates", "2", "--count", "1"}).find("--duplicates"),
+            std::string::npos);
+  EXPECT_NE(err({"--target", "h:1", "--pki", "p", "--bogus"}).find("--bogus"), std::string::npos);
+  EXPECT_NE(err({"--target", "h:1", "--pki", "p"}).find("nothing to do"), std::string::npos);
+  EXPECT_NE(err({"--target", "h:1", "--pki", "p", "--connections"}).find("--connections"), std::string::npos);
+  EXPECT_EQ(err({"--target", "h:1", "--pki", "p", "--verify", "--record", "f"}), "");
+}

@@ -1,0 +1,138 @@
+// Unit tests of the dashboard's server side: the asset allow-list, the Prometheus text reader and
+// the JSON snapshot (docs/dashboard.md).
+#include "dashboard/dashboard.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace jd = jubes::dashboard;
+namespace json = boost::json;
+
+TEST(find_asset, serves_only_the_allow_list) {
+  std::filesystem::path root = "/srv/dash";
+  auto a = jd::find_asset(root, "/dashboard");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->file, root / "index.html");
+  EXPECT_EQ(a->content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(jd::find_asset(root, "/dashboard/?x=1")->file, root / "index.html");
+  EXPECT_EQ(jd::find_asset(root, "/dashboard/uplot.iife.min.js")->file,
+            root / "node_modules/uplot/dist/uPlot.iife.min.js");
+  EXPECT_EQ(jd::find_asset(root, "/dashboard/app.js")->content_type, "text/javascript; charset=utf-8");
+  EXPECT_FALSE(jd::find_asset(root, "/dashboard/../../etc/passwd"));
+  EXPECT_FALSE(jd::find_asset(root, "/dashboard/package.json"));
+  EXPECT_FALSE(jd::find_asset(root, "/metrics"));
+  EXPECT_FALSE(jd::find_asset(root, ""));
+}
+
+TEST(find_asset, default_root_holds_the_files) {
+  for (auto t : {"/dashboard", "/dashboard/app.js", "/dashboard/style.css"})
+    EXPECT_TRUE(std::filesystem::exists(jd::find_asset(jd::default_root(), t)->file)) << t;
+}
+
+TEST(parse_prometheus, reads_samples_labels_and_skips_junk) {
+  std::size_t bad = 0;
+  auto s = jd::parse_prometheus(
+      "# HELP x help\n# TYPE x counter\nx 3\ny{a=\"1\",b=\"q\\\"uo\\\\te\\n\"} 4.5 1700000000\n"
+      "z{le=\"+Inf\"} 7\n\n  broken{ 1\n{nolabel} 2\nw NaN\n",
+      &bad);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0].name, "x");
+  EXPECT_EQ(s[0].value, 3);
+  EXPECT_EQ(s[1].label("a"), "1");
+  EXPECT_EQ(s[1].label("b"), "q\"uo\\te\n");
+  EXPECT_EQ(s[1].value, 4.5);
+  EXPECT_EQ(s[2].label("le"), "+Inf");
+  EXPECT_EQ(s[2].label("missing"), "");
+  EXPECT_TRUE(std::isnan(s[3].value));
+  EXPECT_EQ(bad, 2u);
+}
+
+namespace {
+
+std::string metrics(double accepted, double dup, double delivered, double schema_rej, double b1, double b5, double binf,
+                    double gsum, double gcount) {
+  std::string m;
+  m += "# TYPE jubes_ingest_accepted_total counter\n";
+  m += "jubes_ingest_accepted_total{party=\"tulp-gw\"} " + std::to_string(accepted - 1) + "\n";
+  m += "jubes_ingest_accepted_total{party=\"mits\"} 1\n";
+  m += "jubes_ingest_duplicates_total " + std::to_string(dup) + "\n";
+  m += "jubes_outbox_delivered_total " + std::to_string(delivered) + "\n";
+  m += "jubes_ingest_rejected_total{reason=\"schema\"} " + std::to_string(schema_rej) + "\n";
+  m += "jubes_accept_latency_seconds_bucket{le=\"0.001\"} " + std::to_string(b1) + "\n";
+  m += "jubes_accept_latency_seconds_bucket{le=\"0.005\"} " + std::to_string(b5) + "\n";
+  m += "jubes_accept_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(binf) + "\n";
+  m += "jubes_group_commit_size_sum " + std::to_string(gsum) + "\njubes_group_commit_size_count " +
+       std::to_string(gcount) + "\n";
+  for (int i = 0; i < 12; ++i)
+    m += "jubes_outbox_backlog{recipient=\"gemeente:0" + std::to_string(100 + i) + "\"} " + std::to_string(i * 10) +
+         "\njubes_outbox_oldest_unacked_age_seconds{recipient=\"gemeente:0" + std::to_string(100 + i) + "\"} " +
+         std::to_string(i) + ".5\n";
+  m += "jubes_parked_messages 3\njubes_writer_queue_depth 17\n";
+  m += "jubes_store_used_bytes 250\njubes_store_map_size_bytes 1000\n";
+  m += "jubes_route_table_info{version=\"abc123\"} 1\n";
+  return m;
+}
+
+}  // namespace
+
+TEST(snapshot_builder, first_snapshot_has_totals_but_no_rates) {
+  jd::snapshot_builder b;
+  auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+  auto v = json::parse(b.next(metrics(100, 5, 90, 2, 10, 20, 20, 100, 10), t0)).as_object();
+  EXPECT_EQ(v.at("schema").as_string(), "jubes.dashboard.v1");
+  EXPECT_EQ(v.at("t").as_int64(), 1'800'000'000'000);
+  EXPECT_TRUE(v.at("interval_s").is_null());
+  EXPECT_EQ(v.at("totals").at("accepted").as_double(), 100);
+  EXPECT_EQ(v.at("totals").at("duplicates").as_double(), 5);
+  EXPECT_EQ(v.at("totals").at("delivered").as_double(), 90);
+  EXPECT_EQ(v.at("totals").at("rejected").as_double(), 2);
+  EXPECT_TRUE(v.at("rates").at("accepted").is_null());
+  EXPECT_EQ(v.at("parked").as_double(), 3);
+  EXPECT_EQ(v.at("writer_queue_depth").as_double(), 17);
+  EXPECT_EQ(v.at("store").at("use_ratio").as_double(), 0.25);
+  EXPECT_EQ(v.at("route_table_version").as_string(), "abc123");
+  auto& top = v.at("backlog_top").as_array();
+  ASSERT_EQ(top.size(), 10u);  // twelve recipients, the ten largest, largest first
+  EXPECT_EQ(top[0].at("recipient").as_string(), "gemeente:0111");
+  EXPECT_EQ(top[0].at("backlog").as_double(), 110);
+  EXPECT_EQ(top[0].at("oldest_unacked_s").as_double(), 11.5);
+  EXPECT_EQ(top[9].at("recipient").as_string(), "gemeente:0102");
+}
+
+TEST(snapshot_builder, rates_and_percentiles_cover_the_last_interval) {
+  jd::snapshot_builder b;
+  auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+  b.next(metrics(100, 5, 90, 2, 10, 20, 20, 100, 10), t0);
+  // two seconds later: +200 accepted, +10 dups, +100 delivered, +4 rejected; of 100 new latencies
+  // 50 were <= 1 ms and 50 in (1, 5] ms; 10 commits of 20 messages on average.
+  auto v =
+      json::parse(b.next(metrics(300, 15, 190, 6, 60, 120, 120, 300, 20), t0 + std::chrono::seconds(2))).as_object();
+  EXPECT_EQ(v.at("interval_s").as_double(), 2);
+  EXPECT_EQ(v.at("rates").at("accepted").as_double(), 100);
+  EXPECT_EQ(v.at("rates").at("duplicates").as_double(), 5);
+  EXPECT_EQ(v.at("rates").at("delivered").as_double(), 50);
+  EXPECT_EQ(v.at("rejected_rates").at("schema").as_double(), 2);
+  EXPECT_NEAR(v.at("accept_latency_ms").at("p50").as_double(), 1.0, 1e-9);
+  EXPECT_NEAR(v.at("accept_latency_ms").at("p99").as_double(), 4.92, 1e-9);
+  EXPECT_EQ(v.at("group_commit").at("mean_size").as_double(), 20);
+  EXPECT_EQ(v.at("group_commit").at("commits_per_s").as_double(), 5);
+}
+
+TEST(snapshot_builder, missing_metrics_are_null_not_zero) {
+  jd::snapshot_builder b;
+  auto v = json::parse(b.next("", std::chrono::system_clock::now())).as_object();
+  EXPECT_TRUE(v.at("totals").at("accepted").is_null());
+  EXPECT_TRUE(v.at("parked").is_null());
+  EXPECT_TRUE(v.at("route_table_version").is_null());
+  EXPECT_TRUE(v.at("accept_latency_ms").at("p99").is_null());
+  EXPECT_TRUE(v.at("backlog_top").as_array().empty());
+}
+
+TEST(sse_frame, is_one_event_with_one_data_line) {
+  jd::snapshot_builder b;
+  auto f = jd::sse_frame(b.next(metrics(1, 0, 0, 0, 0, 0, 0, 0, 0), std::chrono::system_clock::now()));
+  EXPECT_EQ(f.rfind("event: snapshot\ndata: {", 0), 0u);
+  EXPECT_EQ(f.substr(f.size() - 3), "}\n\n");
+  EXPECT_EQ(std::count(f.begin(), f.end(), '\n'), 3);
+}
