@@ -1,0 +1,164 @@
+#pragma once
+// The gateway configuration: a YAML file (conf/jubes.yaml) read once at start with yaml-cpp.
+//
+// Every key is described ONCE, in the table returned by config_keys() (config.cpp): its path, type,
+// default, range and meaning. Loading applies the table's defaults, then the file, then the
+// command-line overrides, then checks files and cross-references. docs/configuration.md is generated
+// from the same table (`jubesd --print-config-doc`); a test keeps the two in sync.
+//
+// Relative paths in the file resolve against the directory of the config file. `--data-dir` on the
+// command line resolves against the current directory. tls.* files resolve against tls.pki_dir,
+// which defaults to <data_dir>/pki.
+//
+// Lifecycle: a `config` is a plain value, built by load_config() at start and on nothing else;
+// after start it is only read (any thread).
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jubes::gateway {
+
+/// host:port of a listener. Port 0 means "any free port" (tests); the bound port is logged.
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  /// @return "host:port", with brackets around an IPv6 host.
+  std::string text() const;
+};
+
+/// Parses "HOST:PORT" or "[V6]:PORT". @return nullopt with `why` set on error.
+std::optional<endpoint> parse_endpoint(std::string_view s, std::string& why);
+
+enum class party_role { source, recipient, operator_ };
+std::string_view to_string(party_role r);
+
+/// One party: who may connect with which certificate and do what.
+struct party_config {
+  std::string id;          // e.g. "tulp-gw", "gemeente:0363", "operator"
+  std::string subject_cn;  // certificate subject CN naming this party (default: id)
+  std::string oin;         // PKIoverheid OIN (subject serialNumber), optional
+  party_role role = party_role::recipient;
+  std::string zender_organisatie;  // sources: the zender the message must carry
+  std::string zender_applicatie;
+  std::vector<std::string> message_types;  // sources: allowed root element local names
+};
+
+/// One schema set of the catalog: the XSD entry points loaded into the grammar pool.
+struct schema_set_config {
+  std::string name;
+  std::vector<std::filesystem::path> entry_points;  // absolute after load
+  std::string root_namespace;                       // "*": any
+  std::vector<std::string> roots;                   // root local names; "*": any the schemas declare
+  bool handle_multiple_imports = true;
+};
+
+struct limits_config {
+  std::uint64_t max_body_bytes = 0;
+  std::uint32_t max_header_bytes = 0;
+  std::uint32_t handshake_timeout_ms = 0;
+  std::uint32_t read_timeout_ms = 0;
+  std::uint32_t write_timeout_ms = 0;
+  std::uint32_t idle_timeout_ms = 0;
+  std::uint32_t max_connections = 0;
+  std::uint32_t max_connections_per_party = 0;
+  double rate_per_party = 0;  // tokens per second
+  std::uint32_t burst_per_party = 0;
+  std::uint32_t long_poll_max_wait_s = 0;
+  std::uint32_t max_batch = 0;
+};
+
+struct store_config {
+  std::uint64_t map_size_bytes = 0;
+  std::uint32_t queue_capacity = 0;
+  std::uint32_t max_group = 0;
+  bool durable = true;
+};
+
+struct retention_config {
+  std::uint32_t bodies_days = 0;
+  std::uint32_t dedup_extra_days = 0;
+  std::uint32_t audit_days = 0;
+};
+
+struct config {
+  std::filesystem::path file;  // the config file itself (absolute)
+  endpoint listen;
+  endpoint ops_listen;
+  std::filesystem::path data_dir;
+  std::filesystem::path pki_dir;
+  std::filesystem::path tls_ca, tls_cert, tls_key, tls_crl;  // tls_crl empty: none
+  std::uint32_t io_threads = 0;                              // resolved: never 0 after load
+  limits_config limits;
+  store_config store;
+  retention_config retention;
+  std::vector<party_config> parties;
+  bool municipalities_by_cn = false;  // any CN gemeente:NNNN is a recipient party
+  std::vector<schema_set_config> schemas;
+  std::filesystem::path routes_file;
+  std::filesystem::path gemeenten_file;
+  std::string log_level;
+  std::uint32_t drain_timeout_ms = 0;
+
+  /// Where each key was set: "file:line:col", for error messages after load (e.g. a bad route file).
+  std::map<std::string, std::string, std::less<>> origins;
+  /// @return origin of `key` or "<file> (default)".
+  std::string where(std::string_view key) const;
+};
+
+/// Command-line overrides (PRODUCT.md "Operator interface").
+struct config_overrides {
+  std::optional<std::string> data_dir;
+  std::optional<std::string> listen;
+  std::optional<std::string> ops_listen;
+};
+
+/// A refused configuration: one line "file:line:col: key.path: reason".
+struct config_error {
+  std::string message;
+};
+
+/// Loads, defaults, overrides and checks the configuration. Never throws.
+/// @param file the YAML file
+/// @param ov command-line overrides
+/// @return the config, or the first error found
+boost::system::result<config, config_error> load_config(const std::filesystem::path& file,
+                                                        const config_overrides& ov = {});
+
+/// The type of a configuration key, for the descriptor table.
+enum class key_kind {
+  section,
+  section_list,
+  string,
+  integer,
+  number,
+  boolean,
+  address,
+  path,
+  file,
+  dir,
+  string_list,
+  file_list
+};
+
+/// One row of the key table. Paths use "." between sections and "[]." into list items.
+struct key_info {
+  std::string_view path;
+  key_kind kind;
+  std::string_view default_text;  // empty: no default (optional unless `required`)
+  bool required;
+  double min, max;  // integer/number range
+  std::string_view doc;
+};
+
+/// @return every configuration key, in documentation order.
+std::vector<key_info> config_keys();
+
+/// @return docs/configuration.md, generated from config_keys().
+std::string config_doc_markdown();
+
+}  // namespace jubes::gateway

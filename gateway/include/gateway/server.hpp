@@ -1,0 +1,66 @@
+#pragma once
+// jubesd's server: the mutual-TLS API listener and the plain-HTTP ops listener on one io_context.
+//
+// Lifecycle: construct with a loaded config, start() (TLS context, store, routes, codec, bind both
+// listeners), then run() on the calling thread until a SIGTERM/SIGINT or stop() has drained it:
+// stop accepting, wake long polls with an empty batch, let requests in flight finish (bounded by
+// drain_timeout_ms), close the store. SIGHUP reloads the routing file (a bad file is logged and the
+// old table keeps serving). Destroy after run() returns.
+//
+// Threading: run() starts cfg.io_threads IO threads and joins them before it returns. Each
+// connection runs as one coroutine on its own strand. stop() and the endpoint getters are
+// thread-safe; everything else is called from the owning thread only.
+#include <boost/system/result.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gateway/config.hpp"
+#include "gateway/metrics.hpp"
+
+namespace jubes::gateway {
+
+/// A reply of the ops listener's extension hook (/dashboard, /events are added by the dashboard).
+struct ops_reply {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+/// Called for ops paths the server does not serve itself; nullopt falls through to 404.
+/// Runs on an IO thread; must not block. Never return message contents.
+using ops_hook = std::function<std::optional<ops_reply>(std::string_view method, std::string_view target)>;
+
+class server {
+ public:
+  explicit server(config cfg);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Prepares everything that can fail at start and binds both listeners.
+  /// @return nothing, or a one-line reason (the caller logs it and exits non-zero).
+  boost::system::result<void, std::string> start();
+
+  /// Serves until drained. @return the process exit code (0 after a clean drain).
+  int run();
+
+  /// Begins a drain, as SIGTERM does. Thread-safe, idempotent.
+  void stop();
+
+  /// @return the bound addresses (valid after start(); port 0 in the config is resolved here).
+  endpoint api_endpoint() const;
+  endpoint ops_endpoint() const;
+
+  registry& metrics();
+
+  /// Installs the ops extension hook; call before run().
+  void set_ops_hook(ops_hook h);
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace jubes::gateway

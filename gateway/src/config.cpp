@@ -1,0 +1,613 @@
+#include "gateway/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <sstream>
+#include <thread>
+
+namespace jubes::gateway {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A parsed scalar or list value, handed to a key's setter.
+struct value {
+  std::string s;
+  std::int64_t i = 0;
+  double d = 0;
+  bool b = false;
+  std::vector<std::string> list;
+  endpoint ep;
+};
+
+using setter = void (*)(config&, const value&);
+
+struct key_desc {
+  key_info info;
+  setter set;
+};
+
+party_config& party(config& c) {
+  return c.parties.back();
+}
+schema_set_config& schema(config& c) {
+  return c.schemas.back();
+}
+
+constexpr double kMaxU32 = 4294967295.0;
+
+// The table: every key, its default, range and meaning, defined once. Defaults are YAML scalars
+// parsed exactly as if they had been written in the file.
+const std::vector<key_desc>& table() {
+  using k = key_kind;
+  static const std::vector<key_desc> t = {
+      {{"listen", k::address, "0.0.0.0:8443", false, 0, 0,
+        "The mutual-TLS API listener, HOST:PORT (port 0: any free port). Overridden by `--listen`."},
+       [](config& c, const value& v) { c.listen = v.ep; }},
+      {{"ops_listen", k::address, "127.0.0.1:9090", false, 0, 0,
+        "The plain-HTTP ops listener (/healthz, /readyz, /metrics, /dashboard). Keep it on loopback: it "
+        "has no authentication. Overridden by `--ops-listen`."},
+       [](config& c, const value& v) { c.ops_listen = v.ep; }},
+      {{"data_dir", k::path, "../var", false, 0, 0,
+        "Directory of the store (LMDB files) and, by default, of the PKI. Relative to the config file's "
+        "directory; `--data-dir` (relative to the current directory) overrides it. Created if absent."},
+       [](config& c, const value& v) { c.data_dir = v.s; }},
+      {{"io_threads", k::integer, "0", false, 0, 256, "IO threads serving both listeners; 0 means one per core."},
+       [](config& c, const value& v) { c.io_threads = static_cast<std::uint32_t>(v.i); }},
+      {{"log_level", k::string, "info", false, 0, 0, "Lowest log level written: debug, info, warn or error."},
+       [](config& c, const value& v) { c.log_level = v.s; }},
+      {{"drain_timeout_ms", k::integer, "10000", false, 100, 600000,
+        "On SIGTERM/SIGINT: how long in-flight requests may take before the process exits anyway."},
+       [](config& c, const value& v) { c.drain_timeout_ms = static_cast<std::uint32_t>(v.i); }},
+
+      {{"tls", k::section, "", false, 0, 0,
+        "TLS files of the API listener. TLS 1.2 and 1.3 only; client certificates "
+        "are required and verified against `tls.ca`."},
+       nullptr},
+      {{"tls.pki_dir", k::path, "", false, 0, 0,
+        "Directory the tls.* files are relative to. Empty: `<data_dir>/pki` (where `scripts/dev-pki` puts them)."},
+       [](config& c, const value& v) { c.pki_dir = v.s; }},
+      {{"tls.ca", k::file, "ca.crt", false, 0, 0, "CA certificate(s) (PEM) that client certificates must chain to."},
+       [](config& c, const value& v) { c.tls_ca = v.s; }},
+      {{"tls.cert", k::file, "server.crt", false, 0, 0, "The server certificate chain (PEM)."},
+       [](config& c, const value& v) { c.tls_cert = v.s; }},
+      {{"tls.key", k::file, "server.key", false, 0, 0, "The server private key (PEM)."},
+       [](config& c, const value& v) { c.tls_key = v.s; }},
+      {{"tls.crl", k::file, "", false, 0, 0,
+        "Optional CRL file (PEM); when set, revoked client certificates are refused."},
+       [](config& c, const value& v) { c.tls_crl = v.s; }},
+
+      {{"limits", k::section, "", false, 0, 0, "Limits that keep memory and threads bounded under any load."}, nullptr},
+      {{"limits.max_body_bytes", k::integer, "10485760", false, 1024, 1073741824,
+        "Largest request body; larger gets 413. Must hold the biggest re-integration plan (8 MiB base64)."},
+       [](config& c, const value& v) { c.limits.max_body_bytes = static_cast<std::uint64_t>(v.i); }},
+      {{"limits.max_header_bytes", k::integer, "16384", false, 1024, 1048576,
+        "Largest request header block; larger gets 431."},
+       [](config& c, const value& v) { c.limits.max_header_bytes = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.handshake_timeout_ms", k::integer, "5000", false, 100, 600000, "Time allowed for a TLS handshake."},
+       [](config& c, const value& v) { c.limits.handshake_timeout_ms = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.read_timeout_ms", k::integer, "10000", false, 100, 600000,
+        "Time allowed to read one whole request once it has started; a client trickling bytes is cut off."},
+       [](config& c, const value& v) { c.limits.read_timeout_ms = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.write_timeout_ms", k::integer, "10000", false, 100, 600000, "Time allowed to write one response."},
+       [](config& c, const value& v) { c.limits.write_timeout_ms = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.idle_timeout_ms", k::integer, "30000", false, 100, 3600000,
+        "A keep-alive connection with no request for this long is closed."},
+       [](config& c, const value& v) { c.limits.idle_timeout_ms = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.max_connections", k::integer, "4096", false, 1, 1000000,
+        "Open API connections in total; more are closed right after accept."},
+       [](config& c, const value& v) { c.limits.max_connections = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.max_connections_per_party", k::integer, "256", false, 1, 1000000,
+        "Open API connections per party; more are answered 503 and closed."},
+       [](config& c, const value& v) { c.limits.max_connections_per_party = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.rate_per_party", k::number, "50000", false, 0.001, 1e9,
+        "Token-bucket refill rate per party, requests per second; over it gets 429 with Retry-After."},
+       [](config& c, const value& v) { c.limits.rate_per_party = v.d; }},
+      {{"limits.burst_per_party", k::integer, "100000", false, 1, kMaxU32, "Token-bucket size per party."},
+       [](config& c, const value& v) { c.limits.burst_per_party = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.long_poll_max_wait_s", k::integer, "30", false, 0, 3600,
+        "Upper bound of `wait` on GET /v1/outbox; larger values are clamped."},
+       [](config& c, const value& v) { c.limits.long_poll_max_wait_s = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.max_batch", k::integer, "1000", false, 1, 100000, "Upper bound of `max` on GET /v1/outbox."},
+       [](config& c, const value& v) { c.limits.max_batch = static_cast<std::uint32_t>(v.i); }},
+
+      {{"store", k::section, "", false, 0, 0, "The LMDB store and its writer thread."}, nullptr},
+      {{"store.map_size_bytes", k::integer, "17179869184", false, 1048576, 1099511627776.0,
+        "LMDB map size: the most the store may hold; when full, ingest gets 507."},
+       [](config& c, const value& v) { c.store.map_size_bytes = static_cast<std::uint64_t>(v.i); }},
+      {{"store.queue_capacity", k::integer, "8192", false, 1, 1000000,
+        "Requests waiting for the writer; when full, ingest gets 503 with Retry-After."},
+       [](config& c, const value& v) { c.store.queue_capacity = static_cast<std::uint32_t>(v.i); }},
+      {{"store.max_group", k::integer, "512", false, 1, 100000, "Most requests committed in one group commit."},
+       [](config& c, const value& v) { c.store.max_group = static_cast<std::uint32_t>(v.i); }},
+      {{"store.durable", k::boolean, "true", false, 0, 0,
+        "fsync each group commit. Only tests may turn this off: a receipt then no longer means durable."},
+       [](config& c, const value& v) { c.store.durable = v.b; }},
+
+      {{"retention", k::section, "", false, 0, 0, "How long data is kept (privacy law); `jubesctl purge` applies it."},
+       nullptr},
+      {{"retention.bodies_days", k::integer, "180", false, 1, 36500, "Message bodies are purged after this many days."},
+       [](config& c, const value& v) { c.retention.bodies_days = static_cast<std::uint32_t>(v.i); }},
+      {{"retention.dedup_extra_days", k::integer, "30", false, 0, 36500,
+        "Dedup records outlive their bodies by this many days, so late retries are still absorbed."},
+       [](config& c, const value& v) { c.retention.dedup_extra_days = static_cast<std::uint32_t>(v.i); }},
+      {{"retention.audit_days", k::integer, "2555", false, 1, 36500,
+        "The audit trail (sent, received, read, forwarded) is kept this many days."},
+       [](config& c, const value& v) { c.retention.audit_days = static_cast<std::uint32_t>(v.i); }},
+
+      {{"routes_file", k::file, "routes.yaml", false, 0, 0,
+        "The routing rules file, compiled at start and on SIGHUP / `jubesctl routes reload`."},
+       [](config& c, const value& v) { c.routes_file = v.s; }},
+      {{"gemeenten_file", k::file, "gemeenten.csv", false, 0, 0,
+        "The municipality table (RvIG tabel 33): codes that exist and what merged codes became."},
+       [](config& c, const value& v) { c.gemeenten_file = v.s; }},
+
+      {{"schemas", k::section_list, "", false, 0, 0,
+        "The schema catalog: each set's XSD entry points are loaded into the grammar pool at start. A "
+        "document whose root element no loaded schema declares is invalid."},
+       [](config& c, const value&) { c.schemas.emplace_back(); }},
+      {{"schemas[].name", k::string, "", true, 0, 0, "Name of the schema set, used in logs."},
+       [](config& c, const value& v) { schema(c).name = v.s; }},
+      {{"schemas[].entry_points", k::file_list, "", true, 0, 0, "XSD files of the set (relative to the config file)."},
+       [](config& c, const value& v) { schema(c).entry_points.assign(v.list.begin(), v.list.end()); }},
+      {{"schemas[].namespace", k::string, "\"*\"", false, 0, 0,
+        "Target namespace of the root elements this set accepts; `*` accepts any."},
+       [](config& c, const value& v) { schema(c).root_namespace = v.s; }},
+      {{"schemas[].roots", k::string_list, "[\"*\"]", false, 0, 0,
+        "Root element local names this set accepts; `*` accepts any global element its schemas declare."},
+       [](config& c, const value& v) { schema(c).roots = v.list; }},
+      {{"schemas[].handle_multiple_imports", k::boolean, "true", false, 0, 0,
+        "xerces handle-multiple-imports; real StUF bundles need it."},
+       [](config& c, const value& v) { schema(c).handle_multiple_imports = v.b; }},
+
+      {{"municipalities_by_cn", k::boolean, "true", false, 0, 0,
+        "Any client certificate with subject CN `gemeente:NNNN` (NNNN in the municipality table) is the "
+        "recipient party of that name, without a `parties` entry. 342 municipalities take part in BIJ."},
+       [](config& c, const value& v) { c.municipalities_by_cn = v.b; }},
+      {{"parties", k::section_list, "", false, 0, 0,
+        "The parties: which certificate names which party, and what it may do. A certificate that names no "
+        "party gets 403 on every request."},
+       [](config& c, const value&) { c.parties.emplace_back(); }},
+      {{"parties[].id", k::string, "", true, 0, 0, "Party id, e.g. `tulp-gw`, `rvdk`, `gemeente:0363`, `operator`."},
+       [](config& c, const value& v) { party(c).id = v.s; }},
+      {{"parties[].role", k::string, "", true, 0, 0,
+        "`source` (may POST messages), `recipient` (polls its outbox) or `operator` (admin API)."},
+       [](config& c, const value& v) {
+         party(c).role = v.s == "source"     ? party_role::source
+                         : v.s == "operator" ? party_role::operator_
+                                             : party_role::recipient;
+       }},
+      {{"parties[].subject_cn", k::string, "", false, 0, 0,
+        "Certificate subject CN that names this party. Empty: the party id."},
+       [](config& c, const value& v) { party(c).subject_cn = v.s; }},
+      {{"parties[].oin", k::string, "", false, 0, 0,
+        "PKIoverheid OIN (20 digits) in the certificate's subject serialNumber that names this party. "
+        "Checked before the CN: a PKIoverheid certificate names the organisation by OIN, not by CN."},
+       [](config& c, const value& v) { party(c).oin = v.s; }},
+      {{"parties[].zender_organisatie", k::string, "", false, 0, 0,
+        "Sources: the stuurgegevens/zender/organisatie every message of this party must carry."},
+       [](config& c, const value& v) { party(c).zender_organisatie = v.s; }},
+      {{"parties[].zender_applicatie", k::string, "", false, 0, 0,
+        "Sources: the stuurgegevens/zender/applicatie every message of this party must carry."},
+       [](config& c, const value& v) { party(c).zender_applicatie = v.s; }},
+      {{"parties[].message_types", k::string_list, "", false, 0, 0,
+        "Sources: message types (root element local names) the party may send; others get 403."},
+       [](config& c, const value& v) { party(c).message_types = v.list; }},
+  };
+  return t;
+}
+
+std::string kind_name(key_kind k) {
+  switch (k) {
+    case key_kind::section:
+      return "section";
+    case key_kind::section_list:
+      return "list of sections";
+    case key_kind::string:
+      return "string";
+    case key_kind::integer:
+      return "integer";
+    case key_kind::number:
+      return "number";
+    case key_kind::boolean:
+      return "boolean";
+    case key_kind::address:
+      return "HOST:PORT";
+    case key_kind::path:
+      return "path";
+    case key_kind::file:
+      return "file";
+    case key_kind::dir:
+      return "directory";
+    case key_kind::string_list:
+      return "list of strings";
+    case key_kind::file_list:
+      return "list of files";
+  }
+  return "?";
+}
+
+std::string fmt_num(double d) {
+  if (std::floor(d) == d && std::fabs(d) < 1e18) return std::to_string(static_cast<std::int64_t>(d));
+  std::ostringstream o;
+  o << d;
+  return o.str();
+}
+
+const key_desc* find_key(std::string_view path) {
+  for (const auto& k : table())
+    if (k.info.path == path) return &k;
+  return nullptr;
+}
+
+/// Thrown only inside load_config (never escapes it): the first error, already formatted.
+struct refused {
+  std::string message;
+};
+
+class loader {
+ public:
+  loader(config& c, std::string file) : cfg_(c), file_(std::move(file)) {}
+
+  std::string at(const YAML::Mark& m) const {
+    return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+  [[noreturn]] void fail(const YAML::Mark& m, std::string_view key, std::string_view why) const {
+    throw refused{at(m) + ": " + std::string(key) + ": " + std::string(why)};
+  }
+
+  // Applies the defaults of every key directly under `prefix` (a section path ending in "." or "[].").
+  void defaults(std::string_view prefix) {
+    for (const auto& k : table()) {
+      auto p = k.info.path;
+      if (p.substr(0, prefix.size()) != prefix) continue;
+      auto rest = p.substr(prefix.size());
+      if (rest.find('.') != std::string_view::npos || rest.find("[]") != std::string_view::npos) continue;
+      if (k.info.kind == key_kind::section) {
+        defaults(std::string(p) + ".");
+        continue;
+      }
+      if (k.info.default_text.empty() && k.info.kind != key_kind::file && k.info.kind != key_kind::path &&
+          k.info.kind != key_kind::string)
+        continue;
+      if (k.info.kind == key_kind::section_list) continue;
+      YAML::Node n = YAML::Load(std::string(k.info.default_text.empty() ? "\"\"" : k.info.default_text));
+      k.set(cfg_, convert(k, n, p));
+    }
+  }
+
+  void section(const YAML::Node& node, std::string_view prefix) {
+    if (!node.IsMap()) fail(node.Mark(), prefix.empty() ? "(top level)" : prefix, "expected a mapping");
+    std::vector<std::string> seen;
+    for (const auto& kv : node) {
+      // Copies: yaml-cpp's iterator yields a proxy whose nodes die with it.
+      const YAML::Node kn = kv.first;
+      if (!kn.IsScalar()) fail(kn.Mark(), prefix, "key is not a scalar");
+      std::string path = std::string(prefix) + kn.Scalar();
+      for (const auto& s : seen)
+        if (s == path) fail(kn.Mark(), path, "duplicate key");
+      seen.push_back(path);
+      const key_desc* k = find_key(path);
+      if (!k) fail(kn.Mark(), path, "unknown key");
+      const YAML::Node v = kv.second;
+      cfg_.origins[path] = at(v.Mark());
+      if (k->info.kind == key_kind::section) {
+        if (v.IsNull()) continue;
+        section(v, path + ".");
+      } else if (k->info.kind == key_kind::section_list) {
+        if (v.IsNull()) continue;
+        if (!v.IsSequence()) fail(v.Mark(), path, "expected a list");
+        for (const auto& item : v) {
+          k->set(cfg_, value{});
+          std::string item_prefix = path + "[].";
+          defaults(item_prefix);
+          section(item, item_prefix);
+          required(item, item_prefix);
+          check_item(item, path);
+        }
+      } else {
+        k->set(cfg_, convert(*k, v, path));
+      }
+    }
+  }
+
+  void required(const YAML::Node& node, std::string_view prefix) {
+    for (const auto& k : table()) {
+      auto p = k.info.path;
+      if (!k.info.required || p.substr(0, prefix.size()) != prefix) continue;
+      auto rest = p.substr(prefix.size());
+      if (rest.find('.') != std::string_view::npos) continue;
+      if (!node[std::string(rest)]) fail(node.Mark(), p, "required key missing");
+    }
+  }
+
+  void check_item(const YAML::Node& item, std::string_view list) {
+    if (list == "parties") {
+      const auto& p = cfg_.parties.back();
+      auto role = item["role"].as<std::string>("");
+      if (role != "source" && role != "recipient" && role != "operator")
+        fail(item["role"].Mark(), "parties[].role", "must be source, recipient or operator, not '" + role + "'");
+      if (p.role == party_role::source && (p.zender_applicatie.empty() || p.message_types.empty()))
+        fail(item.Mark(), "parties[]", "source party '" + p.id + "' needs zender_applicatie and message_types");
+      if (p.subject_cn.empty()) cfg_.parties.back().subject_cn = p.id;
+      for (std::size_t i = 0; i + 1 < cfg_.parties.size(); ++i)
+        if (cfg_.parties[i].id == p.id) fail(item["id"].Mark(), "parties[].id", "duplicate party '" + p.id + "'");
+    }
+  }
+
+  value convert(const key_desc& k, const YAML::Node& n, std::string_view path) const {
+    value v;
+    auto scalar = [&]() -> std::string {
+      if (!n.IsScalar()) fail(n.Mark(), path, "expected " + kind_name(k.info.kind));
+      return n.Scalar();
+    };
+    switch (k.info.kind) {
+      case key_kind::string:
+      case key_kind::path:
+      case key_kind::file:
+      case key_kind::dir: {
+        if (n.IsNull()) return v;
+        v.s = scalar();
+        if (path == "log_level" && v.s != "debug" && v.s != "info" && v.s != "warn" && v.s != "error")
+          fail(n.Mark(), path, "must be debug, info, warn or error, not '" + v.s + "'");
+        return v;
+      }
+      case key_kind::integer: {
+        std::string s = scalar();
+        std::int64_t x = 0;
+        try {
+          std::size_t used = 0;
+          x = std::stoll(s, &used, 10);
+          if (used != s.size()) throw std::invalid_argument("trailing");
+        } catch (const std::exception&) {
+          fail(n.Mark(), path, "expected an integer, not '" + s + "'");
+        }
+        if (static_cast<double>(x) < k.info.min || static_cast<double>(x) > k.info.max)
+          fail(n.Mark(), path,
+               "value " + s + " out of range [" + fmt_num(k.info.min) + ", " + fmt_num(k.info.max) + "]");
+        v.i = x;
+        return v;
+      }
+      case key_kind::number: {
+        std::string s = scalar();
+        double x = 0;
+        try {
+          std::size_t used = 0;
+          x = std::stod(s, &used);
+          if (used != s.size() || !std::isfinite(x)) throw std::invalid_argument("trailing");
+        } catch (const std::exception&) {
+          fail(n.Mark(), path, "expected a number, not '" + s + "'");
+        }
+        if (x < k.info.min || x > k.info.max)
+          fail(n.Mark(), path,
+               "value " + s + " out of range [" + fmt_num(k.info.min) + ", " + fmt_num(k.info.max) + "]");
+        v.d = x;
+        return v;
+      }
+      case key_kind::boolean: {
+        std::string s = scalar();
+        if (s == "true" || s == "yes" || s == "on")
+          v.b = true;
+        else if (s == "false" || s == "no" || s == "off")
+          v.b = false;
+        else
+          fail(n.Mark(), path, "expected true or false, not '" + s + "'");
+        return v;
+      }
+      case key_kind::address: {
+        std::string s = scalar(), why;
+        auto ep = parse_endpoint(s, why);
+        if (!ep) fail(n.Mark(), path, why);
+        v.ep = *ep;
+        return v;
+      }
+      case key_kind::string_list:
+      case key_kind::file_list: {
+        if (n.IsNull()) return v;
+        if (!n.IsSequence()) fail(n.Mark(), path, "expected " + kind_name(k.info.kind));
+        for (const auto& e : n) {
+          if (!e.IsScalar()) fail(e.Mark(), path, "list element is not a string");
+          v.list.push_back(e.Scalar());
+        }
+        return v;
+      }
+      case key_kind::section:
+      case key_kind::section_list:
+        break;
+    }
+    return v;
+  }
+
+ private:
+  config& cfg_;
+  std::string file_;
+};
+
+}  // namespace
+
+std::string endpoint::text() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::optional<endpoint> parse_endpoint(std::string_view s, std::string& why) {
+  endpoint ep;
+  std::string_view port;
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find(']');
+    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') {
+      why = "expected [IPV6]:PORT, not '" + std::string(s) + "'";
+      return std::nullopt;
+    }
+    ep.host = std::string(s.substr(1, close - 1));
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      why = "expected HOST:PORT, not '" + std::string(s) + "'";
+      return std::nullopt;
+    }
+    ep.host = std::string(s.substr(0, colon));
+    port = s.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 6 || port.find_first_not_of("0123456789") != std::string_view::npos) {
+    why = "port '" + std::string(port) + "' is not a number";
+    return std::nullopt;
+  }
+  long p = std::stol(std::string(port));
+  if (p < 0 || p > 65535) {
+    why = "port " + std::string(port) + " out of range [0, 65535]";
+    return std::nullopt;
+  }
+  ep.port = static_cast<std::uint16_t>(p);
+  return ep;
+}
+
+std::string_view to_string(party_role r) {
+  switch (r) {
+    case party_role::source:
+      return "source";
+    case party_role::recipient:
+      return "recipient";
+    case party_role::operator_:
+      return "operator";
+  }
+  return "?";
+}
+
+std::string config::where(std::string_view key) const {
+  auto it = origins.find(key);
+  if (it != origins.end()) return it->second;
+  return file.string() + " (default)";
+}
+
+std::vector<key_info> config_keys() {
+  std::vector<key_info> out;
+  for (const auto& k : table()) out.push_back(k.info);
+  return out;
+}
+
+boost::system::result<config, config_error> load_config(const fs::path& file, const config_overrides& ov) {
+  config c;
+  std::error_code fec;
+  c.file = fs::absolute(file, fec);
+  std::string fname = file.string();
+  loader l(c, fname);
+  try {
+    if (!fs::is_regular_file(file, fec)) return config_error{fname + ": cannot read configuration file"};
+    l.defaults("");
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(fname);
+    } catch (const YAML::ParserException& e) {
+      return config_error{l.at(e.mark) + ": (syntax): " + e.msg};
+    } catch (const YAML::BadFile&) {
+      return config_error{fname + ": cannot read configuration file"};
+    }
+    if (!root.IsNull()) l.section(root, "");
+
+    // Overrides from the command line.
+    const fs::path base = c.file.parent_path();
+    if (ov.data_dir) {
+      c.data_dir = fs::absolute(*ov.data_dir);
+      c.origins["data_dir"] = "--data-dir";
+    } else if (c.data_dir.is_relative()) {
+      c.data_dir = base / c.data_dir;
+    }
+    c.data_dir = c.data_dir.lexically_normal();
+    std::string why;
+    if (ov.listen) {
+      auto ep = parse_endpoint(*ov.listen, why);
+      if (!ep) return config_error{"--listen: " + why};
+      c.listen = *ep;
+      c.origins["listen"] = "--listen";
+    }
+    if (ov.ops_listen) {
+      auto ep = parse_endpoint(*ov.ops_listen, why);
+      if (!ep) return config_error{"--ops-listen: " + why};
+      c.ops_listen = *ep;
+      c.origins["ops_listen"] = "--ops-listen";
+    }
+
+    // Paths: tls.* against the PKI dir, everything else against the config file's directory.
+    if (c.pki_dir.empty())
+      c.pki_dir = c.data_dir / "pki";
+    else if (c.pki_dir.is_relative())
+      c.pki_dir = base / c.pki_dir;
+    auto must_exist = [&](fs::path& p, const fs::path& rel_to, std::string_view key, bool optional) -> bool {
+      if (p.empty()) {
+        if (optional) return true;
+        throw refused{c.where(key) + ": " + std::string(key) + ": required file not set"};
+      }
+      if (p.is_relative()) p = rel_to / p;
+      p = p.lexically_normal();
+      std::error_code ec;
+      if (!fs::is_regular_file(p, ec))
+        throw refused{c.where(key) + ": " + std::string(key) + ": file not found: " + p.string()};
+      return true;
+    };
+    must_exist(c.tls_ca, c.pki_dir, "tls.ca", false);
+    must_exist(c.tls_cert, c.pki_dir, "tls.cert", false);
+    must_exist(c.tls_key, c.pki_dir, "tls.key", false);
+    must_exist(c.tls_crl, c.pki_dir, "tls.crl", true);
+    must_exist(c.routes_file, base, "routes_file", false);
+    must_exist(c.gemeenten_file, base, "gemeenten_file", false);
+    for (auto& s : c.schemas)
+      for (auto& e : s.entry_points) must_exist(e, base, "schemas[].entry_points", false);
+
+    if (c.io_threads == 0) c.io_threads = std::max(1u, std::thread::hardware_concurrency());
+    if (c.listen.port != 0 && c.listen.port == c.ops_listen.port && c.listen.host == c.ops_listen.host)
+      throw refused{c.where("ops_listen") + ": ops_listen: same address as listen"};
+    if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
+  } catch (const refused& r) {
+    return config_error{r.message};
+  } catch (const YAML::Exception& e) {
+    return config_error{l.at(e.mark) + ": " + e.msg};
+  } catch (const std::exception& e) {
+    return config_error{fname + ": " + e.what()};
+  }
+  return c;
+}
+
+std::string config_doc_markdown() {
+  std::ostringstream o;
+  o << "# jubes configuration\n\n"
+       "<!-- Generated by `jubesd --print-config-doc` from the key table in gateway/src/config.cpp; "
+       "a test keeps this file in sync. Edit the table, not this file. -->\n\n"
+       "`jubesd --config FILE` reads one YAML file (the default is `conf/jubes.yaml`). "
+       "`jubesd --check-config --config FILE` only checks it and exits.\n\n"
+       "- An unknown key, a wrong type, an out-of-range value or a missing file is refused at start with\n"
+       "  `file:line:column: key.path: reason` on stderr and a non-zero exit.\n"
+       "- Relative paths in the file resolve against the directory of the config file; `tls.*` files\n"
+       "  resolve against `tls.pki_dir` (default `<data_dir>/pki`, where `scripts/dev-pki DIR` writes).\n"
+       "- Command-line flags override the file: `--data-dir DIR` (relative to the current directory),\n"
+       "  `--listen HOST:PORT`, `--ops-listen HOST:PORT`.\n"
+       "- Party identity: a client certificate names a party by its subject serialNumber when it matches\n"
+       "  a party's `oin` (PKIoverheid certificates carry the organisation's OIN there), otherwise by its\n"
+       "  subject CN (`subject_cn`, default the party id). With `municipalities_by_cn`, CN `gemeente:NNNN`\n"
+       "  names that municipality. A certificate naming no party gets 403 on every request.\n\n"
+       "Example of a PKIoverheid party:\n\n"
+       "```yaml\n"
+       "parties:\n"
+       "  - id: tulp-gw\n"
+       "    role: source\n"
+       "    oin: \"00000001003214345000\"\n"
+       "    zender_organisatie: DJI\n"
+       "    zender_applicatie: TULP-GW\n"
+       "    message_types: [piBeeindiging, melding18b]\n"
+       "```\n\n"
+       "## Keys\n\n"
+       "| key | type | default | range | meaning |\n"
+       "|---|---|---|---|---|\n";
+  for (const auto& k : table()) {
+    const auto& i = k.info;
+    std::string def = i.required ? "(required)" : i.default_text.empty() ? "" : "`" + std::string(i.default_text) + "`";
+    std::string range;
+    if (i.kind == key_kind::integer || i.kind == key_kind::number) range = fmt_num(i.min) + " – " + fmt_num(i.max);
+    o << "| `" << i.path << "` | " << kind_name(i.kind) << " | " << def << " | " << range << " | " << i.doc << " |\n";
+  }
+  return o.str();
+}
+
+}  // namespace jubes::gateway

@@ -1,0 +1,75 @@
+// jubesd: the gateway daemon. Thin: parse flags, load the config, run the server.
+//   jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]
+//   jubesd --check-config --config FILE
+//   jubesd --print-config-doc
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "common/log.hpp"
+#include "gateway/config.hpp"
+#include "gateway/server.hpp"
+
+namespace {
+int usage() {
+  std::fprintf(stderr,
+               "usage: jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]\n"
+               "       jubesd --check-config --config FILE [--data-dir DIR]\n"
+               "       jubesd --print-config-doc\n");
+  return 2;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace jubes;
+  std::string file;
+  gateway::config_overrides ov;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--config" && next(v)) {
+      file = v;
+    } else if (a == "--data-dir" && next(v)) {
+      ov.data_dir = v;
+    } else if (a == "--listen" && next(v)) {
+      ov.listen = v;
+    } else if (a == "--ops-listen" && next(v)) {
+      ov.ops_listen = v;
+    } else if (a == "--check-config") {
+      check = true;
+    } else if (a == "--print-config-doc") {
+      std::fputs(gateway::config_doc_markdown().c_str(), stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "jubesd: unknown or incomplete argument '%s'\n", a.c_str());
+      return usage();
+    }
+  }
+  if (file.empty()) return usage();
+
+  auto cfg = gateway::load_config(file, ov);
+  if (!cfg) {
+    std::fprintf(stderr, "jubesd: configuration refused: %s\n", cfg.error().message.c_str());
+    return 1;
+  }
+  if (check) {
+    std::fprintf(stdout, "jubesd: configuration OK: %s\n", file.c_str());
+    return 0;
+  }
+  log::level lvl;
+  if (log::parse_level(cfg->log_level, lvl)) log::set_level(lvl);
+
+  gateway::server srv(std::move(*cfg));
+  if (auto r = srv.start(); !r) {
+    log::error("gateway", "start_failed", {{"reason", r.error()}});
+    std::fprintf(stderr, "jubesd: cannot start: %s\n", r.error().c_str());
+    return 1;
+  }
+  return srv.run();
+}

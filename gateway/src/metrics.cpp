@@ -1,0 +1,168 @@
+#include "gateway/metrics.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace jubes::gateway {
+
+histogram::histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0);
+}
+
+void histogram::observe(double v) {
+  std::size_t i = 0;
+  while (i < bounds_.size() && v > bounds_[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  double cur = sum_.load(std::memory_order_relaxed);
+  while (!sum_.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void histogram::snapshot(std::vector<std::uint64_t>& cumulative, double& sum, std::uint64_t& count) const {
+  cumulative.assign(bounds_.size() + 1, 0);
+  std::uint64_t acc = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    acc += buckets_[i].load(std::memory_order_relaxed);
+    cumulative[i] = acc;
+  }
+  sum = sum_.load(std::memory_order_relaxed);
+  // The count is the +Inf bucket, so the exposition stays self-consistent under concurrent observe().
+  count = acc;
+}
+
+std::string registry::escape(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string registry::label_text(const labels& l) {
+  if (l.empty()) return {};
+  std::string s = "{";
+  for (std::size_t i = 0; i < l.size(); ++i) {
+    if (i) s += ',';
+    s += l[i].first;
+    s += "=\"";
+    s += escape(l[i].second);
+    s += '"';
+  }
+  s += '}';
+  return s;
+}
+
+registry::family& registry::fam(std::string_view name, std::string_view help, type t) {
+  auto it = families_.find(name);
+  if (it == families_.end())
+    it = families_.emplace(std::string(name), family{t, std::string(help), {}, {}, {}, {}, {}}).first;
+  return it->second;
+}
+
+counter& registry::get_counter(std::string_view name, std::string_view help, const labels& l) {
+  std::lock_guard lk(mu_);
+  auto& f = fam(name, help, type::counter);
+  auto key = label_text(l);
+  auto it = f.index.find(key);
+  if (it != f.index.end()) return f.counters[it->second];
+  f.index.emplace(key, f.counters.size());
+  f.keys.push_back(key);
+  return f.counters.emplace_back();
+}
+
+gauge& registry::get_gauge(std::string_view name, std::string_view help, const labels& l) {
+  std::lock_guard lk(mu_);
+  auto& f = fam(name, help, type::gauge);
+  auto key = label_text(l);
+  auto it = f.index.find(key);
+  if (it != f.index.end()) return f.gauges[it->second];
+  f.index.emplace(key, f.gauges.size());
+  f.keys.push_back(key);
+  return f.gauges.emplace_back();
+}
+
+histogram& registry::get_histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
+                                   const labels& l) {
+  std::lock_guard lk(mu_);
+  auto& f = fam(name, help, type::histogram);
+  auto key = label_text(l);
+  auto it = f.index.find(key);
+  if (it != f.index.end()) return f.histograms[it->second];
+  f.index.emplace(key, f.histograms.size());
+  f.keys.push_back(key);
+  return f.histograms.emplace_back(bounds);
+}
+
+void registry::add_collector(std::function<void(registry&)> f) {
+  std::lock_guard lk(mu_);
+  collectors_.push_back(std::move(f));
+}
+
+namespace {
+std::string num(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+// Inserts `le="x"` into a label text "{...}" or makes one.
+std::string with_le(const std::string& key, const std::string& le) {
+  if (key.empty()) return "{le=\"" + le + "\"}";
+  return key.substr(0, key.size() - 1) + ",le=\"" + le + "\"}";
+}
+}  // namespace
+
+std::string registry::render() {
+  std::vector<std::function<void(registry&)>> cs;
+  {
+    std::lock_guard lk(mu_);
+    cs = collectors_;
+  }
+  for (auto& c : cs) c(*this);
+
+  std::lock_guard lk(mu_);
+  std::string out;
+  out.reserve(16384);
+  for (auto& [name, f] : families_) {
+    if (f.keys.empty()) continue;
+    out += "# HELP " + name + " " + f.help + "\n";
+    out += "# TYPE " + name + " " +
+           (f.t == type::counter ? "counter"
+            : f.t == type::gauge ? "gauge"
+                                 : "histogram") +
+           "\n";
+    for (std::size_t i = 0; i < f.keys.size(); ++i) {
+      const auto& key = f.keys[i];
+      std::size_t idx = f.index[key];
+      if (f.t == type::counter) {
+        out += name + key + " " + std::to_string(f.counters[idx].value()) + "\n";
+      } else if (f.t == type::gauge) {
+        out += name + key + " " + num(f.gauges[idx].value()) + "\n";
+      } else {
+        const auto& h = f.histograms[idx];
+        std::vector<std::uint64_t> cum;
+        double sum = 0;
+        std::uint64_t count = 0;
+        h.snapshot(cum, sum, count);
+        for (std::size_t b = 0; b < h.bounds().size(); ++b)
+          out += name + "_bucket" + with_le(key, num(h.bounds()[b])) + " " + std::to_string(cum[b]) + "\n";
+        out += name + "_bucket" + with_le(key, "+Inf") + " " + std::to_string(cum.back()) + "\n";
+        out += name + "_sum" + key + " " + num(sum) + "\n";
+        out += name + "_count" + key + " " + std::to_string(count) + "\n";
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace jubes::gateway

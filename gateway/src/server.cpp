@@ -1,0 +1,480 @@
+#include "gateway/server.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <list>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "api.hpp"
+#include "common/log.hpp"
+#include "net.hpp"
+#include "tls.hpp"
+
+namespace jubes::gateway {
+using namespace detail;
+namespace ssl = boost::asio::ssl;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr std::string_view kComponent = "gateway";
+
+bool is_normal_close(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof || ec == ssl::error::stream_truncated ||
+         ec == net::error::connection_reset || ec == net::error::operation_aborted || ec == net::error::broken_pipe;
+}
+
+/// One open connection as the drain sees it: closed by drain() when it waits for a next request.
+struct session_ctl {
+  net::any_io_executor ex;
+  bool idle = false;  // touched only on the session's strand
+  bool alive = true;  // touched only on the session's strand
+  beast::tcp_stream::socket_type::lowest_layer_type* sock = nullptr;
+  std::function<void()> cancel;  // cancels the pending idle read, on the strand
+};
+}  // namespace
+
+struct server::impl {
+  explicit impl(config c)
+      : cfg(std::move(c)), apis(cfg, metrics), ioc(static_cast<int>(cfg.io_threads)), signals(ioc) {}
+
+  // Declaration order matters: everything a session coroutine touches is declared before `ioc`, so
+  // that coroutine frames still queued when `ioc` is destroyed can run their destructors safely.
+  config cfg;
+  registry metrics;
+  std::atomic<bool> draining{false};
+  std::atomic<int> sessions{0};
+  std::atomic<int> api_connections{0};
+
+  std::mutex mu;  // guards the maps below
+  std::map<std::string, int> per_party;
+  std::list<std::weak_ptr<session_ctl>> ctls;
+  std::map<std::string, std::unique_ptr<party_config>> municipalities;
+
+  // Party lookup tables, built once in start(); read-only afterwards.
+  std::map<std::string, const party_config*> by_cn, by_oin;
+
+  // Hot-path metric series, looked up once.
+  counter* handshake_ok = nullptr;
+  counter* session_errors = nullptr;
+  gauge* open_connections = nullptr;
+
+  std::optional<ssl::context> ctx;
+  api apis;
+  ops_hook hook;
+  endpoint api_ep, ops_ep;
+
+  net::io_context ioc;
+  net::signal_set signals;
+  std::optional<acceptor> api_acc, ops_acc;
+
+  const party_config* find_party(const peer_identity& id) {
+    if (!id.serial_number.empty()) {
+      auto it = by_oin.find(id.serial_number);
+      if (it != by_oin.end()) return it->second;
+    }
+    auto it = by_cn.find(id.subject_cn);
+    if (it != by_cn.end()) return it->second;
+    if (cfg.municipalities_by_cn && id.subject_cn.size() == 13 && id.subject_cn.rfind("gemeente:", 0) == 0 &&
+        id.subject_cn.find_first_not_of("0123456789", 9) == std::string::npos) {
+      std::lock_guard lk(mu);
+      auto& p = municipalities[id.subject_cn];
+      if (!p) {
+        p = std::make_unique<party_config>();
+        p->id = p->subject_cn = id.subject_cn;
+        p->role = party_role::recipient;
+      }
+      return p.get();
+    }
+    return nullptr;
+  }
+
+  std::shared_ptr<session_ctl> track(net::any_io_executor ex) {
+    auto c = std::make_shared<session_ctl>();
+    c->ex = ex;
+    std::lock_guard lk(mu);
+    // Drop entries of ended sessions so the list stays bounded by open connections.
+    for (auto it = ctls.begin(); it != ctls.end();) it = it->expired() ? ctls.erase(it) : std::next(it);
+    ctls.push_back(c);
+    return c;
+  }
+
+  void begin_drain() {
+    if (draining.exchange(true)) return;
+    log::info(kComponent, "drain_begin", {{"sessions", sessions.load()}});
+    if (api_acc)
+      net::post(api_acc->get_executor(), [this] {
+        boost::system::error_code ec;
+        api_acc->close(ec);
+      });
+    if (ops_acc)
+      net::post(ops_acc->get_executor(), [this] {
+        boost::system::error_code ec;
+        ops_acc->close(ec);
+      });
+    apis.drain();
+    std::list<std::weak_ptr<session_ctl>> copy;
+    {
+      std::lock_guard lk(mu);
+      copy = ctls;
+    }
+    for (auto& w : copy)
+      if (auto c = w.lock())
+        net::post(c->ex, [w] {
+          if (auto c = w.lock(); c && c->alive && c->idle && c->cancel) c->cancel();
+        });
+    // Wait for the sessions to finish, bounded by drain_timeout_ms; then stop the io_context.
+    net::co_spawn(
+        ioc,
+        [this]() -> net::awaitable<void> {
+          auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.drain_timeout_ms);
+          net::steady_timer t(co_await net::this_coro::executor);
+          while (sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+            t.expires_after(20ms);
+            co_await t.async_wait(net::as_tuple(net::use_awaitable));
+          }
+          log::info(kComponent, "drain_end", {{"sessions_left", sessions.load()}});
+          ioc.stop();
+        },
+        net::detached);
+  }
+
+  net::awaitable<void> accept_loop(acceptor& acc, bool tls) {
+    for (;;) {
+      auto [ec, sock] = co_await acc.async_accept(net::make_strand(ioc));
+      if (ec) {
+        if (draining || ec == net::error::operation_aborted) co_return;
+        log::warn(kComponent, "accept_failed", {{"error", ec.message()}});
+        // EMFILE and friends: back off briefly instead of spinning.
+        net::steady_timer t(co_await net::this_coro::executor, 50ms);
+        co_await t.async_wait(net::as_tuple(net::use_awaitable));
+        continue;
+      }
+      if (draining) co_return;
+      if (tls && api_connections.load() >= static_cast<int>(cfg.limits.max_connections)) {
+        metrics.get_counter("jubes_connections_refused_total", "Connections closed at accept: over max_connections.")
+            .inc();
+        boost::system::error_code ignore;
+        sock.close(ignore);
+        continue;
+      }
+      auto ex = sock.get_executor();
+      tcp_stream stream(std::move(sock));
+      sessions.fetch_add(1);
+      auto done = [this, tls](std::exception_ptr e) {
+        if (e) {
+          // Last resort of the last resort: the session's own catch did not run.
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& x) {
+            log::error(kComponent, "session_exception", {{"listener", tls ? "api" : "ops"}, {"what", x.what()}});
+          } catch (...) {
+            log::error(kComponent, "session_exception", {{"listener", tls ? "api" : "ops"}});
+          }
+          session_errors->inc();
+        }
+        sessions.fetch_sub(1);
+      };
+      if (tls)
+        net::co_spawn(ex, api_session(std::move(stream)), done);
+      else
+        net::co_spawn(ex, ops_session(std::move(stream)), done);
+    }
+  }
+
+  // Waits for the first byte of a next request, bounded by the idle timeout and cut short by a drain.
+  // @return false when the connection should close.
+  template <class Stream>
+  net::awaitable<bool> await_request(Stream& s, tcp_stream& lowest, beast::flat_buffer& buf, session_ctl& ctl) {
+    if (buf.size() > 0) co_return true;
+    if (draining) co_return false;
+    ctl.idle = true;
+    lowest.expires_after(std::chrono::milliseconds(cfg.limits.idle_timeout_ms));
+    auto [ec, n] = co_await s.async_read_some(buf.prepare(16384));
+    ctl.idle = false;
+    if (ec) co_return false;
+    buf.commit(n);
+    co_return true;
+  }
+
+  net::awaitable<void> api_session(tcp_stream stream) {
+    auto ex = stream.get_executor();
+    std::string peer;
+    {
+      boost::system::error_code ec;
+      auto ep = stream.socket().remote_endpoint(ec);
+      if (!ec) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+    api_connections.fetch_add(1);
+    open_connections->add(1);
+    struct conn_guard {
+      impl* s;
+      ~conn_guard() {
+        s->api_connections.fetch_sub(1);
+        s->open_connections->add(-1);
+      }
+    } cg{this};
+
+    ssl_stream ss(std::move(stream), *ctx);
+    auto& lowest = beast::get_lowest_layer(ss);
+    auto ctl = track(ex);
+    ctl->cancel = [&lowest] { lowest.cancel(); };
+    struct ctl_guard {
+      session_ctl& c;
+      ~ctl_guard() { c.alive = false; }
+    } ctg{*ctl};
+
+    lowest.expires_after(std::chrono::milliseconds(cfg.limits.handshake_timeout_ms));
+    auto [hec] = co_await ss.async_handshake(ssl::stream_base::server);
+    if (hec) {
+      auto reason = handshake_failure_reason(ss.native_handle(), hec);
+      metrics
+          .get_counter("jubes_tls_handshake_failures_total", "Failed TLS handshakes on the API listener, by reason.",
+                       {{"reason", reason}})
+          .inc();
+      log::info(kComponent, "tls_handshake_failed", {{"peer", peer}, {"reason", reason}, {"error", hec.message()}});
+      co_return;
+    }
+    handshake_ok->inc();
+    auto id = identity_of(ss.native_handle());
+    caller who;
+    who.party = find_party(id);
+    who.id = who.party ? who.party->id : id.subject_cn;
+    who.subject = id.subject;
+
+    // Per-party connection limit: counted only for known parties (unknown ones get 403 anyway).
+    bool over = false;
+    if (who.party) {
+      std::lock_guard lk(mu);
+      over = ++per_party[who.id] > static_cast<int>(cfg.limits.max_connections_per_party);
+    }
+    struct party_guard {
+      impl* s;
+      const caller& w;
+      ~party_guard() {
+        if (!w.party) return;
+        std::lock_guard lk(s->mu);
+        if (--s->per_party[w.id] == 0) s->per_party.erase(w.id);
+      }
+    } pg{this, who};
+
+    beast::flat_buffer buf;
+    for (;;) {
+      if (!co_await await_request(ss, lowest, buf, *ctl)) break;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(cfg.limits.max_header_bytes);
+      parser.body_limit(cfg.limits.max_body_bytes);
+      lowest.expires_after(std::chrono::milliseconds(cfg.limits.read_timeout_ms));
+      auto [rec, rn] = co_await http::async_read(ss, buf, parser);
+      response res;
+      bool close_after = false;
+      if (rec) {
+        if (rec == http::error::body_limit) {
+          res = make_response(413, "request body larger than limits.max_body_bytes\n", "text/plain", 11, false);
+        } else if (rec == http::error::header_limit) {
+          res = make_response(431, "request header larger than limits.max_header_bytes\n", "text/plain", 11, false);
+        } else if (rec == beast::error::timeout) {
+          metrics.get_counter("jubes_read_timeouts_total", "API connections cut off by the read timeout.").inc();
+          log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
+          break;
+        } else if (is_normal_close(rec)) {
+          break;
+        } else {
+          res = make_response(400, "malformed HTTP request: " + rec.message() + "\n", "text/plain", 11, false);
+        }
+        close_after = true;
+      } else if (over) {
+        res = make_response(503, "too many connections for this party\n", "text/plain", parser.get().version(), false);
+        res.set(http::field::retry_after, "1");
+        close_after = true;
+      } else {
+        request req = parser.release();
+        try {
+          res = co_await apis.handle(req, who);
+        } catch (const std::exception& e) {
+          log::error(
+              kComponent, "request_exception",
+              {{"peer", peer}, {"subject", who.subject}, {"target", std::string(req.target())}, {"what", e.what()}});
+          session_errors->inc();
+          res = make_response(500, "internal error\n", "text/plain", req.version(), false);
+          close_after = true;
+        }
+        if (!req.keep_alive()) close_after = true;
+      }
+      if (draining) close_after = true;
+      res.keep_alive(!close_after);
+      lowest.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
+      auto [wec, wn] = co_await http::async_write(ss, res);
+      if (wec || close_after) break;
+    }
+    // Close politely but never wait long for a peer that does not answer the close_notify.
+    lowest.expires_after(1s);
+    co_await ss.async_shutdown();
+    lowest.close();
+  }
+
+  net::awaitable<void> ops_session(tcp_stream stream) {
+    auto ctl = track(stream.get_executor());
+    ctl->cancel = [&stream] { stream.cancel(); };
+    struct ctl_guard {
+      session_ctl& c;
+      ~ctl_guard() { c.alive = false; }
+    } ctg{*ctl};
+    beast::flat_buffer buf;
+    for (;;) {
+      if (!co_await await_request(stream, stream, buf, *ctl)) break;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(16384);
+      parser.body_limit(65536);
+      stream.expires_after(std::chrono::milliseconds(cfg.limits.read_timeout_ms));
+      auto [rec, rn] = co_await http::async_read(stream, buf, parser);
+      if (rec) break;
+      request req = parser.release();
+      response res = ops_handle(req);
+      bool close_after = !req.keep_alive() || draining;
+      res.keep_alive(!close_after);
+      stream.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
+      auto [wec, wn] = co_await http::async_write(stream, res);
+      if (wec || close_after) break;
+    }
+    boost::system::error_code ec;
+    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  }
+
+  response ops_handle(const request& req) {
+    auto target = req.target();
+    auto path = target.substr(0, target.find('?'));
+    auto v = req.version();
+    bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+    if (path == "/healthz" && get) return make_response(200, "ok\n", "text/plain", v, true);
+    if (path == "/readyz" && get) {
+      if (draining) return make_response(503, "draining\n", "text/plain", v, true);
+      if (!apis.ready()) return make_response(503, "not ready\n", "text/plain", v, true);
+      return make_response(200, "ready\n", "text/plain", v, true);
+    }
+    if (path == "/metrics" && get)
+      return make_response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8", v, true);
+    if (hook) {
+      if (auto r = hook(req.method_string(), target))
+        return make_response(static_cast<unsigned>(r->status), std::move(r->body), r->content_type, v, true);
+    }
+    return make_response(404, "not found\n", "text/plain", v, true);
+  }
+};
+
+server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+server::~server() = default;
+registry& server::metrics() {
+  return impl_->metrics;
+}
+void server::set_ops_hook(ops_hook h) {
+  impl_->hook = std::move(h);
+}
+endpoint server::api_endpoint() const {
+  return impl_->api_ep;
+}
+endpoint server::ops_endpoint() const {
+  return impl_->ops_ep;
+}
+void server::stop() {
+  net::post(impl_->ioc, [s = impl_.get()] { s->begin_drain(); });
+}
+
+boost::system::result<void, std::string> server::start() {
+  auto& s = *impl_;
+  s.handshake_ok =
+      &s.metrics.get_counter("jubes_tls_handshakes_total", "Successful TLS handshakes on the API listener.");
+  s.session_errors = &s.metrics.get_counter("jubes_session_exceptions_total",
+                                            "Requests or sessions ended by an unexpected exception (a bug).");
+  s.open_connections = &s.metrics.get_gauge("jubes_api_connections", "Open connections on the API listener.");
+  s.metrics.get_counter("jubes_tls_handshake_failures_total", "Failed TLS handshakes on the API listener, by reason.",
+                        {{"reason", "untrusted"}});
+
+  auto ctx = make_server_context(s.cfg);
+  if (!ctx) return ctx.error();
+  s.ctx.emplace(std::move(*ctx));
+
+  for (const auto& p : s.cfg.parties) {
+    s.by_cn[p.subject_cn.empty() ? p.id : p.subject_cn] = &p;
+    if (!p.oin.empty()) s.by_oin[p.oin] = &p;
+  }
+
+  if (auto r = s.apis.open(); !r) return r.error();
+
+  auto bind = [&](const endpoint& ep, std::optional<acceptor>& acc, endpoint& bound,
+                  std::string_view key) -> std::string {
+    boost::system::error_code ec;
+    auto addr = net::ip::make_address(ep.host, ec);
+    if (ec) return std::string(key) + ": '" + ep.host + "' is not an IP address";
+    net::ip::tcp::endpoint tep(addr, ep.port);
+    acc.emplace(net::make_strand(s.ioc));
+    acc->open(tep.protocol(), ec);
+    if (!ec) acc->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acc->bind(tep, ec);
+    if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return std::string(key) + ": cannot listen on " + ep.text() + ": " + ec.message();
+    auto local = acc->local_endpoint(ec);
+    bound.host = ep.host;
+    bound.port = local.port();
+    return {};
+  };
+  if (auto e = bind(s.cfg.listen, s.api_acc, s.api_ep, "listen"); !e.empty()) return e;
+  if (auto e = bind(s.cfg.ops_listen, s.ops_acc, s.ops_ep, "ops_listen"); !e.empty()) return e;
+  return {};
+}
+
+int server::run() {
+  auto& s = *impl_;
+  s.signals.add(SIGINT);
+  s.signals.add(SIGTERM);
+  s.signals.add(SIGHUP);
+  std::function<void()> arm = [&s, &arm] {
+    s.signals.async_wait([&s, &arm](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        log::info(kComponent, "sighup_reload_routes");
+        s.apis.reload_routes();
+        arm();
+        return;
+      }
+      log::info(kComponent, "signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      s.begin_drain();
+    });
+  };
+  arm();
+  net::co_spawn(s.api_acc->get_executor(), s.accept_loop(*s.api_acc, true), net::detached);
+  net::co_spawn(s.ops_acc->get_executor(), s.accept_loop(*s.ops_acc, false), net::detached);
+
+  auto host = [](const endpoint& e) { return e.host == "0.0.0.0" ? std::string("127.0.0.1") : e.host; };
+  std::string api_url = "https://" + host(s.api_ep) + ":" + std::to_string(s.api_ep.port) + "/v1/";
+  std::string ops_url = "http://" + host(s.ops_ep) + ":" + std::to_string(s.ops_ep.port) + "/";
+  log::info(kComponent, "listening",
+            {{"api", api_url}, {"bind", s.api_ep.text()}, {"ops", ops_url}, {"io_threads", s.cfg.io_threads}});
+  // The operator-facing summary: what `scripts/run` shows.
+  std::fprintf(stderr, "jubesd: API (mTLS) %s\njubesd: ops %shealthz %sreadyz %smetrics %sdashboard\n", api_url.c_str(),
+               ops_url.c_str(), ops_url.c_str(), ops_url.c_str(), ops_url.c_str());
+
+  std::vector<std::thread> threads;
+  for (std::uint32_t i = 1; i < s.cfg.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : threads) t.join();
+  s.apis.close();
+  log::info(kComponent, "stopped");
+  return 0;
+}
+
+}  // namespace jubes::gateway
