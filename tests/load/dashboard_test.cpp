@@ -136,3 +136,39 @@ TEST(sse_frame, is_one_event_with_one_data_line) {
   EXPECT_EQ(f.substr(f.size() - 3), "}\n\n");
   EXPECT_EQ(std::count(f.begin(), f.end(), '\n'), 3);
 }
+
+TEST(ops_handler, serves_assets_and_events_and_ignores_other_paths) {
+  int renders = 0;
+  jd::ops_handler h(jd::default_root(), [&] {
+    ++renders;
+    return metrics(10, 0, 0, 0, 0, 0, 0, 0, 0);
+  });
+  auto index = h.handle("GET", "/dashboard");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_NE(index->body.find("/dashboard/uplot.iife.min.js"), std::string::npos);
+  EXPECT_EQ(h.handle("GET", "/dashboard/app.js")->content_type, "text/javascript; charset=utf-8");
+  EXPECT_FALSE(h.handle("GET", "/metrics"));
+  EXPECT_FALSE(h.handle("POST", "/dashboard"));
+  EXPECT_FALSE(h.handle("GET", "/dashboard/../CMakeLists.txt"));
+
+  auto ev = h.handle("GET", "/events");
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->content_type, "text/event-stream");
+  EXPECT_EQ(ev->body.rfind("retry: 500\nevent: snapshot\ndata: {", 0), 0u) << ev->body;
+  auto data = ev->body.substr(ev->body.find("data: ") + 6);
+  auto v = json::parse(data.substr(0, data.find('\n'))).as_object();
+  EXPECT_EQ(v.at("totals").at("accepted").as_double(), 10);
+  // A second viewer within the same second shares the reading.
+  auto ev2 = h.handle("GET", "/events?x=1");
+  EXPECT_EQ(ev2->body, ev->body);
+  EXPECT_EQ(renders, 1);
+}
+
+TEST(ops_handler, missing_file_is_a_404_naming_it) {
+  jd::ops_handler h("/nonexistent-dashboard-root", [] { return std::string(); });
+  auto r = h.handle("GET", "/dashboard/uplot.min.css");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("uPlot.min.css"), std::string::npos);
+}

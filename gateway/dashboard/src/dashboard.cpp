@@ -5,6 +5,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unordered_map>
 
 namespace jubes::dashboard {
 
@@ -381,6 +385,52 @@ std::string sse_frame(std::string_view json) {
   f += json;  // serialize() never emits a raw newline, so one data line suffices
   f += "\n\n";
   return f;
+}
+
+struct ops_handler::impl {
+  std::filesystem::path root;
+  std::function<std::string()> render;
+  std::mutex mu;
+  std::unordered_map<std::string, std::string> files;  // path -> content, read on first use
+  snapshot_builder builder;
+  std::chrono::steady_clock::time_point last_at{};
+  std::string last_json;
+};
+
+ops_handler::ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics)
+    : impl_(std::make_unique<impl>()) {
+  impl_->root = std::move(root);
+  impl_->render = std::move(render_metrics);
+}
+
+ops_handler::~ops_handler() = default;
+
+std::optional<ops_handler::reply> ops_handler::handle(std::string_view method, std::string_view target) {
+  if (method != "GET" && method != "HEAD") return std::nullopt;
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/events") {
+    std::lock_guard lk(impl_->mu);
+    auto now = std::chrono::steady_clock::now();
+    // One shared reading per ~second: viewers reconnecting at any pace all see rates over ~1 s.
+    if (impl_->last_json.empty() || now - impl_->last_at >= std::chrono::milliseconds(900)) {
+      impl_->last_json = impl_->builder.next(impl_->render(), std::chrono::system_clock::now());
+      impl_->last_at = now;
+    }
+    return reply{200, std::string(sse_content_type), "retry: 500\n" + sse_frame(impl_->last_json)};
+  }
+  auto a = find_asset(impl_->root, target);
+  if (!a) return std::nullopt;
+  std::lock_guard lk(impl_->mu);
+  auto key = a->file.string();
+  auto it = impl_->files.find(key);
+  if (it == impl_->files.end()) {
+    std::ifstream in(a->file, std::ios::binary);
+    if (!in) return reply{404, "text/plain; charset=utf-8", "dashboard file missing: " + key + "\n"};
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    it = impl_->files.emplace(key, ss.str()).first;
+  }
+  return reply{200, std::string(a->content_type), it->second};
 }
 
 }  // namespace jubes::dashboard

@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +76,39 @@ class snapshot_builder {
     double group_sum = 0, group_count = 0;
   };
   std::optional<reading> prev_;
+};
+
+/// Everything the ops listener needs for the dashboard behind a plain request/response hook
+/// (gateway::ops_hook): GET /dashboard... serves the allow-listed files (read once, then from
+/// memory), GET /events answers one SSE snapshot with a `retry: 500` hint and ends the response,
+/// so the browser's EventSource reconnects twice a second and gets the next snapshot. Snapshots are
+/// built at most once per 900 ms and shared by all viewers, so rates always span about a second.
+/// (A listener that can stream may instead write sse_frame(builder.next(...)) once a second.)
+/// Lifecycle: construct before the listener starts; destroy after it stopped.
+/// Threading: handle() is thread-safe (one mutex around the file cache and the builder).
+class ops_handler {
+ public:
+  struct reply {
+    int status = 200;
+    std::string content_type;
+    std::string body;
+  };
+  /// @param root the dashboard directory (default_root() for the source tree)
+  /// @param render_metrics returns the current /metrics text; called under the handler's mutex
+  ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics);
+  ~ops_handler();
+  ops_handler(const ops_handler&) = delete;
+  ops_handler& operator=(const ops_handler&) = delete;
+
+  /// @param method the HTTP method ("GET" or "HEAD" are served)
+  /// @param target the request target
+  /// @return the reply, or nullopt when the target is not the dashboard's (the caller answers 404);
+  ///         a missing asset file (e.g. npm ci not run) is a 404 naming the file
+  std::optional<reply> handle(std::string_view method, std::string_view target);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 /// @param json a snapshot from snapshot_builder::next
