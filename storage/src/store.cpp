@@ -121,6 +121,7 @@ struct store::impl {
   std::mutex q_mu_;
   std::condition_variable q_cv_;
   std::deque<op> q_;
+  std::size_t q_bytes_ = 0;  // body bytes of the queued ingests
   bool stopping_ = false;
   std::thread writer_;
 
@@ -1046,6 +1047,7 @@ struct store::impl {
           q_.pop_front();
         } else {
           while (!q_.empty() && batch.size() < opt_.max_group && !std::holds_alternative<purge_op>(q_.front())) {
+            q_bytes_ -= op_bytes(q_.front());
             batch.push_back(std::move(q_.front()));
             q_.pop_front();
           }
@@ -1069,14 +1071,23 @@ struct store::impl {
     }
   }
 
+  static std::size_t op_bytes(const op& o) {
+    auto* i = std::get_if<ingest_op>(&o);
+    return i ? i->req.body.size() : 0;
+  }
+
   bool enqueue(op&& o, bool bypass_capacity) {
+    const std::size_t bytes = op_bytes(o);
     {
       std::lock_guard lk(q_mu_);
       if (read_only_ || stopping_ || !writer_.joinable()) return false;
-      if (!bypass_capacity && q_.size() >= opt_.queue_capacity) {
+      // An empty queue takes any one request, so a single large body is never refused for size.
+      if (!bypass_capacity &&
+          (q_.size() >= opt_.queue_capacity || (!q_.empty() && q_bytes_ + bytes > opt_.queue_max_bytes))) {
         ++rejected_;
         return false;
       }
+      q_bytes_ += bytes;
       q_.push_back(std::move(o));
     }
     q_cv_.notify_one();

@@ -169,6 +169,32 @@ TEST_F(store_test, full_queue_is_refused_at_once_and_accepted_requests_still_com
   EXPECT_FALSE(s_->submit(make_req("tulp-gw", "late", {"rvdk"}), [](ingest_result) { ADD_FAILURE(); }));
 }
 
+TEST_F(store_test, queue_is_bounded_by_body_bytes_too) {
+  opts_.queue_max_bytes = 10'000;
+  reopen();
+  std::atomic<int> done{0};
+  auto cb = [&](ingest_result r) {
+    EXPECT_EQ(r.outcome, ingest_outcome::accepted);
+    ++done;
+  };
+  {
+    test::writer_gate gate(*s_);
+    EXPECT_TRUE(s_->submit(make_req("tulp-gw", "big", {"rvdk"}, std::string(20'000, 'b')), cb));  // alone: taken
+    EXPECT_FALSE(s_->submit(make_req("tulp-gw", "b2", {"rvdk"}, std::string(100, 'b')), cb));
+  }
+  s_->close();
+  EXPECT_EQ(done.load(), 1);
+  reopen();
+  {
+    test::writer_gate gate(*s_);
+    EXPECT_TRUE(s_->submit(make_req("tulp-gw", "m1", {"rvdk"}, std::string(4'000, 'm')), cb));
+    EXPECT_TRUE(s_->submit(make_req("tulp-gw", "m2", {"rvdk"}, std::string(4'000, 'm')), cb));
+    EXPECT_FALSE(s_->submit(make_req("tulp-gw", "m3", {"rvdk"}, std::string(4'000, 'm')), cb));
+  }
+  s_->close();
+  EXPECT_EQ(done.load(), 3);
+}
+
 TEST_F(store_test, outbox_seqs_are_gapless_and_the_cursor_is_monotonic) {
   for (int i = 1; i <= 5; ++i) {
     clock_.advance(1s);

@@ -31,8 +31,11 @@ struct options {
   std::filesystem::path dir;                  ///< data directory; created if absent
   std::size_t map_size_initial = 1ull << 30;  ///< initial LMDB map size in bytes
   std::size_t map_size_max = 64ull << 30;     ///< the map grows up to this, then ingest gets store_full
-  std::size_t queue_capacity = 8192;          ///< bounded writer queue; full => submit returns false
-  std::size_t max_group = 512;                ///< most requests in one write transaction
+  std::size_t queue_capacity = 16384;         ///< bounded writer queue; full => submit returns false
+  std::size_t queue_max_bytes = 256u << 20;   ///< also bounded by the bodies it holds (plans reach 8 MiB)
+  /// Most requests in one write transaction. Groups are as large as the queue holds when the writer
+  /// starts a commit, so this only bounds a group under heavy load (see docs/storage.md).
+  std::size_t max_group = 1024;
   std::chrono::seconds retention_bodies{std::chrono::hours(24 * 180)};      ///< message bodies kept this long
   std::chrono::seconds retention_dedup_extra{std::chrono::hours(24 * 30)};  ///< dedup kept this much longer
   std::chrono::seconds retention_audit{std::chrono::hours(24 * 365 * 2)};   ///< audit records kept this long

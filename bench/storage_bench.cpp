@@ -1,0 +1,331 @@
+// Storage benchmarks: the store's durable group-commit ingest and its poll reads, each beside raw
+// LMDB doing the same work in the naive three-database layout (one value per message body), in the
+// same binary, on the same disk. Run (Release build):
+//   storage_bench --benchmark_counters_tabular=true
+// JUBES_BENCH_DIR selects the directory (default: the system temp dir); it must be on the disk
+// whose durability you want to measure (tmpfs makes fsync free and the numbers meaningless).
+#include <benchmark/benchmark.h>
+#include <lmdb.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using jubes::storage::ingest_outcome;
+using jubes::storage::ingest_request;
+using jubes::storage::ingest_result;
+using jubes::storage::options;
+using jubes::storage::store;
+
+constexpr std::size_t body_size = 2048;
+constexpr std::size_t group = 256;      // messages per commit, for both the store and the raw baseline
+constexpr std::size_t per_iter = 4096;  // messages per benchmark iteration
+
+fs::path bench_dir(const std::string& name) {
+  const char* env = std::getenv("JUBES_BENCH_DIR");
+  fs::path base = env ? fs::path(env) : fs::temp_directory_path();
+  auto p = base / ("jubes-storage-bench-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+/// A 2 KiB XML-ish body that differs per message (so nothing deduplicates or compresses trivially).
+std::string make_body(std::uint64_t n) {
+  std::string b =
+      "<dti:piBeeindiging xmlns:dti=\"http://www.justid.nl/jubes/detentie/0100\"><n>" + std::to_string(n) + "</n><pad>";
+  std::mt19937_64 rng(n);
+  while (b.size() < body_size - 32) b.push_back(static_cast<char>('a' + rng() % 26));
+  b += "</pad></dti:piBeeindiging>";
+  b.resize(body_size, ' ');
+  return b;
+}
+
+std::vector<std::string> recipients(int n) {
+  std::vector<std::string> all{"gemeente:0363", "rvdk", "idv"};
+  all.resize(static_cast<std::size_t>(n));
+  return all;
+}
+
+/// Waits for a number of completions from the writer thread.
+struct countdown {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t left = 0;
+  void done() {
+    std::lock_guard lk(mu);
+    if (--left == 0) cv.notify_all();
+  }
+  void wait() {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return left == 0; });
+  }
+};
+
+// ---- the store ------------------------------------------------------------------------------------
+
+void BM_store_ingest(benchmark::State& state) {
+  const int nrcpt = static_cast<int>(state.range(0));
+  auto dir = bench_dir("store");
+  options o;
+  o.dir = dir;
+  o.map_size_initial = 1ull << 30;
+  o.max_group = static_cast<std::size_t>(state.range(1));
+  o.queue_capacity = per_iter * 2;
+  o.retention_interval = std::chrono::milliseconds(0);
+  o.durable = state.range(2) != 0;
+  auto s = std::move(*store::open(o));
+  std::vector<std::string> bodies;
+  for (std::size_t i = 0; i < 64; ++i) bodies.push_back(make_body(i));
+  const auto rc = recipients(nrcpt);
+  std::uint64_t n = 0;
+  std::atomic<std::uint64_t> bad{0};
+  for (auto _ : state) {
+    countdown cd;
+    cd.left = per_iter;
+    for (std::size_t i = 0; i < per_iter; ++i, ++n) {
+      ingest_request r;
+      r.party = "tulp-gw";
+      r.referentienummer = "ref-" + std::to_string(n);
+      r.message_type = "piBeeindiging";
+      r.body = bodies[n % bodies.size()];
+      r.body.replace(0, 8, std::to_string(n + 10'000'000).substr(0, 8));  // unique content
+      r.recipients = rc;
+      if (!s->submit(std::move(r), [&](ingest_result x) {
+            if (x.outcome != ingest_outcome::accepted) ++bad;
+            cd.done();
+          })) {
+        ++bad;
+        cd.done();
+      }
+    }
+    cd.wait();
+  }
+  if (bad) state.SkipWithError("some ingests failed");
+  auto m = s->metrics();
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+  state.counters["msgs_per_s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  state.counters["avg_group"] = m.commits ? static_cast<double>(m.group_size_sum) / static_cast<double>(m.commits) : 0;
+  state.counters["MB_on_disk"] = static_cast<double>(m.map_used) / 1e6;
+  s->close();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_store_ingest)
+    ->ArgsProduct({{1, 3}, {256, 1024}, {1}})
+    ->Args({3, 256, 0})
+    ->ArgNames({"rcpt", "group", "durable"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+
+// ---- raw LMDB, naive layout -----------------------------------------------------------------------
+
+struct raw_env {
+  MDB_env* env = nullptr;
+  MDB_dbi messages = 0, dedup = 0, outbox = 0;
+  explicit raw_env(const fs::path& dir, bool durable = true) {
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 8);
+    mdb_env_set_mapsize(env, 8ull << 30);
+    // durable: LMDB's default flags, like the store; otherwise MDB_NOSYNC to expose CPU cost alone
+    if (mdb_env_open(env, dir.c_str(), durable ? 0 : MDB_NOSYNC, 0600) != 0) std::abort();
+    MDB_txn* t = nullptr;
+    mdb_txn_begin(env, nullptr, 0, &t);
+    mdb_dbi_open(t, "messages", MDB_CREATE, &messages);
+    mdb_dbi_open(t, "dedup", MDB_CREATE, &dedup);
+    mdb_dbi_open(t, "outbox", MDB_CREATE, &outbox);
+    mdb_txn_commit(t);
+  }
+  ~raw_env() { mdb_env_close(env); }
+  std::size_t used() const {
+    MDB_envinfo info{};
+    MDB_stat st{};
+    mdb_env_info(env, &info);
+    mdb_env_stat(env, &st);
+    return (info.me_last_pgno + 1) * st.ms_psize;
+  }
+};
+
+std::unique_ptr<raw_env> g_raw_poll;
+
+void be64(std::uint64_t v, char* out) {
+  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+}
+
+/// The same bytes as the store writes per message, one message record (metadata + 2 KiB body) per
+/// value, a dedup record and one outbox entry per recipient, `group` messages per durable commit.
+void raw_naive_put(raw_env& e, std::uint64_t& n, const std::vector<std::string>& bodies,
+                   const std::vector<std::string>& rc, std::size_t group) {
+  MDB_txn* t = nullptr;
+  if (mdb_txn_begin(e.env, nullptr, 0, &t) != 0) std::abort();
+  for (std::size_t i = 0; i < group; ++i, ++n) {
+    std::string body = bodies[n % bodies.size()];
+    body.replace(0, 8, std::to_string(n + 10'000'000).substr(0, 8));
+    unsigned char sha[32];
+    unsigned int len = 0;
+    EVP_Digest(body.data(), body.size(), sha, &len, EVP_sha256(), nullptr);
+    char key[8];
+    be64(n + 1, key);
+    std::string rec = "tulp-gw|ref-" + std::to_string(n) + "|piBeeindiging|v1|" + body;
+    MDB_val k{8, key}, d{rec.size(), rec.data()};
+    if (mdb_put(t, e.messages, &k, &d, MDB_APPEND) != 0) std::abort();
+    std::string dk = "tulp-gw";
+    dk.push_back('\0');
+    dk += "ref-" + std::to_string(n);
+    std::string dv(reinterpret_cast<char*>(sha), 32);
+    dv.append(key, 8);
+    MDB_val k2{dk.size(), dk.data()}, d2{dv.size(), dv.data()};
+    if (mdb_put(t, e.dedup, &k2, &d2, MDB_NOOVERWRITE) != 0) std::abort();
+    for (const auto& r : rc) {
+      std::string ok = r;
+      ok.push_back('\0');
+      char seq[8];
+      be64(n + 1, seq);
+      ok.append(seq, 8);
+      MDB_val k3{ok.size(), ok.data()}, d3{8, key};
+      if (mdb_put(t, e.outbox, &k3, &d3, 0) != 0) std::abort();
+    }
+  }
+  if (mdb_txn_commit(t) != 0) std::abort();
+}
+
+void BM_raw_lmdb_naive_ingest(benchmark::State& state) {
+  const int nrcpt = static_cast<int>(state.range(0));
+  const auto group = static_cast<std::size_t>(state.range(1));
+  auto dir = bench_dir("raw");
+  std::uint64_t n = 0;
+  {
+    raw_env e(dir, state.range(2) != 0);
+    std::vector<std::string> bodies;
+    for (std::size_t i = 0; i < 64; ++i) bodies.push_back(make_body(i));
+    const auto rc = recipients(nrcpt);
+    for (auto _ : state) {
+      for (std::size_t i = 0; i < per_iter / group; ++i) raw_naive_put(e, n, bodies, rc, group);
+    }
+    state.counters["MB_on_disk"] = static_cast<double>(e.used()) / 1e6;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+  state.counters["msgs_per_s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_raw_lmdb_naive_ingest)
+    ->ArgsProduct({{1, 3}, {256, 1024}, {1}})
+    ->Args({3, 256, 0})
+    ->ArgNames({"rcpt", "group", "durable"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+
+// ---- poll reads -----------------------------------------------------------------------------------
+
+constexpr std::uint64_t poll_fill = 20'000;
+// Filled once on first use and removed in main(): the read benchmarks share their data set.
+fs::path g_poll_dir, g_rawpoll_dir;
+std::unique_ptr<store> g_poll_store;
+
+void BM_store_read_outbox(benchmark::State& state) {
+  const auto batch = static_cast<std::size_t>(state.range(0));
+  auto& s = g_poll_store;
+  if (!s) {
+    g_poll_dir = bench_dir("poll");
+    options o;
+    o.dir = g_poll_dir;
+    o.durable = false;  // filling only; reads do not sync
+    o.retention_interval = std::chrono::milliseconds(0);
+    s = std::move(*store::open(o));
+    countdown cd;
+    cd.left = poll_fill;
+    for (std::uint64_t n = 0; n < poll_fill; ++n) {
+      ingest_request r;
+      r.party = "tulp-gw";
+      r.referentienummer = "ref-" + std::to_string(n);
+      r.message_type = "piBeeindiging";
+      r.body = make_body(n);
+      r.recipients = {"rvdk"};
+      while (!s->submit(r, [&](ingest_result) { cd.done(); })) std::this_thread::yield();
+    }
+    cd.wait();
+  }
+  std::uint64_t after = 0, items = 0;
+  for (auto _ : state) {
+    auto v = s->read_outbox("rvdk", after, batch);
+    if (!v || v->empty()) {
+      state.SkipWithError("read failed");
+      break;
+    }
+    items += v->size();
+    after = v->back().seq % (poll_fill - batch);
+    benchmark::DoNotOptimize(v->back().body.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(items));
+}
+BENCHMARK(BM_store_read_outbox)->Arg(10)->Arg(100)->Arg(1000)->ArgName("batch");
+
+void BM_raw_lmdb_naive_read(benchmark::State& state) {
+  const auto batch = static_cast<std::size_t>(state.range(0));
+  auto& e = g_raw_poll;
+  if (!e) {
+    g_rawpoll_dir = bench_dir("rawpoll");
+    e = std::make_unique<raw_env>(g_rawpoll_dir);
+    std::vector<std::string> bodies;
+    for (std::size_t i = 0; i < 64; ++i) bodies.push_back(make_body(i));
+    std::uint64_t n = 0;
+    while (n < poll_fill) raw_naive_put(*e, n, bodies, {"rvdk"}, 256);
+  }
+  std::uint64_t after = 0, items = 0;
+  for (auto _ : state) {
+    MDB_txn* t = nullptr;
+    mdb_txn_begin(e->env, nullptr, MDB_RDONLY, &t);
+    MDB_cursor* c = nullptr;
+    mdb_cursor_open(t, e->outbox, &c);
+    std::string k = "rvdk";
+    k.push_back('\0');
+    char seq[8];
+    be64(after + 1, seq);
+    k.append(seq, 8);
+    MDB_val kv{k.size(), k.data()}, dv{};
+    std::vector<std::string> out;
+    int rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
+    while (rc == 0 && out.size() < batch) {
+      MDB_val mk{8, dv.mv_data}, md{};
+      if (mdb_get(t, e->messages, &mk, &md) != 0) std::abort();
+      out.emplace_back(static_cast<char*>(md.mv_data), md.mv_size);
+      rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    mdb_txn_abort(t);
+    items += out.size();
+    after = (after + out.size()) % (poll_fill - batch);
+    benchmark::DoNotOptimize(out.back().data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(items));
+}
+BENCHMARK(BM_raw_lmdb_naive_read)->Arg(10)->Arg(100)->Arg(1000)->ArgName("batch");
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (g_poll_store) g_poll_store->close();
+  g_poll_store.reset();
+  g_raw_poll.reset();
+  for (const auto& d : {g_poll_dir, g_rawpoll_dir})
+    if (!d.empty()) fs::remove_all(d);
+  return 0;
+}
