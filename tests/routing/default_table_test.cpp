@@ -286,6 +286,15 @@ TEST(default_table, minor_is_judged_on_the_event_date) {
             (strings{"gemeente:0518", "rvdk"}));
 }
 
+TEST(default_table, a_leap_day_birthday_is_reached_on_1_march) {
+  auto on = [](const char* event) {
+    return route(message("einddetentie").set("persoon/geboortedatum", {"2008-02-29"}).set("gebeurtenisdatum", {event}))
+        .recipients;
+  };
+  EXPECT_EQ(on("2026-02-28"), (strings{"gemeente:0518", "rvdk"}));
+  EXPECT_EQ(on("2026-03-01"), strings{"gemeente:0518"});
+}
+
 TEST(default_table, unknown_age_does_not_reach_rvdk) {
   auto d = route(message("eersteInschrijving").set("persoon/geboortedatum", {"not-a-date"}));
   EXPECT_EQ(d.recipients, strings{"gemeente:0518"});

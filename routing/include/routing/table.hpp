@@ -66,7 +66,11 @@ struct compile_context {
 /// Threading: route(), explain() and all accessors are const and safe from any number of threads.
 /// Cost: dispatch on message type is one hash lookup; only the rules of that type are evaluated;
 /// predicates have their field indexes and value sets resolved at compile time and recipient
-/// templates are pre-tokenised, so route() allocates only for its result.
+/// templates are pre-tokenised, so route() does little more than compare strings and build its result.
+///
+/// Field indexes belong to one table: facts for table T must be laid out by T->field_paths().
+/// On reload, take the table (and the extraction set built from its field_paths()) together,
+/// before parsing a message, and route that message with the same table.
 class table {
  public:
   /// Compiles a routes file (and the list files it references, relative to its directory).
