@@ -1,0 +1,186 @@
+#include "support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace jubes::e2e {
+using namespace std::chrono_literals;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream o;
+  o << in.rdbuf();
+  return o.str();
+}
+
+fs::path write_file(const fs::path& dir, const std::string& name, const std::string& text) {
+  fs::path p = dir / name;
+  std::ofstream(p, std::ios::binary) << text;
+  return p;
+}
+
+temp_dir::temp_dir() {
+  std::string tmpl = (fs::temp_directory_path() / "jubes-e2e-XXXXXX").string();
+  char* d = mkdtemp(tmpl.data());
+  if (!d) std::abort();
+  p_ = d;
+}
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  fs::remove_all(p_, ec);
+}
+
+const fs::path& pki() {
+  static temp_dir* dir = new temp_dir();  // lives for the whole test binary
+  static fs::path p = [] {
+    fs::path out = dir->path() / "pki";
+    auto r = run({"/bin/bash", std::string(JUBES_SOURCE_DIR) + "/scripts/dev-pki", out.string()}, 120s);
+    if (r.exit_code != 0) {
+      std::fprintf(stderr, "dev-pki failed: %s\n", r.output.c_str());
+      std::abort();
+    }
+    return out;
+  }();
+  return p;
+}
+
+std::string test_config(const fs::path& data_dir, const std::string& limits, const std::string& extra) {
+  const std::string conf = std::string(JUBES_SOURCE_DIR) + "/conf";
+  std::string text = slurp(conf + "/jubes.yaml");
+  // Absolute paths: the config file lives in a temp dir.
+  text = std::regex_replace(text, std::regex("routes_file: routes.yaml"), "routes_file: " + conf + "/routes.yaml");
+  text = std::regex_replace(text, std::regex("gemeenten_file: gemeenten.csv"),
+                            "gemeenten_file: " + conf + "/gemeenten.csv");
+  text = std::regex_replace(text, std::regex("\\[schemas/"), "[" + conf + "/schemas/");
+  text = std::regex_replace(text, std::regex("data_dir: \\.\\./var"), "data_dir: " + data_dir.string());
+  text = std::regex_replace(text, std::regex("\ntls:"), "\ntls:\n  pki_dir: " + pki().string());
+  text = std::regex_replace(text, std::regex("io_threads: 0"), "io_threads: 2");
+  text = std::regex_replace(text, std::regex("durable: true"), "durable: false");
+  if (!limits.empty()) text = std::regex_replace(text, std::regex("\nlimits:\n"), "\nlimits:\n" + limits);
+  return text + extra;
+}
+
+run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+  run_result r;
+  char tmpl[] = "/tmp/jubes-run-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) return r;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(fd);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      status = -1;
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  r.output = slurp(tmpl);
+  unlink(tmpl);
+  return r;
+}
+
+jubesd::jubesd(const fs::path& config, const fs::path& data_dir) {
+  log_ = data_dir.parent_path() / (data_dir.filename().string() + ".jubesd.log");
+  int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(JUBESD_PATH, JUBESD_PATH, "--config", config.c_str(), "--data-dir", data_dir.c_str(), "--listen",
+          "127.0.0.1:0", "--ops-listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fd);
+  static const std::regex re("INFO gateway listening api=https://[^:]+:([0-9]+)/v1/ .*ops=http://[^:]+:([0-9]+)/");
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    std::string text = slurp(log_);
+    if (std::regex_search(text, m, re)) {
+      api_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+      ops_port_ = static_cast<std::uint16_t>(std::stoi(m[2]));
+      return;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+jubesd::~jubesd() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+}
+
+int jubesd::stop(int sig, std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return -1;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string jubesd::log() const {
+  return slurp(log_);
+}
+
+gateway::client jubesd::client_for(const std::string& party) const {
+  gateway::client_options o;
+  o.port = api_port_;
+  o.ca = pki() / "ca.crt";
+  if (!party.empty()) {
+    o.cert = pki() / "clients" / (party + ".crt");
+    o.key = pki() / "clients" / (party + ".key");
+  }
+  return gateway::client(o);
+}
+
+gateway::client jubesd::ops_client() const {
+  gateway::client_options o;
+  o.port = ops_port_;
+  o.tls = false;
+  return gateway::client(o);
+}
+
+}  // namespace jubes::e2e

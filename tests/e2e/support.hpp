@@ -1,0 +1,77 @@
+#pragma once
+// Shared support of the end-to-end tests: a development PKI made once per test binary with
+// scripts/dev-pki, config files in temp dirs, and the real jubesd started as a child process on
+// 127.0.0.1 with port 0 (the bound ports are read from its "listening" log line).
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/client.hpp"
+
+namespace jubes::e2e {
+namespace fs = std::filesystem;
+
+/// The PKI of this test binary (made on first use). Aborts the test binary if dev-pki fails.
+const fs::path& pki();
+
+/// A fresh temporary directory, removed by the destructor.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const fs::path& path() const { return p_; }
+
+ private:
+  fs::path p_;
+};
+
+/// A config for tests: repo conf/ files by absolute path, the test PKI, `extra` YAML appended
+/// (top-level keys not already present) and `limits` lines inserted into the limits section.
+std::string test_config(const fs::path& data_dir, const std::string& limits = "", const std::string& extra = "");
+
+/// Writes `text` to dir/name. @return the path.
+fs::path write_file(const fs::path& dir, const std::string& name, const std::string& text);
+
+/// Result of running a command to completion.
+struct run_result {
+  int exit_code = -1;  // -1: killed by a signal or timed out
+  std::string output;  // stdout and stderr
+};
+/// Runs argv (argv[0] a path) with a timeout; captures stdout+stderr.
+run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout = std::chrono::seconds(60));
+
+/// The real jubesd as a child process.
+class jubesd {
+ public:
+  /// Starts `jubesd --config CONFIG --data-dir DATA --listen 127.0.0.1:0 --ops-listen 127.0.0.1:0` and
+  /// waits for its listening line. On failure started() is false and log() says why.
+  jubesd(const fs::path& config, const fs::path& data_dir);
+  ~jubesd();  // SIGKILL if still running
+  bool started() const { return api_port_ != 0; }
+  std::uint16_t api_port() const { return api_port_; }
+  std::uint16_t ops_port() const { return ops_port_; }
+  pid_t pid() const { return pid_; }
+  /// Sends `sig` and waits for the exit. @return exit code, or -1 (signal death / timeout).
+  int stop(int sig = 15, std::chrono::seconds timeout = std::chrono::seconds(30));
+  std::string log() const;
+
+  /// A client with a party's certificate from the test PKI (party "" : no client certificate).
+  gateway::client client_for(const std::string& party) const;
+  gateway::client ops_client() const;
+
+ private:
+  pid_t pid_ = -1;
+  fs::path log_;
+  std::uint16_t api_port_ = 0, ops_port_ = 0;
+};
+
+/// Reads a file into a string ("" if it cannot be read).
+std::string slurp(const fs::path& p);
+
+}  // namespace jubes::e2e
