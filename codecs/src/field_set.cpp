@@ -92,7 +92,14 @@ int field_set::index_of(std::string_view path) const {
 }
 
 void parsed::clear() {
-  env = envelope{};
+  // clear() keeps capacity: a validator's output object is reused for every document on its thread.
+  for (std::string* s :
+       {&env.message_type, &env.ns, &env.schema_set, &env.berichtcode, &env.zender_organisatie, &env.zender_applicatie,
+        &env.zender_administratie, &env.zender_gebruiker, &env.ontvanger_organisatie, &env.ontvanger_applicatie,
+        &env.ontvanger_administratie, &env.ontvanger_gebruiker, &env.referentienummer, &env.tijdstip_bericht,
+        &env.cross_refnummer}) {
+    s->clear();
+  }
   for (auto& f : fields) f.clear();
 }
 

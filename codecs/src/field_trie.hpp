@@ -37,7 +37,8 @@ struct field_set::trie {
   /// @return the child of `n` named `name` (NUL-terminated), or -1.
   int child(int n, const char16_t* name) const {
     for (const auto& [cname, idx] : nodes[static_cast<std::size_t>(n)].children) {
-      std::size_t i = 0;
+      if (cname[0] != name[0]) continue;  // names are never empty; most siblings differ in the first character
+      std::size_t i = 1;
       while (i < cname.size() && name[i] == cname[i]) ++i;
       if (i == cname.size() && name[i] == 0) return idx;
     }
