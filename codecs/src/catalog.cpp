@@ -90,6 +90,7 @@ class load_handler final : public x::DefaultHandler, public x::XMLEntityResolver
   void fatalError(const x::SAXParseException& e) override { record(e); }
 
   // Schemas may import and include files, never fetch from the network.
+  using x::DefaultHandler::resolveEntity;
   x::InputSource* resolveEntity(x::XMLResourceIdentifier* ri) override {
     const std::string sys = detail::to_utf8(ri->getSystemId());
     const auto colon = sys.find(':');
