@@ -75,6 +75,13 @@ TEST_F(store_test, accepted_message_is_readable_with_its_outbox_entries) {
     EXPECT_EQ(e[0].body, "<body>één</body>");
   }
   EXPECT_TRUE(outbox("idv").empty());
+  auto audit = s_->audit(1);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].kind, audit_kind::accepted);
+  EXPECT_EQ((*audit)[0].party, "tulp-gw");
+  EXPECT_EQ((*audit)[0].detail, "piBeeindiging to=gemeente:0363,rvdk");
+  EXPECT_EQ((*audit)[0].at_ms, r.rcpt.accepted_at_ms);
   auto missing = s_->get(99);
   ASSERT_TRUE(missing);
   EXPECT_FALSE(missing->has_value());

@@ -36,6 +36,9 @@ struct options {
   /// Most requests in one write transaction. Groups are as large as the queue holds when the writer
   /// starts a commit, so this only bounds a group under heavy load (see docs/storage.md).
   std::size_t max_group = 1024;
+  /// The bodies of one group are packed into values ("blobs") of at most about this many bytes
+  /// (a larger single body gets a blob of its own). See docs/storage.md for the measurements.
+  std::size_t blob_bytes = 64u << 10;
   std::chrono::seconds retention_bodies{std::chrono::hours(24 * 180)};      ///< message bodies kept this long
   std::chrono::seconds retention_dedup_extra{std::chrono::hours(24 * 30)};  ///< dedup kept this much longer
   std::chrono::seconds retention_audit{std::chrono::hours(24 * 365 * 2)};   ///< audit records kept this long
@@ -131,9 +134,9 @@ struct outbox_state {
 
 /// Audit event kinds; stored as one byte, never renumber.
 enum class audit_kind : std::uint8_t {
-  accepted = 1,   ///< party = source
-  routed = 2,     ///< party = recipient (one record per recipient)
-  parked = 3,     ///< party = source, detail = park reason
+  accepted = 1,   ///< party = source, detail = "<message type> to=<recipient>,<recipient>..." (routing)
+  routed = 2,     ///< reserved (routing is recorded in the accepted record; one record per message)
+  parked = 3,     ///< accepted without recipients: party = source, detail = "<type> parked: <reason>"
   acked = 4,      ///< party = recipient: the message was delivered and its receipt acknowledged
   forwarded = 5,  ///< party = forwarding recipient, detail = target
   read = 6,       ///< party = reader (GET /v1/messages/{id})
