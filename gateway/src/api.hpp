@@ -7,6 +7,7 @@
 // Threading: handle(), ready(), reload_routes() and drain() are thread-safe.
 #include <atomic>
 #include <boost/system/result.hpp>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,13 @@ struct caller {
   const party_config* party = nullptr;
   std::string id;       // party id, or the certificate CN when no party
   std::string subject;  // certificate subject, for logs
+};
+
+/// Decoded query parameters of a request target.
+struct query_map {
+  std::map<std::string, std::string, std::less<>> values;
+  /// @return the value of `k`, or nullptr if absent.
+  const std::string* get(std::string_view k) const;
 };
 
 class api {
@@ -38,6 +46,13 @@ class api {
   struct state;
 
  private:
+  net::awaitable<response> ingest(request& req, const caller& c, std::string& reason);
+  net::awaitable<response> poll(request& req, const query_map& q, const caller& c);
+  net::awaitable<response> ack(request& req, const query_map& q, const caller& c);
+  net::awaitable<response> get_message(request& req, std::uint64_t id, const caller& c);
+  net::awaitable<response> forward(request& req, std::uint64_t id, const query_map& q, const caller& c);
+  net::awaitable<response> admin(request& req, std::string_view what, const query_map& q, const caller& c);
+
   std::unique_ptr<state> st_;
 };
 

@@ -9,6 +9,11 @@
 #include "common/log.hpp"
 #include "gateway/config.hpp"
 #include "gateway/server.hpp"
+#ifdef JUBES_HAVE_dashboard
+#include <memory>
+
+#include "dashboard/dashboard.hpp"
+#endif
 
 namespace {
 int usage() {
@@ -71,5 +76,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "jubesd: cannot start: %s\n", r.error().c_str());
     return 1;
   }
+#ifdef JUBES_HAVE_dashboard
+  // /dashboard and /events on the ops listener (docs/dashboard.md).
+  auto dash =
+      std::make_shared<dashboard::ops_handler>(dashboard::default_root(), [&srv] { return srv.metrics().render(); });
+  srv.set_ops_hook([dash](std::string_view method, std::string_view target) -> std::optional<gateway::ops_reply> {
+    auto r = dash->handle(method, target);
+    if (!r) return std::nullopt;
+    return gateway::ops_reply{r->status, std::move(r->content_type), std::move(r->body)};
+  });
+#endif
   return srv.run();
 }

@@ -1,5 +1,7 @@
 #include "gateway/metrics.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -30,6 +32,29 @@ void histogram::snapshot(std::vector<std::uint64_t>& cumulative, double& sum, st
   sum = sum_.load(std::memory_order_relaxed);
   // The count is the +Inf bucket, so the exposition stays self-consistent under concurrent observe().
   count = acc;
+}
+
+void histogram::load(const std::vector<std::uint64_t>& cumulative, double sum) {
+  std::uint64_t prev = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    std::uint64_t c = i < cumulative.size() ? cumulative[i] : prev;
+    buckets_[i].store(c >= prev ? c - prev : 0, std::memory_order_relaxed);
+    prev = std::max(prev, c);
+  }
+  sum_.store(sum, std::memory_order_relaxed);
+  count_.store(prev, std::memory_order_relaxed);
+}
+
+void registry::clear(std::string_view name) {
+  std::lock_guard lk(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return;
+  auto& f = it->second;
+  f.index.clear();
+  f.keys.clear();
+  f.counters.clear();
+  f.gauges.clear();
+  f.histograms.clear();
 }
 
 std::string registry::escape(std::string_view v) {
@@ -111,9 +136,10 @@ namespace {
 std::string num(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  // Shortest text that reads back as the same double ("0.0005", not "0.00050000000000000001").
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 // Inserts `le="x"` into a label text "{...}" or makes one.
 std::string with_le(const std::string& key, const std::string& le) {

@@ -54,6 +54,9 @@ class histogram {
   const std::vector<double>& bounds() const { return bounds_; }
   /// @return cumulative counts per bound (+Inf last), the sum and the count.
   void snapshot(std::vector<std::uint64_t>& cumulative, double& sum, std::uint64_t& count) const;
+  /// Replaces the state with a snapshot taken elsewhere (e.g. the store's writer statistics).
+  /// @param cumulative counts per bound, +Inf last (bounds().size() + 1 values; fewer are padded)
+  void load(const std::vector<std::uint64_t>& cumulative, double sum);
 
  private:
   std::vector<double> bounds_;
@@ -73,6 +76,10 @@ class registry {
   /// Registers a function run at the start of every render(), e.g. to copy store statistics into
   /// gauges. It must not call render().
   void add_collector(std::function<void(registry&)> f);
+
+  /// Drops every series of a family (e.g. an info metric whose label changed). References to its
+  /// series must not be held.
+  void clear(std::string_view name);
 
   /// @return every family in Prometheus text exposition format 0.0.4.
   std::string render();
