@@ -253,6 +253,9 @@ struct store::impl {
     if (rc != 0) return lmdb::to_error_code(rc);
     env_.reset(e);
     if ((rc = mdb_env_set_maxdbs(e, 16)) != 0) return lmdb::to_error_code(rc);
+    // Each read call holds a reader slot only for its own short transaction (MDB_NOTLS), but many
+    // connections may read at once; LMDB's default of 126 slots is too tight for a busy gateway.
+    if ((rc = mdb_env_set_maxreaders(e, 1024)) != 0) return lmdb::to_error_code(rc);
     if (!(flags & MDB_RDONLY)) {
       if ((rc = mdb_env_set_mapsize(e, opt_.map_size_initial)) != 0) return lmdb::to_error_code(rc);
     }
