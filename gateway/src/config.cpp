@@ -50,7 +50,8 @@ const std::vector<key_desc>& table() {
         "has no authentication. Overridden by `--ops-listen`."},
        [](config& c, const value& v) { c.ops_listen = v.ep; }},
       {{"data_dir", k::path, "../var", false, 0, 0,
-        "Directory of the store (LMDB files) and, by default, of the PKI. Relative to the config file's "
+        "Directory of the store (`<data_dir>/store`, LMDB files) and, by default, of the PKI (`<data_dir>/pki`). "
+        "Relative to the config file's "
         "directory; `--data-dir` (relative to the current directory) overrides it. Created if absent."},
        [](config& c, const value& v) { c.data_dir = v.s; }},
       {{"io_threads", k::integer, "0", false, 0, 256, "IO threads serving both listeners; 0 means one per core."},
@@ -278,7 +279,12 @@ class loader {
   }
 
   void section(const YAML::Node& node, std::string_view prefix) {
-    if (!node.IsMap()) fail(node.Mark(), prefix.empty() ? "(top level)" : prefix, "expected a mapping");
+    if (!node.IsMap()) {
+      // Name the section without its trailing "." / "[].".
+      std::string_view name = prefix;
+      while (!name.empty() && (name.back() == '.' || name.back() == ']' || name.back() == '[')) name.remove_suffix(1);
+      fail(node.Mark(), name.empty() ? "(top level)" : name, "expected a mapping");
+    }
     std::vector<std::string> seen;
     for (const auto& kv : node) {
       // Copies: yaml-cpp's iterator yields a proxy whose nodes die with it.

@@ -1,0 +1,145 @@
+#include "gateway/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace jubes::gateway {
+namespace {
+namespace fs = std::filesystem;
+
+class config_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "jubes-config-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    // The files a config refers to must exist; their content does not matter to load_config.
+    for (auto f : {"pki/ca.crt", "pki/server.crt", "pki/server.key", "routes.yaml", "gemeenten.csv", "s.xsd"}) {
+      fs::create_directories((dir_ / f).parent_path());
+      std::ofstream(dir_ / f) << "x";
+    }
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& text) {
+    auto p = dir_ / "c.yaml";
+    std::ofstream(p) << text;
+    return p;
+  }
+  /// @return the error message of loading `text` ("" if it loads).
+  std::string error_of(const std::string& text) {
+    auto r = load_config(write(text));
+    return r ? std::string() : r.error().message;
+  }
+  static std::string base() { return "data_dir: .\nschemas:\n  - name: s\n    entry_points: [s.xsd]\n"; }
+
+  fs::path dir_;
+};
+
+TEST_F(config_test, minimal_config_gets_every_default) {
+  auto r = load_config(write(base()));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->listen.text(), "0.0.0.0:8443");
+  EXPECT_EQ(r->ops_listen.text(), "127.0.0.1:9090");
+  EXPECT_EQ(r->limits.max_body_bytes, 10485760u);
+  EXPECT_EQ(r->limits.read_timeout_ms, 10000u);
+  EXPECT_TRUE(r->store.durable);
+  EXPECT_EQ(r->tls_ca, (dir_ / "pki/ca.crt").lexically_normal());
+  EXPECT_EQ(r->routes_file, (dir_ / "routes.yaml").lexically_normal());
+  EXPECT_GE(r->io_threads, 1u);
+  ASSERT_EQ(r->schemas.size(), 1u);
+  EXPECT_EQ(r->schemas[0].roots, std::vector<std::string>{"*"});
+}
+
+TEST_F(config_test, unknown_key_is_refused_with_file_line_and_path) {
+  auto e = error_of(base() + "limits:\n  max_body_bytes: 2048\n  bogus: 1\n");
+  EXPECT_NE(e.find("c.yaml:7:3: limits.bogus: unknown key"), std::string::npos) << e;
+}
+
+TEST_F(config_test, wrong_type_is_refused) {
+  auto e = error_of(base() + "limits:\n  read_timeout_ms: soon\n");
+  EXPECT_NE(e.find(":6:20: limits.read_timeout_ms: expected an integer, not 'soon'"), std::string::npos) << e;
+  e = error_of(base() + "store:\n  durable: maybe\n");
+  EXPECT_NE(e.find("store.durable: expected true or false"), std::string::npos) << e;
+  e = error_of(base() + "tls: 5\n");
+  EXPECT_NE(e.find("tls: expected a mapping"), std::string::npos) << e;
+}
+
+TEST_F(config_test, out_of_range_is_refused) {
+  auto e = error_of(base() + "limits:\n  max_body_bytes: 10\n");
+  EXPECT_NE(e.find("limits.max_body_bytes: value 10 out of range [1024, 1073741824]"), std::string::npos) << e;
+  e = error_of(base() + "listen: 127.0.0.1:65536\n");
+  EXPECT_NE(e.find("listen: port 65536 out of range"), std::string::npos) << e;
+  e = error_of(base() + "listen: nohost\n");
+  EXPECT_NE(e.find("listen: expected HOST:PORT"), std::string::npos) << e;
+}
+
+TEST_F(config_test, missing_file_is_refused_naming_the_key) {
+  auto e = error_of(base() + "tls:\n  cert: nope.crt\n");
+  EXPECT_NE(e.find("c.yaml:6:9: tls.cert: file not found"), std::string::npos) << e;
+  e = error_of(base() + "routes_file: gone.yaml\n");
+  EXPECT_NE(e.find("routes_file: file not found"), std::string::npos) << e;
+  auto r = load_config(dir_ / "absent.yaml");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("absent.yaml: cannot read"), std::string::npos);
+}
+
+TEST_F(config_test, syntax_error_has_a_position) {
+  auto e = error_of(base() + "limits: [\n");
+  EXPECT_NE(e.find("c.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("(syntax)"), std::string::npos) << e;
+}
+
+TEST_F(config_test, parties_are_checked) {
+  auto e = error_of(base() + "parties:\n  - {id: x, role: boss}\n");
+  EXPECT_NE(e.find("parties[].role: must be source, recipient or operator"), std::string::npos) << e;
+  e = error_of(base() + "parties:\n  - {role: recipient}\n");
+  EXPECT_NE(e.find("parties[].id: required key missing"), std::string::npos) << e;
+  e = error_of(base() + "parties:\n  - {id: s, role: source}\n");
+  EXPECT_NE(e.find("needs zender_applicatie and message_types"), std::string::npos) << e;
+  e = error_of(base() + "parties:\n  - {id: a, role: recipient}\n  - {id: a, role: recipient}\n");
+  EXPECT_NE(e.find("duplicate party 'a'"), std::string::npos) << e;
+}
+
+TEST_F(config_test, parties_load_with_oin_and_cn_default) {
+  auto r =
+      load_config(write(base() + "parties:\n  - id: tulp-gw\n    role: source\n    oin: \"00000001003214345000\"\n"
+                                 "    zender_organisatie: DJI\n    zender_applicatie: TULP-GW\n"
+                                 "    message_types: [piVerlof]\n  - {id: rvdk, role: recipient, subject_cn: RvdK}\n"));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->parties.size(), 2u);
+  EXPECT_EQ(r->parties[0].subject_cn, "tulp-gw");
+  EXPECT_EQ(r->parties[0].oin, "00000001003214345000");
+  EXPECT_EQ(r->parties[0].role, party_role::source);
+  EXPECT_EQ(r->parties[1].subject_cn, "RvdK");
+}
+
+TEST_F(config_test, overrides_win_and_are_checked) {
+  config_overrides ov;
+  ov.listen = "127.0.0.1:0";
+  ov.data_dir = dir_.string();
+  auto r = load_config(write(base()), ov);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->listen.port, 0);
+  ov.ops_listen = "127.0.0.1:99999";
+  r = load_config(write(base()), ov);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("--ops-listen: port 99999 out of range"), std::string::npos);
+}
+
+TEST(config_doc, docs_configuration_md_is_generated_from_the_table) {
+  std::ifstream in(std::string(JUBES_SOURCE_DIR) + "/docs/configuration.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), config_doc_markdown()) << "run: jubesd --print-config-doc > docs/configuration.md";
+}
+
+TEST(config_doc, every_key_is_documented) {
+  for (const auto& k : config_keys()) EXPECT_FALSE(k.doc.empty()) << k.path;
+}
+
+}  // namespace
+}  // namespace jubes::gateway
