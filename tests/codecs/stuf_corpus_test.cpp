@@ -3,8 +3,9 @@
 // error, and the stuurgegevens are extracted as they are written.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
-#include <regex>
 
 #include "codecs/catalog.hpp"
 #include "codecs/validator.hpp"
@@ -52,18 +53,29 @@ class stuf_corpus : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
-  // An independent, naive reading of the first occurrence of <prefix:name>value< (after `after`, if given).
+  // Position just after the first start tag <name> or <prefix:name> at or after `from`, or npos.
+  static std::size_t after_start_tag(const std::string& doc, const std::string& name, std::size_t from) {
+    for (std::size_t p = doc.find(name + ">", from); p != std::string::npos; p = doc.find(name + ">", p + 1)) {
+      if (p == 0) continue;
+      if (doc[p - 1] == '<') return p + name.size() + 1;
+      if (doc[p - 1] == ':') {
+        std::size_t b = p - 1;
+        while (b > 0 && std::isalnum(static_cast<unsigned char>(doc[b - 1]))) --b;
+        if (b > 0 && doc[b - 1] == '<') return p + name.size() + 1;
+      }
+    }
+    return std::string::npos;
+  }
+  // An independent, naive reading of the first <prefix:name>value< (after the start tag of `after`, if given).
   static std::string naive(const std::string& doc, const std::string& name, const std::string& after = "") {
     std::size_t from = 0;
     if (!after.empty()) {
-      std::smatch m;
-      if (!std::regex_search(doc, m, std::regex("<([A-Za-z0-9]+:)?" + after + ">"))) return "";
-      from = static_cast<std::size_t>(m.position(0));
+      from = after_start_tag(doc, after, 0);
+      if (from == std::string::npos) return "";
     }
-    std::smatch m;
-    const std::string rest = doc.substr(from);
-    if (!std::regex_search(rest, m, std::regex("<([A-Za-z0-9]+:)?" + name + ">([^<]*)<"))) return "";
-    return m[2].str();
+    const std::size_t v = after_start_tag(doc, name, from);
+    if (v == std::string::npos) return "";
+    return doc.substr(v, doc.find('<', v) - v);
   }
   static inline std::shared_ptr<const schema_catalog> catalog_;
 };
