@@ -32,7 +32,6 @@ using jubes::storage::options;
 using jubes::storage::store;
 
 constexpr std::size_t body_size = 2048;
-constexpr std::size_t group = 256;      // messages per commit, for both the store and the raw baseline
 constexpr std::size_t per_iter = 4096;  // messages per benchmark iteration
 
 fs::path bench_dir(const std::string& name) {
@@ -74,6 +73,15 @@ double write_bytes() {
   return v;
 }
 
+std::unique_ptr<store> open_or_die(const options& o) {
+  auto r = store::open(o);
+  if (!r) {
+    std::fprintf(stderr, "storage_bench: cannot open %s: %s\n", o.dir.c_str(), r.error().message().c_str());
+    std::exit(1);
+  }
+  return std::move(r.value());
+}
+
 /// Waits for a number of completions from the writer thread.
 struct countdown {
   std::mutex mu;
@@ -102,7 +110,7 @@ void BM_store_ingest(benchmark::State& state) {
   o.retention_interval = std::chrono::milliseconds(0);
   o.durable = state.range(2) != 0;
   if (state.range(3) > 0) o.blob_bytes = static_cast<std::size_t>(state.range(3)) << 10;
-  auto s = std::move(*store::open(o));
+  auto s = open_or_die(o);
   std::vector<std::string> bodies;
   for (std::size_t i = 0; i < 64; ++i) bodies.push_back(make_body(i));
   const auto rc = recipients(nrcpt);
@@ -265,7 +273,7 @@ void BM_store_read_outbox(benchmark::State& state) {
     o.dir = g_poll_dir;
     o.durable = false;  // filling only; reads do not sync
     o.retention_interval = std::chrono::milliseconds(0);
-    s = std::move(*store::open(o));
+    s = open_or_die(o);
     countdown cd;
     cd.left = poll_fill;
     for (std::uint64_t n = 0; n < poll_fill; ++n) {

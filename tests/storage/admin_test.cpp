@@ -14,12 +14,12 @@ TEST(admin, outbox_list_reports_backlog_and_age) {
   test::fake_clock clock;
   auto o = test::test_options(d.path());
   o.clock = clock.fn();
-  auto s = std::move(*store::open(o));
+  auto s = test::open_ok(o);
   for (int i = 0; i < 4; ++i) test::ingest(*s, make_req("tulp-gw", "r" + std::to_string(i), {"rvdk"}));
   test::ingest(*s, make_req("tulp-gw", "x", {"gemeente:0363"}));
   test::ack(*s, "rvdk", 1);
   test::ack(*s, "gemeente:0363", 1);
-  auto ro = std::move(*store::open_readonly(d.path()));
+  auto ro = test::open_ro_ok(d.path());
   auto rows = admin::outbox_list(*ro, clock.now->load() + 90'000);
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 2u);
@@ -47,7 +47,7 @@ TEST(admin, outbox_list_reports_backlog_and_age) {
 
 TEST(admin, parked_list_and_check_text) {
   test::temp_dir d;
-  auto s = std::move(*store::open(test::test_options(d.path())));
+  auto s = test::open_ok(test::test_options(d.path()));
   auto r = make_req("jvs", "p", {});
   r.park_reason = "no municipality";
   test::ingest(*s, r);
@@ -69,7 +69,7 @@ TEST(admin, purge_offline_is_refused_while_the_gateway_holds_the_store) {
   auto o = test::test_options(d.path());
   o.clock = clock.fn();
   {
-    auto s = std::move(*store::open(o));
+    auto s = test::open_ok(o);
     test::ingest(*s, make_req("tulp-gw", "a", {"rvdk"}));
     auto locked = admin::purge_offline(o);
     ASSERT_FALSE(locked);
@@ -81,16 +81,16 @@ TEST(admin, purge_offline_is_refused_while_the_gateway_holds_the_store) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->bodies, 1u);
   EXPECT_NE(admin::to_text(*r).find("bodies=1"), std::string::npos);
-  auto ro = std::move(*store::open_readonly(d.path()));
+  auto ro = test::open_ro_ok(d.path());
   EXPECT_TRUE((*ro->get(1))->purged);
   EXPECT_TRUE(ro->check().ok());
 }
 
 TEST(admin, backup_through_admin) {
   test::temp_dir d, b;
-  auto s = std::move(*store::open(test::test_options(d.path())));
+  auto s = test::open_ok(test::test_options(d.path()));
   test::ingest(*s, make_req("tulp-gw", "a", {"rvdk"}));
-  auto ro = std::move(*store::open_readonly(d.path()));
+  auto ro = test::open_ro_ok(d.path());
   ASSERT_FALSE(admin::backup(*ro, b.path() / "bk"));
   auto c = store::open_readonly(b.path() / "bk");
   ASSERT_TRUE(c);

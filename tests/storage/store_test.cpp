@@ -513,7 +513,7 @@ TEST(store_full, ingest_gets_store_full_while_acks_and_reads_go_on) {
   o.map_size_initial = 1u << 20;
   o.map_size_max = 2u << 20;
   o.max_group = 8;
-  auto s = std::move(*store::open(o));
+  auto s = test::open_ok(o);
   std::string body(16 * 1024, 'x');
   std::uint64_t accepted = 0;
   ingest_result last;
@@ -543,7 +543,7 @@ TEST(store_full, ingest_gets_store_full_while_acks_and_reads_go_on) {
   s.reset();
   // Reopen with a larger maximum: ids continue where the committed ones end.
   o.map_size_max = 64u << 20;
-  s = std::move(*store::open(o));
+  s = test::open_ok(o);
   auto more = test::ingest(*s, make_req("tulp-gw", "after", {"rvdk"}));
   EXPECT_EQ(more.outcome, ingest_outcome::accepted);
   EXPECT_EQ(more.rcpt.message_id, accepted + 1);
@@ -553,7 +553,7 @@ TEST(store_full, ingest_gets_store_full_while_acks_and_reads_go_on) {
 
 TEST(store_backup, hot_compacting_copy_is_a_complete_store) {
   temp_dir d, b;
-  auto s = std::move(*store::open(test::test_options(d.path())));
+  auto s = test::open_ok(test::test_options(d.path()));
   for (int i = 0; i < 20; ++i) test::ingest(*s, make_req("tulp-gw", "b" + std::to_string(i), {"rvdk", "idv"}));
   test::ack(*s, "rvdk", 7);
   auto target = b.path() / "copy";
@@ -570,7 +570,7 @@ TEST(store_concurrency, many_threads_ingest_and_read_at_once) {
   temp_dir d;
   auto o = test::test_options(d.path());
   o.durable = false;
-  auto s = std::move(*store::open(o));
+  auto s = test::open_ok(o);
   constexpr int threads = 4, per = 200;
   std::atomic<int> accepted{0};
   std::vector<std::thread> ts;

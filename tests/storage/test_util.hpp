@@ -52,6 +52,18 @@ inline options test_options(const std::filesystem::path& dir) {
   return o;
 }
 
+/// Opens a store or fails the test (the result is never empty when the test goes on).
+inline std::unique_ptr<store> open_ok(const options& o) {
+  auto r = store::open(o);
+  if (!r) ADD_FAILURE() << "open: " << r.error().message();
+  return r ? std::move(r.value()) : nullptr;
+}
+inline std::unique_ptr<store> open_ro_ok(const std::filesystem::path& dir) {
+  auto r = store::open_readonly(dir);
+  if (!r) ADD_FAILURE() << "open_readonly: " << r.error().message();
+  return r ? std::move(r.value()) : nullptr;
+}
+
 inline ingest_request make_req(std::string party, std::string refnr, std::vector<std::string> recipients,
                                std::string body = "") {
   ingest_request r;
