@@ -220,8 +220,11 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
 
 // ---- pollers --------------------------------------------------------------------------------
 
-std::string outbox_target(std::uint64_t after, int max, int wait) {
-  return "/v1/outbox?after=" + std::to_string(after) + "&max=" + std::to_string(max) + "&wait=" + std::to_string(wait);
+// Without `after`, the gateway starts at the recipient's acknowledged cursor.
+std::string outbox_target(std::optional<std::uint64_t> after, int max, int wait) {
+  std::string t = "/v1/outbox?max=" + std::to_string(max) + "&wait=" + std::to_string(wait);
+  if (after) t += "&after=" + std::to_string(*after);
+  return t;
 }
 
 // Drains one recipient's outbox and acks, until the senders are done and a poll comes back empty.
@@ -231,7 +234,7 @@ asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r) {
                std::chrono::milliseconds(static_cast<long>(a.opt.timeout_s * 1000) + a.opt.poll_wait_s * 1000));
   asio::steady_timer timer(ex);
   r.recipient = recipient;
-  std::uint64_t after = 0;
+  std::optional<std::uint64_t> after;  // first poll: from the cursor (what earlier runs acked is done)
   int failures = 0;
   for (;;) {
     bool done_before = a.senders_done.load();
@@ -292,9 +295,10 @@ struct verify_report {
   }
 };
 
-// Reads every remaining entry of `recipient`'s outbox after `after` without acking.
-asio::awaitable<void> read_rest(app& a, std::string recipient, std::uint64_t after, std::vector<batch_entry>& out,
-                                std::string& error) {
+// Reads every entry of `recipient`'s outbox, acknowledged or not (entries stay until retention
+// purges them), without acking: the whole history of what was delivered to it.
+asio::awaitable<void> read_all(app& a, std::string recipient, std::vector<batch_entry>& out, std::string& error) {
+  std::uint64_t after = 0;
   auto ex = co_await asio::this_coro::executor;
   connection c(ex, *a.recipient_ctx.at(recipient), a.opt.target_host, a.opt.target_port,
                std::chrono::milliseconds(static_cast<long>(a.opt.timeout_s * 1000)));
@@ -342,18 +346,16 @@ verify_report verify(app& a, const std::vector<outcome>& outcomes) {
   for (const auto& [ref, e] : by_ref)
     if (!e.id.empty()) ref_of_id[e.id] = &ref;
 
-  // Entries seen: delivered by this run's pollers, then whatever is left in each outbox.
+  // Entries seen: each known recipient's whole outbox (what pollers delivered and acked included).
   std::map<std::string, std::vector<batch_entry>> seen;
-  std::map<std::string, std::uint64_t> after;
-  for (auto& p : a.pollers) {
-    seen[p->recipient] = p->delivered;
-    after[p->recipient] = p->acked_upto;
-  }
   std::map<std::string, std::string> errors;
-  a.ioc.restart();
   for (const auto& r : known_recipients()) {
-    asio::co_spawn(asio::make_strand(a.ioc), read_rest(a, r, after[r], seen[r], errors[r]), asio::detached);
+    seen[r];
+    errors[r];
   }
+  a.ioc.restart();
+  for (const auto& r : known_recipients())
+    asio::co_spawn(asio::make_strand(a.ioc), read_all(a, r, seen[r], errors[r]), asio::detached);
   a.ioc.run();
   for (const auto& [r, e] : errors)
     if (!e.empty()) rep.fail("verify: " + e);
