@@ -477,6 +477,7 @@ void api::close() {
   tl_validator.reset();
   tl_catalog = nullptr;
   s.routes.store(nullptr);
+  s.cctx = {};  // its schema_can_supply holds the catalog too
   s.catalog.reset();
   s.xerces.reset();
 }

@@ -64,7 +64,16 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
   text = std::regex_replace(text, std::regex("\ntls:"), "\ntls:\n  pki_dir: " + pki().string());
   text = std::regex_replace(text, std::regex("io_threads: 0"), "io_threads: 2");
   text = std::regex_replace(text, std::regex("durable: true"), "durable: false");
-  if (!limits.empty()) text = std::regex_replace(text, std::regex("\nlimits:\n"), "\nlimits:\n" + limits);
+  if (!limits.empty()) {
+    // Drop keys of the default file that `limits` sets again (duplicate keys are refused).
+    std::istringstream in(limits);
+    for (std::string line; std::getline(in, line);) {
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      text = std::regex_replace(text, std::regex("\n" + line.substr(0, colon + 1) + "[^\n]*"), "");
+    }
+    text = std::regex_replace(text, std::regex("\nlimits:\n"), "\nlimits:\n" + limits);
+  }
   return text + extra;
 }
 
