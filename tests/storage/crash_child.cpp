@@ -1,5 +1,5 @@
 // Crash-test child: ingests with group commit until it is killed with SIGKILL.
-// Usage: storage_crash_child DATA_DIR ACK_FILE CYCLE SEED
+// Usage: storage_crash_child DATA_DIR ACK_FILE CYCLE SEED   (or --read DATA_DIR RECIPIENT, see below)
 // Every message's body is a pure function of its referentienummer, so a later cycle can resend an
 // earlier message and expect "duplicate" with the original id. After each completion callback the
 // child appends one line to ACK_FILE (and fdatasyncs it from a flusher thread):
@@ -41,7 +41,39 @@ std::vector<std::string> recipients_for(const std::string& refnr) {
 
 }  // namespace
 
+/// Reader mode (`--read DIR RECIPIENT`): opens DIR read-only like jubesctl, prints "ready", and for
+/// every line on stdin prints the number of entries in RECIPIENT's outbox and the check verdict.
+/// Lets a test exercise a second process reading a live store while the writer grows the map.
+int reader_main(const char* dir, const char* recipient) {
+  auto s = jubes::storage::store::open_readonly(dir);
+  if (!s) {
+    std::printf("error %s\n", s.error().message().c_str());
+    return 4;
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  char line[64];
+  while (std::fgets(line, sizeof line, stdin)) {
+    std::uint64_t n = 0, after = 0;
+    for (;;) {
+      auto batch = (*s)->read_outbox(recipient, after, 1000);
+      if (!batch) {
+        std::printf("error %s\n", batch.error().message().c_str());
+        std::fflush(stdout);
+        return 5;
+      }
+      if (batch->empty()) break;
+      n += batch->size();
+      after = batch->back().seq;
+    }
+    std::printf("%llu %s\n", static_cast<unsigned long long>(n), (*s)->check().ok() ? "ok" : "bad");
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--read") return reader_main(argv[2], argv[3]);
   if (argc != 5) {
     std::fprintf(stderr, "usage: %s DATA_DIR ACK_FILE CYCLE SEED\n", argv[0]);
     return 2;
