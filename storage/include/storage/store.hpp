@@ -215,8 +215,9 @@ struct store_stats {
 /// Threading: every public function may be called from any thread. submit_* never block: they
 /// either enqueue (return true; the callback runs exactly once, later, ON THE WRITER THREAD, after
 /// the transaction holding the request committed durably or failed) or return false at once when
-/// the bounded queue is full or the store is closed (the gateway answers 503). Callbacks must be
-/// short and must not call close(); they may call submit_* (they may get false if the queue is full).
+/// the bounded queue is full or the store is closed (the gateway answers 503). Callbacks (and watch
+/// wakes) must be short, must not throw and must not call close(); they may call submit_* (which may
+/// return false if the queue is full).
 /// Reads (read_outbox, get, outboxes, parked, check, stats, backup) run on their own LMDB read
 /// transactions concurrently with each other and with the writer; the writer only waits for them
 /// in the rare moment it grows the map.
