@@ -152,6 +152,7 @@ BENCHMARK(BM_store_ingest)
     ->ArgsProduct({{1, 3}, {256, 1024}, {1}, {0}})
     ->Args({3, 256, 0, 0})
     ->ArgsProduct({{3}, {1024}, {1}, {8, 16, 256, 1024}})  // blob size sweep (KiB); 0 = default
+    ->Args({3, 256, 1, 1})                                 // 1 KiB: every body a blob of its own (one overflow page)
     ->ArgNames({"rcpt", "group", "durable", "blob_kib"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
