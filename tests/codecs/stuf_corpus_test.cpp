@@ -154,6 +154,16 @@ TEST_F(stuf_corpus, invalid_instances_are_refused_with_the_right_kind) {
   EXPECT_EQ(err.element_path, "/Fo02Bericht/body/omschrijving") << err.text;
 }
 
+TEST_F(stuf_corpus, can_supply_walks_the_stuf_schemas_too) {
+  EXPECT_TRUE(catalog_->can_supply("zakLk01", "stuurgegevens/zender/applicatie"));
+  EXPECT_TRUE(catalog_->can_supply("zakLk01", "stuurgegevens/referentienummer"));
+  EXPECT_TRUE(catalog_->can_supply("Bv03Bericht", "stuurgegevens/crossRefnummer"));
+  EXPECT_FALSE(catalog_->can_supply("zakLk01", "stuurgegevens/bestaatNiet"));
+  EXPECT_TRUE(catalog_->knows_message_type("zakLv01"));
+  EXPECT_TRUE(catalog_->knows_message_type("genereerZaakIdentificatie_Di02"));  // in the zds0120 namespace
+  EXPECT_FALSE(catalog_->knows_message_type("geenBericht"));
+}
+
 TEST_F(stuf_corpus, jubes_and_stuf_sets_live_side_by_side) {
   validator v(catalog_, limits{}, test::test_semantics());
   parsed out;

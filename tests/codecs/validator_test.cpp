@@ -219,6 +219,11 @@ TEST_F(validator_test, accepts_the_encodings_xml_allows) {
   ASSERT_TRUE(v_.parse(to_utf16(decl16, false), fields, out_, err_)) << err_.text;
   EXPECT_EQ(out_.fields[0], std::vector<std::string>{name});
 
+  // UTF-16LE without a BOM (detected from "<\0").
+  const std::string no_bom = to_utf16(decl16, true).substr(2);
+  ASSERT_TRUE(v_.parse(no_bom, fields, out_, err_)) << err_.text;
+  EXPECT_EQ(out_.fields[0], std::vector<std::string>{name});
+
   std::string latin1;
   for (const char16_t u : utf8_to_u16(utf8)) latin1.push_back(static_cast<char>(u));
   latin1.replace(latin1.find("UTF-8"), 5, "ISO-8859-1");
