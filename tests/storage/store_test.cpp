@@ -593,3 +593,65 @@ TEST(store_concurrency, many_threads_ingest_and_read_at_once) {
 
 }  // namespace
 }  // namespace jubes::storage
+
+namespace jubes::storage {
+namespace {
+
+/// Overwrites one value in a closed store with raw LMDB, as a disk fault or a bug might.
+void poke(const std::filesystem::path& dir, const char* db, std::string key, std::string value) {
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 16);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* t = nullptr;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &t), 0);
+  MDB_dbi dbi;
+  ASSERT_EQ(mdb_dbi_open(t, db, 0, &dbi), 0);
+  MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
+  ASSERT_EQ(mdb_put(t, dbi, &k, &v, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(t), 0);
+  mdb_env_close(env);
+}
+
+std::string be(std::uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) s[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+  return s;
+}
+
+TEST(store_corruption, damaged_records_are_reported_never_crash) {
+  test::temp_dir d;
+  auto o = test::test_options(d.path());
+  {
+    auto s = test::open_ok(o);
+    ASSERT_TRUE(s);
+    test::ingest(*s, make_req("tulp-gw", "a", {"rvdk"}));
+    test::ingest(*s, make_req("tulp-gw", "b", {"rvdk"}));
+    EXPECT_TRUE(s->check().ok());
+  }
+  poke(d.path(), "messages", be(1), "garbage");
+  poke(d.path(), "outbox", std::string("rvdk\0", 5) + be(5), be(99));  // a gap and a dangling id
+  auto s = test::open_ok(o);
+  ASSERT_TRUE(s);
+  auto m = s->get(1);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error(), errc::corrupt);
+  auto r = s->read_outbox("rvdk", 0, 10);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::corrupt);
+  auto ok2 = s->get(2);  // the undamaged message still reads
+  ASSERT_TRUE(ok2 && ok2->has_value());
+  auto rep = s->check();
+  EXPECT_FALSE(rep.ok());
+  std::string all;
+  for (auto& p : rep.problems) all += p + "\n";
+  EXPECT_NE(all.find("message: undecodable record"), std::string::npos) << all;
+  EXPECT_NE(all.find("outbox rvdk: gap after seq 2 (next 5)"), std::string::npos) << all;
+  EXPECT_NE(all.find("message 99 missing"), std::string::npos) << all;
+  // A forward of the damaged message fails cleanly and the writer goes on.
+  EXPECT_EQ(test::forward(*s, 1, "rvdk", "idv").ec, errc::corrupt);
+  EXPECT_EQ(test::ingest(*s, make_req("tulp-gw", "c", {"idv"})).outcome, ingest_outcome::accepted);
+}
+
+}  // namespace
+}  // namespace jubes::storage
