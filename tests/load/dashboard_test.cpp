@@ -83,20 +83,20 @@ TEST(snapshot_builder, first_snapshot_has_totals_but_no_rates) {
   EXPECT_EQ(v.at("schema").as_string(), "jubes.dashboard.v1");
   EXPECT_EQ(v.at("t").as_int64(), 1'800'000'000'000);
   EXPECT_TRUE(v.at("interval_s").is_null());
-  EXPECT_EQ(v.at("totals").at("accepted").as_double(), 100);
-  EXPECT_EQ(v.at("totals").at("duplicates").as_double(), 5);
-  EXPECT_EQ(v.at("totals").at("delivered").as_double(), 90);
-  EXPECT_EQ(v.at("totals").at("rejected").as_double(), 2);
+  EXPECT_EQ(v.at("totals").at("accepted").to_number<double>(), 100);
+  EXPECT_EQ(v.at("totals").at("duplicates").to_number<double>(), 5);
+  EXPECT_EQ(v.at("totals").at("delivered").to_number<double>(), 90);
+  EXPECT_EQ(v.at("totals").at("rejected").to_number<double>(), 2);
   EXPECT_TRUE(v.at("rates").at("accepted").is_null());
-  EXPECT_EQ(v.at("parked").as_double(), 3);
-  EXPECT_EQ(v.at("writer_queue_depth").as_double(), 17);
-  EXPECT_EQ(v.at("store").at("use_ratio").as_double(), 0.25);
+  EXPECT_EQ(v.at("parked").to_number<double>(), 3);
+  EXPECT_EQ(v.at("writer_queue_depth").to_number<double>(), 17);
+  EXPECT_EQ(v.at("store").at("use_ratio").to_number<double>(), 0.25);
   EXPECT_EQ(v.at("route_table_version").as_string(), "abc123");
   auto& top = v.at("backlog_top").as_array();
   ASSERT_EQ(top.size(), 10u);  // twelve recipients, the ten largest, largest first
   EXPECT_EQ(top[0].at("recipient").as_string(), "gemeente:0111");
-  EXPECT_EQ(top[0].at("backlog").as_double(), 110);
-  EXPECT_EQ(top[0].at("oldest_unacked_s").as_double(), 11.5);
+  EXPECT_EQ(top[0].at("backlog").to_number<double>(), 110);
+  EXPECT_EQ(top[0].at("oldest_unacked_s").to_number<double>(), 11.5);
   EXPECT_EQ(top[9].at("recipient").as_string(), "gemeente:0102");
 }
 
@@ -108,15 +108,15 @@ TEST(snapshot_builder, rates_and_percentiles_cover_the_last_interval) {
   // 50 were <= 1 ms and 50 in (1, 5] ms; 10 commits of 20 messages on average.
   auto v =
       json::parse(b.next(metrics(300, 15, 190, 6, 60, 120, 120, 300, 20), t0 + std::chrono::seconds(2))).as_object();
-  EXPECT_EQ(v.at("interval_s").as_double(), 2);
-  EXPECT_EQ(v.at("rates").at("accepted").as_double(), 100);
-  EXPECT_EQ(v.at("rates").at("duplicates").as_double(), 5);
-  EXPECT_EQ(v.at("rates").at("delivered").as_double(), 50);
-  EXPECT_EQ(v.at("rejected_rates").at("schema").as_double(), 2);
-  EXPECT_NEAR(v.at("accept_latency_ms").at("p50").as_double(), 1.0, 1e-9);
-  EXPECT_NEAR(v.at("accept_latency_ms").at("p99").as_double(), 4.92, 1e-9);
-  EXPECT_EQ(v.at("group_commit").at("mean_size").as_double(), 20);
-  EXPECT_EQ(v.at("group_commit").at("commits_per_s").as_double(), 5);
+  EXPECT_EQ(v.at("interval_s").to_number<double>(), 2);
+  EXPECT_EQ(v.at("rates").at("accepted").to_number<double>(), 100);
+  EXPECT_EQ(v.at("rates").at("duplicates").to_number<double>(), 5);
+  EXPECT_EQ(v.at("rates").at("delivered").to_number<double>(), 50);
+  EXPECT_EQ(v.at("rejected_rates").at("schema").to_number<double>(), 2);
+  EXPECT_NEAR(v.at("accept_latency_ms").at("p50").to_number<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(v.at("accept_latency_ms").at("p99").to_number<double>(), 4.92, 1e-9);
+  EXPECT_EQ(v.at("group_commit").at("mean_size").to_number<double>(), 20);
+  EXPECT_EQ(v.at("group_commit").at("commits_per_s").to_number<double>(), 5);
 }
 
 TEST(snapshot_builder, missing_metrics_are_null_not_zero) {
@@ -158,7 +158,7 @@ TEST(ops_handler, serves_assets_and_events_and_ignores_other_paths) {
   EXPECT_EQ(ev->body.rfind("retry: 500\nevent: snapshot\ndata: {", 0), 0u) << ev->body;
   auto data = ev->body.substr(ev->body.find("data: ") + 6);
   auto v = json::parse(data.substr(0, data.find('\n'))).as_object();
-  EXPECT_EQ(v.at("totals").at("accepted").as_double(), 10);
+  EXPECT_EQ(v.at("totals").at("accepted").to_number<double>(), 10);
   // A second viewer within the same second shares the reading.
   auto ev2 = h.handle("GET", "/events?x=1");
   EXPECT_EQ(ev2->body, ev->body);

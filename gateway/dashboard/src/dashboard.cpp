@@ -151,7 +151,9 @@ std::optional<double> counter(const index& ix, std::string_view logical) {
     return ix.sum("jubes_ingest_total", "outcome", "duplicate");
   }
   if (logical == "delivered") {
-    return first_of(ix, {"jubes_outbox_delivered_total", "jubes_delivered_total", "jubes_outbox_acked_total"});
+    // The sum of the recipients' acknowledged cursors counts every entry ever delivered and acked
+    // (seqs are dense per recipient) and, unlike a counter, survives a restart of the gateway.
+    return first_of(ix, {"jubes_outbox_delivered_total", "jubes_outbox_cursor", "jubes_outbox_acked_total"});
   }
   return std::nullopt;
 }
@@ -183,9 +185,16 @@ std::optional<double> percentile(const std::vector<std::pair<double, double>>& n
   return lo_le;
 }
 
+// Counts print as integers ("471", not "4.71E2"); other figures as doubles.
+boost::json::value num(double v) {
+  if (std::isnan(v) || std::isinf(v)) return nullptr;
+  if (v == std::floor(v) && std::fabs(v) < 9.0e15) return static_cast<std::int64_t>(v);
+  return v;
+}
+
 boost::json::value opt(std::optional<double> v) {
-  if (!v || std::isnan(*v) || std::isinf(*v)) return nullptr;
-  return *v;
+  if (!v) return nullptr;
+  return num(*v);
 }
 
 double round3(double v) {
@@ -267,13 +276,13 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   double dt = prev ? std::chrono::duration<double>(now - prev->at).count() : 0;
   auto rate = [&](double now_v, std::optional<double> before) -> json::value {
     if (!prev || dt <= 0 || !before) return nullptr;
-    return round3(std::max(0.0, now_v - *before) / dt);
+    return num(round3(std::max(0.0, now_v - *before) / dt));
   };
 
   json::object o;
   o["schema"] = "jubes.dashboard.v1";
   o["t"] = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  o["interval_s"] = prev ? json::value(round3(dt)) : json::value(nullptr);
+  o["interval_s"] = prev ? num(round3(dt)) : json::value(nullptr);
 
   json::object totals, rates;
   for (auto name : {"accepted", "duplicates", "delivered"}) {
@@ -283,7 +292,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
       rates[name] = nullptr;
       continue;
     }
-    totals[name] = it->second;
+    totals[name] = num(it->second);
     std::optional<double> before;
     if (prev)
       if (auto p = prev->counters.find(name); p != prev->counters.end()) before = p->second;
@@ -293,7 +302,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   json::object rej_totals, rej_rates;
   for (const auto& [reason, v] : cur.rejected) {
     rejected_total += v;
-    rej_totals[reason] = v;
+    rej_totals[reason] = num(v);
     std::optional<double> before;
     if (prev) {
       auto p = prev->rejected.find(reason);
@@ -301,7 +310,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
     }
     rej_rates[reason] = rate(v, before);
   }
-  totals["rejected"] = rejected_total;
+  totals["rejected"] = num(rejected_total);
   o["totals"] = std::move(totals);
   o["rates"] = std::move(rates);
   o["rejected_by_reason"] = std::move(rej_totals);
@@ -311,18 +320,18 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   const auto* before_b = prev ? &prev->latency_buckets : nullptr;
   auto p50 = percentile(cur.latency_buckets, before_b, 0.50);
   auto p99 = percentile(cur.latency_buckets, before_b, 0.99);
-  lat["p50"] = p50 ? json::value(round3(*p50 * 1000.0)) : json::value(nullptr);
-  lat["p99"] = p99 ? json::value(round3(*p99 * 1000.0)) : json::value(nullptr);
+  lat["p50"] = p50 ? num(round3(*p50 * 1000.0)) : json::value(nullptr);
+  lat["p99"] = p99 ? num(round3(*p99 * 1000.0)) : json::value(nullptr);
   o["accept_latency_ms"] = std::move(lat);
 
   json::object gc;
   if (prev && cur.group_count > prev->group_count) {
     double commits = cur.group_count - prev->group_count;
-    gc["mean_size"] = round3((cur.group_sum - prev->group_sum) / commits);
-    gc["commits_per_s"] = dt > 0 ? json::value(round3(commits / dt)) : json::value(nullptr);
+    gc["mean_size"] = num(round3((cur.group_sum - prev->group_sum) / commits));
+    gc["commits_per_s"] = dt > 0 ? num(round3(commits / dt)) : json::value(nullptr);
   } else {
     gc["mean_size"] = nullptr;
-    gc["commits_per_s"] = prev ? json::value(0.0) : json::value(nullptr);
+    gc["commits_per_s"] = prev ? json::value(0) : json::value(nullptr);
   }
   o["group_commit"] = std::move(gc);
 
@@ -349,7 +358,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   for (auto& r : rows) {
     json::object e;
     e["recipient"] = r.recipient;
-    e["backlog"] = r.backlog;
+    e["backlog"] = num(r.backlog);
     e["oldest_unacked_s"] = opt(r.age);
     top.push_back(std::move(e));
   }
@@ -362,7 +371,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   auto map = first_of(ix, {"jubes_store_map_size_bytes", "jubes_store_map_bytes"});
   store["used_bytes"] = opt(used);
   store["map_bytes"] = opt(map);
-  store["use_ratio"] = (used && map && *map > 0) ? json::value(round3(*used / *map)) : json::value(nullptr);
+  store["use_ratio"] = (used && map && *map > 0) ? num(round3(*used / *map)) : json::value(nullptr);
   o["store"] = std::move(store);
 
   json::value version = nullptr;
