@@ -18,6 +18,7 @@
 #include "routing/table.hpp"
 #include "storage/admin.hpp"
 #include "storage/store.hpp"
+#include "wiring.hpp"
 
 namespace jubes::gateway::detail {
 using namespace std::chrono_literals;
@@ -353,47 +354,16 @@ boost::system::result<void, std::string> api::open() {
   if (!g) return "gemeenten_file: " + err;
   s.gemeenten = *g;
 
-  std::vector<codecs::schema_set_config> sets;
-  for (const auto& sc : s.cfg.schemas) {
-    codecs::schema_set_config c;
-    c.name = sc.name;
-    c.entry_points = sc.entry_points;
-    c.handle_multiple_imports = sc.handle_multiple_imports;
-    for (const auto& r : sc.roots) c.roots.emplace_back(sc.root_namespace.empty() ? "*" : sc.root_namespace, r);
-    sets.push_back(std::move(c));
-  }
+  auto sets = schema_sets(s.cfg);
   if (sets.empty()) return std::string("schemas: no schema set configured");
   auto cat = codecs::schema_catalog::load(sets, err);
   if (!cat) return "schemas: " + err;
   s.catalog = *cat;
 
-  // What the routes file may name: recipients and parties of this configuration, known types.
-  s.cctx.gemeenten = s.gemeenten;
-  for (const auto& t : codecs::jubes_message_types()) s.cctx.message_types.insert(t);
-  for (const auto& p : s.cfg.parties) {
-    if (p.role == party_role::recipient && p.id.rfind("gemeente:", 0) != 0) s.cctx.named_recipients.insert(p.id);
-    if (p.role == party_role::source)
-      for (const auto& t : p.message_types) {
-        s.cctx.allowed_sources[t].insert(p.id);
-        s.cctx.message_types.insert(t);
-      }
-  }
-  auto catalog = s.catalog;
-  s.cctx.schema_can_supply = [catalog](std::string_view type, std::string_view path) {
-    return catalog->can_supply(type, path);
-  };
+  s.cctx = compile_context(s.cfg, s.catalog, s.gemeenten);
   if (auto e = s.compile_routes(true); !e.empty()) return "routes_file: " + e;
 
-  storage::options so;
-  so.dir = s.cfg.data_dir / "store";
-  so.map_size_max = s.cfg.store.map_size_bytes;
-  so.map_size_initial = std::min<std::size_t>(so.map_size_max, 1ull << 30);
-  so.queue_capacity = s.cfg.store.queue_capacity;
-  so.max_group = s.cfg.store.max_group;
-  so.durable = s.cfg.store.durable;
-  so.retention_bodies = std::chrono::hours(24) * s.cfg.retention.bodies_days;
-  so.retention_dedup_extra = std::chrono::hours(24) * s.cfg.retention.dedup_extra_days;
-  so.retention_audit = std::chrono::hours(24) * s.cfg.retention.audit_days;
+  auto so = store_options(s.cfg);
   auto st = storage::store::open(so);
   if (!st) return "store " + so.dir.string() + ": " + st.error().message();
   s.store = std::move(*st);

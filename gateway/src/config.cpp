@@ -553,10 +553,15 @@ boost::system::result<config, config_error> load_config(const fs::path& file, co
         throw refused{c.where(key) + ": " + std::string(key) + ": file not found: " + p.string()};
       return true;
     };
-    must_exist(c.tls_ca, c.pki_dir, "tls.ca", false);
-    must_exist(c.tls_cert, c.pki_dir, "tls.cert", false);
-    must_exist(c.tls_key, c.pki_dir, "tls.key", false);
-    must_exist(c.tls_crl, c.pki_dir, "tls.crl", true);
+    if (ov.require_tls_files) {
+      must_exist(c.tls_ca, c.pki_dir, "tls.ca", false);
+      must_exist(c.tls_cert, c.pki_dir, "tls.cert", false);
+      must_exist(c.tls_key, c.pki_dir, "tls.key", false);
+      must_exist(c.tls_crl, c.pki_dir, "tls.crl", true);
+    } else {
+      for (auto* p : {&c.tls_ca, &c.tls_cert, &c.tls_key, &c.tls_crl})
+        if (!p->empty() && p->is_relative()) *p = (c.pki_dir / *p).lexically_normal();
+    }
     must_exist(c.routes_file, base, "routes_file", false);
     must_exist(c.gemeenten_file, base, "gemeenten_file", false);
     for (auto& s : c.schemas)

@@ -1,7 +1,8 @@
-// jubesctl: the admin CLI. Thin: parse flags, dispatch to gateway/src/ctl.cpp.
-#include <cstdio>
+// jubesctl: the admin CLI. Thin: everything is in gateway/src/ctl.cpp (see gateway/ctl.hpp).
+#include <iostream>
 
-int main(int, char**) {
-  std::fprintf(stderr, "jubesctl: not implemented yet\n");
-  return 1;
+#include "gateway/ctl.hpp"
+
+int main(int argc, char** argv) {
+  return jubes::gateway::run_ctl(argc, argv, std::cout, std::cerr);
 }

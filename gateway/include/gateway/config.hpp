@@ -115,6 +115,8 @@ struct config_overrides {
   std::optional<std::string> data_dir;
   std::optional<std::string> listen;
   std::optional<std::string> ops_listen;
+  /// jubesctl sets false: it serves no TLS, and only its admin calls need the CA (checked when used).
+  bool require_tls_files = true;
 };
 
 /// A refused configuration: one line "file:line:col: key.path: reason".

@@ -1,0 +1,28 @@
+#pragma once
+// Private: how the configuration becomes the libraries' own settings. Shared by the server (api.cpp)
+// and jubesctl (ctl.cpp) so that both open the same store and compile routes the same way.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codecs/catalog.hpp"
+#include "gateway/config.hpp"
+#include "routing/table.hpp"
+#include "storage/store.hpp"
+
+namespace jubes::gateway::detail {
+
+/// @return the store options of `cfg` (directory <data_dir>/store).
+storage::options store_options(const config& cfg);
+
+/// @return the codec schema sets of `cfg`.
+std::vector<codecs::schema_set_config> schema_sets(const config& cfg);
+
+/// @return what a routes file may name under `cfg`, checked against `catalog` and `gemeenten`.
+routing::compile_context compile_context(const config& cfg, std::shared_ptr<const codecs::schema_catalog> catalog,
+                                         std::shared_ptr<const routing::gemeente_registry> gemeenten);
+
+/// @return the source party whose configured zender is organisatie/applicatie, or "" if none.
+std::string source_for_zender(const config& cfg, const std::string& organisatie, const std::string& applicatie);
+
+}  // namespace jubes::gateway::detail
