@@ -119,7 +119,7 @@
 
     const tbody = $('backlog').tBodies[0];
     tbody.textContent = '';
-    const rows = s.backlog_top || [];
+    const rows = (s.backlog_top || []).filter((r) => r.backlog > 0);
     if (!rows.length) {
       const tr = tbody.insertRow();
       const td = tr.insertCell();
