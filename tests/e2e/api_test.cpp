@@ -190,6 +190,23 @@ TEST_F(api, long_poll_is_woken_by_an_ingest) {
   EXPECT_EQ(count_of(polled.body, "<entry "), 1) << polled.body;
 }
 
+TEST_F(api, sigterm_wakes_a_long_poll_with_an_empty_batch) {
+  std::atomic<bool> polling{false};
+  gateway::http_reply polled;
+  std::thread poller([&] {
+    auto g = d_->client_for("rvdk");
+    ASSERT_TRUE(g.connect());
+    polling = true;
+    polled = get(g, "/v1/outbox?after=0&wait=30");
+  });
+  while (!polling) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(d_->stop(SIGTERM), 0) << d_->log();
+  poller.join();
+  EXPECT_EQ(polled.status, 200u);
+  EXPECT_NE(polled.body.find("count=\"0\""), std::string::npos) << polled.body;
+}
+
 TEST_F(api, ack_is_idempotent_and_unacked_entries_come_again) {
   auto tulp = d_->client_for("tulp-gw");
   ASSERT_EQ(post(tulp, with_ref(example("piBeeindiging"), "E2E-ACK-1")).status, 201u);
