@@ -49,7 +49,7 @@ const std::vector<key_desc>& table() {
         "The plain-HTTP ops listener (/healthz, /readyz, /metrics, /dashboard). Keep it on loopback: it "
         "has no authentication. Overridden by `--ops-listen`."},
        [](config& c, const value& v) { c.ops_listen = v.ep; }},
-      {{"data_dir", k::path, "../var", false, 0, 0,
+      {{"data_dir", k::path, "../data", false, 0, 0,
         "Directory of the store (`<data_dir>/store`, LMDB files) and, by default, of the PKI (`<data_dir>/pki`). "
         "Relative to the config file's "
         "directory; `--data-dir` (relative to the current directory) overrides it. Created if absent."},

@@ -212,5 +212,61 @@ TEST_F(identity, pkioverheid_oin_in_serial_number_names_the_party) {
   EXPECT_NE(r->body.find("recipient=\"pkio-recipient\""), std::string::npos) << r->body;
 }
 
+/// A CRL that revokes one client certificate, made with `openssl ca` on a scratch CA database.
+class revocation : public ctl {
+ protected:
+  void SetUp() override {
+    const auto d = dir_.path();
+    const std::string db = (d / "db").string();
+    fs::create_directories(db);
+    write_file(db, "index.txt", "");
+    write_file(db, "serial", "2000\n");
+    write_file(db, "crlnumber", "01\n");
+    write_file(db, "ca.cnf",
+               "[ ca ]\ndefault_ca = dev\n[ dev ]\ndatabase = " + db + "/index.txt\nserial = " + db +
+                   "/serial\ncrlnumber = " + db + "/crlnumber\nnew_certs_dir = " + db +
+                   "\ncertificate = " + (pki() / "ca.crt").string() + "\nprivate_key = " + (pki() / "ca.key").string() +
+                   "\ndefault_md = sha256\ndefault_days = 2\ndefault_crl_days = 2\npolicy = any\n"
+                   "unique_subject = no\nx509_extensions = client\n[ any ]\norganizationName = optional\n"
+                   "commonName = supplied\n[ client ]\nbasicConstraints = CA:FALSE\n"
+                   "extendedKeyUsage = clientAuth\n");
+    const std::string cnf = db + "/ca.cnf", key = (d / "revoked.key").string(), csr = (d / "revoked.csr").string(),
+                      crt = (d / "revoked.crt").string(), crl = (d / "crl.pem").string();
+    ASSERT_EQ(
+        run({"/usr/bin/openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key})
+            .exit_code,
+        0);
+    ASSERT_EQ(run({"/usr/bin/openssl", "req", "-new", "-key", key, "-out", csr, "-subj", "/O=x/CN=rvdk"}).exit_code, 0);
+    auto r = run({"/usr/bin/openssl", "ca", "-batch", "-notext", "-config", cnf, "-in", csr, "-out", crt});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = run({"/usr/bin/openssl", "ca", "-config", cnf, "-revoke", crt});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = run({"/usr/bin/openssl", "ca", "-config", cnf, "-gencrl", "-out", crl});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    fs::copy_file(conf_dir() + "/routes.yaml", d / "routes.yaml");
+    fs::copy_file(conf_dir() + "/bij-deelnemers.yaml", d / "bij-deelnemers.yaml");
+    std::string text = test_config(d / "data");
+    text = std::regex_replace(text, std::regex("\ntls:\n"), "\ntls:\n  crl: " + crl + "\n");
+    cfg_ = write_file(d, "jubes.yaml", text);
+    d_ = std::make_unique<jubesd>(cfg_, d / "data");
+    ASSERT_TRUE(d_->started()) << d_->log();
+  }
+};
+
+TEST_F(revocation, revoked_client_is_refused_and_others_still_work) {
+  gateway::client_options o;
+  o.port = d_->api_port();
+  o.ca = pki() / "ca.crt";
+  o.cert = dir_.path() / "revoked.crt";
+  o.key = dir_.path() / "revoked.key";
+  gateway::client revoked(o);
+  EXPECT_FALSE(revoked.request("GET", "/v1/outbox"));
+  auto ok = d_->client_for("rvdk");
+  auto r = ok.request("GET", "/v1/outbox");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->status, 200u);
+  EXPECT_NE(metrics().find("jubes_tls_handshake_failures_total{reason=\"revoked\"} 1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace jubes::e2e

@@ -39,10 +39,14 @@ temp_dir::~temp_dir() {
 }
 
 const fs::path& pki() {
-  static temp_dir* dir = new temp_dir();  // lives for the whole test binary
+  // One PKI per build tree, shared by every test process: dev-pki is idempotent, and flock keeps
+  // parallel CTest processes from building it twice at once.
   static fs::path p = [] {
-    fs::path out = dir->path() / "pki";
-    auto r = run({"/bin/bash", std::string(JUBES_SOURCE_DIR) + "/scripts/dev-pki", out.string()}, 120s);
+    fs::path out = JUBES_E2E_PKI;
+    fs::create_directories(out.parent_path());
+    auto r = run({"/usr/bin/flock", out.string() + ".lock", "/bin/bash",
+                  std::string(JUBES_SOURCE_DIR) + "/scripts/dev-pki", out.string()},
+                 120s);
     if (r.exit_code != 0) {
       std::fprintf(stderr, "dev-pki failed: %s\n", r.output.c_str());
       std::abort();
@@ -60,7 +64,7 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
   text = std::regex_replace(text, std::regex("gemeenten_file: gemeenten.csv"),
                             "gemeenten_file: " + conf + "/gemeenten.csv");
   text = std::regex_replace(text, std::regex("\\[schemas/"), "[" + conf + "/schemas/");
-  text = std::regex_replace(text, std::regex("data_dir: \\.\\./var"), "data_dir: " + data_dir.string());
+  text = std::regex_replace(text, std::regex("data_dir: \\.\\./data"), "data_dir: " + data_dir.string());
   text = std::regex_replace(text, std::regex("\ntls:"), "\ntls:\n  pki_dir: " + pki().string());
   text = std::regex_replace(text, std::regex("io_threads: 0"), "io_threads: 2");
   text = std::regex_replace(text, std::regex("durable: true"), "durable: false");
