@@ -78,6 +78,14 @@ TEST_F(ctl, validate_reports_ok_and_errors_with_line_and_column) {
   EXPECT_NE(r.output.find("bad.xml:2:"), std::string::npos) << r.output;
   r = jubesctl({"validate", conf_dir() + "/examples/piVerlof.xml"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
+  // --xsd: against the given schemas instead of the configured catalog.
+  r = jubesctl(
+      {"validate", "--xsd", conf_dir() + "/schemas/jubes/jubes0100.xsd", conf_dir() + "/examples/tbsVerlof.xml"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("tbsVerlof.xml: OK type=tbsVerlof schema_set=adhoc"), std::string::npos) << r.output;
+  r = jubesctl(
+      {"validate", "--xsd", conf_dir() + "/schemas/jubes/replies.xsd", conf_dir() + "/examples/tbsVerlof.xml"});
+  EXPECT_NE(r.exit_code, 0) << r.output;
 }
 
 TEST_F(ctl, read_only_commands_work_while_jubesd_runs) {
