@@ -93,6 +93,7 @@ struct app {
   std::atomic<int> senders_running{0};
   std::atomic<bool> senders_done{false};
   std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> idle_open{0}, idle_failed{0};  // --idle-polls: polls that completed once / failed
 
   std::vector<std::unique_ptr<sender_result>> senders;
   std::vector<std::unique_ptr<poller_result>> pollers;
@@ -271,14 +272,30 @@ asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r) {
   c.close();
 }
 
-// A long poll that is only held open (the idle-connections benchmark); re-issued when it returns.
-asio::awaitable<void> idle_poll(app& a, std::string recipient) {
+// A long poll that is only held open (the idle-connections benchmark), re-issued when it returns.
+// Starts are spread at 500 a second so that the handshakes are not one burst; each poll waits at
+// most 20 s, so the tool ends at most that long after the senders.
+asio::awaitable<void> idle_poll(app& a, std::string recipient, int index) {
   auto ex = co_await asio::this_coro::executor;
-  connection c(ex, *a.recipient_ctx.at(recipient), a.opt.target_host, a.opt.target_port, std::chrono::seconds(3700));
+  asio::steady_timer t(ex);
+  t.expires_after(std::chrono::milliseconds(index * 2));
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  connection c(ex, *a.recipient_ctx.at(recipient), a.opt.target_host, a.opt.target_port, std::chrono::seconds(60));
+  bool counted = false;
   while (!a.senders_done.load() && !a.stop.load()) {
     // after=2^62: nothing ever qualifies, so the poll always waits the full time
-    auto rep = co_await c.request(http::verb::get, outbox_target(std::uint64_t{1} << 62, 1, 3600), {}, {});
-    if (rep.status == 0) break;
+    auto rep = co_await c.request(http::verb::get, outbox_target(std::uint64_t{1} << 62, 1, 20), {}, {});
+    if (rep.status != 200) {
+      a.idle_failed.fetch_add(1);
+      if (a.idle_failed.load() <= 3)
+        std::cerr << "jubes-bench: idle poll: " << (rep.status ? "HTTP " + std::to_string(rep.status) : rep.error)
+                  << '\n';
+      break;
+    }
+    if (!counted) {
+      counted = true;
+      a.idle_open.fetch_add(1);
+    }
   }
   c.close();
 }
@@ -668,7 +685,7 @@ int run(options& o) {
     }
   }
   for (int i = 0; i < o.idle_polls; ++i)
-    spawn(idle_poll(a, known_recipients()[static_cast<std::size_t>(i) % known_recipients().size()]));
+    spawn(idle_poll(a, known_recipients()[static_cast<std::size_t>(i) % known_recipients().size()], i));
 
   asio::signal_set sigs(a.ioc, SIGINT, SIGTERM);
   sigs.async_wait([&](auto ec, int) {
@@ -749,6 +766,9 @@ int run(options& o) {
       rc = 1;
     }
   }
+  if (o.idle_polls)
+    std::cerr << "jubes-bench idle: polls=" << o.idle_polls << " held_a_full_wait=" << a.idle_open.load()
+              << " failed=" << a.idle_failed.load() << '\n';
   if (!o.ops_host.empty()) print_ops(a);
 
   double secs = std::chrono::duration<double>((sending ? a.send_end : end) - a.start).count();
