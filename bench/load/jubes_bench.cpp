@@ -457,6 +457,10 @@ void print_ops(app& a) {
 // A mutual-TLS HTTP endpoint that does no work: the ceiling of the TLS/HTTP stack on these cores,
 // the baseline of docs/BENCHMARKS.md. Replies 201 with a fixed receipt; GET gets an empty batch.
 asio::awaitable<void> trivial_session(tcp::socket sock, ssl::context& ctx, std::atomic<std::uint64_t>& ids) {
+  // Asio's SSL stream writes the header and the body as two TLS records; without TCP_NODELAY
+  // Nagle may hold the second until the client's delayed ACK.
+  beast::error_code nd;
+  sock.set_option(tcp::no_delay(true), nd);
   tls_stream_t s(tcp_stream_t(std::move(sock)), ctx);
   auto& l = beast::get_lowest_layer(s);
   l.expires_after(std::chrono::seconds(10));
