@@ -83,7 +83,17 @@ int main(int argc, char** argv) {
   srv.set_ops_hook([dash](std::string_view method, std::string_view target) -> std::optional<gateway::ops_reply> {
     auto r = dash->handle(method, target);
     if (!r) return std::nullopt;
-    return gateway::ops_reply{r->status, std::move(r->content_type), std::move(r->body)};
+    gateway::ops_reply out{
+        r->status, std::move(r->content_type), std::move(r->body), {}, std::chrono::milliseconds(1000)};
+    // /events streams one snapshot a second on the same connection (Server-Sent Events).
+    if (r->status == 200 && target.substr(0, target.find('?')) == "/events") {
+      out.next = [dash]() -> std::optional<std::string> {
+        auto n = dash->handle("GET", "/events");
+        if (!n || n->status != 200) return std::nullopt;
+        return std::move(n->body);
+      };
+    }
+    return out;
   });
 #endif
   return srv.run();

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -344,7 +345,12 @@ struct server::impl {
       auto [rec, rn] = co_await http::async_read(stream, buf, parser);
       if (rec) break;
       request req = parser.release();
-      response res = ops_handle(req);
+      ops_reply streaming;
+      response res = ops_handle(req, streaming);
+      if (streaming.next) {
+        co_await ops_stream(stream, std::move(res), streaming);
+        break;
+      }
       bool close_after = !req.keep_alive() || draining;
       res.keep_alive(!close_after);
       stream.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
@@ -355,7 +361,28 @@ struct server::impl {
     stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   }
 
-  response ops_handle(const request& req) {
+  // Writes a streaming reply (the dashboard's /events): the head and first chunk, then one chunk per
+  // interval. The connection is closed afterwards (Connection: close), so no framing is needed.
+  // Ends on a write error (client gone), at a drain, or when the source has nothing more.
+  net::awaitable<void> ops_stream(tcp_stream& stream, response head, ops_reply& r) {
+    std::string out = "HTTP/1.1 " + std::to_string(head.result_int()) + " " + std::string(head.reason()) +
+                      "\r\nContent-Type: " + r.content_type +
+                      "\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n" + r.body;
+    net::steady_timer timer(stream.get_executor());
+    for (;;) {
+      stream.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
+      auto [wec, wn] = co_await net::async_write(stream, net::buffer(out));
+      if (wec || draining) co_return;
+      timer.expires_after(r.stream_interval);
+      [[maybe_unused]] auto [tec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+      if (draining) co_return;
+      auto next = r.next();
+      if (!next) co_return;
+      out = std::move(*next);
+    }
+  }
+
+  response ops_handle(const request& req, ops_reply& streaming) {
     auto target = req.target();
     auto path = target.substr(0, target.find('?'));
     auto v = req.version();
@@ -369,8 +396,14 @@ struct server::impl {
     if (path == "/metrics" && get)
       return make_response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8", v, true);
     if (hook) {
-      if (auto r = hook(req.method_string(), target))
+      if (auto r = hook(req.method_string(), target)) {
+        if (r->next && req.method() == http::verb::get) {
+          auto head = make_response(static_cast<unsigned>(r->status), {}, r->content_type, v, false);
+          streaming = std::move(*r);
+          return head;
+        }
         return make_response(static_cast<unsigned>(r->status), std::move(r->body), r->content_type, v, true);
+      }
     }
     return make_response(404, "not found\n", "text/plain", v, true);
   }

@@ -107,6 +107,17 @@ TEST_F(foundation, curl_with_party_certificate_and_without) {
   EXPECT_NE(old.exit_code, 0);
 }
 
+TEST_F(foundation, dashboard_events_stream_snapshots_on_one_connection) {
+  // curl keeps one connection; a stream gives a snapshot at once and then one a second.
+  std::string url = "http://127.0.0.1:" + std::to_string(d_->ops_port()) + "/events";
+  auto r = run({"/usr/bin/curl", "-sN", "--max-time", "3", url}, std::chrono::seconds(10));
+  int frames = 0;
+  for (auto p = r.output.find("event: snapshot"); p != std::string::npos; p = r.output.find("event: snapshot", p + 1))
+    ++frames;
+  EXPECT_GE(frames, 2) << r.output.substr(0, 400);
+  EXPECT_EQ(r.output.find("<dti:"), std::string::npos);  // never message contents
+}
+
 TEST_F(foundation, sigterm_exits_zero) {
   EXPECT_EQ(d_->stop(SIGTERM), 0);
   EXPECT_NE(d_->log().find("drain_begin"), std::string::npos);

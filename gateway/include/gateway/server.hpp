@@ -11,6 +11,7 @@
 // connection runs as one coroutine on its own strand. stop() and the endpoint getters are
 // thread-safe; everything else is called from the owning thread only.
 #include <boost/system/result.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,11 @@ struct ops_reply {
   int status = 200;
   std::string content_type;
   std::string body;
+  /// When set, the reply is a stream (Server-Sent Events): the server writes the head and `body`,
+  /// then next() every `stream_interval` until it returns nullopt, the client goes away or the
+  /// gateway drains. Called on the connection's IO thread; must not block.
+  std::function<std::optional<std::string>()> next;
+  std::chrono::milliseconds stream_interval{1000};
 };
 /// Called for ops paths the server does not serve itself; nullopt falls through to 404.
 /// Runs on an IO thread; must not block. Never return message contents.
