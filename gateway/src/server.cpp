@@ -166,6 +166,12 @@ struct server::impl {
         continue;
       }
       if (draining) co_return;
+      // A reply's header and body may leave as two TLS records; without this, Nagle holds the
+      // second until the client's delayed ACK (up to 40 ms on Linux).
+      {
+        boost::system::error_code nec;
+        sock.set_option(net::ip::tcp::no_delay(true), nec);
+      }
       if (tls && api_connections.load() >= static_cast<int>(cfg.limits.max_connections)) {
         metrics.get_counter("jubes_connections_refused_total", "Connections closed at accept: over max_connections.")
             .inc();
