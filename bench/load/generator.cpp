@@ -229,17 +229,6 @@ std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-bool eleven_test(std::string_view bsn) {
-  if (bsn.size() != 9) return false;
-  int sum = 0;
-  for (int i = 0; i < 9; ++i) {
-    if (bsn[i] < '0' || bsn[i] > '9') return false;
-    int d = bsn[i] - '0';
-    sum += i < 8 ? (9 - i) * d : -d;
-  }
-  return sum % 11 == 0;
-}
-
 const std::vector<source_party>& sources() {
   static const std::vector<source_party> s{{"tulp-gw", "DJI", "TULP-GW", "TULP"},
                                            {"selectie", "DJI", "SELECTIE", "SEL"},

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bsn.hpp"
+
 namespace jubes::bench {
 
 /// A source party: its id (certificate CN), its zender, and the share of connections it gets.
@@ -62,8 +64,8 @@ class generator {
   generator_options o_;
 };
 
-/// @return true if `bsn` (9 digits) passes the eleven-test: 9*d1+8*d2+...+2*d8-1*d9 = 0 mod 11.
-bool eleven_test(std::string_view bsn);
+/// The one BSN eleven-test (common/bsn.hpp); the generator only draws numbers that pass it.
+using jubes::bsn_eleven_test;
 
 /// FNV-1a 64: a cheap fingerprint of bodies and receipts in record files (not a security hash).
 std::uint64_t fnv1a(std::string_view s);

@@ -4,16 +4,13 @@
 //   jubesd --print-config-doc
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "common/log.hpp"
+#include "dashboard/dashboard.hpp"
 #include "gateway/config.hpp"
 #include "gateway/server.hpp"
-#ifdef JUBES_HAVE_dashboard
-#include <memory>
-
-#include "dashboard/dashboard.hpp"
-#endif
 
 namespace {
 int usage() {
@@ -76,7 +73,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "jubesd: cannot start: %s\n", r.error().c_str());
     return 1;
   }
-#ifdef JUBES_HAVE_dashboard
   // /dashboard and /events on the ops listener (docs/dashboard.md).
   auto dash =
       std::make_shared<dashboard::ops_handler>(dashboard::default_root(), [&srv] { return srv.metrics().render(); });
@@ -95,6 +91,5 @@ int main(int argc, char** argv) {
     }
     return out;
   });
-#endif
   return srv.run();
 }

@@ -41,15 +41,6 @@ class validator_test : public ::testing::Test {
   fault err_;
 };
 
-TEST(bsn, eleven_test) {
-  EXPECT_TRUE(bsn_eleven_test("123456782"));
-  EXPECT_TRUE(bsn_eleven_test("111222333"));
-  EXPECT_FALSE(bsn_eleven_test("123456789"));
-  EXPECT_FALSE(bsn_eleven_test("000000000"));
-  EXPECT_FALSE(bsn_eleven_test("12345678"));
-  EXPECT_FALSE(bsn_eleven_test("12345678a"));
-}
-
 TEST_F(validator_test, every_message_type_has_a_valid_example_with_its_envelope) {
   ASSERT_EQ(jubes_message_types().size(), 14u);
   for (const auto& type : jubes_message_types()) {

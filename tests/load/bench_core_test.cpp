@@ -41,14 +41,6 @@ class temp_dir {
 
 }  // namespace
 
-TEST(eleven_test, known_numbers) {
-  EXPECT_TRUE(jb::eleven_test("111222333"));
-  EXPECT_TRUE(jb::eleven_test("123456782"));
-  EXPECT_FALSE(jb::eleven_test("123456789"));
-  EXPECT_FALSE(jb::eleven_test("12345678"));
-  EXPECT_FALSE(jb::eleven_test("12345678a"));
-}
-
 TEST(generator, is_deterministic_in_seed_party_and_slot) {
   jb::generator a({7, 0, 2048}), b({7, 0, 2048}), c({8, 0, 2048});
   for (int p = 0; p < 4; ++p) {
@@ -71,7 +63,7 @@ TEST(generator, messages_are_plausible_and_unique) {
       auto m = g.make(p, s);
       EXPECT_TRUE(refs.insert(m.referentienummer).second) << m.referentienummer;
       EXPECT_LE(m.referentienummer.size(), 40u);
-      EXPECT_TRUE(jb::eleven_test(text_of(m.body, "bsn"))) << m.body;
+      EXPECT_TRUE(jb::bsn_eleven_test(text_of(m.body, "bsn"))) << m.body;
       EXPECT_EQ(text_of(m.body, "applicatie"), src.applicatie);
       EXPECT_EQ(text_of(m.body, "referentienummer"), m.referentienummer);
       EXPECT_NE(m.body.find("<dti:" + m.type + " xmlns:dti=\"http://www.justid.nl/jubes/detentie/0100\">"),

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codecs/catalog.hpp"
+#include "common/bsn.hpp"
 #include "codecs/errc.hpp"
 
 namespace jubes::codecs {
@@ -120,7 +121,7 @@ class validator {
   std::unique_ptr<impl> impl_;
 };
 
-/// The BSN eleven-test ("elfproef"): 9 digits, 9*d1 + 8*d2 + ... + 2*d8 - 1*d9 divisible by 11, not all zero.
-bool bsn_eleven_test(std::string_view bsn) noexcept;
+/// The BSN eleven-test lives in common (one implementation for the codec and the load tool).
+using jubes::bsn_eleven_test;
 
 }  // namespace jubes::codecs

@@ -1,0 +1,42 @@
+#include "common/recipient.hpp"
+
+#include <gtest/gtest.h>
+
+using jubes::recipient;
+
+TEST(recipient, parses_and_prints_a_municipality) {
+  auto r = recipient::parse("gemeente:0363");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->is_municipality());
+  EXPECT_EQ(r->gemeentecode(), "0363");
+  EXPECT_EQ(r->str(), "gemeente:0363");
+  EXPECT_EQ(*r, recipient::municipality("0363"));
+}
+
+TEST(recipient, parses_and_prints_a_named_organisation) {
+  for (const char* n : {"rvdk", "3ro", "idv", "hvh-almelo", "tulp-gw"}) {
+    auto r = recipient::parse(n);
+    ASSERT_TRUE(r) << n;
+    EXPECT_FALSE(r->is_municipality());
+    EXPECT_EQ(r->gemeentecode(), "");
+    EXPECT_EQ(r->str(), n);
+  }
+}
+
+TEST(recipient, refuses_malformed_names) {
+  for (const char* n : {"", "gemeente:", "gemeente:36", "gemeente:03630", "gemeente:03a3", "gemeente:0363 ", "a b",
+                        "RVDK", "x/y", "gemeente:abcd"})
+    EXPECT_FALSE(recipient::parse(n)) << n;
+  EXPECT_FALSE(recipient::organisation("gemeente:0363"));  // a municipality is never an organisation
+}
+
+TEST(recipient, orders_by_printed_form) {
+  EXPECT_LT(recipient::municipality("0141"), recipient::municipality("0363"));
+  EXPECT_LT(*recipient::parse("3ro"), *recipient::parse("rvdk"));
+}
+
+TEST(recipient, is_municipality_name_matches_parse) {
+  EXPECT_TRUE(jubes::is_municipality_name("gemeente:0599"));
+  EXPECT_FALSE(jubes::is_municipality_name("gemeente:599"));
+  EXPECT_FALSE(jubes::is_municipality_name("rvdk"));
+}
