@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/client.hpp"
+#include "testing/testing.hpp"
 
 namespace jubes::e2e {
 namespace fs = std::filesystem;
@@ -18,25 +19,14 @@ namespace fs = std::filesystem;
 /// The PKI of this test binary (made on first use). Aborts the test binary if dev-pki fails.
 const fs::path& pki();
 
-/// A fresh temporary directory, removed by the destructor.
-class temp_dir {
- public:
-  temp_dir();
-  ~temp_dir();
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const fs::path& path() const { return p_; }
-
- private:
-  fs::path p_;
-};
+/// Temporary directories and files come from the shared test library.
+using testing::temp_dir;
+using testing::write_file;
 
 /// A config for tests: repo conf/ files by absolute path, the test PKI, `extra` YAML appended
 /// (top-level keys not already present) and `limits` lines inserted into the limits section.
 std::string test_config(const fs::path& data_dir, const std::string& limits = "", const std::string& extra = "");
 
-/// Writes `text` to dir/name. @return the path.
-fs::path write_file(const fs::path& dir, const std::string& name, const std::string& text);
 
 /// Result of running a command to completion.
 struct run_result {
