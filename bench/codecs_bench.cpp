@@ -65,9 +65,8 @@ inputs& in() {
     const auto b = plan.find("<dti:inhoud>") + 12;
     plan.replace(b, plan.find("</dti:inhoud>") - b, content);
     p->plan = std::move(plan);
-    std::string error;
-    auto cat = schema_catalog::load({jubes_schema_set(root + "/conf/schemas/jubes")}, error);
-    if (!cat) throw std::runtime_error(error);
+    auto cat = schema_catalog::load({jubes_schema_set(root + "/conf/schemas/jubes")});
+    if (!cat) throw std::runtime_error(cat.error().message());
     p->catalog = *cat;
     p->raw_pool = std::make_unique<x::XMLGrammarPoolImpl>(x::XMLPlatformUtils::fgMemoryManager);
     {

@@ -22,10 +22,9 @@ struct harness {
                     "verlof/adres/gemeentecode", "plan/inhoud"}};
   harness() {
     const std::string dir = std::string(JUBES_SOURCE_DIR) + "/conf/schemas/jubes";
-    std::string error;
-    auto cat = schema_catalog::load({jubes_schema_set(dir), replies_schema_set(dir)}, error);
+    auto cat = schema_catalog::load({jubes_schema_set(dir), replies_schema_set(dir)});
     if (!cat) {
-      std::fprintf(stderr, "codecs_fuzz: %s\n", error.c_str());
+      std::fprintf(stderr, "codecs_fuzz: %s\n", cat.error().message().c_str());
       std::abort();
     }
     catalog = *cat;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <span>
+
+#include "common/recipient.hpp"
 
 namespace jubes::bench {
 
@@ -14,43 +17,32 @@ struct weighted {
   std::string_view type;
   int weight;
 };
-constexpr std::array<weighted, 10> prison_types{{{"piBeeindiging", 3},
-                                                 {"piRegimefasering", 3},
-                                                 {"piVerlof", 4},
-                                                 {"melding18b", 5},
-                                                 {"eersteInschrijving", 20},
-                                                 {"wijzigingEinddatum", 15},
-                                                 {"overplaatsing", 10},
-                                                 {"reintegratieplan", 12},
-                                                 {"einddetentie", 15},
-                                                 {"idvDetentieverloop", 13}}};
-constexpr std::array<weighted, 8> jvs_types{{{"pijBeeindiging", 5},
-                                             {"pijVerlofmachtiging", 5},
-                                             {"eersteInschrijving", 20},
-                                             {"wijzigingEinddatum", 15},
-                                             {"overplaatsing", 10},
-                                             {"reintegratieplan", 12},
-                                             {"einddetentie", 15},
-                                             {"idvDetentieverloop", 13}}};
-constexpr std::array<weighted, 8> mits_types{{{"tbsVoorwaardelijkeBeeindiging", 5},
-                                              {"tbsVerlof", 5},
-                                              {"eersteInschrijving", 20},
-                                              {"wijzigingEinddatum", 15},
-                                              {"overplaatsing", 10},
-                                              {"reintegratieplan", 12},
-                                              {"einddetentie", 15},
-                                              {"idvDetentieverloop", 13}}};
+// Every source sends these (re-integration and IDV), drawn after its own kinds below.
+constexpr std::array<weighted, 6> common_types{{{"eersteInschrijving", 20},
+                                                {"wijzigingEinddatum", 15},
+                                                {"overplaatsing", 10},
+                                                {"reintegratieplan", 12},
+                                                {"einddetentie", 15},
+                                                {"idvDetentieverloop", 13}}};
+constexpr std::array<weighted, 4> prison_types{
+    {{"piBeeindiging", 3}, {"piRegimefasering", 3}, {"piVerlof", 4}, {"melding18b", 5}}};
+constexpr std::array<weighted, 2> jvs_types{{{"pijBeeindiging", 5}, {"pijVerlofmachtiging", 5}}};
+constexpr std::array<weighted, 2> mits_types{{{"tbsVoorwaardelijkeBeeindiging", 5}, {"tbsVerlof", 5}}};
 
-template <std::size_t N>
-std::string_view pick_type(const std::array<weighted, N>& a, std::uint64_t r) {
+// A type by weight from the source's own kinds followed by common_types (one draw over both lists).
+std::string_view pick_type(std::span<const weighted> own, std::uint64_t r) {
+  const std::array<std::span<const weighted>, 2> lists{own, common_types};
   int total = 0;
-  for (auto& w : a) total += w.weight;
+  for (const auto list : lists)
+    for (const auto& w : list) total += w.weight;
   int x = static_cast<int>(r % static_cast<std::uint64_t>(total));
-  for (auto& w : a) {
-    if (x < w.weight) return w.type;
-    x -= w.weight;
+  for (const auto list : lists) {
+    for (const auto& w : list) {
+      if (x < w.weight) return w.type;
+      x -= w.weight;
+    }
   }
-  return a[0].type;
+  return own[0].type;
 }
 
 bool is_bij_end(std::string_view t) {
@@ -245,9 +237,12 @@ int source_index(std::string_view id) {
 }
 
 const std::vector<std::string>& known_recipients() {
-  static const std::vector<std::string> r{"gemeente:0141", "gemeente:0344", "gemeente:0363",
-                                          "gemeente:0518", "gemeente:0599", "3ro",
-                                          "hvh-almelo",    "idv",           "rvdk"};
+  static const std::vector<std::string> r = [] {
+    std::vector<std::string> v{"3ro", "hvh-almelo", "idv", "rvdk"};
+    for (const auto& g : gemeenten) v.push_back(recipient::municipality(g.code).str());
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
   return r;
 }
 
@@ -407,9 +402,9 @@ message generator::make(int party, std::uint64_t slot) const {
   x += tail;
 
   // Expected recipients under conf/routes.yaml (by construction, see the header comment).
-  std::string home_party = "gemeente:" + std::string(home.code);
+  std::string home_party = recipient::municipality(home.code).str();
   if (is_leave(m.type)) {
-    m.recipients.push_back("gemeente:" + std::string(leave.code));
+    m.recipients.push_back(recipient::municipality(leave.code).str());
   } else if (is_bij_end(m.type) || m.type == "melding18b") {
     m.recipients.push_back(home_party);
   } else if (is_18a(m.type)) {

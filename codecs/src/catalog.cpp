@@ -1,5 +1,6 @@
 #include "codecs/catalog.hpp"
 
+#include <algorithm>
 #include <string>
 #include <xercesc/framework/MemBufInputSource.hpp>
 #include <xercesc/framework/XMLGrammarPoolImpl.hpp>
@@ -19,6 +20,7 @@
 #include <xercesc/util/XMLUni.hpp>
 #include <xercesc/validators/common/Grammar.hpp>
 
+#include "codecs/replies.hpp"
 #include "schema_set.hpp"
 #include "text.hpp"
 
@@ -34,20 +36,7 @@ xerces_guard::~xerces_guard() {
 }
 
 const std::vector<std::string>& jubes_message_types() {
-  static const std::vector<std::string> types = {"piBeeindiging",
-                                                 "piRegimefasering",
-                                                 "piVerlof",
-                                                 "tbsVoorwaardelijkeBeeindiging",
-                                                 "tbsVerlof",
-                                                 "pijBeeindiging",
-                                                 "pijVerlofmachtiging",
-                                                 "melding18b",
-                                                 "eersteInschrijving",
-                                                 "wijzigingEinddatum",
-                                                 "overplaatsing",
-                                                 "reintegratieplan",
-                                                 "einddetentie",
-                                                 "idvDetentieverloop"};
+  static const std::vector<std::string> types(jubes_message_type_names.begin(), jubes_message_type_names.end());
   return types;
 }
 
@@ -65,6 +54,15 @@ schema_set_config replies_schema_set(const std::filesystem::path& schema_dir) {
   c.name = "jubes-replies";
   c.entry_points = {schema_dir / "replies.xsd"};
   c.roots = {{std::string(jubes_namespace), "Bv03Bericht"}, {std::string(jubes_namespace), "Fo03Bericht"}};
+  return c;
+}
+
+schema_set_config outbox_schema_set(const std::filesystem::path& schema_dir) {
+  const std::string ns(outbox_namespace);
+  schema_set_config c;
+  c.name = "jubes-outbox";
+  c.entry_points = {schema_dir / "outbox.xsd"};
+  c.roots = {{ns, "outbox"}, {ns, "ack"}, {ns, "forward"}};
   return c;
 }
 
@@ -150,17 +148,12 @@ bool walk_element(x::XSElementDeclaration* e, const std::vector<std::string_view
 
 }  // namespace
 
-boost::system::result<std::shared_ptr<const schema_catalog>> schema_catalog::load(
-    const std::vector<schema_set_config>& sets, std::string& error_text) {
-  if (sets.empty()) {
-    error_text = "the schema catalog has no schema sets";
-    return make_error_code(errc::schema_load_failed);
-  }
+result<std::shared_ptr<const schema_catalog>> schema_catalog::load(const std::vector<schema_set_config>& sets) {
+  if (sets.empty()) return jubes::fail(errc::schema_load_failed, "the schema catalog has no schema sets");
   std::shared_ptr<schema_catalog> cat(new schema_catalog());
   for (const auto& cfg : sets) {
     auto fail = [&](const std::string& why) {
-      error_text = "schema set \"" + cfg.name + "\": " + why;
-      return make_error_code(errc::schema_load_failed);
+      return jubes::fail(errc::schema_load_failed, "schema set \"" + cfg.name + "\": " + why);
     };
     if (cfg.entry_points.empty()) return fail("no entry point XSD");
     if (cfg.roots.empty()) return fail("no accepted root elements");
@@ -248,6 +241,21 @@ bool schema_catalog::can_supply(std::string_view message_type, std::string_view 
     }
   }
   return false;
+}
+
+std::vector<std::string> schema_catalog::message_types(std::string_view set_name) const {
+  std::vector<std::string> out;
+  for (const auto& s : sets_) {
+    if (s->config.name != set_name) continue;
+    for (const auto& k : s->globals) {
+      const auto sep = k.find('\x1f');
+      const std::string local = k.substr(sep + 1);
+      if (s->accepts(k.substr(0, sep), local)) out.push_back(local);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::vector<std::string> schema_catalog::set_names() const {

@@ -1,79 +1,43 @@
 #include "codecs/errc.hpp"
 
-#include <string>
+#include <array>
+
+#include "common/error_category.hpp"
 
 namespace jubes::codecs {
 namespace {
 
-class category final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "jubes.codecs"; }
-  std::string message(int ev) const override {
-    switch (static_cast<errc>(ev)) {
-      case errc::not_well_formed:
-        return "XML is not well-formed";
-      case errc::schema_invalid:
-        return "XML is not valid against its schema";
-      case errc::semantic_invalid:
-        return "XML fails a semantic check";
-      case errc::dtd_forbidden:
-        return "a DOCTYPE (DTD) is not allowed";
-      case errc::too_large:
-        return "document too large";
-      case errc::too_deep:
-        return "elements nested too deeply";
-      case errc::too_many_attributes:
-        return "too many attributes on one element";
-      case errc::text_too_large:
-        return "text node too large";
-      case errc::unknown_root:
-        return "no schema accepts the root element";
-      case errc::unsupported_encoding:
-        return "unsupported character encoding";
-      case errc::internal:
-        return "internal codec error";
-      case errc::schema_load_failed:
-        return "schema could not be loaded";
-    }
-    return "unknown codecs error";
-  }
+constexpr auto info = errc_info::of<errc>;
+
+// Each code once: its stable name (logs, metric labels) and its message.
+constexpr std::array codes{
+    info(errc::not_well_formed, "not_well_formed", "XML is not well-formed"),
+    info(errc::schema_invalid, "schema_invalid", "XML is not valid against its schema"),
+    info(errc::semantic_invalid, "semantic_invalid", "XML fails a semantic check"),
+    info(errc::dtd_forbidden, "dtd_forbidden", "a DOCTYPE (DTD) is not allowed"),
+    info(errc::too_large, "too_large", "document too large"),
+    info(errc::too_deep, "too_deep", "elements nested too deeply"),
+    info(errc::too_many_attributes, "too_many_attributes", "too many attributes on one element"),
+    info(errc::text_too_large, "text_too_large", "text node too large"),
+    info(errc::unknown_root, "unknown_root", "no schema accepts the root element"),
+    info(errc::unsupported_encoding, "unsupported_encoding", "unsupported character encoding"),
+    info(errc::internal, "internal", "internal codec error"),
+    info(errc::schema_load_failed, "schema_load_failed", "schema could not be loaded"),
 };
+
+const table_category& category() noexcept {
+  static const table_category c("jubes.codecs", codes, "unknown codecs error");
+  return c;
+}
 
 }  // namespace
 
 const boost::system::error_category& codecs_category() noexcept {
-  static const category c;
-  return c;
+  return category();
 }
 
 const char* to_string(errc e) noexcept {
-  switch (e) {
-    case errc::not_well_formed:
-      return "not_well_formed";
-    case errc::schema_invalid:
-      return "schema_invalid";
-    case errc::semantic_invalid:
-      return "semantic_invalid";
-    case errc::dtd_forbidden:
-      return "dtd_forbidden";
-    case errc::too_large:
-      return "too_large";
-    case errc::too_deep:
-      return "too_deep";
-    case errc::too_many_attributes:
-      return "too_many_attributes";
-    case errc::text_too_large:
-      return "text_too_large";
-    case errc::unknown_root:
-      return "unknown_root";
-    case errc::unsupported_encoding:
-      return "unsupported_encoding";
-    case errc::internal:
-      return "internal";
-    case errc::schema_load_failed:
-      return "schema_load_failed";
-  }
-  return "unknown";
+  return category().short_name(static_cast<int>(e));
 }
 
 }  // namespace jubes::codecs

@@ -140,15 +140,102 @@ const char* stuf_code_for(errc e) noexcept {
   }
 }
 
-std::string stuf_timestamp(std::int64_t unix_ms) {
+namespace {
+
+// One formatter for both time formats: `fmt` takes year, month, day, hour, minute, second, millisecond.
+std::string format_utc(std::int64_t unix_ms, const char* fmt) {
   const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
   const int ms = static_cast<int>(unix_ms % 1000);
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02d%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms);
+  std::snprintf(buf, sizeof buf, fmt, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                tm.tm_sec, ms < 0 ? 0 : ms);
   return buf;
+}
+
+// Appends ` name="value"`, the value escaped.
+void attribute(std::string& out, std::string_view name, std::string_view value) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  append_escaped(out, value);
+  out += '"';
+}
+
+void attribute(std::string& out, std::string_view name, std::uint64_t value) {
+  attribute(out, name, std::to_string(value));
+}
+
+// `<name xmlns="outbox_namespace"` after the XML declaration; the caller adds attributes and closes the tag.
+void open_delivery_document(std::string& out, std::string_view name) {
+  out += header();
+  out += '<';
+  out += name;
+  out += " xmlns=\"";
+  out += outbox_namespace;
+  out += '"';
+}
+
+}  // namespace
+
+std::string stuf_timestamp(std::int64_t unix_ms) {
+  return format_utc(unix_ms, "%04d%02d%02d%02d%02d%02d%03d");
+}
+
+std::string iso_timestamp(std::int64_t unix_ms) {
+  return format_utc(unix_ms, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ");
+}
+
+std::string encode_outbox_batch(std::string_view recipient, std::uint64_t after,
+                                std::span<const outbox_entry_view> entries) {
+  std::string out;
+  std::size_t total = 256;
+  for (const auto& e : entries) total += e.body.size() + 256;
+  out.reserve(total);
+  open_delivery_document(out, "outbox");
+  attribute(out, "recipient", recipient);
+  attribute(out, "after", after);
+  attribute(out, "count", entries.size());
+  if (!entries.empty()) attribute(out, "last", entries.back().seq);
+  out += ">\n";
+  for (const auto& e : entries) {
+    out += "<entry";
+    attribute(out, "seq", e.seq);
+    attribute(out, "id", e.message_id);
+    attribute(out, "type", e.message_type);
+    attribute(out, "source", e.source_party);
+    attribute(out, "time", iso_timestamp(e.accepted_at_ms));
+    if (e.purged) {
+      out += " purged=\"true\"/>\n";
+      continue;
+    }
+    out += '>';
+    auto body = embeddable_body(e.body);
+    out += body ? std::string_view(*body) : std::string_view("<unembeddable/>");
+    out += "</entry>\n";
+  }
+  out += "</outbox>\n";
+  return out;
+}
+
+std::string encode_ack(std::string_view recipient, std::uint64_t cursor) {
+  std::string out;
+  open_delivery_document(out, "ack");
+  attribute(out, "recipient", recipient);
+  attribute(out, "cursor", cursor);
+  out += "/>\n";
+  return out;
+}
+
+std::string encode_forward(std::uint64_t id, std::string_view to, bool added) {
+  std::string out;
+  open_delivery_document(out, "forward");
+  attribute(out, "id", id);
+  attribute(out, "to", to);
+  attribute(out, "new", added ? "true" : "false");
+  out += "/>\n";
+  return out;
 }
 
 }  // namespace jubes::codecs

@@ -1,46 +1,32 @@
 #include "routing/errc.hpp"
 
-#include <string>
+#include <array>
+
+#include "common/error_category.hpp"
 
 namespace jubes::routing {
 namespace {
 
-class category final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "jubes.routing"; }
-  std::string message(int ev) const override {
-    switch (static_cast<errc>(ev)) {
-      case errc::ok:
-        return "ok";
-      case errc::io_error:
-        return "configuration file cannot be read";
-      case errc::bad_yaml:
-        return "routes file is not valid YAML";
-      case errc::bad_csv:
-        return "municipality table is malformed";
-      case errc::invalid_rule:
-        return "invalid routing rule";
-      case errc::unknown_function:
-        return "unknown routing function";
-      case errc::unknown_field:
-        return "unknown or unsupplied field path";
-      case errc::unknown_recipient:
-        return "unknown recipient";
-      case errc::unknown_message_type:
-        return "unknown message type";
-      case errc::never_matches:
-        return "rule can never match";
-      case errc::unknown_source:
-        return "unknown or disallowed source party";
-    }
-    return "unknown routing error";
-  }
+constexpr auto info = errc_info::of<errc>;
+
+constexpr std::array codes{
+    info(errc::ok, "ok", "ok"),
+    info(errc::io_error, "io_error", "configuration file cannot be read"),
+    info(errc::bad_yaml, "bad_yaml", "routes file is not valid YAML"),
+    info(errc::bad_csv, "bad_csv", "municipality table is malformed"),
+    info(errc::invalid_rule, "invalid_rule", "invalid routing rule"),
+    info(errc::unknown_function, "unknown_function", "unknown routing function"),
+    info(errc::unknown_field, "unknown_field", "unknown or unsupplied field path"),
+    info(errc::unknown_recipient, "unknown_recipient", "unknown recipient"),
+    info(errc::unknown_message_type, "unknown_message_type", "unknown message type"),
+    info(errc::never_matches, "never_matches", "rule can never match"),
+    info(errc::unknown_source, "unknown_source", "unknown or disallowed source party"),
 };
 
 }  // namespace
 
 const boost::system::error_category& routing_category() noexcept {
-  static const category c;
+  static const table_category c("jubes.routing", codes, "unknown routing error");
   return c;
 }
 

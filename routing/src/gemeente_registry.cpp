@@ -52,30 +52,21 @@ int gemeente_registry::index_of(std::string_view code) noexcept {
   return (code[0] - '0') * 1000 + (code[1] - '0') * 100 + (code[2] - '0') * 10 + (code[3] - '0');
 }
 
-boost::system::result<std::shared_ptr<const gemeente_registry>> gemeente_registry::load(
-    const std::filesystem::path& file, std::string& error) {
+result<std::shared_ptr<const gemeente_registry>> gemeente_registry::load(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error = file.string() + ": cannot open the municipality table";
-    return errc::io_error;
-  }
+  if (!in) return jubes::fail(errc::io_error, file.string() + ": cannot open the municipality table");
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) {
-    error = file.string() + ": cannot read the municipality table";
-    return errc::io_error;
-  }
-  return parse(ss.str(), file.filename().string(), error);
+  if (in.bad()) return jubes::fail(errc::io_error, file.string() + ": cannot read the municipality table");
+  return parse(ss.str(), file.filename().string());
 }
 
-boost::system::result<std::shared_ptr<const gemeente_registry>> gemeente_registry::parse(std::string_view csv,
-                                                                                         std::string_view name,
-                                                                                         std::string& error) {
+result<std::shared_ptr<const gemeente_registry>> gemeente_registry::parse(std::string_view csv,
+                                                                          std::string_view name) {
   std::shared_ptr<gemeente_registry> reg(new gemeente_registry());
   reg->by_code_.assign(10000, -1);
   auto fail = [&](std::size_t line_no, const std::string& why) {
-    error = std::string(name) + ":" + std::to_string(line_no) + ": " + why;
-    return boost::system::result<std::shared_ptr<const gemeente_registry>>(errc::bad_csv);
+    return jubes::fail(errc::bad_csv, std::string(name) + ":" + std::to_string(line_no) + ": " + why);
   };
   if (csv.size() >= 3 && csv.substr(0, 3) == "\xEF\xBB\xBF") csv.remove_prefix(3);  // UTF-8 BOM
 

@@ -1,4 +1,4 @@
-// Routing a message with a compiled table, explaining the decision, and swapping tables.
+// Routing a message with a compiled table and explaining the decision.
 // route() and explain() share one evaluator so that the explanation can never disagree with
 // the decision; route() passes no sinks and so builds no text unless the message is parked.
 #include <algorithm>
@@ -325,7 +325,7 @@ class evaluator {
     std::size_t produced = 0;
     for (const std::string& v : vals) {
       std::string name = t.prefix + v + t.suffix;
-      bool ok = t.prefix == "gemeente:" ? im_.gemeenten->is_current(v) : im_.named_recipients.count(name) > 0;
+      bool ok = t.municipal ? im_.gemeenten->is_current(v) : im_.named_recipients.count(name) > 0;
       if (!ok) {
         if (w) why = "'" + name + "' is no known recipient";
         continue;
@@ -379,19 +379,12 @@ std::string table::explain(const facts& f) const {
   return out;
 }
 
-table_holder::table_holder(std::shared_ptr<const table> t) : table_(std::move(t)) {}
-
-std::shared_ptr<const table> table_holder::current() const {
-  return table_.load(std::memory_order_acquire);
+bool table::may_forward(std::string_view message_type) const noexcept {
+  return std::binary_search(impl_->forwardable.begin(), impl_->forwardable.end(), message_type);
 }
 
-void table_holder::replace(std::shared_ptr<const table> t) {
-  table_.store(std::move(t), std::memory_order_release);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-}
-
-std::uint64_t table_holder::generation() const noexcept {
-  return generation_.load(std::memory_order_acquire);
+const std::vector<std::string>& table::forwardable_types() const noexcept {
+  return impl_->forwardable;
 }
 
 }  // namespace jubes::routing

@@ -40,6 +40,7 @@ struct step {
 struct recipient_template {
   std::string text;  // as written in the file
   bool constant = true;
+  bool municipal = false;  // exactly "gemeente:{...}": the values are gemeentecodes
   std::string prefix;  // constant: the whole recipient
   std::string suffix;
   source_kind source = source_kind::field;
@@ -78,6 +79,7 @@ struct table::impl {
   std::map<std::string, std::vector<std::string>, std::less<>> lists;  // node-based: step::list stays valid
   std::shared_ptr<const gemeente_registry> gemeenten;
   std::set<std::string, std::less<>> named_recipients;
+  std::vector<std::string> forwardable;  // sorted: the message types a municipality may forward
   // Indexes of the fields that the built-in functions read; -1 if no rule uses the function.
   int brp_code = -1, brp_date = -1, brp_dji = -1, verlof_code = -1, birth_date = -1, event_date = -1;
 };

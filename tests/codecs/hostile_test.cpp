@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "codecs/validator.hpp"
 #include "support.hpp"
@@ -115,25 +114,21 @@ TEST_F(hostile_test, schema_location_hints_are_not_followed) {
   EXPECT_FALSE(l.was_contacted());
 
   // A hint to a local schema that would declare the root: still an unknown root (the file is not read).
-  const auto dir = std::filesystem::temp_directory_path() / ("jubes-codecs-hint-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream xsd(dir / "evil.xsd");
-    xsd << "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:evil\">"
-           "<xs:element name=\"evil\" type=\"xs:string\"/></xs:schema>";
-  }
-  std::string error;
-  auto adhoc = schema_catalog::load({adhoc_schema_set({test::schema_dir() / "jubes0100.xsd"})}, error);
-  ASSERT_TRUE(adhoc) << error;
+  const jubes::testing::temp_dir dir("codecs-hint");
+  const auto evil_xsd = jubes::testing::write_file(
+      dir.path(), "evil.xsd",
+      "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:evil\">"
+      "<xs:element name=\"evil\" type=\"xs:string\"/></xs:schema>");
+  auto adhoc = schema_catalog::load({adhoc_schema_set({test::schema_dir() / "jubes0100.xsd"})});
+  ASSERT_TRUE(adhoc) << adhoc.error().message();
   validator v(*adhoc);
   const std::string evil =
       "<e:evil xmlns:e=\"urn:evil\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
       "xsi:schemaLocation=\"urn:evil file://" +
-      (dir / "evil.xsd").string() + " urn:evil " + url + "\">x</e:evil>";
+      evil_xsd.string() + " urn:evil " + url + "\">x</e:evil>";
   EXPECT_FALSE(v.parse(evil, out_, err_));
   EXPECT_EQ(err_.code, errc::unknown_root) << err_.text;
   EXPECT_FALSE(l.was_contacted());
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(hostile_test, oversize_document_is_refused_before_parsing) {
@@ -148,23 +143,18 @@ TEST_F(hostile_test, oversize_document_is_refused_before_parsing) {
 class permissive_test : public hostile_test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("jubes-codecs-any-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    std::ofstream(dir_ / "any.xsd")
-        << "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:any\">"
+    const auto xsd = jubes::testing::write_file(
+        dir_.path(), "any.xsd",
+        "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:any\">"
            "<xs:element name=\"any\"><xs:complexType><xs:sequence>"
            "<xs:any processContents=\"skip\" namespace=\"##any\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>"
-           "</xs:sequence><xs:anyAttribute processContents=\"skip\"/></xs:complexType></xs:element></xs:schema>";
-    std::string error;
-    auto cat = schema_catalog::load({adhoc_schema_set({dir_ / "any.xsd"})}, error);
-    ASSERT_TRUE(cat) << error;
+           "</xs:sequence><xs:anyAttribute processContents=\"skip\"/></xs:complexType></xs:element></xs:schema>");
+    auto cat = schema_catalog::load({adhoc_schema_set({xsd})});
+    ASSERT_TRUE(cat) << cat.error().message();
     any_ = std::make_unique<validator>(*cat);
   }
-  void TearDown() override {
-    any_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
+  void TearDown() override { any_.reset(); }
+  jubes::testing::temp_dir dir_{"codecs-any"};
   std::unique_ptr<validator> any_;
 };
 

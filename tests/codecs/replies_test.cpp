@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+#include <string>
+#include <vector>
+
 #include "codecs/validator.hpp"
+#include "codecs/xml_text.hpp"
 #include "support.hpp"
 
 namespace jubes::codecs {
@@ -102,6 +107,122 @@ TEST(replies, stuf_codes_and_timestamps) {
   EXPECT_STREQ(stuf_code_for(errc::internal), "StUF058");
   EXPECT_EQ(stuf_timestamp(0), "19700101000000000");
   EXPECT_EQ(stuf_timestamp(1795689015123), "20261126103015123");
+}
+
+// ---- delivery documents: outbox batch, ack, forward (conf/schemas/jubes/outbox.xsd) ----------------------------
+
+class delivery_test : public ::testing::Test {
+ protected:
+  // Validates against outbox.xsd (embedded jubes messages against their own schema, lax) with xerces.
+  void expect_valid(const std::string& xml, std::string_view root) {
+    ASSERT_TRUE(v_.parse(xml, out_, err_)) << to_string(err_.code) << " " << err_.line << ":" << err_.column << " "
+                                           << err_.element_path << ": " << err_.text << "\n"
+                                           << xml;
+    EXPECT_EQ(out_.env.schema_set, "jubes-outbox");
+    EXPECT_EQ(out_.env.message_type, root);
+  }
+  static outbox_entry_view entry(std::uint64_t seq, std::string_view type, std::string_view body) {
+    outbox_entry_view e;
+    e.seq = seq;
+    e.message_id = 1000 + seq;
+    e.message_type = type;
+    e.source_party = "tulp-gw";
+    e.accepted_at_ms = 1795689015123;
+    e.body = body;
+    return e;
+  }
+  validator v_{test::jubes_catalog()};
+  parsed out_;
+  fault err_;
+};
+
+TEST_F(delivery_test, an_empty_batch_has_no_last) {
+  const std::string xml = encode_outbox_batch("gemeente:0363", 17, {});
+  expect_valid(xml, "outbox");
+  EXPECT_EQ(xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<outbox xmlns=\"http://www.justid.nl/jubes/outbox/0100\" "
+            "recipient=\"gemeente:0363\" after=\"17\" count=\"0\">\n</outbox>\n");
+}
+
+TEST_F(delivery_test, one_entry_embeds_the_message_without_its_declaration) {
+  const std::string body = test::read_file(test::examples_dir() / "piBeeindiging.xml");
+  const outbox_entry_view e = entry(18, "piBeeindiging", body);
+  const std::string xml = encode_outbox_batch("gemeente:0363", 17, std::span(&e, 1));
+  expect_valid(xml, "outbox");
+  const std::string head =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<outbox xmlns=\"http://www.justid.nl/jubes/outbox/0100\" "
+      "recipient=\"gemeente:0363\" after=\"17\" count=\"1\" last=\"18\">\n"
+      "<entry seq=\"18\" id=\"1018\" type=\"piBeeindiging\" source=\"tulp-gw\" time=\"2026-11-26T10:30:15.123Z\">";
+  EXPECT_EQ(xml.substr(0, head.size()), head);
+  const std::string tail = "</entry>\n</outbox>\n";
+  EXPECT_EQ(xml.substr(xml.size() - tail.size()), tail);
+  EXPECT_EQ(xml.substr(head.size(), xml.size() - head.size() - tail.size()), *embeddable_body(body));
+  EXPECT_EQ(xml.find("<?xml", 1), std::string::npos);
+}
+
+TEST_F(delivery_test, many_entries_purged_ones_and_every_message_type) {
+  std::vector<std::string> bodies;
+  for (const auto& type : jubes_message_types()) bodies.push_back(test::read_file(test::examples_dir() / (type + ".xml")));
+  std::vector<outbox_entry_view> es;
+  for (std::size_t i = 0; i < bodies.size(); ++i) es.push_back(entry(i + 1, jubes_message_types()[i], bodies[i]));
+  es[3].purged = true;  // retention took the body: written empty, whatever the view holds
+  es.push_back(entry(15, "piVerlof", ""));
+  es.back().purged = true;
+  const std::string xml = encode_outbox_batch("gemeente:0363", 0, es);
+  expect_valid(xml, "outbox");
+  EXPECT_NE(xml.find("count=\"15\" last=\"15\">"), std::string::npos);
+  EXPECT_NE(xml.find("<entry seq=\"4\" id=\"1004\" type=\"tbsVoorwaardelijkeBeeindiging\" source=\"tulp-gw\" "
+                     "time=\"2026-11-26T10:30:15.123Z\" purged=\"true\"/>\n"),
+            std::string::npos);
+  EXPECT_NE(xml.find("type=\"piVerlof\" source=\"tulp-gw\" time=\"2026-11-26T10:30:15.123Z\" purged=\"true\"/>"),
+            std::string::npos);
+}
+
+TEST_F(delivery_test, bodies_in_other_encodings_are_embedded_as_utf8) {
+  const std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a xmlns=\"urn:other\">\xE9</a>";
+  const outbox_entry_view e = entry(1, "other", latin1);
+  const std::string xml = encode_outbox_batch("rvdk", 0, std::span(&e, 1));
+  expect_valid(xml, "outbox");  // a foreign namespace: carried as it is (lax)
+  EXPECT_NE(xml.find("<a xmlns=\"urn:other\">\xC3\xA9</a></entry>"), std::string::npos);
+  const outbox_entry_view bad = entry(2, "other", "<?xml version=\"1.0\" encoding=\"KOI8-R\"?><a/>");
+  const std::string with_bad = encode_outbox_batch("rvdk", 1, std::span(&bad, 1));
+  expect_valid(with_bad, "outbox");
+  EXPECT_NE(with_bad.find("<unembeddable/></entry>"), std::string::npos);
+}
+
+TEST_F(delivery_test, odd_recipient_type_and_source_strings_are_escaped) {
+  const std::string odd = "a\"b<c>&d'e\x01";
+  outbox_entry_view e = entry(1, odd, "<a xmlns=\"urn:x\"/>");
+  e.source_party = odd;
+  const std::string xml = encode_outbox_batch(odd, 0, std::span(&e, 1));
+  expect_valid(xml, "outbox");
+  EXPECT_NE(xml.find("recipient=\"a&quot;b&lt;c&gt;&amp;d&apos;e?\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("type=\"a&quot;b&lt;c&gt;&amp;d&apos;e?\" source=\"a&quot;b&lt;c&gt;&amp;d&apos;e?\""),
+            std::string::npos)
+      << xml;
+  expect_valid(encode_ack(odd, 3), "ack");
+  expect_valid(encode_forward(9, odd, true), "forward");
+}
+
+TEST_F(delivery_test, ack_and_forward_are_the_documents_the_gateway_sent) {
+  const std::string ack = encode_ack("gemeente:0363", 42);
+  expect_valid(ack, "ack");
+  EXPECT_EQ(ack,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ack xmlns=\"http://www.justid.nl/jubes/outbox/0100\" "
+            "recipient=\"gemeente:0363\" cursor=\"42\"/>\n");
+  const std::string fwd = encode_forward(7, "gemeente:0599", true);
+  expect_valid(fwd, "forward");
+  EXPECT_EQ(fwd,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<forward xmlns=\"http://www.justid.nl/jubes/outbox/0100\" "
+            "id=\"7\" to=\"gemeente:0599\" new=\"true\"/>\n");
+  const std::string again = encode_forward(7, "gemeente:0599", false);
+  expect_valid(again, "forward");
+  EXPECT_NE(again.find("new=\"false\""), std::string::npos);
+}
+
+TEST(delivery, iso_timestamps) {
+  EXPECT_EQ(iso_timestamp(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso_timestamp(1795689015123), "2026-11-26T10:30:15.123Z");
 }
 
 }  // namespace

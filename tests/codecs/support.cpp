@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace jubes::codecs::test {
 namespace {
@@ -31,9 +30,6 @@ class xerces_environment final : public ::testing::Environment {
 
 }  // namespace
 
-std::filesystem::path source_dir() {
-  return JUBES_SOURCE_DIR;
-}
 std::filesystem::path schema_dir() {
   return source_dir() / "conf" / "schemas" / "jubes";
 }
@@ -41,23 +37,15 @@ std::filesystem::path examples_dir() {
   return source_dir() / "conf" / "examples";
 }
 std::filesystem::path stuf_dir() {
-  return source_dir() / ".." / "shared" / "stuf";
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return jubes::testing::shared_path("stuf");
 }
 
 const std::shared_ptr<const schema_catalog>& jubes_catalog() {
   auto& s = global();
   if (!s.catalog) {
-    std::string error;
-    auto cat = schema_catalog::load({jubes_schema_set(schema_dir()), replies_schema_set(schema_dir())}, error);
-    if (!cat) throw std::runtime_error("loading the jubes catalog failed: " + error);
+    auto cat = schema_catalog::load(
+        {jubes_schema_set(schema_dir()), replies_schema_set(schema_dir()), outbox_schema_set(schema_dir())});
+    if (!cat) throw std::runtime_error("loading the jubes catalog failed: " + cat.error().message());
     s.catalog = *cat;
   }
   return s.catalog;
@@ -66,18 +54,15 @@ const std::shared_ptr<const schema_catalog>& jubes_catalog() {
 const std::unordered_set<std::string>& gemeentecodes() {
   static const std::unordered_set<std::string> codes = [] {
     std::unordered_set<std::string> c;
-    std::ifstream in(source_dir() / ".." / "shared" / "data" / "rvig-tabel33-gemeenten.csv");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.size() > 6 && line[0] == '"' && line[5] == '"' && line[1] >= '0' && line[1] <= '9') {
-        c.insert(line.substr(1, 4));
-      }
-    }
-    if (c.empty()) {
-      for (const char* k : {"0005", "0034", "0141", "0153", "0164", "0193", "0268", "0344", "0363", "0393", "0394",
-                            "0518", "0599", "0855", "1525", "1966"}) {
-        c.insert(k);
-      }
+    const std::string csv = read_file(jubes::testing::shared_path("data/rvig-tabel33-gemeenten.csv"));
+    std::size_t at = 0;
+    while (at < csv.size()) {
+      std::size_t nl = csv.find('\n', at);
+      if (nl == std::string::npos) nl = csv.size();
+      const std::string_view line(csv.data() + at, nl - at);
+      if (line.size() > 6 && line[0] == '"' && line[5] == '"' && line[1] >= '0' && line[1] <= '9')
+        c.emplace(line.substr(1, 4));
+      at = nl + 1;
     }
     return c;
   }();

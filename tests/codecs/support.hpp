@@ -9,19 +9,20 @@
 
 #include "codecs/catalog.hpp"
 #include "codecs/validator.hpp"
+#include "testing/testing.hpp"
 
 namespace jubes::codecs::test {
 
-std::filesystem::path source_dir();
+using jubes::testing::read_file;
+using jubes::testing::source_dir;
+
 std::filesystem::path schema_dir();    // conf/schemas/jubes
 std::filesystem::path examples_dir();  // conf/examples
-std::filesystem::path stuf_dir();      // ../shared/stuf (may be absent)
+std::filesystem::path stuf_dir();      // ../shared/stuf; a missing corpus fails the test that asks
 
-std::string read_file(const std::filesystem::path& p);
-
-/// The jubes set and the replies set.
+/// The jubes set, the replies set and the outbox (delivery documents) set.
 const std::shared_ptr<const schema_catalog>& jubes_catalog();
-/// The municipality codes of RvIG table 33 (../shared/data), or a small built-in list if that file is absent.
+/// The municipality codes of RvIG table 33 (../shared/data); a missing table fails the test that asks.
 const std::unordered_set<std::string>& gemeentecodes();
 semantic_options test_semantics();
 

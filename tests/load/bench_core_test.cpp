@@ -3,19 +3,30 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <set>
 
 #include "batch.hpp"
+#include "codecs/replies.hpp"
 #include "generator.hpp"
 #include "histogram.hpp"
 #include "options.hpp"
 #include "record.hpp"
+#include "testing/testing.hpp"
 
 namespace jb = jubes::bench;
 
 namespace {
+
+using jubes::testing::read_file;
+using jubes::testing::temp_dir;
+using jubes::testing::write_file;
+
+// Appends `text` to the file at `path` (a writer that went on, or was killed mid-line).
+void append_file(const std::string& path, const std::string& text) {
+  std::filesystem::path p(path);
+  write_file(p.parent_path(), p.filename().string(), read_file(p) + text);
+}
 
 std::string text_of(const std::string& xml, const std::string& local) {
   auto p = xml.find("<dti:" + local + ">");
@@ -23,21 +34,6 @@ std::string text_of(const std::string& xml, const std::string& local) {
   p += local.size() + 6;
   return xml.substr(p, xml.find('<', p) - p);
 }
-
-class temp_dir {
- public:
-  temp_dir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("jubes-bench-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-};
 
 }  // namespace
 
@@ -164,6 +160,30 @@ TEST(batch, reads_attributes_and_child_elements) {
   EXPECT_NE(err.find("seq"), std::string::npos);
 }
 
+TEST(batch, reads_the_gateways_own_batches) {
+  // The documents the gateway sends (codecs::encode_outbox_batch), messages from the generator.
+  jb::generator g({11, 0, 2048});
+  const auto a = g.make(0, 1), b = g.make(0, 2);
+  std::vector<jubes::codecs::outbox_entry_view> es(3);
+  es[0] = {41, 9001, a.type, a.party, 1795689015123, false, a.body};
+  es[1] = {42, 9002, "piVerlof", a.party, 1795689015123, true, {}};  // purged: no message inside
+  es[2] = {43, 9003, b.type, b.party, 1795689015124, false, b.body};
+  std::vector<jb::batch_entry> e;
+  std::string err;
+  ASSERT_TRUE(jb::parse_batch(jubes::codecs::encode_outbox_batch("gemeente:0363", 40, es), e, err)) << err;
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].seq, 41u);
+  EXPECT_EQ(e[0].id, "9001");
+  EXPECT_EQ(e[0].referentienummer, a.referentienummer);
+  EXPECT_EQ(e[1].seq, 42u);
+  EXPECT_EQ(e[1].id, "9002");
+  EXPECT_TRUE(e[1].referentienummer.empty());
+  EXPECT_EQ(e[2].referentienummer, b.referentienummer);
+  e.clear();
+  ASSERT_TRUE(jb::parse_batch(jubes::codecs::encode_outbox_batch("gemeente:0363", 43, {}), e, err)) << err;
+  EXPECT_TRUE(e.empty());
+}
+
 TEST(batch, receipt_id_from_location_or_bv03) {
   EXPECT_EQ(jb::receipt_id("/v1/messages/abc123", ""), "abc123");
   EXPECT_EQ(jb::receipt_id("",
@@ -174,7 +194,7 @@ TEST(batch, receipt_id_from_location_or_bv03) {
 }
 
 TEST(record, round_trip_and_torn_last_line) {
-  temp_dir d;
+  const temp_dir d("bench");
   auto path = (d.path() / "rec.txt").string();
   std::string err;
   {
@@ -183,7 +203,7 @@ TEST(record, round_trip_and_torn_last_line) {
     w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd});
     w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef});
   }
-  { std::ofstream(path, std::ios::app) << "jvs 5 B-JVS-5 20"; }  // a writer killed mid-line
+  append_file(path, "jvs 5 B-JVS-5 20");  // a writer killed mid-line
   jb::record_file r;
   ASSERT_TRUE(jb::read_record(path, r, err)) << err;
   EXPECT_EQ(r.options.seed, 99u);
@@ -198,13 +218,13 @@ TEST(record, round_trip_and_torn_last_line) {
   EXPECT_TRUE(r.outcomes[1].message_id.empty());
   EXPECT_EQ(r.outcomes[1].body, 0xbeefu);
 
-  { std::ofstream(path, std::ios::app) << "\nnot a line\n"; }
+  append_file(path, "\nnot a line\n");
   jb::record_file r2;
   EXPECT_FALSE(jb::read_record(path, r2, err));
   EXPECT_NE(err.find("rec.txt:"), std::string::npos) << err;
 
   EXPECT_FALSE(jb::read_record((d.path() / "missing").string(), r2, err));
-  { std::ofstream(d.path() / "other") << "hello\n"; }
+  write_file(d.path(), "other", "hello\n");
   EXPECT_FALSE(jb::read_record((d.path() / "other").string(), r2, err));
 }
 

@@ -57,7 +57,9 @@ std::string metrics(double accepted, double dup, double delivered, double schema
   m += "jubes_ingest_accepted_total{party=\"tulp-gw\"} " + std::to_string(accepted - 1) + "\n";
   m += "jubes_ingest_accepted_total{party=\"mits\"} 1\n";
   m += "jubes_ingest_duplicates_total " + std::to_string(dup) + "\n";
-  m += "jubes_outbox_delivered_total " + std::to_string(delivered) + "\n";
+  // delivered = the sum of the recipients' cursors, as the gateway exports it
+  m += "jubes_outbox_cursor{recipient=\"rvdk\"} 1\n";
+  m += "jubes_outbox_cursor{recipient=\"idv\"} " + std::to_string(delivered - 1) + "\n";
   m += "jubes_ingest_rejected_total{reason=\"schema\"} " + std::to_string(schema_rej) + "\n";
   m += "jubes_accept_latency_seconds_bucket{le=\"0.001\"} " + std::to_string(b1) + "\n";
   m += "jubes_accept_latency_seconds_bucket{le=\"0.005\"} " + std::to_string(b5) + "\n";

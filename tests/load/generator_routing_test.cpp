@@ -2,8 +2,10 @@
 // the real routing table conf/routes.yaml decides; --verify depends on it.
 #include <gtest/gtest.h>
 
+#include "codecs/catalog.hpp"
 #include "generator.hpp"
 #include "routing/table.hpp"
+#include "testing/testing.hpp"
 
 namespace jb = jubes::bench;
 
@@ -50,28 +52,15 @@ std::vector<std::vector<std::string>> extract(const std::string& xml, const std:
 
 TEST(generator_routing, expected_recipients_match_the_default_routing_table) {
   using namespace jubes::routing;
-  std::string err;
-  auto reg = gemeente_registry::load(JUBES_SOURCE_DIR "/conf/gemeenten.csv", err);
-  ASSERT_TRUE(reg) << err;
+  const auto conf = jubes::testing::source_dir() / "conf";
+  auto reg = gemeente_registry::load(conf / "gemeenten.csv");
+  ASSERT_TRUE(reg) << reg.error().message();
   compile_context ctx;
   ctx.gemeenten = *reg;
   ctx.named_recipients = {"rvdk", "3ro", "idv", "hvh-almelo"};
-  ctx.message_types = {"piBeeindiging",
-                       "piRegimefasering",
-                       "piVerlof",
-                       "tbsVoorwaardelijkeBeeindiging",
-                       "tbsVerlof",
-                       "pijBeeindiging",
-                       "pijVerlofmachtiging",
-                       "melding18b",
-                       "eersteInschrijving",
-                       "wijzigingEinddatum",
-                       "overplaatsing",
-                       "reintegratieplan",
-                       "einddetentie",
-                       "idvDetentieverloop"};
-  auto t = table::compile(JUBES_SOURCE_DIR "/conf/routes.yaml", ctx, err);
-  ASSERT_TRUE(t) << err;
+  for (const auto& type : jubes::codecs::jubes_message_types()) ctx.message_types.insert(type);
+  auto t = table::compile(conf / "routes.yaml", ctx);
+  ASSERT_TRUE(t) << t.error().message();
   const auto& tbl = **t;
 
   jb::generator g({2026, 0, 2048});

@@ -1,9 +1,7 @@
 // The routes compiler: what it accepts, and each error it must refuse with file:line.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "routing/errc.hpp"
 #include "routing/table.hpp"
@@ -12,8 +10,8 @@
 namespace jubes::routing {
 namespace {
 
-using testing::context;
-using testing::message;
+using test::context;
+using test::message;
 using strings = std::vector<std::string>;
 
 struct outcome {
@@ -23,13 +21,15 @@ struct outcome {
 };
 
 outcome compile(const std::string& yaml, const compile_context& ctx = context(),
-                const std::filesystem::path& base = testing::conf_dir()) {
+                const std::filesystem::path& base = test::conf_dir()) {
   outcome o;
-  auto r = table::compile_text(yaml, "t.yaml", base, ctx, o.error);
-  if (r)
+  auto r = table::compile_text(yaml, "t.yaml", base, ctx);
+  if (r) {
     o.t = *r;
-  else
-    o.ec = r.error();
+  } else {
+    o.ec = r.error().code;
+    o.error = r.error().detail;
+  }
   return o;
 }
 
@@ -116,13 +116,12 @@ TEST(compile, predicates_have_their_documented_semantics) {
 }
 
 TEST(compile, reads_the_default_file_from_disk) {
-  std::string err;
-  auto r = table::compile(testing::conf_dir() / "routes.yaml", context(), err);
-  ASSERT_TRUE(r) << err;
-  auto missing = table::compile("/nonexistent/routes.yaml", context(), err);
+  auto r = table::compile(test::conf_dir() / "routes.yaml", context());
+  ASSERT_TRUE(r) << r.error().message();
+  auto missing = table::compile("/nonexistent/routes.yaml", context());
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error(), make_error_code(errc::io_error));
-  EXPECT_NE(err.find("/nonexistent/routes.yaml"), std::string::npos);
+  EXPECT_EQ(missing.error(), errc::io_error);
+  EXPECT_NE(missing.error().detail.find("/nonexistent/routes.yaml"), std::string::npos);
 }
 
 // ---- errors -------------------------------------------------------------------------------------
@@ -267,24 +266,23 @@ TEST(compile, structural_errors) {
 }
 
 TEST(compile, list_files_are_checked_with_their_own_line) {
-  auto dir = std::filesystem::temp_directory_path() / ("jubes-routing-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  { std::ofstream(dir / "lijst.yaml") << "# comment\n- \"0363\"\n- \"0001\"\n"; }
+  const jubes::testing::temp_dir tmp("routing");
+  const auto& dir = tmp.path();
+  jubes::testing::write_file(dir, "lijst.yaml", "# comment\n- \"0363\"\n- \"0001\"\n");
   const std::string routes =
       "version: 1\nlists:\n  l: {file: lijst.yaml, kind: gemeentecodes}\n"
       "rules:\n  - {id: a, types: [einddetentie], recipients: ['gemeente:{brp_gemeente | current | in_list(l)}']}\n";
   expect_error(compile(routes, context(), dir), errc::unknown_recipient,
                "lijst.yaml:3:", "'0001' is not a current municipality (dissolved; today 1966)");
-  { std::ofstream(dir / "lijst.yaml") << "- \"0363\"\n"; }
+  jubes::testing::write_file(dir, "lijst.yaml", "- \"0363\"\n");
   auto ok = compile(routes, context(), dir);
   ASSERT_TRUE(ok.t) << ok.error;
-  { std::ofstream(dir / "lijst.yaml") << "- \"0363\"\n- \"0518\"\n"; }
+  jubes::testing::write_file(dir, "lijst.yaml", "- \"0363\"\n- \"0518\"\n");
   auto changed = compile(routes, context(), dir);
   ASSERT_TRUE(changed.t) << changed.error;
   EXPECT_NE(ok.t->version(), changed.t->version()) << "the version covers list files too";
   std::filesystem::remove(dir / "lijst.yaml");
   expect_error(compile(routes, context(), dir), errc::io_error, "t.yaml:3:", "cannot read list file");
-  std::filesystem::remove_all(dir);
 }
 
 TEST(compile, disabled_rules_are_checked_but_not_routed) {
@@ -303,6 +301,41 @@ TEST(compile, needs_a_registry) {
   ctx.gemeenten = nullptr;
   auto o = compile("version: 1\nrules: []\n", ctx);
   EXPECT_EQ(o.ec, make_error_code(errc::invalid_rule));
+}
+
+// ---- forwarding ---------------------------------------------------------------------------------
+
+TEST(compile, forwarding_declares_the_types_a_municipality_may_forward) {
+  auto o = compile(
+      "version: 1\ntype_groups:\n  leave: [piVerlof, tbsVerlof]\nforwarding:\n  types: [leave, piBeeindiging]\n"
+      "rules:\n  - {id: a, types: [idvDetentieverloop], recipients: [idv]}\n");
+  ASSERT_TRUE(o.t) << o.error;
+  EXPECT_EQ(o.t->forwardable_types(), (strings{"piBeeindiging", "piVerlof", "tbsVerlof"}));
+  EXPECT_TRUE(o.t->may_forward("piVerlof"));
+  EXPECT_TRUE(o.t->may_forward("piBeeindiging"));
+  EXPECT_FALSE(o.t->may_forward("idvDetentieverloop"));
+  EXPECT_FALSE(o.t->may_forward(""));
+}
+
+TEST(compile, without_forwarding_nothing_may_be_forwarded) {
+  auto o = compile(one_rule("    types: [piVerlof]\n    recipients: [rvdk]\n"));
+  ASSERT_TRUE(o.t) << o.error;
+  EXPECT_TRUE(o.t->forwardable_types().empty());
+  EXPECT_FALSE(o.t->may_forward("piVerlof"));
+}
+
+TEST(compile, forwarding_errors_have_file_and_line) {
+  const std::string rules = "rules:\n  - {id: a, types: [idvDetentieverloop], recipients: [idv]}\n";
+  expect_error(compile("version: 1\nforwarding:\n  types: [piVerlof, piVerlofje]\n" + rules),
+               errc::unknown_message_type, "t.yaml:3:", "unknown message type or type group 'piVerlofje'");
+  expect_error(compile("version: 1\nforwarding:\n  typez: [piVerlof]\n" + rules), errc::invalid_rule, "t.yaml:3:",
+               "unknown forwarding key 'typez'");
+  expect_error(compile("version: 1\nforwarding: [piVerlof]\n" + rules), errc::invalid_rule, "t.yaml:2:",
+               "'forwarding' must be a mapping");
+  expect_error(compile("version: 1\nforwarding: {}\n" + rules), errc::invalid_rule, "t.yaml:2:",
+               "'forwarding' has no 'types'");
+  expect_error(compile("version: 1\nforwarding:\n  types: piVerlof\n" + rules), errc::invalid_rule, "t.yaml:3:",
+               "types must be a list");
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // for every rule, messages that should and should not reach each recipient.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+
 
 #include "routing/table.hpp"
 #include "test_support.hpp"
@@ -11,16 +11,15 @@
 namespace jubes::routing {
 namespace {
 
-using testing::conf_dir;
-using testing::context;
-using testing::message;
+using test::conf_dir;
+using test::context;
+using test::message;
 using strings = std::vector<std::string>;
 
 std::shared_ptr<const table> default_table() {
   static std::shared_ptr<const table> t = [] {
-    std::string err;
-    auto r = table::compile(conf_dir() / "routes.yaml", context(), err);
-    EXPECT_TRUE(r) << err;
+    auto r = table::compile(conf_dir() / "routes.yaml", context());
+    EXPECT_TRUE(r) << r.error().message();
     return r ? *r : nullptr;
   }();
   return t;
@@ -29,17 +28,13 @@ std::shared_ptr<const table> default_table() {
 // The default file with the arson feature switched on: a configuration change only.
 std::shared_ptr<const table> arson_table() {
   static std::shared_ptr<const table> t = [] {
-    std::ifstream in(conf_dir() / "routes.yaml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    std::string text = jubes::testing::read_file(conf_dir() / "routes.yaml");
     const std::string off = "brandstichting-bij: false";
     auto at = text.find(off);
     EXPECT_NE(at, std::string::npos);
     text.replace(at, off.size(), "brandstichting-bij: true");
-    std::string err;
-    auto r = table::compile_text(text, "routes.yaml", conf_dir(), context(), err);
-    EXPECT_TRUE(r) << err;
+    auto r = table::compile_text(text, "routes.yaml", conf_dir(), context());
+    EXPECT_TRUE(r) << r.error().message();
     return r ? *r : nullptr;
   }();
   return t;
@@ -70,6 +65,17 @@ TEST(default_table, compiles_and_names_the_fields_the_codec_must_extract) {
                         "gebeurtenisdatum", "detentie/instelling/code"})
     EXPECT_GE(t->field_index(p), 0) << p;
   EXPECT_EQ(t->field_index("persoon/bsn"), -1);
+}
+
+// ---- forwarding: only the BIJ notices (PRODUCT.md: "a municipality may forward a BIJ notice") -------
+
+TEST(default_table, only_bij_notices_may_be_forwarded) {
+  strings bij = bij_end;
+  bij.insert(bij.end(), bij_leave.begin(), bij_leave.end());
+  std::sort(bij.begin(), bij.end());
+  EXPECT_EQ(default_table()->forwardable_types(), bij);
+  for (const auto& type : context().message_types)
+    EXPECT_EQ(default_table()->may_forward(type), std::binary_search(bij.begin(), bij.end(), type)) << type;
 }
 
 // ---- BIJ, end of detention: last BRP address that is not a DJI institution ----------------------

@@ -9,17 +9,17 @@
 
 #include "routing/gemeente_registry.hpp"
 #include "routing/table.hpp"
+#include "testing/testing.hpp"
 
-namespace jubes::routing::testing {
+namespace jubes::routing::test {
 
 inline std::filesystem::path conf_dir() {
-  return std::filesystem::path(JUBES_SOURCE_DIR) / "conf";
+  return jubes::testing::source_dir() / "conf";
 }
 
 inline std::shared_ptr<const gemeente_registry> registry() {
   static std::shared_ptr<const gemeente_registry> reg = [] {
-    std::string err;
-    auto r = gemeente_registry::load(conf_dir() / "gemeenten.csv", err);
+    auto r = gemeente_registry::load(conf_dir() / "gemeenten.csv");
     return r ? *r : nullptr;
   }();
   return reg;
@@ -131,4 +131,4 @@ struct message {
   }
 };
 
-}  // namespace jubes::routing::testing
+}  // namespace jubes::routing::test

@@ -3,7 +3,7 @@
 // its entry-point XSDs and the (namespace, root element) pairs it accepts, so real StUF traffic can pass the
 // gateway beside the jubes family. Each set has its own xerces grammar pool, because real StUF bundles
 // (onderlaag patch 33 vs ZDS 1.2) define the same namespace differently and cannot share one pool.
-#include <boost/system/result.hpp>
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "codecs/errc.hpp"
+#include "common/result.hpp"
 
 namespace jubes::codecs {
 
@@ -31,7 +32,15 @@ class xerces_guard {
 /// Namespace of the jubes detention message family (docs/MESSAGES.md).
 inline constexpr std::string_view jubes_namespace = "http://www.justid.nl/jubes/detentie/0100";
 
-/// The 14 jubes message types (root local names), in the order of docs/MESSAGES.md.
+/// The 14 jubes message types (root local names), in the order of docs/MESSAGES.md: the one list in the
+/// code. conf/schemas/jubes declares exactly these global elements (tests/codecs/catalog_test.cpp checks
+/// that against schema_catalog::message_types("jubes")); routing, the load tool and the benches use this.
+inline constexpr std::array<std::string_view, 14> jubes_message_type_names = {
+    "piBeeindiging",      "piRegimefasering",   "piVerlof",      "tbsVoorwaardelijkeBeeindiging",
+    "tbsVerlof",          "pijBeeindiging",     "pijVerlofmachtiging", "melding18b",
+    "eersteInschrijving", "wijzigingEinddatum", "overplaatsing", "reintegratieplan",
+    "einddetentie",       "idvDetentieverloop"};
+/// jubes_message_type_names as strings.
 const std::vector<std::string>& jubes_message_types();
 
 /// One schema set of the catalog.
@@ -50,6 +59,9 @@ schema_set_config jubes_schema_set(const std::filesystem::path& schema_dir);
 /// The set for our own Bv03/Fo03 replies (<schema_dir>/replies.xsd, roots Bv03Bericht and Fo03Bericht in the
 /// jubes namespace). Not part of the gateway's ingest catalog; used to check replies (tests, jubesctl).
 schema_set_config replies_schema_set(const std::filesystem::path& schema_dir);
+/// The set for the delivery documents (<schema_dir>/outbox.xsd, roots outbox, ack and forward in the outbox
+/// namespace; embedded jubes messages are validated too). Like the replies set, not part of the ingest catalog.
+schema_set_config outbox_schema_set(const std::filesystem::path& schema_dir);
 /// An ad-hoc set for `jubesctl validate --xsd A.xsd --xsd B.xsd`: all given entry points in one pool,
 /// accepting any root the schemas declare (name "adhoc", handle_multiple_imports on).
 schema_set_config adhoc_schema_set(std::vector<std::filesystem::path> entry_points);
@@ -64,10 +76,9 @@ class schema_catalog {
   /// Loads every set's entry points into its own grammar pool (schema full checking on, file access only
   /// below the entry points' directories' trees as the schemas import them; no network) and locks the pools.
   /// @param sets the configured schema sets (at least one)
-  /// @param error_text on failure: which set, which file, line:column and the xerces message
-  /// @return the catalog, or errc::schema_load_failed
-  static boost::system::result<std::shared_ptr<const schema_catalog>> load(const std::vector<schema_set_config>& sets,
-                                                                           std::string& error_text);
+  /// @return the catalog, or errc::schema_load_failed with the detail: which set, which file, line:column
+  ///         and the xerces message
+  static result<std::shared_ptr<const schema_catalog>> load(const std::vector<schema_set_config>& sets);
 
   ~schema_catalog();
   schema_catalog(const schema_catalog&) = delete;
@@ -81,6 +92,10 @@ class schema_catalog {
 
   /// @return true if some set declares a global element with this local name (a known message type).
   bool knows_message_type(std::string_view message_type) const;
+
+  /// @return the message types set `set_name` accepts: the local names of the global elements its schemas
+  ///         declare in an accepted namespace, sorted; empty for an unknown set.
+  std::vector<std::string> message_types(std::string_view set_name) const;
 
   /// @return the names of the sets, in configuration order.
   std::vector<std::string> set_names() const;

@@ -5,6 +5,7 @@
 // XML 1.0 cannot carry (control characters) are replaced by '?'. Strings longer than the schema allows are
 // truncated (on a UTF-8 boundary), so a reply is always schema-valid even when it describes bad input.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -65,5 +66,41 @@ const char* stuf_code_for(errc e) noexcept;
 
 /// Formats a current UTC time as yyyymmddhhmmssmmm. @param unix_ms milliseconds since 1970-01-01
 std::string stuf_timestamp(std::int64_t unix_ms);
+
+/// Formats a UTC time as xs:dateTime with milliseconds, e.g. "2026-11-29T10:30:15.123Z".
+std::string iso_timestamp(std::int64_t unix_ms);
+
+// ---- the delivery documents: outbox batch, ack, forward ------------------------------------------------------
+// Valid against conf/schemas/jubes/outbox.xsd (outbox_schema_set()), namespace outbox_namespace. What a
+// recipient reads from GET /v1/outbox, POST /v1/outbox/ack and POST /v1/messages/{id}/forward. Pure functions,
+// thread-safe; attribute values are escaped as by append_escaped().
+
+/// Namespace of the outbox, ack and forward documents.
+inline constexpr std::string_view outbox_namespace = "http://www.justid.nl/jubes/outbox/0100";
+
+/// One outbox entry as the store hands it out. Views: the caller keeps the data alive during the call.
+struct outbox_entry_view {
+  std::uint64_t seq = 0;  ///< gapless per recipient
+  std::uint64_t message_id = 0;
+  std::string_view message_type;
+  std::string_view source_party;
+  std::int64_t accepted_at_ms = 0;
+  bool purged = false;    ///< the body is gone by retention: the entry is written empty, purged="true"
+  std::string_view body;  ///< the stored message in any accepted encoding; embedded via embeddable_body()
+};
+
+/// <outbox recipient after count [last]> with one <entry seq id type source time> per entry, in the given
+/// order, each holding the message itself as its only child (UTF-8, without XML declaration), or empty with
+/// purged="true". A body that cannot be embedded (impossible for one that passed validation) becomes
+/// <unembeddable/>, so the batch is well-formed whatever the store holds.
+/// @param after the seq the recipient asked to read after; last = the seq of the final entry (omitted if none)
+std::string encode_outbox_batch(std::string_view recipient, std::uint64_t after,
+                                std::span<const outbox_entry_view> entries);
+
+/// <ack recipient cursor/>: the recipient's cursor after POST /v1/outbox/ack.
+std::string encode_ack(std::string_view recipient, std::uint64_t cursor);
+
+/// <forward id to new/>: message `id` forwarded to `to`; `added` false when `to` already had it.
+std::string encode_forward(std::uint64_t id, std::string_view to, bool added);
 
 }  // namespace jubes::codecs

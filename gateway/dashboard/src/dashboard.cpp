@@ -10,7 +10,10 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "common/metric_names.hpp"
+
 namespace jubes::dashboard {
+namespace mn = jubes::metric_names;
 
 namespace {
 
@@ -142,23 +145,18 @@ std::optional<double> first_of(const index& ix, std::initializer_list<std::strin
 }
 
 std::optional<double> counter(const index& ix, std::string_view logical) {
-  if (logical == "accepted") {
-    if (auto v = first_of(ix, {"jubes_ingest_accepted_total"})) return v;
-    return ix.sum("jubes_ingest_total", "outcome", "accepted");
-  }
-  if (logical == "duplicates") {
-    if (auto v = first_of(ix, {"jubes_ingest_duplicates_total", "jubes_ingest_duplicate_total"})) return v;
-    return ix.sum("jubes_ingest_total", "outcome", "duplicate");
-  }
+  if (logical == "accepted") return ix.sum(mn::ingest_accepted_total);
+  if (logical == "duplicates") return ix.sum(mn::ingest_duplicates_total);
   if (logical == "delivered") {
     // The sum of the recipients' acknowledged cursors counts every entry ever delivered and acked
-    // (seqs are dense per recipient) and, unlike a counter, survives a restart of the gateway.
-    return first_of(ix, {"jubes_outbox_delivered_total", "jubes_outbox_cursor", "jubes_outbox_acked_total"});
+    // (seqs are dense per recipient) and, unlike a counter, survives a restart of the gateway; before
+    // any recipient has an outbox there are no cursors, and the ack counter says 0.
+    return first_of(ix, {mn::outbox_cursor, mn::outbox_acked_total});
   }
   return std::nullopt;
 }
 
-constexpr std::string_view latency_name = "jubes_accept_latency_seconds_bucket";
+const std::string latency_name = std::string(mn::accept_latency_seconds) + "_bucket";
 
 std::optional<double> percentile(const std::vector<std::pair<double, double>>& now,
                                  const std::vector<std::pair<double, double>>* before, double q) {
@@ -253,7 +251,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   for (auto name : {"accepted", "duplicates", "delivered"}) {
     if (auto v = counter(ix, name)) cur.counters[name] = *v;
   }
-  ix.each("jubes_ingest_rejected_total", [&](const sample& s) {
+  ix.each(mn::ingest_rejected_total, [&](const sample& s) {
     std::string reason(s.label("reason"));
     cur.rejected[reason.empty() ? "other" : reason] += s.value;
   });
@@ -263,13 +261,10 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   });
   // Several label sets would each carry a full histogram; this metric has none besides le.
   std::sort(cur.latency_buckets.begin(), cur.latency_buckets.end());
-  for (auto base : {"jubes_group_commit_size", "jubes_store_group_commit_size"}) {
-    std::string b(base);
-    if (auto c = ix.sum(b + "_count")) {
-      cur.group_count = *c;
-      cur.group_sum = ix.sum(b + "_sum").value_or(0);
-      break;
-    }
+  const std::string group(mn::group_commit_size);
+  if (auto c = ix.sum(group + "_count")) {
+    cur.group_count = *c;
+    cur.group_sum = ix.sum(group + "_sum").value_or(0);
   }
 
   const reading* prev = prev_ ? &*prev_ : nullptr;
@@ -342,10 +337,10 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
     std::optional<double> age;
   };
   std::vector<row> rows;
-  ix.each("jubes_outbox_backlog", [&](const sample& s) {
+  ix.each(mn::outbox_backlog, [&](const sample& s) {
     rows.push_back({std::string(s.label("recipient")), s.value, std::nullopt});
   });
-  ix.each("jubes_outbox_oldest_unacked_age_seconds", [&](const sample& s) {
+  ix.each(mn::outbox_oldest_unacked_age_seconds, [&](const sample& s) {
     for (auto& r : rows)
       if (r.recipient == s.label("recipient")) r.age = s.value;
   });
@@ -364,23 +359,20 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   }
   o["backlog_top"] = std::move(top);
 
-  o["parked"] = opt(first_of(ix, {"jubes_parked_messages", "jubes_store_parked_messages", "jubes_parked"}));
-  o["writer_queue_depth"] = opt(first_of(ix, {"jubes_writer_queue_depth", "jubes_store_queue_depth"}));
+  o["parked"] = opt(ix.sum(mn::parked_messages));
+  o["writer_queue_depth"] = opt(ix.sum(mn::writer_queue_depth));
   json::object store;
-  auto used = first_of(ix, {"jubes_store_used_bytes", "jubes_store_size_bytes"});
-  auto map = first_of(ix, {"jubes_store_map_size_bytes", "jubes_store_map_bytes"});
+  auto used = ix.sum(mn::store_used_bytes);
+  auto map = ix.sum(mn::store_map_size_bytes);
   store["used_bytes"] = opt(used);
   store["map_bytes"] = opt(map);
   store["use_ratio"] = (used && map && *map > 0) ? num(round3(*used / *map)) : json::value(nullptr);
   o["store"] = std::move(store);
 
   json::value version = nullptr;
-  for (auto name : {"jubes_route_table_info", "jubes_route_table_version"}) {
-    ix.each(name, [&](const sample& s) {
-      if (auto v = s.label("version"); !v.empty()) version = json::string(v);
-    });
-    if (!version.is_null()) break;
-  }
+  ix.each(mn::route_table_info, [&](const sample& s) {
+    if (auto v = s.label("version"); !v.empty()) version = json::string(v);
+  });
   o["route_table_version"] = std::move(version);
 
   prev_ = std::move(cur);

@@ -1,7 +1,7 @@
 #pragma once
-// Error codes of the routing library. Every fallible function returns boost::system::result<T>
-// with one of these in a jubes.routing error category; the human-readable detail (file:line and
-// cause) travels next to it in a std::string, because an error_code cannot carry text.
+// Error codes of the routing library. Every fallible function returns jubes::result<T>
+// (common/result.hpp): one of these in the jubes.routing error category, and next to it the
+// human-readable detail (file:line and cause), because an error_code cannot carry text.
 #include <boost/system/error_code.hpp>
 #include <type_traits>
 

@@ -7,13 +7,15 @@
 // Threading: all const member functions are safe to call from any number of threads at once.
 // Cost: exists(), current(), name() are O(1) array lookups (codes are four digits), because the
 // codec calls exists() for every BRP address of every message during validation.
-#include <boost/system/result.hpp>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/result.hpp"
+#include "routing/errc.hpp"
 
 namespace jubes::routing {
 
@@ -23,15 +25,11 @@ class gemeente_registry {
   /// "92.10 Gemeentecode","92.11 Omschrijving","92.12 Nieuwe code","99.98 Datum ingang","99.99 Datum einde".
   /// CRLF and LF line ends and a trailing empty column are accepted.
   /// @param file path of the CSV (conf/gemeenten.csv)
-  /// @param error on failure, "gemeenten.csv:LINE: cause"
-  /// @return the registry, or errc::io_error / errc::bad_csv
-  static boost::system::result<std::shared_ptr<const gemeente_registry>> load(const std::filesystem::path& file,
-                                                                              std::string& error);
+  /// @return the registry, or errc::io_error / errc::bad_csv with the detail "gemeenten.csv:LINE: cause"
+  static result<std::shared_ptr<const gemeente_registry>> load(const std::filesystem::path& file);
 
   /// Same as load(), from text in memory; `name` is used in error messages.
-  static boost::system::result<std::shared_ptr<const gemeente_registry>> parse(std::string_view csv,
-                                                                               std::string_view name,
-                                                                               std::string& error);
+  static result<std::shared_ptr<const gemeente_registry>> parse(std::string_view csv, std::string_view name);
 
   /// @return true if `code` (four digits) is any code in the table, including dissolved
   ///         municipalities and the special codes 0000 (unknown) and 1999 (RNI).

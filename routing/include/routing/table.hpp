@@ -6,8 +6,6 @@
 // table::field_paths() to the codec so that extraction happens in the validation pass, fills a
 // `facts` per message from the codec's output, and calls route(). Routing never depends on the
 // codecs, storage or gateway libraries: `facts` is a plain struct of views.
-#include <atomic>
-#include <boost/system/result.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
 #include "routing/errc.hpp"
 #include "routing/gemeente_registry.hpp"
 
@@ -62,7 +61,8 @@ struct compile_context {
 /// An immutable, compiled routing table.
 ///
 /// Lifecycle: created by compile(), then never modified; shared as std::shared_ptr<const table>
-/// and swapped as a whole through table_holder. A message keeps the shared_ptr it started with.
+/// and swapped as a whole by the gateway (its route snapshot holds the table together with the codec's
+/// field set built from field_paths()). A message keeps the shared_ptr it started with.
 /// Threading: route(), explain() and all accessors are const and safe from any number of threads.
 /// Cost: dispatch on message type is one hash lookup; only the rules of that type are evaluated;
 /// predicates have their field indexes and value sets resolved at compile time and recipient
@@ -76,18 +76,16 @@ class table {
   /// Compiles a routes file (and the list files it references, relative to its directory).
   /// @param file the routes file, e.g. conf/routes.yaml
   /// @param ctx what names and fields exist
-  /// @param error on failure, one line "routes.yaml:12: unknown function 'foo' in ..."
-  /// @return the table, or an errc: io_error, bad_yaml, invalid_rule, unknown_function,
-  ///         unknown_field, unknown_recipient, unknown_message_type, unknown_source, never_matches
-  static boost::system::result<std::shared_ptr<const table>> compile(const std::filesystem::path& file,
-                                                                     const compile_context& ctx, std::string& error);
+  /// @return the table, or an error whose code is one of errc io_error, bad_yaml, invalid_rule,
+  ///         unknown_function, unknown_field, unknown_recipient, unknown_message_type, unknown_source,
+  ///         never_matches, and whose detail is one line "routes.yaml:12: unknown function 'foo' in ..."
+  static result<std::shared_ptr<const table>> compile(const std::filesystem::path& file, const compile_context& ctx);
 
   /// Same as compile(), from text in memory. `name` is used in error messages; list files are
   /// resolved relative to `base_dir`.
-  static boost::system::result<std::shared_ptr<const table>> compile_text(std::string_view yaml, std::string_view name,
-                                                                          const std::filesystem::path& base_dir,
-                                                                          const compile_context& ctx,
-                                                                          std::string& error);
+  static result<std::shared_ptr<const table>> compile_text(std::string_view yaml, std::string_view name,
+                                                           const std::filesystem::path& base_dir,
+                                                           const compile_context& ctx);
 
   /// @return the field paths the codec must extract, in index order of facts::fields.
   const std::vector<std::string>& field_paths() const noexcept { return field_paths_; }
@@ -109,6 +107,12 @@ class table {
   /// @return the number of rules compiled (enabled and disabled).
   std::size_t rule_count() const noexcept;
 
+  /// @return true if a municipality may forward a message of this type to another municipality
+  ///         (the routes file's `forwarding: {types: [...]}`; nothing may be forwarded without it).
+  bool may_forward(std::string_view message_type) const noexcept;
+  /// @return the message types that may be forwarded, sorted.
+  const std::vector<std::string>& forwardable_types() const noexcept;
+
   ~table();
   table(const table&) = delete;
   table& operator=(const table&) = delete;
@@ -120,31 +124,6 @@ class table {
   std::unique_ptr<impl> impl_;
   std::vector<std::string> field_paths_;
   std::string version_;
-};
-
-/// Holds the table in service and swaps it atomically on reload.
-///
-/// Lifecycle: one per gateway, created with the first table (may be empty until then).
-/// Threading: current() and replace() may run concurrently from any threads; a reader keeps the
-/// table it got for as long as it holds the shared_ptr, so a message in flight finishes on the
-/// table it started with even if a reload happens meanwhile.
-class table_holder {
- public:
-  table_holder() = default;
-  explicit table_holder(std::shared_ptr<const table> t);
-
-  /// @return the table in service (null if none was ever set).
-  std::shared_ptr<const table> current() const;
-
-  /// Puts `t` in service and increments generation(). Old tables die with their last reader.
-  void replace(std::shared_ptr<const table> t);
-
-  /// @return how many times replace() was called (0 for the initial table).
-  std::uint64_t generation() const noexcept;
-
- private:
-  std::atomic<std::shared_ptr<const table>> table_;
-  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace jubes::routing

@@ -1,0 +1,58 @@
+#pragma once
+// The names of every metric the gateway exports on /metrics (Prometheus text format), in one place:
+// the gateway registers them under these names, and the dashboard (gateway/dashboard) and any other
+// reader look them up by the same constants, so a reader can never wait for a name nobody exports.
+// Operators' Prometheus queries and alert rules rely on the names: never rename one silently.
+//
+// Labels are given in the comments; a histogram NAME is exported as NAME_bucket{le}, NAME_sum and
+// NAME_count.
+#include <string_view>
+
+namespace jubes::metric_names {
+
+// ---- ingest (POST /v1/messages) ----
+inline constexpr std::string_view ingest_accepted_total = "jubes_ingest_accepted_total";      ///< counter {party}
+inline constexpr std::string_view ingest_duplicates_total = "jubes_ingest_duplicates_total";  ///< counter
+inline constexpr std::string_view ingest_parked_total = "jubes_ingest_parked_total";          ///< counter
+inline constexpr std::string_view ingest_rejected_total = "jubes_ingest_rejected_total";      ///< counter {reason}
+inline constexpr std::string_view accept_latency_seconds = "jubes_accept_latency_seconds";    ///< histogram
+inline constexpr std::string_view http_requests_total = "jubes_http_requests_total";  ///< counter {party, status}
+
+// ---- connections and TLS (API listener) ----
+inline constexpr std::string_view api_connections = "jubes_api_connections";                    ///< gauge
+inline constexpr std::string_view connections_refused_total = "jubes_connections_refused_total";  ///< counter
+inline constexpr std::string_view tls_handshakes_total = "jubes_tls_handshakes_total";          ///< counter
+inline constexpr std::string_view tls_handshake_failures_total =
+    "jubes_tls_handshake_failures_total";                                                     ///< counter {reason}
+inline constexpr std::string_view read_timeouts_total = "jubes_read_timeouts_total";          ///< counter
+inline constexpr std::string_view session_exceptions_total = "jubes_session_exceptions_total";  ///< counter
+
+// ---- delivery (outboxes) ----
+inline constexpr std::string_view outbox_entries_served_total = "jubes_outbox_entries_served_total";  ///< counter
+inline constexpr std::string_view outbox_acked_total = "jubes_outbox_acked_total";                    ///< counter
+inline constexpr std::string_view outbox_acks = "jubes_outbox_acks";                                  ///< gauge
+inline constexpr std::string_view forwards = "jubes_forwards";                                        ///< gauge
+inline constexpr std::string_view outbox_head = "jubes_outbox_head";          ///< gauge {recipient}
+inline constexpr std::string_view outbox_cursor = "jubes_outbox_cursor";      ///< gauge {recipient}
+inline constexpr std::string_view outbox_backlog = "jubes_outbox_backlog";    ///< gauge {recipient}
+inline constexpr std::string_view outbox_oldest_unacked_age_seconds =
+    "jubes_outbox_oldest_unacked_age_seconds";                                ///< gauge {recipient}
+inline constexpr std::string_view parked_messages = "jubes_parked_messages";  ///< gauge
+
+// ---- store and writer ----
+inline constexpr std::string_view writer_queue_depth = "jubes_writer_queue_depth";        ///< gauge
+inline constexpr std::string_view writer_queue_capacity = "jubes_writer_queue_capacity";  ///< gauge
+inline constexpr std::string_view store_map_size_bytes = "jubes_store_map_size_bytes";    ///< gauge
+inline constexpr std::string_view store_used_bytes = "jubes_store_used_bytes";            ///< gauge
+inline constexpr std::string_view store_commits = "jubes_store_commits";                  ///< gauge
+inline constexpr std::string_view store_commit_failures = "jubes_store_commit_failures";  ///< gauge
+inline constexpr std::string_view group_commit_size = "jubes_group_commit_size";          ///< histogram
+inline constexpr std::string_view group_commit_seconds = "jubes_group_commit_seconds";    ///< histogram
+
+// ---- routing ----
+inline constexpr std::string_view route_table_info = "jubes_route_table_info";        ///< gauge {version}, value 1
+inline constexpr std::string_view route_table_reloads = "jubes_route_table_reloads";  ///< gauge
+inline constexpr std::string_view route_reload_failures_total =
+    "jubes_route_reload_failures_total";  ///< counter {file}
+
+}  // namespace jubes::metric_names
