@@ -38,6 +38,8 @@ class category_impl : public boost::system::error_category {
         return "Combinatie zender en referentienummer niet uniek";
       case errc::draining:
         return "the gateway is shutting down, retry later";
+      case errc::config_invalid:
+        return "the configuration is refused";
     }
     return "unknown gateway error";
   }
@@ -143,11 +145,41 @@ http_fault map_error(const boost::system::error_code& ec) {
       case errc::referentienummer_reused:
         client(409, "StUF016");
         break;
+      case errc::config_invalid:
+        server(500, "StUF058", 0);
+        break;
     }
     return f;
   }
   server(500, "StUF058", 0);
   return f;
+}
+
+}  // namespace jubes::gateway
+
+namespace jubes::gateway {
+
+refusal& refusal::about(const codecs::envelope& env) {
+  ontvanger = codecs::zender_of(env);
+  cross_ref = env.referentienummer;
+  return *this;
+}
+
+fault_reply_parts fault_reply(const refusal& r, std::int64_t now_ms) {
+  http_fault f = map_error(r.error.code);
+  codecs::fault_reply_info info;
+  info.code = f.stuf_code;
+  info.plek = f.plek;
+  info.omschrijving = r.error.detail.empty() ? std::move(f.text) : r.error.detail;
+  info.details = r.details;
+  info.line = r.line;
+  info.column = r.column;
+  info.element_path = r.element_path;
+  info.tijdstip_bericht = codecs::stuf_timestamp(now_ms);
+  info.zender = codecs::systeem{"JUSTID", "JUBES", "", ""};
+  if (r.ontvanger) info.ontvanger = *r.ontvanger;
+  info.cross_ref = r.cross_ref;
+  return {f.status, r.retry_after_s ? r.retry_after_s : f.retry_after_s, codecs::encode_fo03(info)};
 }
 
 }  // namespace jubes::gateway

@@ -23,6 +23,8 @@
 
 #include "api.hpp"
 #include "common/log.hpp"
+#include "common/recipient.hpp"
+#include "gateway/errc.hpp"
 #include "net.hpp"
 #include "tls.hpp"
 
@@ -90,8 +92,7 @@ struct server::impl {
     }
     auto it = by_cn.find(id.subject_cn);
     if (it != by_cn.end()) return it->second;
-    if (cfg.municipalities_by_cn && id.subject_cn.size() == 13 && id.subject_cn.rfind("gemeente:", 0) == 0 &&
-        id.subject_cn.find_first_not_of("0123456789", 9) == std::string::npos) {
+    if (cfg.municipalities_by_cn && is_municipality_name(id.subject_cn)) {
       std::lock_guard lk(mu);
       auto& p = municipalities[id.subject_cn];
       if (!p) {
@@ -433,7 +434,7 @@ void server::stop() {
   net::post(impl_->ioc, [s = impl_.get()] { s->begin_drain(); });
 }
 
-boost::system::result<void, std::string> server::start() {
+jubes::result<void> server::start() {
   auto& s = *impl_;
   s.handshake_ok =
       &s.metrics.get_counter("jubes_tls_handshakes_total", "Successful TLS handshakes on the API listener.");
@@ -455,25 +456,24 @@ boost::system::result<void, std::string> server::start() {
   if (auto r = s.apis.open(); !r) return r.error();
 
   auto bind = [&](const endpoint& ep, std::optional<acceptor>& acc, endpoint& bound,
-                  std::string_view key) -> std::string {
+                  std::string_view key) -> jubes::result<void> {
     boost::system::error_code ec;
     auto addr = net::ip::make_address(ep.host, ec);
-    if (ec) return std::string(key) + ": '" + ep.host + "' is not an IP address";
+    if (ec) return jubes::fail(errc::config_invalid, std::string(key) + ": '" + ep.host + "' is not an IP address");
     net::ip::tcp::endpoint tep(addr, ep.port);
     acc.emplace(net::make_strand(s.ioc));
     acc->open(tep.protocol(), ec);
     if (!ec) acc->set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acc->bind(tep, ec);
     if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return std::string(key) + ": cannot listen on " + ep.text() + ": " + ec.message();
+    if (ec) return jubes::fail(ec, std::string(key) + ": cannot listen on " + ep.text() + ": " + ec.message());
     auto local = acc->local_endpoint(ec);
     bound.host = ep.host;
     bound.port = local.port();
     return {};
   };
-  if (auto e = bind(s.cfg.listen, s.api_acc, s.api_ep, "listen"); !e.empty()) return e;
-  if (auto e = bind(s.cfg.ops_listen, s.ops_acc, s.ops_ep, "ops_listen"); !e.empty()) return e;
-  return {};
+  if (auto r = bind(s.cfg.listen, s.api_acc, s.api_ep, "listen"); !r) return r;
+  return bind(s.cfg.ops_listen, s.ops_acc, s.ops_ep, "ops_listen");
 }
 
 int server::run() {
@@ -486,7 +486,7 @@ int server::run() {
       if (ec) return;
       if (sig == SIGHUP) {
         log::info(kComponent, "sighup_reload_routes");
-        s.apis.reload_routes();
+        (void)s.apis.reload_routes();  // a refusal is logged; the old table keeps serving
         arm();
         return;
       }

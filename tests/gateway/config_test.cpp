@@ -32,7 +32,7 @@ class config_test : public ::testing::Test {
   /// @return the error message of loading `text` ("" if it loads).
   std::string error_of(const std::string& text) {
     auto r = load_config(write(text));
-    return r ? std::string() : r.error().message;
+    return r ? std::string() : r.error().message();
   }
   static std::string base() { return "data_dir: .\nschemas:\n  - name: s\n    entry_points: [s.xsd]\n"; }
 
@@ -41,7 +41,7 @@ class config_test : public ::testing::Test {
 
 TEST_F(config_test, minimal_config_gets_every_default) {
   auto r = load_config(write(base()));
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->listen.text(), "0.0.0.0:8443");
   EXPECT_EQ(r->ops_listen.text(), "127.0.0.1:9090");
   EXPECT_EQ(r->limits.max_body_bytes, 10485760u);
@@ -84,7 +84,7 @@ TEST_F(config_test, missing_file_is_refused_naming_the_key) {
   EXPECT_NE(e.find("routes_file: file not found"), std::string::npos) << e;
   auto r = load_config(dir_ / "absent.yaml");
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("absent.yaml: cannot read"), std::string::npos);
+  EXPECT_NE(r.error().message().find("absent.yaml: cannot read"), std::string::npos);
 }
 
 TEST_F(config_test, syntax_error_has_a_position) {
@@ -109,7 +109,7 @@ TEST_F(config_test, parties_load_with_oin_and_cn_default) {
       load_config(write(base() + "parties:\n  - id: tulp-gw\n    role: source\n    oin: \"00000001003214345000\"\n"
                                  "    zender_organisatie: DJI\n    zender_applicatie: TULP-GW\n"
                                  "    message_types: [piVerlof]\n  - {id: rvdk, role: recipient, subject_cn: RvdK}\n"));
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r) << r.error().message();
   ASSERT_EQ(r->parties.size(), 2u);
   EXPECT_EQ(r->parties[0].subject_cn, "tulp-gw");
   EXPECT_EQ(r->parties[0].oin, "00000001003214345000");
@@ -122,12 +122,12 @@ TEST_F(config_test, overrides_win_and_are_checked) {
   ov.listen = "127.0.0.1:0";
   ov.data_dir = dir_.string();
   auto r = load_config(write(base()), ov);
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->listen.port, 0);
   ov.ops_listen = "127.0.0.1:99999";
   r = load_config(write(base()), ov);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("--ops-listen: port 99999 out of range"), std::string::npos);
+  EXPECT_NE(r.error().message().find("--ops-listen: port 99999 out of range"), std::string::npos);
 }
 
 TEST(config_doc, docs_configuration_md_is_generated_from_the_table) {
