@@ -462,6 +462,73 @@ std::vector<key_info> config_keys() {
   return out;
 }
 
+namespace {
+
+/// Applies the command-line overrides (PRODUCT.md "Operator interface"). Throws refused.
+void apply_overrides(config& c, const config_overrides& ov, const fs::path& base) {
+  if (ov.data_dir) {
+    c.data_dir = fs::absolute(*ov.data_dir);
+    c.origins["data_dir"] = "--data-dir";
+  } else if (c.data_dir.is_relative()) {
+    c.data_dir = base / c.data_dir;
+  }
+  c.data_dir = c.data_dir.lexically_normal();
+  std::string why;
+  if (ov.listen) {
+    auto ep = parse_endpoint(*ov.listen, why);
+    if (!ep) throw refused{"--listen: " + why};
+    c.listen = *ep;
+    c.origins["listen"] = "--listen";
+  }
+  if (ov.ops_listen) {
+    auto ep = parse_endpoint(*ov.ops_listen, why);
+    if (!ep) throw refused{"--ops-listen: " + why};
+    c.ops_listen = *ep;
+    c.origins["ops_listen"] = "--ops-listen";
+  }
+}
+
+/// Resolves every path key and checks that the files exist, then the cross-key rules. Throws refused.
+void resolve_files(config& c, const config_overrides& ov, const fs::path& base) {
+  // Paths: tls.* against the PKI dir, everything else against the config file's directory.
+  if (c.pki_dir.empty())
+    c.pki_dir = c.data_dir / "pki";
+  else if (c.pki_dir.is_relative())
+    c.pki_dir = base / c.pki_dir;
+  auto must_exist = [&](fs::path& p, const fs::path& rel_to, std::string_view key, bool optional) -> bool {
+    if (p.empty()) {
+      if (optional) return true;
+      throw refused{c.where(key) + ": " + std::string(key) + ": required file not set"};
+    }
+    if (p.is_relative()) p = rel_to / p;
+    p = p.lexically_normal();
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec))
+      throw refused{c.where(key) + ": " + std::string(key) + ": file not found: " + p.string()};
+    return true;
+  };
+  if (ov.require_tls_files) {
+    must_exist(c.tls_ca, c.pki_dir, "tls.ca", false);
+    must_exist(c.tls_cert, c.pki_dir, "tls.cert", false);
+    must_exist(c.tls_key, c.pki_dir, "tls.key", false);
+    must_exist(c.tls_crl, c.pki_dir, "tls.crl", true);
+  } else {
+    for (auto* p : {&c.tls_ca, &c.tls_cert, &c.tls_key, &c.tls_crl})
+      if (!p->empty() && p->is_relative()) *p = (c.pki_dir / *p).lexically_normal();
+  }
+  must_exist(c.routes_file, base, "routes_file", false);
+  must_exist(c.gemeenten_file, base, "gemeenten_file", false);
+  for (auto& s : c.schemas)
+    for (auto& e : s.entry_points) must_exist(e, base, "schemas[].entry_points", false);
+
+  if (c.io_threads == 0) c.io_threads = std::max(1u, std::thread::hardware_concurrency());
+  if (c.listen.port != 0 && c.listen.port == c.ops_listen.port && c.listen.host == c.ops_listen.host)
+    throw refused{c.where("ops_listen") + ": ops_listen: same address as listen"};
+  if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
+}
+
+}  // namespace
+
 jubes::result<config> load_config(const fs::path& file, const config_overrides& ov) {
   config c;
   std::error_code fec;
@@ -481,64 +548,9 @@ jubes::result<config> load_config(const fs::path& file, const config_overrides& 
     }
     if (!root.IsNull()) l.section(root, "");
 
-    // Overrides from the command line.
     const fs::path base = c.file.parent_path();
-    if (ov.data_dir) {
-      c.data_dir = fs::absolute(*ov.data_dir);
-      c.origins["data_dir"] = "--data-dir";
-    } else if (c.data_dir.is_relative()) {
-      c.data_dir = base / c.data_dir;
-    }
-    c.data_dir = c.data_dir.lexically_normal();
-    std::string why;
-    if (ov.listen) {
-      auto ep = parse_endpoint(*ov.listen, why);
-      if (!ep) return jubes::fail(errc::config_invalid, "--listen: " + why);
-      c.listen = *ep;
-      c.origins["listen"] = "--listen";
-    }
-    if (ov.ops_listen) {
-      auto ep = parse_endpoint(*ov.ops_listen, why);
-      if (!ep) return jubes::fail(errc::config_invalid, "--ops-listen: " + why);
-      c.ops_listen = *ep;
-      c.origins["ops_listen"] = "--ops-listen";
-    }
-
-    // Paths: tls.* against the PKI dir, everything else against the config file's directory.
-    if (c.pki_dir.empty())
-      c.pki_dir = c.data_dir / "pki";
-    else if (c.pki_dir.is_relative())
-      c.pki_dir = base / c.pki_dir;
-    auto must_exist = [&](fs::path& p, const fs::path& rel_to, std::string_view key, bool optional) -> bool {
-      if (p.empty()) {
-        if (optional) return true;
-        throw refused{c.where(key) + ": " + std::string(key) + ": required file not set"};
-      }
-      if (p.is_relative()) p = rel_to / p;
-      p = p.lexically_normal();
-      std::error_code ec;
-      if (!fs::is_regular_file(p, ec))
-        throw refused{c.where(key) + ": " + std::string(key) + ": file not found: " + p.string()};
-      return true;
-    };
-    if (ov.require_tls_files) {
-      must_exist(c.tls_ca, c.pki_dir, "tls.ca", false);
-      must_exist(c.tls_cert, c.pki_dir, "tls.cert", false);
-      must_exist(c.tls_key, c.pki_dir, "tls.key", false);
-      must_exist(c.tls_crl, c.pki_dir, "tls.crl", true);
-    } else {
-      for (auto* p : {&c.tls_ca, &c.tls_cert, &c.tls_key, &c.tls_crl})
-        if (!p->empty() && p->is_relative()) *p = (c.pki_dir / *p).lexically_normal();
-    }
-    must_exist(c.routes_file, base, "routes_file", false);
-    must_exist(c.gemeenten_file, base, "gemeenten_file", false);
-    for (auto& s : c.schemas)
-      for (auto& e : s.entry_points) must_exist(e, base, "schemas[].entry_points", false);
-
-    if (c.io_threads == 0) c.io_threads = std::max(1u, std::thread::hardware_concurrency());
-    if (c.listen.port != 0 && c.listen.port == c.ops_listen.port && c.listen.host == c.ops_listen.host)
-      throw refused{c.where("ops_listen") + ": ops_listen: same address as listen"};
-    if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
+    apply_overrides(c, ov, base);
+    resolve_files(c, ov, base);
   } catch (const refused& r) {
     return jubes::fail(errc::config_invalid, r.message);
   } catch (const YAML::Exception& e) {

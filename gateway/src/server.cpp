@@ -219,6 +219,58 @@ struct server::impl {
     co_return true;
   }
 
+  /// Reads one request on the API listener and writes its reply (limits, 429/503, the api's answer,
+  /// a last-resort 500). @return false when the connection should close.
+  net::awaitable<bool> serve_one(ssl_stream& ss, beast::flat_buffer& buf, const caller& who, bool over,
+                                 const std::string& peer) {
+    auto& lowest = beast::get_lowest_layer(ss);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(cfg.limits.max_header_bytes);
+    parser.body_limit(cfg.limits.max_body_bytes);
+    lowest.expires_after(std::chrono::milliseconds(cfg.limits.read_timeout_ms));
+    auto [rec, rn] = co_await http::async_read(ss, buf, parser);
+    response res;
+    bool close_after = false;
+    if (rec) {
+      if (rec == http::error::body_limit) {
+        res = make_response(413, "request body larger than limits.max_body_bytes\n", "text/plain", 11, false);
+      } else if (rec == http::error::header_limit) {
+        res = make_response(431, "request header larger than limits.max_header_bytes\n", "text/plain", 11, false);
+      } else if (rec == beast::error::timeout) {
+        metrics.get_counter("jubes_read_timeouts_total", "API connections cut off by the read timeout.").inc();
+        log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
+        co_return false;
+      } else if (is_normal_close(rec)) {
+        co_return false;
+      } else {
+        res = make_response(400, "malformed HTTP request: " + rec.message() + "\n", "text/plain", 11, false);
+      }
+      close_after = true;
+    } else if (over) {
+      res = make_response(503, "too many connections for this party\n", "text/plain", parser.get().version(), false);
+      res.set(http::field::retry_after, "1");
+      close_after = true;
+    } else {
+      request req = parser.release();
+      try {
+        res = co_await apis.handle(req, who);
+      } catch (const std::exception& e) {
+        log::error(
+            kComponent, "request_exception",
+            {{"peer", peer}, {"subject", who.subject}, {"target", std::string(req.target())}, {"what", e.what()}});
+        session_errors->inc();
+        res = make_response(500, "internal error\n", "text/plain", req.version(), false);
+        close_after = true;
+      }
+      if (!req.keep_alive()) close_after = true;
+    }
+    if (draining) close_after = true;
+    res.keep_alive(!close_after);
+    lowest.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
+    auto [wec, wn] = co_await http::async_write(ss, res);
+    co_return !wec && !close_after;
+  }
+
   net::awaitable<void> api_session(tcp_stream stream) {
     auto ex = stream.get_executor();
     std::string peer;
@@ -283,51 +335,7 @@ struct server::impl {
     beast::flat_buffer buf;
     for (;;) {
       if (!co_await await_request(ss, lowest, buf, *ctl)) break;
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(cfg.limits.max_header_bytes);
-      parser.body_limit(cfg.limits.max_body_bytes);
-      lowest.expires_after(std::chrono::milliseconds(cfg.limits.read_timeout_ms));
-      auto [rec, rn] = co_await http::async_read(ss, buf, parser);
-      response res;
-      bool close_after = false;
-      if (rec) {
-        if (rec == http::error::body_limit) {
-          res = make_response(413, "request body larger than limits.max_body_bytes\n", "text/plain", 11, false);
-        } else if (rec == http::error::header_limit) {
-          res = make_response(431, "request header larger than limits.max_header_bytes\n", "text/plain", 11, false);
-        } else if (rec == beast::error::timeout) {
-          metrics.get_counter("jubes_read_timeouts_total", "API connections cut off by the read timeout.").inc();
-          log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
-          break;
-        } else if (is_normal_close(rec)) {
-          break;
-        } else {
-          res = make_response(400, "malformed HTTP request: " + rec.message() + "\n", "text/plain", 11, false);
-        }
-        close_after = true;
-      } else if (over) {
-        res = make_response(503, "too many connections for this party\n", "text/plain", parser.get().version(), false);
-        res.set(http::field::retry_after, "1");
-        close_after = true;
-      } else {
-        request req = parser.release();
-        try {
-          res = co_await apis.handle(req, who);
-        } catch (const std::exception& e) {
-          log::error(
-              kComponent, "request_exception",
-              {{"peer", peer}, {"subject", who.subject}, {"target", std::string(req.target())}, {"what", e.what()}});
-          session_errors->inc();
-          res = make_response(500, "internal error\n", "text/plain", req.version(), false);
-          close_after = true;
-        }
-        if (!req.keep_alive()) close_after = true;
-      }
-      if (draining) close_after = true;
-      res.keep_alive(!close_after);
-      lowest.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
-      auto [wec, wn] = co_await http::async_write(ss, res);
-      if (wec || close_after) break;
+      if (!co_await serve_one(ss, buf, who, over, peer)) break;
     }
     // Close politely but never wait long for a peer that does not answer the close_notify.
     lowest.expires_after(1s);
