@@ -52,7 +52,8 @@ void collect(registry& r, storage::store& store, const pipeline& pipe) {
       r.get_gauge("jubes_outbox_cursor", "Highest acknowledged seq, per recipient.", l).set(double(o.cursor));
       r.get_gauge("jubes_outbox_backlog", "Unacknowledged outbox entries, per recipient.", l)
           .set(double(o.head - std::min(o.head, o.cursor)));
-      r.get_gauge("jubes_outbox_oldest_unacked_age_seconds", "Age of the oldest unacknowledged entry, per recipient.", l)
+      r.get_gauge("jubes_outbox_oldest_unacked_age_seconds", "Age of the oldest unacknowledged entry, per recipient.",
+                  l)
           .set(o.oldest_unacked_ms ? double(now - o.oldest_unacked_ms) / 1000.0 : 0.0);
     }
   }
@@ -164,13 +165,12 @@ net::awaitable<response> api::handle(request& req, const caller& who) {
     res = co_await m.found->fn(*s.svc, c);
   }
   if (!c.reason.empty() && t.path == "/v1/messages")
-    s.metrics
-        .get_counter("jubes_ingest_rejected_total", "Ingest requests refused, by reason.", {{"reason", c.reason}})
+    s.metrics.get_counter("jubes_ingest_rejected_total", "Ingest requests refused, by reason.", {{"reason", c.reason}})
         .inc();
   s.metrics
-      .get_counter("jubes_http_requests_total", "API requests by party and status.",
-                   {{"party", who.party ? who.party->id : std::string("unknown")},
-                    {"status", std::to_string(res.result_int())}})
+      .get_counter(
+          "jubes_http_requests_total", "API requests by party and status.",
+          {{"party", who.party ? who.party->id : std::string("unknown")}, {"status", std::to_string(res.result_int())}})
       .inc();
   co_return res;
 }

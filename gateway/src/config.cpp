@@ -536,7 +536,8 @@ jubes::result<config> load_config(const fs::path& file, const config_overrides& 
   std::string fname = file.string();
   loader l(c, fname);
   try {
-    if (!fs::is_regular_file(file, fec)) return jubes::fail(errc::config_invalid, fname + ": cannot read configuration file");
+    if (!fs::is_regular_file(file, fec))
+      return jubes::fail(errc::config_invalid, fname + ": cannot read configuration file");
     l.defaults("");
     YAML::Node root;
     try {

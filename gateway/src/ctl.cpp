@@ -167,8 +167,8 @@ class ctl {
       }
       const auto& env = p->env;
       out_ << f << ": OK type=" << env.message_type << " schema_set=" << env.schema_set
-           << " berichtcode=" << env.berichtcode << " zender=" << env.zender_organisatie << "/"
-           << env.zender_applicatie << " referentienummer=" << env.referentienummer << "\n";
+           << " berichtcode=" << env.berichtcode << " zender=" << env.zender_organisatie << "/" << env.zender_applicatie
+           << " referentienummer=" << env.referentienummer << "\n";
     }
     return bad ? 1 : 0;
   }

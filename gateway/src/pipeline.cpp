@@ -29,7 +29,7 @@ jubes::result<std::shared_ptr<const codecs::schema_catalog>> load_catalog(
 }
 
 jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::filesystem::path& file,
-                                                                     const routing::compile_context& cctx) {
+                                                                    const routing::compile_context& cctx) {
   std::string err;
   auto t = routing::table::compile(file, cctx, err);
   if (!t) return jubes::fail(t.error(), "routes_file: " + (err.empty() ? t.error().message() : err));
@@ -55,8 +55,7 @@ refusal from_fault(codecs::fault f) {
 
 /// The party's allowed types and its configured zender. @return the refusal, or nullopt
 std::optional<refusal> authorise(const party_config& party, const codecs::envelope& env) {
-  if (std::find(party.message_types.begin(), party.message_types.end(), env.message_type) ==
-      party.message_types.end())
+  if (std::find(party.message_types.begin(), party.message_types.end(), env.message_type) == party.message_types.end())
     return refusal(errc::type_not_allowed, "party " + party.id + " may not send message type " + env.message_type)
         .about(env);
   if (env.zender_organisatie != party.zender_organisatie || env.zender_applicatie != party.zender_applicatie)

@@ -122,7 +122,7 @@ class pipeline {
 
   const config& cfg_;
   pipeline_options opts_;
-  const std::uint64_t instance_;  ///< keys this thread's validator to this pipeline
+  const std::uint64_t instance_;                ///< keys this thread's validator to this pipeline
   std::optional<codecs::xerces_guard> xerces_;  ///< first: destroyed last
   std::shared_ptr<const routing::gemeente_registry> gemeenten_;
   std::shared_ptr<const codecs::schema_catalog> catalog_;

@@ -6,7 +6,8 @@
 
 namespace jubes::gateway::detail {
 
-rate_limiter::rate_limiter(double rate, double burst, clock_fn now) : rate_(rate), burst_(burst), now_(std::move(now)) {}
+rate_limiter::rate_limiter(double rate, double burst, clock_fn now)
+    : rate_(rate), burst_(burst), now_(std::move(now)) {}
 
 rate_limiter::clock_fn rate_limiter::steady_clock() {
   return [] {

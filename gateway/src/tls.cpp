@@ -39,7 +39,8 @@ std::string name_entry(X509_NAME* n, int nid) {
 jubes::result<ssl::context> make_server_context(const config& cfg) {
   ssl::context ctx(ssl::context::tls_server);
   SSL_CTX* h = ctx.native_handle();
-  if (SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) != 1) return jubes::fail(errc::config_invalid, "cannot set TLS 1.2 minimum");
+  if (SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) != 1)
+    return jubes::fail(errc::config_invalid, "cannot set TLS 1.2 minimum");
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression | ssl::context::single_dh_use);
   SSL_CTX_set_options(h, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // TLS 1.2: forward-secret AEAD suites only. TLS 1.3 suites are all modern (OpenSSL defaults).

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "api.hpp"
-#include "handlers/router.hpp"
 #include "gateway/config.hpp"
 #include "gateway/metrics.hpp"
+#include "handlers/router.hpp"
 #include "testing/testing.hpp"
 
 namespace jubes::gateway::detail {

@@ -126,7 +126,8 @@ TEST_F(config_test, overrides_win_and_are_checked) {
 
 TEST(config_doc, docs_configuration_md_is_generated_from_the_table) {
   EXPECT_EQ(jubes::testing::read_file(jubes::testing::source_dir() / "docs" / "configuration.md"),
-            config_doc_markdown()) << "run: jubesd --print-config-doc > docs/configuration.md";
+            config_doc_markdown())
+      << "run: jubesd --print-config-doc > docs/configuration.md";
 }
 
 TEST(config_doc, every_key_is_documented) {

@@ -1,10 +1,9 @@
 // Each API handler alone: a beast request and a caller, run on an io_context against a real store
 // in a temporary directory and the real conf/ schemas, routes and parties. No process, no socket.
-#include "handlers/handler.hpp"
-
 #include <gtest/gtest.h>
 
 #include "api_fixture.hpp"
+#include "handlers/handler.hpp"
 
 namespace jubes::gateway::detail {
 namespace {
@@ -43,8 +42,8 @@ TEST_F(handlers, ingest_accepts_once_then_repeats_the_receipt_and_refuses_other_
 TEST_F(handlers, ingest_refusals_go_through_the_one_fault_mapping) {
   auto body = example("piBeeindiging");
   EXPECT_EQ(ingest(body, "tulp-gw", "text/plain").result_int(), 415u);
-  EXPECT_EQ(ingest(body, "rvdk").result_int(), 403u);      // a recipient may not post
-  auto zender = ingest(body, "selectie");                  // the zender is TULP-GW, not SELECTIE
+  EXPECT_EQ(ingest(body, "rvdk").result_int(), 403u);  // a recipient may not post
+  auto zender = ingest(body, "selectie");              // the zender is TULP-GW, not SELECTIE
   EXPECT_EQ(zender.result_int(), 403u);
   EXPECT_TRUE(has(zender, "StUF052")) << zender.body();
   auto bad = body;

@@ -125,8 +125,7 @@ struct config_overrides {
 /// @param ov command-line overrides
 /// @return the config, or the first error found: errc::config_invalid (gateway/errc.hpp) with the
 ///         detail "file:line:col: key.path: reason"
-jubes::result<config> load_config(const std::filesystem::path& file,
-                                                        const config_overrides& ov = {});
+jubes::result<config> load_config(const std::filesystem::path& file, const config_overrides& ov = {});
 
 /// The type of a configuration key, for the descriptor table.
 enum class key_kind {

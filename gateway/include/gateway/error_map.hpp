@@ -39,18 +39,18 @@ http_fault map_error(const boost::system::error_code& ec);
 /// fault without its line and column would be useless to the sender.
 struct refusal {
   jubes::error error;
-  std::string details;                         ///< Fo03 details (a longer text); empty: omitted
-  std::optional<codecs::systeem> ontvanger;    ///< the refused message's zender, if it was parsed
-  std::string cross_ref;                       ///< the refused message's referentienummer, if known
-  std::uint64_t line = 0, column = 0;          ///< 0: no locatie
+  std::string details;                       ///< Fo03 details (a longer text); empty: omitted
+  std::optional<codecs::systeem> ontvanger;  ///< the refused message's zender, if it was parsed
+  std::string cross_ref;                     ///< the refused message's referentienummer, if known
+  std::uint64_t line = 0, column = 0;        ///< 0: no locatie
   std::string element_path;
-  unsigned retry_after_s = 0;                  ///< > 0: overrides map_error's Retry-After
+  unsigned retry_after_s = 0;  ///< > 0: overrides map_error's Retry-After
 
   refusal() = default;
   refusal(jubes::error e) : error(std::move(e)) {}  // NOLINT: implicit, so `return errc::x;` works
   template <class E>
-  requires boost::system::is_error_code_enum<E>::value
-  refusal(E e, std::string detail = {}) : error(e, std::move(detail)) {}  // NOLINT: as above
+  requires boost::system::is_error_code_enum<E>::value refusal(E e, std::string detail = {})
+      : error(e, std::move(detail)) {}  // NOLINT: as above
   /// Adds the stuurgegevens of the refused message. @return *this
   refusal& about(const codecs::envelope& env);
 };

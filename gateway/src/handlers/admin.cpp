@@ -1,10 +1,11 @@
 // The operator endpoints under /v1/admin/ (the router shows them to operators only). Plain text
 // replies, read by jubesctl; never message contents.
+#include "storage/admin.hpp"
+
 #include "../await_store.hpp"
 #include "common/log.hpp"
 #include "gateway/errc.hpp"
 #include "handler.hpp"
-#include "storage/admin.hpp"
 
 namespace jubes::gateway::detail {
 

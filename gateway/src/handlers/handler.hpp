@@ -99,16 +99,16 @@ struct call {
 using handler = net::awaitable<response> (*)(services&, call&);
 
 // The endpoints (one file each under handlers/).
-net::awaitable<response> handle_ingest(services& s, call& c);        // POST /v1/messages
-net::awaitable<response> handle_poll(services& s, call& c);          // GET  /v1/outbox
-net::awaitable<response> handle_ack(services& s, call& c);           // POST /v1/outbox/ack
-net::awaitable<response> handle_get_message(services& s, call& c);   // GET  /v1/messages/{id}
-net::awaitable<response> handle_forward(services& s, call& c);       // POST /v1/messages/{id}/forward
-net::awaitable<response> handle_routes_reload(services& s, call& c); // POST /v1/admin/routes/reload
-net::awaitable<response> handle_parked_list(services& s, call& c);   // GET  /v1/admin/parked
-net::awaitable<response> handle_parked_reroute(services& s, call& c);// POST /v1/admin/parked/reroute
-net::awaitable<response> handle_purge(services& s, call& c);         // POST /v1/admin/purge
-net::awaitable<response> handle_stats(services& s, call& c);         // GET  /v1/admin/stats
+net::awaitable<response> handle_ingest(services& s, call& c);          // POST /v1/messages
+net::awaitable<response> handle_poll(services& s, call& c);            // GET  /v1/outbox
+net::awaitable<response> handle_ack(services& s, call& c);             // POST /v1/outbox/ack
+net::awaitable<response> handle_get_message(services& s, call& c);     // GET  /v1/messages/{id}
+net::awaitable<response> handle_forward(services& s, call& c);         // POST /v1/messages/{id}/forward
+net::awaitable<response> handle_routes_reload(services& s, call& c);   // POST /v1/admin/routes/reload
+net::awaitable<response> handle_parked_list(services& s, call& c);     // GET  /v1/admin/parked
+net::awaitable<response> handle_parked_reroute(services& s, call& c);  // POST /v1/admin/parked/reroute
+net::awaitable<response> handle_purge(services& s, call& c);           // POST /v1/admin/purge
+net::awaitable<response> handle_stats(services& s, call& c);           // GET  /v1/admin/stats
 
 // Replies.
 /// Builds a response with the usual headers.

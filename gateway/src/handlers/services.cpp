@@ -113,7 +113,8 @@ jubes::result<std::shared_ptr<const route_snapshot>> services::reload_routes() {
         .inc();
     return snap;
   }
-  log::info("api", "routes_reloaded", {{"version", (*snap)->table->version()}, {"rules", (*snap)->table->rule_count()}});
+  log::info("api", "routes_reloaded",
+            {{"version", (*snap)->table->version()}, {"rules", (*snap)->table->rule_count()}});
   return snap;
 }
 
