@@ -6,10 +6,15 @@
 #include <sstream>
 #include <thread>
 
+#include "config_text.hpp"
+#include "gateway/errc.hpp"
+
 namespace jubes::gateway {
 namespace fs = std::filesystem;
 
 namespace {
+using detail::fmt_num;
+using detail::kind_name;
 
 /// A parsed scalar or list value, handed to a key's setter.
 struct value {
@@ -197,43 +202,6 @@ const std::vector<key_desc>& table() {
        [](config& c, const value& v) { party(c).message_types = v.list; }},
   };
   return t;
-}
-
-std::string kind_name(key_kind k) {
-  switch (k) {
-    case key_kind::section:
-      return "section";
-    case key_kind::section_list:
-      return "list of sections";
-    case key_kind::string:
-      return "string";
-    case key_kind::integer:
-      return "integer";
-    case key_kind::number:
-      return "number";
-    case key_kind::boolean:
-      return "boolean";
-    case key_kind::address:
-      return "HOST:PORT";
-    case key_kind::path:
-      return "path";
-    case key_kind::file:
-      return "file";
-    case key_kind::dir:
-      return "directory";
-    case key_kind::string_list:
-      return "list of strings";
-    case key_kind::file_list:
-      return "list of files";
-  }
-  return "?";
-}
-
-std::string fmt_num(double d) {
-  if (std::floor(d) == d && std::fabs(d) < 1e18) return std::to_string(static_cast<std::int64_t>(d));
-  std::ostringstream o;
-  o << d;
-  return o.str();
 }
 
 const key_desc* find_key(std::string_view path) {
@@ -494,131 +462,145 @@ std::vector<key_info> config_keys() {
   return out;
 }
 
-boost::system::result<config, config_error> load_config(const fs::path& file, const config_overrides& ov) {
+namespace {
+
+/// Applies the command-line overrides (PRODUCT.md "Operator interface"). Throws refused.
+void apply_overrides(config& c, const config_overrides& ov, const fs::path& base) {
+  if (ov.data_dir) {
+    c.data_dir = fs::absolute(*ov.data_dir);
+    c.origins["data_dir"] = "--data-dir";
+  } else if (c.data_dir.is_relative()) {
+    c.data_dir = base / c.data_dir;
+  }
+  c.data_dir = c.data_dir.lexically_normal();
+  std::string why;
+  if (ov.listen) {
+    auto ep = parse_endpoint(*ov.listen, why);
+    if (!ep) throw refused{"--listen: " + why};
+    c.listen = *ep;
+    c.origins["listen"] = "--listen";
+  }
+  if (ov.ops_listen) {
+    auto ep = parse_endpoint(*ov.ops_listen, why);
+    if (!ep) throw refused{"--ops-listen: " + why};
+    c.ops_listen = *ep;
+    c.origins["ops_listen"] = "--ops-listen";
+  }
+}
+
+/// Resolves every path key and checks that the files exist, then the cross-key rules. Throws refused.
+void resolve_files(config& c, const config_overrides& ov, const fs::path& base) {
+  // Paths: tls.* against the PKI dir, everything else against the config file's directory.
+  if (c.pki_dir.empty())
+    c.pki_dir = c.data_dir / "pki";
+  else if (c.pki_dir.is_relative())
+    c.pki_dir = base / c.pki_dir;
+  auto must_exist = [&](fs::path& p, const fs::path& rel_to, std::string_view key, bool optional) -> bool {
+    if (p.empty()) {
+      if (optional) return true;
+      throw refused{c.where(key) + ": " + std::string(key) + ": required file not set"};
+    }
+    if (p.is_relative()) p = rel_to / p;
+    p = p.lexically_normal();
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec))
+      throw refused{c.where(key) + ": " + std::string(key) + ": file not found: " + p.string()};
+    return true;
+  };
+  if (ov.require_tls_files) {
+    must_exist(c.tls_ca, c.pki_dir, "tls.ca", false);
+    must_exist(c.tls_cert, c.pki_dir, "tls.cert", false);
+    must_exist(c.tls_key, c.pki_dir, "tls.key", false);
+    must_exist(c.tls_crl, c.pki_dir, "tls.crl", true);
+  } else {
+    for (auto* p : {&c.tls_ca, &c.tls_cert, &c.tls_key, &c.tls_crl})
+      if (!p->empty() && p->is_relative()) *p = (c.pki_dir / *p).lexically_normal();
+  }
+  must_exist(c.routes_file, base, "routes_file", false);
+  must_exist(c.gemeenten_file, base, "gemeenten_file", false);
+  for (auto& s : c.schemas)
+    for (auto& e : s.entry_points) must_exist(e, base, "schemas[].entry_points", false);
+
+  if (c.io_threads == 0) c.io_threads = std::max(1u, std::thread::hardware_concurrency());
+  if (c.listen.port != 0 && c.listen.port == c.ops_listen.port && c.listen.host == c.ops_listen.host)
+    throw refused{c.where("ops_listen") + ": ops_listen: same address as listen"};
+  if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
+}
+
+}  // namespace
+
+jubes::result<config> load_config(const fs::path& file, const config_overrides& ov) {
   config c;
   std::error_code fec;
   c.file = fs::absolute(file, fec);
   std::string fname = file.string();
   loader l(c, fname);
   try {
-    if (!fs::is_regular_file(file, fec)) return config_error{fname + ": cannot read configuration file"};
+    if (!fs::is_regular_file(file, fec))
+      return jubes::fail(errc::config_invalid, fname + ": cannot read configuration file");
     l.defaults("");
     YAML::Node root;
     try {
       root = YAML::LoadFile(fname);
     } catch (const YAML::ParserException& e) {
-      return config_error{l.at(e.mark) + ": (syntax): " + e.msg};
+      return jubes::fail(errc::config_invalid, l.at(e.mark) + ": (syntax): " + e.msg);
     } catch (const YAML::BadFile&) {
-      return config_error{fname + ": cannot read configuration file"};
+      return jubes::fail(errc::config_invalid, fname + ": cannot read configuration file");
     }
     if (!root.IsNull()) l.section(root, "");
 
-    // Overrides from the command line.
     const fs::path base = c.file.parent_path();
-    if (ov.data_dir) {
-      c.data_dir = fs::absolute(*ov.data_dir);
-      c.origins["data_dir"] = "--data-dir";
-    } else if (c.data_dir.is_relative()) {
-      c.data_dir = base / c.data_dir;
-    }
-    c.data_dir = c.data_dir.lexically_normal();
-    std::string why;
-    if (ov.listen) {
-      auto ep = parse_endpoint(*ov.listen, why);
-      if (!ep) return config_error{"--listen: " + why};
-      c.listen = *ep;
-      c.origins["listen"] = "--listen";
-    }
-    if (ov.ops_listen) {
-      auto ep = parse_endpoint(*ov.ops_listen, why);
-      if (!ep) return config_error{"--ops-listen: " + why};
-      c.ops_listen = *ep;
-      c.origins["ops_listen"] = "--ops-listen";
-    }
-
-    // Paths: tls.* against the PKI dir, everything else against the config file's directory.
-    if (c.pki_dir.empty())
-      c.pki_dir = c.data_dir / "pki";
-    else if (c.pki_dir.is_relative())
-      c.pki_dir = base / c.pki_dir;
-    auto must_exist = [&](fs::path& p, const fs::path& rel_to, std::string_view key, bool optional) -> bool {
-      if (p.empty()) {
-        if (optional) return true;
-        throw refused{c.where(key) + ": " + std::string(key) + ": required file not set"};
-      }
-      if (p.is_relative()) p = rel_to / p;
-      p = p.lexically_normal();
-      std::error_code ec;
-      if (!fs::is_regular_file(p, ec))
-        throw refused{c.where(key) + ": " + std::string(key) + ": file not found: " + p.string()};
-      return true;
-    };
-    if (ov.require_tls_files) {
-      must_exist(c.tls_ca, c.pki_dir, "tls.ca", false);
-      must_exist(c.tls_cert, c.pki_dir, "tls.cert", false);
-      must_exist(c.tls_key, c.pki_dir, "tls.key", false);
-      must_exist(c.tls_crl, c.pki_dir, "tls.crl", true);
-    } else {
-      for (auto* p : {&c.tls_ca, &c.tls_cert, &c.tls_key, &c.tls_crl})
-        if (!p->empty() && p->is_relative()) *p = (c.pki_dir / *p).lexically_normal();
-    }
-    must_exist(c.routes_file, base, "routes_file", false);
-    must_exist(c.gemeenten_file, base, "gemeenten_file", false);
-    for (auto& s : c.schemas)
-      for (auto& e : s.entry_points) must_exist(e, base, "schemas[].entry_points", false);
-
-    if (c.io_threads == 0) c.io_threads = std::max(1u, std::thread::hardware_concurrency());
-    if (c.listen.port != 0 && c.listen.port == c.ops_listen.port && c.listen.host == c.ops_listen.host)
-      throw refused{c.where("ops_listen") + ": ops_listen: same address as listen"};
-    if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
+    apply_overrides(c, ov, base);
+    resolve_files(c, ov, base);
   } catch (const refused& r) {
-    return config_error{r.message};
+    return jubes::fail(errc::config_invalid, r.message);
   } catch (const YAML::Exception& e) {
-    return config_error{l.at(e.mark) + ": " + e.msg};
+    return jubes::fail(errc::config_invalid, l.at(e.mark) + ": " + e.msg);
   } catch (const std::exception& e) {
-    return config_error{fname + ": " + e.what()};
+    return jubes::fail(errc::config_invalid, fname + ": " + e.what());
   }
   return c;
 }
 
-std::string config_doc_markdown() {
-  std::ostringstream o;
-  o << "# jubes configuration\n\n"
-       "<!-- Generated by `jubesd --print-config-doc` from the key table in gateway/src/config.cpp; "
-       "a test keeps this file in sync. Edit the table, not this file. -->\n\n"
-       "`jubesd --config FILE` reads one YAML file (the default is `conf/jubes.yaml`). "
-       "`jubesd --check-config --config FILE` only checks it and exits.\n\n"
-       "- An unknown key, a wrong type, an out-of-range value or a missing file is refused at start with\n"
-       "  `file:line:column: key.path: reason` on stderr and a non-zero exit.\n"
-       "- Relative paths in the file resolve against the directory of the config file; `tls.*` files\n"
-       "  resolve against `tls.pki_dir` (default `<data_dir>/pki`, where `scripts/dev-pki DIR` writes).\n"
-       "- Command-line flags override the file: `--data-dir DIR` (relative to the current directory),\n"
-       "  `--listen HOST:PORT`, `--ops-listen HOST:PORT`.\n"
-       "- Party identity: a client certificate names a party by its subject serialNumber when it matches\n"
-       "  a party's `oin` (PKIoverheid certificates carry the organisation's OIN there), otherwise by its\n"
-       "  subject CN (`subject_cn`, default the party id). With `municipalities_by_cn`, CN `gemeente:NNNN`\n"
-       "  names that municipality. A certificate naming no party gets 403 on every request.\n\n"
-       "Example of a PKIoverheid party:\n\n"
-       "```yaml\n"
-       "parties:\n"
-       "  - id: tulp-gw\n"
-       "    role: source\n"
-       "    oin: \"00000001003214345000\"\n"
-       "    zender_organisatie: DJI\n"
-       "    zender_applicatie: TULP-GW\n"
-       "    message_types: [piBeeindiging, melding18b]\n"
-       "```\n\n"
-       "## Keys\n\n"
-       "| key | type | default | range | meaning |\n"
-       "|---|---|---|---|---|\n";
-  for (const auto& k : table()) {
-    const auto& i = k.info;
-    std::string def = i.required ? "(required)" : i.default_text.empty() ? "" : "`" + std::string(i.default_text) + "`";
-    std::string range;
-    if (i.kind == key_kind::integer || i.kind == key_kind::number) range = fmt_num(i.min) + " – " + fmt_num(i.max);
-    o << "| `" << i.path << "` | " << kind_name(i.kind) << " | " << def << " | " << range << " | " << i.doc << " |\n";
+namespace detail {
+
+std::string kind_name(key_kind k) {
+  switch (k) {
+    case key_kind::section:
+      return "section";
+    case key_kind::section_list:
+      return "list of sections";
+    case key_kind::string:
+      return "string";
+    case key_kind::integer:
+      return "integer";
+    case key_kind::number:
+      return "number";
+    case key_kind::boolean:
+      return "boolean";
+    case key_kind::address:
+      return "HOST:PORT";
+    case key_kind::path:
+      return "path";
+    case key_kind::file:
+      return "file";
+    case key_kind::dir:
+      return "directory";
+    case key_kind::string_list:
+      return "list of strings";
+    case key_kind::file_list:
+      return "list of files";
   }
+  return "?";
+}
+
+std::string fmt_num(double d) {
+  if (std::floor(d) == d && std::fabs(d) < 1e18) return std::to_string(static_cast<std::int64_t>(d));
+  std::ostringstream o;
+  o << d;
   return o.str();
 }
+
+}  // namespace detail
 
 }  // namespace jubes::gateway

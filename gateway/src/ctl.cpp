@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "codecs/codecs.hpp"
+#include "codecs/errc.hpp"
 #include "gateway/client.hpp"
 #include "gateway/config.hpp"
-#include "routing/table.hpp"
+#include "pipeline.hpp"
 #include "storage/admin.hpp"
 #include "storage/store.hpp"
 #include "wiring.hpp"
@@ -109,101 +109,81 @@ class ctl {
     if (cfg_) return true;
     auto r = load_config(config_file_, ov_);
     if (!r) {
-      fail("configuration refused: " + r.error().message);
+      fail("configuration refused: " + r.error().message());
       return false;
     }
     cfg_ = std::move(*r);
     return true;
   }
 
-  // --- validation and routing (codecs, routing) ----------------------------------------------
+  // --- validation and routing (the pipeline) -------------------------------------------------
 
-  bool load_gemeenten() {
-    if (gemeenten_) return true;
-    std::string e;
-    auto g = routing::gemeente_registry::load(cfg_->gemeenten_file, e);
-    if (!g) {
-      fail("gemeenten_file: " + e);
-      return false;
+  /// @return the pipeline of `cfg`, or nullptr after printing why not.
+  std::unique_ptr<pipeline> open_pipeline(const config& cfg, pipeline_options o = {}) {
+    auto p = pipeline::open(cfg, std::move(o));
+    if (!p) {
+      fail(p.error().message());
+      return nullptr;
     }
-    gemeenten_ = *g;
-    return true;
+    return std::move(*p);
+  }
+
+  /// One line for a file the pipeline refused: FILE:LINE:COL: CODE: TEXT (at ELEMENT).
+  static std::string fault_line(const std::string& file, const refusal& r) {
+    std::string out = file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " +
+                      codecs::to_string(static_cast<codecs::errc>(r.error.code.value())) + ": " + r.error.message();
+    if (!r.element_path.empty()) out += " (at " + r.element_path + ")";
+    return out;
   }
 
   int validate(const std::vector<std::string>& cmd) {
-    std::vector<fs::path> xsds;
+    pipeline_options o;
+    o.load_routes = false;
     std::vector<std::string> files;
     for (std::size_t i = 1; i < cmd.size(); ++i) {
       if (cmd[i] == "--xsd" && i + 1 < cmd.size())
-        xsds.emplace_back(cmd[++i]);
+        o.adhoc_xsds.emplace_back(cmd[++i]);
       else
         files.push_back(cmd[i]);
     }
     if (files.empty()) return fail("validate: no FILE given");
-    codecs::xerces_guard guard;
-    std::vector<codecs::schema_set_config> sets;
-    codecs::semantic_options sem;
-    if (!xsds.empty()) {
-      sets.push_back(codecs::adhoc_schema_set(xsds));
-    } else {
-      if (!load() || !load_gemeenten()) return 1;
-      sets = schema_sets(*cfg_);
-      auto g = gemeenten_;
-      sem.gemeentecode_exists = [g](std::string_view code) { return g->exists(code); };
-    }
-    std::string e;
-    auto cat = codecs::schema_catalog::load(sets, e);
-    if (!cat) return fail("schemas: " + e);
+    if (o.adhoc_xsds.empty() && !load()) return 1;
+    const config none;  // --xsd: the schemas given, no configuration
+    auto pipe = open_pipeline(o.adhoc_xsds.empty() ? *cfg_ : none, o);
+    if (!pipe) return 1;
     int bad = 0;
-    {
-      codecs::validator v(*cat, {}, sem);
-      for (const auto& f : files) {
-        std::string body;
-        if (!read_file(f, body)) {
-          out_ << f << ": cannot read file\n";
-          ++bad;
-          continue;
-        }
-        codecs::parsed p;
-        codecs::fault fault;
-        if (v.parse(body, p, fault)) {
-          const auto& env = p.env;
-          out_ << f << ": OK type=" << env.message_type << " schema_set=" << env.schema_set
-               << " berichtcode=" << env.berichtcode << " zender=" << env.zender_organisatie << "/"
-               << env.zender_applicatie << " referentienummer=" << env.referentienummer << "\n";
-        } else {
-          out_ << f << ":" << fault.line << ":" << fault.column << ": " << codecs::to_string(fault.code) << ": "
-               << fault.text;
-          if (!fault.element_path.empty()) out_ << " (at " << fault.element_path << ")";
-          out_ << "\n";
-          ++bad;
-        }
+    for (const auto& f : files) {
+      std::string body;
+      if (!read_file(f, body)) {
+        out_ << f << ": cannot read file\n";
+        ++bad;
+        continue;
       }
+      auto p = pipe->validate(body);
+      if (!p) {
+        out_ << fault_line(f, p.error()) << "\n";
+        ++bad;
+        continue;
+      }
+      const auto& env = p->env;
+      out_ << f << ": OK type=" << env.message_type << " schema_set=" << env.schema_set
+           << " berichtcode=" << env.berichtcode << " zender=" << env.zender_organisatie << "/" << env.zender_applicatie
+           << " referentienummer=" << env.referentienummer << "\n";
     }
     return bad ? 1 : 0;
   }
 
   int route_explain(const std::string& file) {
-    if (!load_gemeenten()) return 1;
-    codecs::xerces_guard guard;
-    std::string e, body;
-    auto cat = codecs::schema_catalog::load(schema_sets(*cfg_), e);
-    if (!cat) return fail("schemas: " + e);
-    auto table = routing::table::compile(cfg_->routes_file, compile_context(*cfg_, *cat, gemeenten_), e);
-    if (!table) return fail("routes_file: " + e);
+    auto pipe = open_pipeline(*cfg_);
+    if (!pipe) return 1;
+    std::string body;
     if (!read_file(file, body)) return fail(file + ": cannot read file");
-    codecs::semantic_options sem;
-    auto g = gemeenten_;
-    sem.gemeentecode_exists = [g](std::string_view code) { return g->exists(code); };
-    codecs::validator v(*cat, {}, sem);
-    codecs::field_set fields((*table)->field_paths());
-    codecs::parsed p;
-    codecs::fault fault;
-    if (!v.parse(body, fields, p, fault))
-      return fail(file + ":" + std::to_string(fault.line) + ":" + std::to_string(fault.column) + ": " + fault.text);
-    std::string source = source_for_zender(*cfg_, p.env.zender_organisatie, p.env.zender_applicatie);
-    out_ << "source: " << (source.empty() ? "(no party has this zender)" : source) << "\n";
-    out_ << (*table)->explain(routing::facts{p.env.message_type, source, &p.fields});
+    auto text = pipe->explain(body);
+    if (!text) {
+      const auto& r = text.error();
+      return fail(file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.error.message());
+    }
+    out_ << *text;
     return 0;
   }
 
@@ -268,15 +248,11 @@ class ctl {
     }
     if (locked) return admin("POST", "/v1/admin/routes/reload");
     // No jubesd: nothing to reload, but say whether the file would load.
-    if (!load_gemeenten()) return 1;
-    codecs::xerces_guard guard;
-    std::string e;
-    auto cat = codecs::schema_catalog::load(schema_sets(*cfg_), e);
-    if (!cat) return fail("schemas: " + e);
-    auto t = routing::table::compile(cfg_->routes_file, compile_context(*cfg_, *cat, gemeenten_), e);
-    if (!t) return fail("routes refused: " + e);
-    out_ << "jubesd is not running; " << cfg_->routes_file.string() << " compiles (version " << (*t)->version() << ", "
-         << (*t)->rule_count() << " rules) and will be used at the next start\n";
+    auto pipe = open_pipeline(*cfg_);
+    if (!pipe) return 1;
+    auto t = pipe->routes()->table;
+    out_ << "jubesd is not running; " << cfg_->routes_file.string() << " compiles (version " << t->version() << ", "
+         << t->rule_count() << " rules) and will be used at the next start\n";
     return 0;
   }
 
@@ -314,71 +290,21 @@ class ctl {
     auto s = open_exclusive(locked, rc);
     if (rc) return rc;
     if (locked) return admin("POST", "/v1/admin/parked/reroute?" + q);
-    return reroute_offline(*s, which == "--all" ? 0 : std::stoull(which));
+    return reroute_offline(*s, which == "--all" ? std::nullopt : std::optional(std::stoull(which)));
   }
 
   /// Re-routes parked messages on the store directly (no jubesd running).
-  int reroute_offline(storage::store& s, std::uint64_t only_id) {
-    if (!load_gemeenten()) return 1;
-    codecs::xerces_guard guard;
-    std::string e;
-    auto cat = codecs::schema_catalog::load(schema_sets(*cfg_), e);
-    if (!cat) return fail("schemas: " + e);
-    auto t = routing::table::compile(cfg_->routes_file, compile_context(*cfg_, *cat, gemeenten_), e);
-    if (!t) return fail("routes refused: " + e);
-    codecs::field_set fields((*t)->field_paths());
-    auto g = gemeenten_;
-    codecs::semantic_options sem;
-    sem.gemeentecode_exists = [g](std::string_view code) { return g->exists(code); };
-    codecs::validator v(*cat, {}, sem);
-    std::vector<std::uint64_t> ids;
-    if (only_id) {
-      ids.push_back(only_id);
-    } else {
-      auto p = s.parked();
-      if (!p) return fail("parked: " + p.error().message());
-      for (const auto& x : *p) ids.push_back(x.message_id);
-    }
-    int failed = 0;
-    for (auto id : ids) {
-      auto m = s.get(id);
-      if (!m || !*m) {
-        out_ << id << ": not found\n";
-        ++failed;
-        continue;
-      }
-      codecs::parsed p;
-      codecs::fault fault;
-      if ((*m)->purged || !v.parse((*m)->body, fields, p, fault)) {
-        out_ << id << ": cannot re-read the message\n";
-        ++failed;
-        continue;
-      }
-      auto d = (*t)->route(routing::facts{(*m)->message_type, (*m)->source_party, &p.fields});
-      if (d.parked()) {
-        out_ << id << ": still unroutable: " << d.park_reason << "\n";
-        continue;
-      }
-      std::promise<boost::system::error_code> done;
-      auto fut = done.get_future();
-      if (!s.submit_reroute(id, d.recipients, d.table_version,
-                            [&done](boost::system::error_code ec) { done.set_value(ec); })) {
-        out_ << id << ": store busy\n";
-        ++failed;
-        continue;
-      }
-      auto ec = fut.get();
-      if (ec) {
-        out_ << id << ": " << ec.message() << "\n";
-        ++failed;
-        continue;
-      }
-      std::string rec;
-      for (const auto& r : d.recipients) rec += (rec.empty() ? "" : ",") + r;
-      out_ << id << ": rerouted to " << rec << "\n";
-    }
-    if (ids.empty()) out_ << "nothing parked\n";
-    return failed ? fail(std::to_string(failed) + " message(s) not rerouted") : 0;
+  int reroute_offline(storage::store& s, std::optional<std::uint64_t> only_id) {
+    auto pipe = open_pipeline(*cfg_);
+    if (!pipe) return 1;
+    auto plan = pipe->plan_reroute(s, only_id);
+    if (!plan) return fail(plan.error().message());
+    std::promise<reroute_report> done;
+    auto fut = done.get_future();
+    pipeline::reroute(s, std::move(*plan), [&done](reroute_report r) { done.set_value(std::move(r)); });
+    auto report = fut.get();
+    out_ << report.text;
+    return report.failed ? fail(std::to_string(report.failed) + " message(s) not rerouted") : 0;
   }
 
   int backup(const std::string& dir) {
@@ -435,7 +361,6 @@ class ctl {
     return o;
   }();
   std::optional<config> cfg_;
-  std::shared_ptr<const routing::gemeente_registry> gemeenten_;
 };
 
 }  // namespace

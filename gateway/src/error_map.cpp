@@ -38,6 +38,8 @@ class category_impl : public boost::system::error_category {
         return "Combinatie zender en referentienummer niet uniek";
       case errc::draining:
         return "the gateway is shutting down, retry later";
+      case errc::config_invalid:
+        return "the configuration is refused";
     }
     return "unknown gateway error";
   }
@@ -49,105 +51,131 @@ const boost::system::error_category& gateway_category() noexcept {
   return c;
 }
 
+namespace {
+/// What a code means to the client: status, StUF code, whose fault, Retry-After.
+struct fault_kind {
+  unsigned status;
+  const char* stuf_code;
+  const char* plek;
+  unsigned retry_after_s;
+};
+constexpr fault_kind client(unsigned status, const char* code) {
+  return {status, code, "client", 0};
+}
+constexpr fault_kind server(unsigned status, const char* code, unsigned retry = 0) {
+  return {status, code, "server", retry};
+}
+
+fault_kind of_codecs(codecs::errc e) {
+  switch (e) {
+    case codecs::errc::not_well_formed:
+    case codecs::errc::dtd_forbidden:
+    case codecs::errc::too_deep:
+    case codecs::errc::too_many_attributes:
+    case codecs::errc::text_too_large:
+      return client(400, "StUF001");
+    case codecs::errc::schema_invalid:
+    case codecs::errc::semantic_invalid:
+    case codecs::errc::unknown_root:
+      return client(400, "StUF055");
+    case codecs::errc::too_large:
+      return client(413, "StUF001");
+    case codecs::errc::unsupported_encoding:
+      return client(415, "StUF001");
+    case codecs::errc::internal:
+    case codecs::errc::schema_load_failed:
+      break;
+  }
+  return server(500, "StUF058");
+}
+
+fault_kind of_storage(storage::errc e) {
+  switch (e) {
+    case storage::errc::store_full:
+      return server(507, "StUF058");
+    case storage::errc::not_found:
+    case storage::errc::not_recipient:
+      return client(404, "StUF064");
+    case storage::errc::beyond_head:
+    case storage::errc::invalid_argument:
+      return client(400, "StUF058");
+    // Anything else is an outcome we cannot vouch for: the client retries, dedup absorbs it.
+    default:
+      return server(503, "StUF058", 1);
+  }
+}
+
+fault_kind of_gateway(errc e) {
+  switch (e) {
+    case errc::unknown_party:
+    case errc::role_not_allowed:
+    case errc::type_not_allowed:
+    case errc::zender_mismatch:
+      return client(403, "StUF052");
+    case errc::unsupported_media_type:
+      return client(415, "StUF001");
+    case errc::rate_limited:
+      return server(429, "StUF058", 1);
+    case errc::overloaded:
+    case errc::draining:
+      return server(503, "StUF058", 1);
+    case errc::not_found:
+      return client(404, "StUF064");
+    case errc::gone:
+      return client(410, "StUF064");
+    case errc::method_not_allowed:
+      return client(405, "StUF058");
+    case errc::bad_request:
+      return client(400, "StUF058");
+    case errc::referentienummer_reused:
+      return client(409, "StUF016");
+    case errc::config_invalid:
+      break;
+  }
+  return server(500, "StUF058");
+}
+}  // namespace
+
 http_fault map_error(const boost::system::error_code& ec) {
+  const auto& cat = ec.category();
+  fault_kind k = cat == codecs::codecs_category() ? of_codecs(static_cast<codecs::errc>(ec.value()))
+                 : cat == storage::category()     ? of_storage(static_cast<storage::errc>(ec.value()))
+                 : cat == gateway_category()      ? of_gateway(static_cast<errc>(ec.value()))
+                                                  : server(500, "StUF058");
   http_fault f;
+  f.status = k.status;
+  f.stuf_code = k.stuf_code;
+  f.plek = k.plek;
+  f.retry_after_s = k.retry_after_s;
   f.text = ec.message();
-  auto client = [&](unsigned status, const char* code) {
-    f.status = status;
-    f.stuf_code = code;
-    f.plek = "client";
-  };
-  auto server = [&](unsigned status, const char* code, unsigned retry) {
-    f.status = status;
-    f.stuf_code = code;
-    f.plek = "server";
-    f.retry_after_s = retry;
-  };
-  if (ec.category() == codecs::codecs_category()) {
-    switch (static_cast<codecs::errc>(ec.value())) {
-      case codecs::errc::not_well_formed:
-      case codecs::errc::dtd_forbidden:
-      case codecs::errc::too_deep:
-      case codecs::errc::too_many_attributes:
-      case codecs::errc::text_too_large:
-        client(400, "StUF001");
-        break;
-      case codecs::errc::schema_invalid:
-      case codecs::errc::semantic_invalid:
-      case codecs::errc::unknown_root:
-        client(400, "StUF055");
-        break;
-      case codecs::errc::too_large:
-        client(413, "StUF001");
-        break;
-      case codecs::errc::unsupported_encoding:
-        client(415, "StUF001");
-        break;
-      case codecs::errc::internal:
-      case codecs::errc::schema_load_failed:
-        server(500, "StUF058", 0);
-        break;
-    }
-    return f;
-  }
-  if (ec.category() == storage::category()) {
-    switch (static_cast<storage::errc>(ec.value())) {
-      case storage::errc::store_full:
-        server(507, "StUF058", 0);
-        break;
-      case storage::errc::not_found:
-      case storage::errc::not_recipient:
-        client(404, "StUF064");
-        break;
-      case storage::errc::beyond_head:
-      case storage::errc::invalid_argument:
-        client(400, "StUF058");
-        break;
-      // Anything else is an outcome we cannot vouch for: the client retries, dedup absorbs it.
-      default:
-        server(503, "StUF058", 1);
-        break;
-    }
-    return f;
-  }
-  if (ec.category() == gateway_category()) {
-    switch (static_cast<errc>(ec.value())) {
-      case errc::unknown_party:
-      case errc::role_not_allowed:
-      case errc::type_not_allowed:
-      case errc::zender_mismatch:
-        client(403, "StUF052");
-        break;
-      case errc::unsupported_media_type:
-        client(415, "StUF001");
-        break;
-      case errc::rate_limited:
-        server(429, "StUF058", 1);
-        break;
-      case errc::overloaded:
-      case errc::draining:
-        server(503, "StUF058", 1);
-        break;
-      case errc::not_found:
-        client(404, "StUF064");
-        break;
-      case errc::gone:
-        client(410, "StUF064");
-        break;
-      case errc::method_not_allowed:
-        client(405, "StUF058");
-        break;
-      case errc::bad_request:
-        client(400, "StUF058");
-        break;
-      case errc::referentienummer_reused:
-        client(409, "StUF016");
-        break;
-    }
-    return f;
-  }
-  server(500, "StUF058", 0);
   return f;
+}
+
+}  // namespace jubes::gateway
+
+namespace jubes::gateway {
+
+refusal& refusal::about(const codecs::envelope& env) {
+  ontvanger = codecs::zender_of(env);
+  cross_ref = env.referentienummer;
+  return *this;
+}
+
+fault_reply_parts fault_reply(const refusal& r, std::int64_t now_ms) {
+  http_fault f = map_error(r.error.code);
+  codecs::fault_reply_info info;
+  info.code = f.stuf_code;
+  info.plek = f.plek;
+  info.omschrijving = r.error.detail.empty() ? std::move(f.text) : r.error.detail;
+  info.details = r.details;
+  info.line = r.line;
+  info.column = r.column;
+  info.element_path = r.element_path;
+  info.tijdstip_bericht = codecs::stuf_timestamp(now_ms);
+  info.zender = codecs::systeem{"JUSTID", "JUBES", "", ""};
+  if (r.ontvanger) info.ontvanger = *r.ontvanger;
+  info.cross_ref = r.cross_ref;
+  return {f.status, r.retry_after_s ? r.retry_after_s : f.retry_after_s, codecs::encode_fo03(info)};
 }
 
 }  // namespace jubes::gateway

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
 
   auto cfg = gateway::load_config(file, ov);
   if (!cfg) {
-    std::fprintf(stderr, "jubesd: configuration refused: %s\n", cfg.error().message.c_str());
+    std::fprintf(stderr, "jubesd: configuration refused: %s\n", cfg.error().message().c_str());
     return 1;
   }
   if (check) {
@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
 
   gateway::server srv(std::move(*cfg));
   if (auto r = srv.start(); !r) {
-    log::error("gateway", "start_failed", {{"reason", r.error()}});
-    std::fprintf(stderr, "jubesd: cannot start: %s\n", r.error().c_str());
+    log::error("gateway", "start_failed", {{"reason", r.error().message()}});
+    std::fprintf(stderr, "jubesd: cannot start: %s\n", r.error().message().c_str());
     return 1;
   }
   // /dashboard and /events on the ops listener (docs/dashboard.md).

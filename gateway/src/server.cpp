@@ -23,6 +23,8 @@
 
 #include "api.hpp"
 #include "common/log.hpp"
+#include "common/recipient.hpp"
+#include "gateway/errc.hpp"
 #include "net.hpp"
 #include "tls.hpp"
 
@@ -90,8 +92,7 @@ struct server::impl {
     }
     auto it = by_cn.find(id.subject_cn);
     if (it != by_cn.end()) return it->second;
-    if (cfg.municipalities_by_cn && id.subject_cn.size() == 13 && id.subject_cn.rfind("gemeente:", 0) == 0 &&
-        id.subject_cn.find_first_not_of("0123456789", 9) == std::string::npos) {
+    if (cfg.municipalities_by_cn && is_municipality_name(id.subject_cn)) {
       std::lock_guard lk(mu);
       auto& p = municipalities[id.subject_cn];
       if (!p) {
@@ -218,6 +219,58 @@ struct server::impl {
     co_return true;
   }
 
+  /// Reads one request on the API listener and writes its reply (limits, 429/503, the api's answer,
+  /// a last-resort 500). @return false when the connection should close.
+  net::awaitable<bool> serve_one(ssl_stream& ss, beast::flat_buffer& buf, const caller& who, bool over,
+                                 const std::string& peer) {
+    auto& lowest = beast::get_lowest_layer(ss);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(cfg.limits.max_header_bytes);
+    parser.body_limit(cfg.limits.max_body_bytes);
+    lowest.expires_after(std::chrono::milliseconds(cfg.limits.read_timeout_ms));
+    auto [rec, rn] = co_await http::async_read(ss, buf, parser);
+    response res;
+    bool close_after = false;
+    if (rec) {
+      if (rec == http::error::body_limit) {
+        res = make_response(413, "request body larger than limits.max_body_bytes\n", "text/plain", 11, false);
+      } else if (rec == http::error::header_limit) {
+        res = make_response(431, "request header larger than limits.max_header_bytes\n", "text/plain", 11, false);
+      } else if (rec == beast::error::timeout) {
+        metrics.get_counter("jubes_read_timeouts_total", "API connections cut off by the read timeout.").inc();
+        log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
+        co_return false;
+      } else if (is_normal_close(rec)) {
+        co_return false;
+      } else {
+        res = make_response(400, "malformed HTTP request: " + rec.message() + "\n", "text/plain", 11, false);
+      }
+      close_after = true;
+    } else if (over) {
+      res = make_response(503, "too many connections for this party\n", "text/plain", parser.get().version(), false);
+      res.set(http::field::retry_after, "1");
+      close_after = true;
+    } else {
+      request req = parser.release();
+      try {
+        res = co_await apis.handle(req, who);
+      } catch (const std::exception& e) {
+        log::error(
+            kComponent, "request_exception",
+            {{"peer", peer}, {"subject", who.subject}, {"target", std::string(req.target())}, {"what", e.what()}});
+        session_errors->inc();
+        res = make_response(500, "internal error\n", "text/plain", req.version(), false);
+        close_after = true;
+      }
+      if (!req.keep_alive()) close_after = true;
+    }
+    if (draining) close_after = true;
+    res.keep_alive(!close_after);
+    lowest.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
+    auto [wec, wn] = co_await http::async_write(ss, res);
+    co_return !wec && !close_after;
+  }
+
   net::awaitable<void> api_session(tcp_stream stream) {
     auto ex = stream.get_executor();
     std::string peer;
@@ -282,51 +335,7 @@ struct server::impl {
     beast::flat_buffer buf;
     for (;;) {
       if (!co_await await_request(ss, lowest, buf, *ctl)) break;
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(cfg.limits.max_header_bytes);
-      parser.body_limit(cfg.limits.max_body_bytes);
-      lowest.expires_after(std::chrono::milliseconds(cfg.limits.read_timeout_ms));
-      auto [rec, rn] = co_await http::async_read(ss, buf, parser);
-      response res;
-      bool close_after = false;
-      if (rec) {
-        if (rec == http::error::body_limit) {
-          res = make_response(413, "request body larger than limits.max_body_bytes\n", "text/plain", 11, false);
-        } else if (rec == http::error::header_limit) {
-          res = make_response(431, "request header larger than limits.max_header_bytes\n", "text/plain", 11, false);
-        } else if (rec == beast::error::timeout) {
-          metrics.get_counter("jubes_read_timeouts_total", "API connections cut off by the read timeout.").inc();
-          log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
-          break;
-        } else if (is_normal_close(rec)) {
-          break;
-        } else {
-          res = make_response(400, "malformed HTTP request: " + rec.message() + "\n", "text/plain", 11, false);
-        }
-        close_after = true;
-      } else if (over) {
-        res = make_response(503, "too many connections for this party\n", "text/plain", parser.get().version(), false);
-        res.set(http::field::retry_after, "1");
-        close_after = true;
-      } else {
-        request req = parser.release();
-        try {
-          res = co_await apis.handle(req, who);
-        } catch (const std::exception& e) {
-          log::error(
-              kComponent, "request_exception",
-              {{"peer", peer}, {"subject", who.subject}, {"target", std::string(req.target())}, {"what", e.what()}});
-          session_errors->inc();
-          res = make_response(500, "internal error\n", "text/plain", req.version(), false);
-          close_after = true;
-        }
-        if (!req.keep_alive()) close_after = true;
-      }
-      if (draining) close_after = true;
-      res.keep_alive(!close_after);
-      lowest.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
-      auto [wec, wn] = co_await http::async_write(ss, res);
-      if (wec || close_after) break;
+      if (!co_await serve_one(ss, buf, who, over, peer)) break;
     }
     // Close politely but never wait long for a peer that does not answer the close_notify.
     lowest.expires_after(1s);
@@ -433,7 +442,7 @@ void server::stop() {
   net::post(impl_->ioc, [s = impl_.get()] { s->begin_drain(); });
 }
 
-boost::system::result<void, std::string> server::start() {
+jubes::result<void> server::start() {
   auto& s = *impl_;
   s.handshake_ok =
       &s.metrics.get_counter("jubes_tls_handshakes_total", "Successful TLS handshakes on the API listener.");
@@ -455,25 +464,24 @@ boost::system::result<void, std::string> server::start() {
   if (auto r = s.apis.open(); !r) return r.error();
 
   auto bind = [&](const endpoint& ep, std::optional<acceptor>& acc, endpoint& bound,
-                  std::string_view key) -> std::string {
+                  std::string_view key) -> jubes::result<void> {
     boost::system::error_code ec;
     auto addr = net::ip::make_address(ep.host, ec);
-    if (ec) return std::string(key) + ": '" + ep.host + "' is not an IP address";
+    if (ec) return jubes::fail(errc::config_invalid, std::string(key) + ": '" + ep.host + "' is not an IP address");
     net::ip::tcp::endpoint tep(addr, ep.port);
     acc.emplace(net::make_strand(s.ioc));
     acc->open(tep.protocol(), ec);
     if (!ec) acc->set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acc->bind(tep, ec);
     if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return std::string(key) + ": cannot listen on " + ep.text() + ": " + ec.message();
+    if (ec) return jubes::fail(ec, std::string(key) + ": cannot listen on " + ep.text() + ": " + ec.message());
     auto local = acc->local_endpoint(ec);
     bound.host = ep.host;
     bound.port = local.port();
     return {};
   };
-  if (auto e = bind(s.cfg.listen, s.api_acc, s.api_ep, "listen"); !e.empty()) return e;
-  if (auto e = bind(s.cfg.ops_listen, s.ops_acc, s.ops_ep, "ops_listen"); !e.empty()) return e;
-  return {};
+  if (auto r = bind(s.cfg.listen, s.api_acc, s.api_ep, "listen"); !r) return r;
+  return bind(s.cfg.ops_listen, s.ops_acc, s.ops_ep, "ops_listen");
 }
 
 int server::run() {
@@ -486,7 +494,7 @@ int server::run() {
       if (ec) return;
       if (sig == SIGHUP) {
         log::info(kComponent, "sighup_reload_routes");
-        s.apis.reload_routes();
+        (void)s.apis.reload_routes();  // a refusal is logged; the old table keeps serving
         arm();
         return;
       }

@@ -10,6 +10,8 @@
 #include <boost/beast/core/error.hpp>
 #include <memory>
 
+#include "gateway/errc.hpp"
+
 namespace jubes::gateway::detail {
 namespace ssl = boost::asio::ssl;
 
@@ -34,10 +36,11 @@ std::string name_entry(X509_NAME* n, int nid) {
 }
 }  // namespace
 
-boost::system::result<ssl::context, std::string> make_server_context(const config& cfg) {
+jubes::result<ssl::context> make_server_context(const config& cfg) {
   ssl::context ctx(ssl::context::tls_server);
   SSL_CTX* h = ctx.native_handle();
-  if (SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) != 1) return std::string("cannot set TLS 1.2 minimum");
+  if (SSL_CTX_set_min_proto_version(h, TLS1_2_VERSION) != 1)
+    return jubes::fail(errc::config_invalid, "cannot set TLS 1.2 minimum");
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression | ssl::context::single_dh_use);
   SSL_CTX_set_options(h, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // TLS 1.2: forward-secret AEAD suites only. TLS 1.3 suites are all modern (OpenSSL defaults).
@@ -45,15 +48,15 @@ boost::system::result<ssl::context, std::string> make_server_context(const confi
                               "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                               "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                               "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
-    return "cannot set cipher list: " + openssl_reason();
+    return jubes::fail(errc::config_invalid, "cannot set cipher list: " + openssl_reason());
   boost::system::error_code ec;
   ctx.use_certificate_chain_file(cfg.tls_cert.string(), ec);
-  if (ec) return "tls.cert: " + cfg.tls_cert.string() + ": " + openssl_reason();
+  if (ec) return jubes::fail(errc::config_invalid, "tls.cert: " + cfg.tls_cert.string() + ": " + openssl_reason());
   ctx.use_private_key_file(cfg.tls_key.string(), ssl::context::pem, ec);
-  if (ec) return "tls.key: " + cfg.tls_key.string() + ": " + openssl_reason();
-  if (SSL_CTX_check_private_key(h) != 1) return "tls.key: does not match tls.cert";
+  if (ec) return jubes::fail(errc::config_invalid, "tls.key: " + cfg.tls_key.string() + ": " + openssl_reason());
+  if (SSL_CTX_check_private_key(h) != 1) return jubes::fail(errc::config_invalid, "tls.key: does not match tls.cert");
   ctx.load_verify_file(cfg.tls_ca.string(), ec);
-  if (ec) return "tls.ca: " + cfg.tls_ca.string() + ": " + openssl_reason();
+  if (ec) return jubes::fail(errc::config_invalid, "tls.ca: " + cfg.tls_ca.string() + ": " + openssl_reason());
   // Tell clients which CA we accept, so tools like curl pick the right certificate.
   if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(cfg.tls_ca.string().c_str()))
     SSL_CTX_set_client_CA_list(h, names);
@@ -61,7 +64,7 @@ boost::system::result<ssl::context, std::string> make_server_context(const confi
     X509_STORE* store = SSL_CTX_get_cert_store(h);
     X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
     if (!lookup || X509_load_crl_file(lookup, cfg.tls_crl.string().c_str(), X509_FILETYPE_PEM) <= 0)
-      return "tls.crl: " + cfg.tls_crl.string() + ": " + openssl_reason();
+      return jubes::fail(errc::config_invalid, "tls.crl: " + cfg.tls_crl.string() + ": " + openssl_reason());
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
   }
   ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);

@@ -1,9 +1,9 @@
 #pragma once
 // Private: the server's TLS context and the party identity of a verified peer certificate.
 #include <boost/asio/ssl/context.hpp>
-#include <boost/system/result.hpp>
 #include <string>
 
+#include "common/result.hpp"
 #include "gateway/config.hpp"
 
 struct ssl_st;
@@ -12,8 +12,8 @@ namespace jubes::gateway::detail {
 
 /// Builds the API listener's context: TLS 1.2/1.3 only, modern AEAD suites, client certificate
 /// required and verified against cfg.tls_ca (and cfg.tls_crl when set).
-/// @return the context, or a one-line reason naming the file at fault.
-boost::system::result<boost::asio::ssl::context, std::string> make_server_context(const config& cfg);
+/// @return the context, or errc::config_invalid with a one-line reason naming the file at fault.
+jubes::result<boost::asio::ssl::context> make_server_context(const config& cfg);
 
 /// The identity fields of the peer's (already verified) certificate.
 struct peer_identity {

@@ -1,5 +1,7 @@
 #include "wiring.hpp"
 
+#include "common/recipient.hpp"
+
 namespace jubes::gateway::detail {
 
 storage::options store_options(const config& cfg) {
@@ -35,7 +37,7 @@ routing::compile_context compile_context(const config& cfg, std::shared_ptr<cons
   cc.gemeenten = std::move(gemeenten);
   for (const auto& t : codecs::jubes_message_types()) cc.message_types.insert(t);
   for (const auto& p : cfg.parties) {
-    if (p.role == party_role::recipient && p.id.rfind("gemeente:", 0) != 0) cc.named_recipients.insert(p.id);
+    if (p.role == party_role::recipient && !is_municipality_name(p.id)) cc.named_recipients.insert(p.id);
     if (p.role == party_role::source)
       for (const auto& t : p.message_types) {
         cc.allowed_sources[t].insert(p.id);

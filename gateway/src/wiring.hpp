@@ -1,6 +1,6 @@
 #pragma once
-// Private: how the configuration becomes the libraries' own settings. Shared by the server (api.cpp)
-// and jubesctl (ctl.cpp) so that both open the same store and compile routes the same way.
+// Private: how the configuration becomes the libraries' own settings. Shared by the pipeline, the
+// API (api.cpp) and jubesctl (ctl.cpp) so that all open the same store and compile routes the same way.
 #include <memory>
 #include <string>
 #include <vector>

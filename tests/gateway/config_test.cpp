@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "gateway/errc.hpp"
+#include "testing/testing.hpp"
 
 namespace jubes::gateway {
 namespace {
@@ -14,35 +14,29 @@ namespace fs = std::filesystem;
 class config_test : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "jubes-config-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
     // The files a config refers to must exist; their content does not matter to load_config.
-    for (auto f : {"pki/ca.crt", "pki/server.crt", "pki/server.key", "routes.yaml", "gemeenten.csv", "s.xsd"}) {
-      fs::create_directories((dir_ / f).parent_path());
-      std::ofstream(dir_ / f) << "x";
-    }
+    for (fs::path f : {"pki/ca.crt", "pki/server.crt", "pki/server.key", "routes.yaml", "gemeenten.csv", "s.xsd"})
+      jubes::testing::write_file(dir_.path() / f.parent_path(), f.filename().string(), "x");
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  fs::path write(const std::string& text) {
-    auto p = dir_ / "c.yaml";
-    std::ofstream(p) << text;
-    return p;
-  }
+  fs::path write(const std::string& text) { return jubes::testing::write_file(dir_.path(), "c.yaml", text); }
   /// @return the error message of loading `text` ("" if it loads).
   std::string error_of(const std::string& text) {
     auto r = load_config(write(text));
-    return r ? std::string() : r.error().message;
+    return r ? std::string() : r.error().message();
   }
   static std::string base() { return "data_dir: .\nschemas:\n  - name: s\n    entry_points: [s.xsd]\n"; }
 
-  fs::path dir_;
+  jubes::testing::temp_dir dir_{"config"};
 };
 
 TEST_F(config_test, minimal_config_gets_every_default) {
   auto r = load_config(write(base()));
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->listen.text(), "0.0.0.0:8443");
+  auto bad = load_config(write(base() + "bogus: 1\n"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, errc::config_invalid);
   EXPECT_EQ(r->ops_listen.text(), "127.0.0.1:9090");
   EXPECT_EQ(r->limits.max_body_bytes, 10485760u);
   EXPECT_EQ(r->limits.read_timeout_ms, 10000u);
@@ -84,7 +78,7 @@ TEST_F(config_test, missing_file_is_refused_naming_the_key) {
   EXPECT_NE(e.find("routes_file: file not found"), std::string::npos) << e;
   auto r = load_config(dir_ / "absent.yaml");
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("absent.yaml: cannot read"), std::string::npos);
+  EXPECT_NE(r.error().message().find("absent.yaml: cannot read"), std::string::npos);
 }
 
 TEST_F(config_test, syntax_error_has_a_position) {
@@ -109,7 +103,7 @@ TEST_F(config_test, parties_load_with_oin_and_cn_default) {
       load_config(write(base() + "parties:\n  - id: tulp-gw\n    role: source\n    oin: \"00000001003214345000\"\n"
                                  "    zender_organisatie: DJI\n    zender_applicatie: TULP-GW\n"
                                  "    message_types: [piVerlof]\n  - {id: rvdk, role: recipient, subject_cn: RvdK}\n"));
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r) << r.error().message();
   ASSERT_EQ(r->parties.size(), 2u);
   EXPECT_EQ(r->parties[0].subject_cn, "tulp-gw");
   EXPECT_EQ(r->parties[0].oin, "00000001003214345000");
@@ -120,21 +114,20 @@ TEST_F(config_test, parties_load_with_oin_and_cn_default) {
 TEST_F(config_test, overrides_win_and_are_checked) {
   config_overrides ov;
   ov.listen = "127.0.0.1:0";
-  ov.data_dir = dir_.string();
+  ov.data_dir = dir_.path().string();
   auto r = load_config(write(base()), ov);
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->listen.port, 0);
   ov.ops_listen = "127.0.0.1:99999";
   r = load_config(write(base()), ov);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("--ops-listen: port 99999 out of range"), std::string::npos);
+  EXPECT_NE(r.error().message().find("--ops-listen: port 99999 out of range"), std::string::npos);
 }
 
 TEST(config_doc, docs_configuration_md_is_generated_from_the_table) {
-  std::ifstream in(std::string(JUBES_SOURCE_DIR) + "/docs/configuration.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), config_doc_markdown()) << "run: jubesd --print-config-doc > docs/configuration.md";
+  EXPECT_EQ(jubes::testing::read_file(jubes::testing::source_dir() / "docs" / "configuration.md"),
+            config_doc_markdown())
+      << "run: jubesd --print-config-doc > docs/configuration.md";
 }
 
 TEST(config_doc, every_key_is_documented) {

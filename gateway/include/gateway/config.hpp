@@ -12,7 +12,6 @@
 //
 // Lifecycle: a `config` is a plain value, built by load_config() at start and on nothing else;
 // after start it is only read (any thread).
-#include <boost/system/result.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -20,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/result.hpp"
 
 namespace jubes::gateway {
 
@@ -119,17 +120,12 @@ struct config_overrides {
   bool require_tls_files = true;
 };
 
-/// A refused configuration: one line "file:line:col: key.path: reason".
-struct config_error {
-  std::string message;
-};
-
 /// Loads, defaults, overrides and checks the configuration. Never throws.
 /// @param file the YAML file
 /// @param ov command-line overrides
-/// @return the config, or the first error found
-boost::system::result<config, config_error> load_config(const std::filesystem::path& file,
-                                                        const config_overrides& ov = {});
+/// @return the config, or the first error found: errc::config_invalid (gateway/errc.hpp) with the
+///         detail "file:line:col: key.path: reason"
+jubes::result<config> load_config(const std::filesystem::path& file, const config_overrides& ov = {});
 
 /// The type of a configuration key, for the descriptor table.
 enum class key_kind {

@@ -21,6 +21,7 @@ enum class errc {
   bad_request,              ///< a bad query parameter or path (400)
   referentienummer_reused,  ///< same party and referentienummer, other content (409, StUF016)
   draining,                 ///< the gateway is shutting down (503)
+  config_invalid,           ///< the configuration (or a file it names) is refused at start; never an HTTP reply
 };
 
 const boost::system::error_category& gateway_category() noexcept;

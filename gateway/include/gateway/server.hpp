@@ -10,13 +10,13 @@
 // Threading: run() starts cfg.io_threads IO threads and joins them before it returns. Each
 // connection runs as one coroutine on its own strand. stop() and the endpoint getters are
 // thread-safe; everything else is called from the owning thread only.
-#include <boost/system/result.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "common/result.hpp"
 #include "gateway/config.hpp"
 #include "gateway/metrics.hpp"
 
@@ -45,8 +45,8 @@ class server {
   server& operator=(const server&) = delete;
 
   /// Prepares everything that can fail at start and binds both listeners.
-  /// @return nothing, or a one-line reason (the caller logs it and exits non-zero).
-  boost::system::result<void, std::string> start();
+  /// @return nothing, or the error with a one-line detail (the caller logs it and exits non-zero).
+  jubes::result<void> start();
 
   /// Serves until drained. @return the process exit code (0 after a clean drain).
   int run();

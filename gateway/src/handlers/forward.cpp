@@ -1,0 +1,55 @@
+// POST /v1/messages/{id}/forward?to=gemeente:NNNN: a municipality passes a BIJ notice on to the
+// municipality the person moved to (audited by the store).
+#include <set>
+
+#include "../await_store.hpp"
+#include "common/log.hpp"
+#include "common/recipient.hpp"
+#include "gateway/errc.hpp"
+#include "handler.hpp"
+
+namespace jubes::gateway::detail {
+
+namespace {
+// The BIJ message types: the only ones a municipality may forward (PRODUCT.md).
+const std::set<std::string, std::less<>> kBijTypes = {
+    "piBeeindiging", "piRegimefasering", "piVerlof",           "tbsVoorwaardelijkeBeeindiging",
+    "tbsVerlof",     "pijBeeindiging",   "pijVerlofmachtiging"};
+
+/// Checks the caller and the target. @return the target, or the refusal
+admission<recipient> forward_target(const services& s, const call& c) {
+  auto me = recipient::parse(c.who.party->id);
+  if (!me || !me->is_municipality()) return refusal(errc::role_not_allowed, "only a municipality may forward");
+  auto* to = c.query.get("to");
+  auto target = to ? recipient::parse(*to) : std::nullopt;
+  if (!target || !target->is_municipality() || !s.pipe.gemeenten().is_current(target->gemeentecode()))
+    return refusal(errc::bad_request, "to: must be gemeente:NNNN, a municipality that exists today");
+  if (*target == *me) return refusal(errc::bad_request, "to: cannot forward to yourself");
+  return *target;
+}
+}  // namespace
+
+net::awaitable<response> handle_forward(services& s, call& c) {
+  auto target = forward_target(s, c);
+  if (!target) co_return fault_response(s, c, target.error());
+  const std::string me = c.who.party->id;
+  const std::uint64_t id = c.id;
+  auto m = s.store.get(id);
+  if (!m) co_return fault_response(s, c, jubes::error(m.error()));
+  if (!*m || !storage::may_read(**m, me)) co_return fault_response(s, c, errc::not_found);
+  if (!kBijTypes.count((*m)->message_type))
+    co_return fault_response(s, c, refusal(errc::type_not_allowed, "only BIJ notices may be forwarded"));
+  auto* store = &s.store;
+  const std::string to = target->str();
+  auto submit = [store, id, me, to](store_done<bool> done) { submit_forward(*store, id, me, to, std::move(done)); };
+  auto r = co_await await_store<bool>(submit);
+  if (!r) co_return fault_response(s, c, r.error());
+  const bool added = *r;
+  log::info("api", "forwarded", {{"message_id", id}, {"from", me}, {"to", to}, {"new", added ? "true" : "false"}});
+  std::string body =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<forward xmlns=\"http://www.justid.nl/jubes/outbox/0100\" id=\"" +
+      std::to_string(id) + "\" to=\"" + to + "\" new=\"" + (added ? "true" : "false") + "\"/>\n";
+  co_return xml_response(c, added ? 201 : 200, std::move(body));
+}
+
+}  // namespace jubes::gateway::detail

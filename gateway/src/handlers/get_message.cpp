@@ -1,0 +1,22 @@
+// GET /v1/messages/{id}: the message to a party that may see it; 404 to any other.
+#include "gateway/errc.hpp"
+#include "handler.hpp"
+
+namespace jubes::gateway::detail {
+
+net::awaitable<response> handle_get_message(services& s, call& c) {
+  auto m = s.store.get(c.id);
+  if (!m) co_return fault_response(s, c, jubes::error(m.error()));
+  // 404 for a party that may not see it: never reveal that the id exists.
+  if (!*m || !storage::may_read(**m, c.who.party->id)) co_return fault_response(s, c, errc::not_found);
+  const auto& msg = **m;
+  if (msg.purged) co_return fault_response(s, c, errc::gone);
+  s.store.audit_read(c.id, c.who.party->id);
+  auto res = make_response(200, msg.body, "application/xml", c.req.version(), true);
+  res.set("X-Jubes-Message-Type", msg.message_type);
+  res.set("X-Jubes-Source", msg.source_party);
+  res.set("X-Jubes-Accepted", iso_time(msg.accepted_at_ms));
+  co_return res;
+}
+
+}  // namespace jubes::gateway::detail

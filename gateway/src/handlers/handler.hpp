@@ -1,0 +1,126 @@
+#pragma once
+// Private: what every API endpoint handler sees (model: redpanda src/v/kafka/server/handlers/).
+// One endpoint, one small handler: a free function `net::awaitable<response> (services&, call&)`
+// in handlers/<name>.cpp, found by the router (router.hpp) from method and path. A handler needs
+// no socket: a test builds a request and a caller, and runs it on an io_context.
+//
+// Lifecycle: the api builds one `services` after opening the pipeline and the store, and keeps it
+// until close(); a `call` lives for one request.
+// Threading: handlers run on any IO thread, many at once; everything in `services` is thread-safe
+// (the pipeline and the store are; the counters are atomic; long_polls has its own mutex).
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "../net.hpp"
+#include "../pipeline.hpp"
+#include "gateway/config.hpp"
+#include "gateway/error_map.hpp"
+#include "gateway/metrics.hpp"
+#include "storage/store.hpp"
+
+namespace jubes::gateway::detail {
+
+/// Who is calling: the party named by the client certificate (nullptr: no party → 403).
+struct caller {
+  const party_config* party = nullptr;
+  std::string id;       // party id, or the certificate CN when no party
+  std::string subject;  // certificate subject, for logs
+};
+
+/// Decoded query parameters of a request target.
+struct query_map {
+  std::map<std::string, std::string, std::less<>> values;
+  /// @return the value of `k`, or nullptr if absent.
+  const std::string* get(std::string_view k) const;
+};
+
+/// Parses a non-negative decimal. @return false if `s` is not one.
+bool parse_u64(std::string_view s, std::uint64_t& out);
+
+/// The long polls waiting for a commit, so that a drain can wake them all at once.
+class long_polls {
+ public:
+  /// Waits until a commit passes `after` in `recipient`'s outbox, `wait` has passed or the drain
+  /// begins. Pass named lvalues (GCC 12: no non-trivial temporaries inside a co_await expression).
+  net::awaitable<void> wait(storage::store& store, const std::string& recipient, std::uint64_t after,
+                            std::chrono::seconds wait);
+  /// Wakes every waiting poll (they answer with an empty batch) and makes later ones not wait.
+  void drain();
+  bool draining() const noexcept { return draining_.load(); }
+
+ private:
+  struct waiter;
+  std::atomic<bool> draining_{false};
+  std::mutex mu_;
+  std::set<std::shared_ptr<waiter>> waiters_;
+};
+
+/// Hot-path series, looked up once (the registry keeps them in place).
+struct api_counters {
+  explicit api_counters(registry& r);
+  histogram& accept_latency;
+  counter& duplicates;
+  counter& parked;
+  counter& entries_served;
+  counter& entries_acked;
+};
+
+/// What the handlers share.
+struct services {
+  const config& cfg;
+  registry& metrics;
+  pipeline& pipe;
+  storage::store& store;
+  long_polls& polls;
+  api_counters counters;
+  /// Wall clock, Unix milliseconds (receipts, reply times).
+  std::function<std::int64_t()> now_ms;
+
+  /// Recompiles the routes file, logging and counting a refusal (the old table keeps serving).
+  jubes::result<std::shared_ptr<const route_snapshot>> reload_routes();
+};
+
+/// One request on its way through a handler.
+struct call {
+  request& req;
+  const caller& who;
+  query_map query;
+  std::uint64_t id = 0;  ///< the {id} of the path, for routes that have one
+  std::string reason;    ///< ingest: why it was refused, for jubes_ingest_rejected_total{reason}
+};
+
+using handler = net::awaitable<response> (*)(services&, call&);
+
+// The endpoints (one file each under handlers/).
+net::awaitable<response> handle_ingest(services& s, call& c);          // POST /v1/messages
+net::awaitable<response> handle_poll(services& s, call& c);            // GET  /v1/outbox
+net::awaitable<response> handle_ack(services& s, call& c);             // POST /v1/outbox/ack
+net::awaitable<response> handle_get_message(services& s, call& c);     // GET  /v1/messages/{id}
+net::awaitable<response> handle_forward(services& s, call& c);         // POST /v1/messages/{id}/forward
+net::awaitable<response> handle_routes_reload(services& s, call& c);   // POST /v1/admin/routes/reload
+net::awaitable<response> handle_parked_list(services& s, call& c);     // GET  /v1/admin/parked
+net::awaitable<response> handle_parked_reroute(services& s, call& c);  // POST /v1/admin/parked/reroute
+net::awaitable<response> handle_purge(services& s, call& c);           // POST /v1/admin/purge
+net::awaitable<response> handle_stats(services& s, call& c);           // GET  /v1/admin/stats
+
+// Replies.
+/// Builds a response with the usual headers.
+response make_response(unsigned status, std::string body, std::string_view content_type, unsigned version,
+                       bool keep_alive);
+/// The Fo03 reply of a refusal (error_map.cpp's fault_reply()).
+response fault_response(const services& s, const call& c, const refusal& r);
+/// An application/xml reply.
+response xml_response(const call& c, unsigned status, std::string body);
+/// A text/plain reply (the admin endpoints, read by jubesctl).
+response text_response(const call& c, unsigned status, std::string body);
+/// @return `ms` (Unix milliseconds) as 2024-01-31T12:00:00.000Z.
+std::string iso_time(std::int64_t ms);
+
+}  // namespace jubes::gateway::detail

@@ -1,0 +1,118 @@
+// POST /v1/messages: validate → authorise → route (the pipeline), then commit (the store), then
+// the Bv03 receipt (201 new, 200 repeat) or an Fo03 through the one fault mapping.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "../await_store.hpp"
+#include "codecs/errc.hpp"
+#include "gateway/errc.hpp"
+#include "handler.hpp"
+#include "storage/errc.hpp"
+
+namespace jubes::gateway::detail {
+
+namespace {
+
+bool is_xml_content_type(std::string_view ct) {
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
+  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
+  std::string lower(ct);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "application/xml" || lower == "text/xml") return true;
+  return lower.size() > 4 && lower.ends_with("+xml") && lower.find('/') != std::string::npos;
+}
+
+/// The jubes_ingest_rejected_total{reason} label of a refusal by the pipeline.
+std::string reason_of(const refusal& r) {
+  const auto& ec = r.error.code;
+  if (ec.category() == codecs::codecs_category()) return codecs::to_string(static_cast<codecs::errc>(ec.value()));
+  if (ec == errc::zender_mismatch) return "zender";
+  return "forbidden";
+}
+
+/// The reply to a committed (or refused) store request.
+response store_reply(services& s, call& c, const admitted& a, const jubes::result<storage::ingest_result>& r,
+                     std::chrono::steady_clock::time_point started) {
+  if (!r) {
+    c.reason = r.error() == storage::errc::overloaded ? "overloaded" : "io_error";
+    return fault_response(s, c, refusal(r.error()).about(a.env));
+  }
+  switch (r->outcome) {
+    case storage::ingest_outcome::accepted:
+    case storage::ingest_outcome::duplicate: {
+      bool dup = r->outcome == storage::ingest_outcome::duplicate;
+      codecs::receipt_info ri;
+      ri.message_id = std::to_string(r->rcpt.message_id);
+      ri.tijdstip_bericht = codecs::stuf_timestamp(r->rcpt.accepted_at_ms);
+      ri.zender = codecs::systeem{"JUSTID", "JUBES", "", ""};
+      ri.ontvanger = codecs::zender_of(a.env);
+      ri.cross_ref = r->rcpt.referentienummer;
+      auto res = xml_response(c, dup ? 200 : 201, codecs::encode_bv03(ri));
+      res.set(http::field::location, "/v1/messages/" + ri.message_id);
+      if (dup) {
+        s.counters.duplicates.inc();
+        return res;
+      }
+      s.metrics
+          .get_counter("jubes_ingest_accepted_total", "Messages accepted (201), by source party.",
+                       {{"party", c.who.party->id}})
+          .inc();
+      if (a.parked) s.counters.parked.inc();
+      s.counters.accept_latency.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      return res;
+    }
+    case storage::ingest_outcome::conflict: {
+      c.reason = "conflict";
+      refusal f(errc::referentienummer_reused);
+      f.details = "referentienummer " + a.env.referentienummer +
+                  " was used before by this zender for a message with other content";
+      return fault_response(s, c, f.about(a.env));
+    }
+    case storage::ingest_outcome::store_full:
+      c.reason = "store_full";
+      return fault_response(s, c, refusal(storage::errc::store_full).about(a.env));
+    case storage::ingest_outcome::invalid:
+      c.reason = "invalid";
+      return fault_response(s, c, refusal(errc::bad_request, "message has no referentienummer").about(a.env));
+    case storage::ingest_outcome::io_error:
+      break;
+  }
+  c.reason = "io_error";
+  return fault_response(s, c, refusal(storage::errc::io_error).about(a.env));
+}
+
+}  // namespace
+
+net::awaitable<response> handle_ingest(services& s, call& c) {
+  const auto& party = *c.who.party;
+  auto started = std::chrono::steady_clock::now();
+  if (party.role != party_role::source) {
+    c.reason = "forbidden";
+    co_return fault_response(s, c, errc::role_not_allowed);
+  }
+  if (!is_xml_content_type(c.req[http::field::content_type])) {
+    c.reason = "media_type";
+    co_return fault_response(s, c, errc::unsupported_media_type);
+  }
+  if (s.polls.draining()) {
+    c.reason = "draining";
+    co_return fault_response(s, c, errc::draining);
+  }
+  auto a = s.pipe.admit(std::move(c.req.body()), party, s.now_ms());
+  if (!a) {
+    c.reason = reason_of(a.error());
+    co_return fault_response(s, c, a.error());
+  }
+  auto request = std::make_shared<storage::ingest_request>(std::move(a->request));
+  auto* store = &s.store;
+  auto submit = [store, request](store_done<storage::ingest_result> done) {
+    submit_ingest(*store, std::move(*request), std::move(done));
+  };
+  auto r = co_await await_store<storage::ingest_result>(submit);
+  co_return store_reply(s, c, *a, r, started);
+}
+
+}  // namespace jubes::gateway::detail

@@ -1,0 +1,121 @@
+// What the handlers share: the reply builders, long polls, the counters and the routes reload.
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <ctime>
+
+#include "common/log.hpp"
+#include "handler.hpp"
+
+namespace jubes::gateway::detail {
+
+const std::string* query_map::get(std::string_view k) const {
+  auto it = values.find(k);
+  return it == values.end() ? nullptr : &it->second;
+}
+
+bool parse_u64(std::string_view s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  out = std::stoull(std::string(s));
+  return true;
+}
+
+std::string iso_time(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+// --- replies -----------------------------------------------------------------------------------
+
+response make_response(unsigned status, std::string body, std::string_view content_type, unsigned version,
+                       bool keep_alive) {
+  response res{static_cast<http::status>(status), version};
+  res.set(http::field::server, "jubesd");
+  if (!content_type.empty()) res.set(http::field::content_type, content_type);
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+response fault_response(const services& s, const call& c, const refusal& r) {
+  auto parts = fault_reply(r, s.now_ms());
+  auto res = xml_response(c, parts.status, std::move(parts.body));
+  if (parts.retry_after_s) res.set(http::field::retry_after, std::to_string(parts.retry_after_s));
+  return res;
+}
+
+response xml_response(const call& c, unsigned status, std::string body) {
+  return make_response(status, std::move(body), "application/xml; charset=utf-8", c.req.version(), true);
+}
+
+response text_response(const call& c, unsigned status, std::string body) {
+  return make_response(status, std::move(body), "text/plain; charset=utf-8", c.req.version(), true);
+}
+
+// --- long polls --------------------------------------------------------------------------------
+
+struct long_polls::waiter {
+  explicit waiter(net::any_io_executor e) : ex(e), timer(e) {}
+  net::any_io_executor ex;
+  net::steady_timer timer;
+};
+
+net::awaitable<void> long_polls::wait(storage::store& store, const std::string& recipient, std::uint64_t after,
+                                      std::chrono::seconds wait) {
+  auto w = std::make_shared<waiter>(co_await net::this_coro::executor);
+  w->timer.expires_after(wait);
+  {
+    std::lock_guard lk(mu_);
+    waiters_.insert(w);
+  }
+  auto woken = std::make_shared<std::atomic<bool>>(false);
+  auto token = store.watch(recipient, after, [w, woken] {
+    woken->store(true);
+    net::post(w->ex, [w] { w->timer.cancel(); });
+  });
+  // A drain that began before we registered would not have seen us.
+  if (!woken->load() && !draining_) co_await w->timer.async_wait(net::as_tuple(net::use_awaitable));
+  store.unwatch(token);
+  std::lock_guard lk(mu_);
+  waiters_.erase(w);
+}
+
+void long_polls::drain() {
+  draining_ = true;
+  std::lock_guard lk(mu_);
+  for (const auto& w : waiters_) net::post(w->ex, [w] { w->timer.cancel(); });
+}
+
+// --- counters and reload -----------------------------------------------------------------------
+
+api_counters::api_counters(registry& r)
+    : accept_latency(r.get_histogram("jubes_accept_latency_seconds",
+                                     "Time from a complete ingest request to its durable receipt.",
+                                     {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
+      duplicates(r.get_counter("jubes_ingest_duplicates_total",
+                               "Repeated messages answered with the original receipt (200).")),
+      parked(r.get_counter("jubes_ingest_parked_total", "Accepted messages no rule routed.")),
+      entries_served(
+          r.get_counter("jubes_outbox_entries_served_total", "Outbox entries returned by polls (incl. repeats).")),
+      entries_acked(r.get_counter("jubes_outbox_acked_total", "Outbox entries acknowledged by recipients.")) {}
+
+jubes::result<std::shared_ptr<const route_snapshot>> services::reload_routes() {
+  auto snap = pipe.reload_routes();
+  if (!snap) {
+    log::error("api", "routes_refused", {{"file", cfg.routes_file.string()}, {"error", snap.error().message()}});
+    metrics.get_counter("jubes_route_reload_failures_total", "Route reloads refused (the old table keeps serving).")
+        .inc();
+    return snap;
+  }
+  log::info("api", "routes_reloaded",
+            {{"version", (*snap)->table->version()}, {"rules", (*snap)->table->rule_count()}});
+  return snap;
+}
+
+}  // namespace jubes::gateway::detail

@@ -1,0 +1,250 @@
+#include "pipeline.hpp"
+
+#include <algorithm>
+
+#include "gateway/errc.hpp"
+#include "store_ops.hpp"
+#include "wiring.hpp"
+
+namespace jubes::gateway::detail {
+
+namespace {
+
+// --- The gateway's only calls that load configuration files into the libraries ----------------
+
+jubes::result<std::shared_ptr<const routing::gemeente_registry>> load_gemeenten(const std::filesystem::path& file) {
+  std::string err;
+  auto g = routing::gemeente_registry::load(file, err);
+  if (!g) return jubes::fail(g.error(), "gemeenten_file: " + err);
+  return *g;
+}
+
+jubes::result<std::shared_ptr<const codecs::schema_catalog>> load_catalog(
+    const std::vector<codecs::schema_set_config>& sets) {
+  if (sets.empty()) return jubes::fail(errc::config_invalid, "schemas: no schema set configured");
+  std::string err;
+  auto c = codecs::schema_catalog::load(sets, err);
+  if (!c) return jubes::fail(c.error(), "schemas: " + err);
+  return *c;
+}
+
+jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::filesystem::path& file,
+                                                                    const routing::compile_context& cctx) {
+  std::string err;
+  auto t = routing::table::compile(file, cctx, err);
+  if (!t) return jubes::fail(t.error(), "routes_file: " + (err.empty() ? t.error().message() : err));
+  return std::make_shared<const route_snapshot>(route_snapshot{*t, codecs::field_set((*t)->field_paths())});
+}
+
+// ------------------------------------------------------------------------------------------------
+
+std::atomic<std::uint64_t> next_instance{1};
+
+// One validator per thread, bound to the pipeline it was made for (xerces parsers are not
+// thread-safe; the locked grammar pool behind them is shared).
+thread_local std::unique_ptr<codecs::validator> tl_validator;
+thread_local std::uint64_t tl_owner = 0;
+
+refusal from_fault(codecs::fault f) {
+  refusal r(f.code, std::move(f.text));
+  r.line = f.line;
+  r.column = f.column;
+  r.element_path = std::move(f.element_path);
+  return r;
+}
+
+/// The party's allowed types and its configured zender. @return the refusal, or nullopt
+std::optional<refusal> authorise(const party_config& party, const codecs::envelope& env) {
+  if (std::find(party.message_types.begin(), party.message_types.end(), env.message_type) == party.message_types.end())
+    return refusal(errc::type_not_allowed, "party " + party.id + " may not send message type " + env.message_type)
+        .about(env);
+  if (env.zender_organisatie != party.zender_organisatie || env.zender_applicatie != party.zender_applicatie)
+    return refusal(errc::zender_mismatch,
+                   "zender " + env.zender_organisatie + "/" + env.zender_applicatie + " is not party " + party.id)
+        .about(env);
+  return std::nullopt;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+pipeline::pipeline(const config& cfg, pipeline_options o)
+    : cfg_(cfg), opts_(std::move(o)), instance_(next_instance.fetch_add(1)) {}
+
+pipeline::~pipeline() {
+  // This thread's validator before the catalog and xerces (other threads' died with their threads).
+  if (tl_owner == instance_) {
+    tl_validator.reset();
+    tl_owner = 0;
+  }
+  routes_.store(nullptr);
+  cctx_ = {};  // its schema_can_supply holds the catalog too
+}
+
+jubes::result<std::unique_ptr<pipeline>> pipeline::open(const config& cfg, pipeline_options o) {
+  std::unique_ptr<pipeline> p(new pipeline(cfg, std::move(o)));
+  p->xerces_.emplace();
+  if (!p->opts_.adhoc_xsds.empty()) {
+    auto cat = load_catalog({codecs::adhoc_schema_set(p->opts_.adhoc_xsds)});
+    if (!cat) return cat.error();
+    p->catalog_ = *cat;
+    return p;
+  }
+  auto g = load_gemeenten(cfg.gemeenten_file);
+  if (!g) return g.error();
+  p->gemeenten_ = *g;
+  auto cat = load_catalog(schema_sets(cfg));
+  if (!cat) return cat.error();
+  p->catalog_ = *cat;
+  if (!p->opts_.load_routes) return p;
+  p->cctx_ = compile_context(cfg, p->catalog_, p->gemeenten_);
+  auto snap = compile_routes(cfg.routes_file, p->cctx_);
+  if (!snap) return snap.error();
+  p->routes_.store(*snap);
+  return p;
+}
+
+jubes::result<std::shared_ptr<const route_snapshot>> pipeline::reload_routes() {
+  std::lock_guard lk(reload_mu_);
+  auto snap = compile_routes(cfg_.routes_file, cctx_);
+  if (!snap) return snap.error();
+  routes_.store(*snap);
+  generation_.fetch_add(1);
+  return *snap;
+}
+
+codecs::validator& pipeline::validator() const {
+  if (!tl_validator || tl_owner != instance_) {
+    codecs::semantic_options sem;
+    if (auto g = gemeenten_) sem.gemeentecode_exists = [g](std::string_view code) { return g->exists(code); };
+    tl_validator = std::make_unique<codecs::validator>(catalog_, opts_.limits, sem);
+    tl_owner = instance_;
+  }
+  return *tl_validator;
+}
+
+admission<codecs::parsed> pipeline::validate(std::string_view body) const {
+  codecs::parsed p;
+  codecs::fault f;
+  if (!validator().parse(body, p, f)) return from_fault(std::move(f));
+  return p;
+}
+
+admission<codecs::parsed> pipeline::validate(std::string_view body, const codecs::field_set& fields) const {
+  codecs::parsed p;
+  codecs::fault f;
+  if (!validator().parse(body, fields, p, f)) return from_fault(std::move(f));
+  return p;
+}
+
+admission<admitted> pipeline::admit(std::string body, const party_config& party, std::int64_t now_ms) const {
+  auto snap = routes();
+  auto parsed = validate(body, snap->fields);
+  if (!parsed) return parsed.error();
+  auto& env = parsed->env;
+  if (auto r = authorise(party, env)) return std::move(*r);
+  auto d = snap->table->route(routing::facts{env.message_type, party.id, &parsed->fields});
+  admitted a;
+  a.request.party = party.id;
+  a.request.referentienummer = env.referentienummer;
+  a.request.message_type = env.message_type;
+  a.request.body = std::move(body);
+  a.request.recipients = std::move(d.recipients);
+  a.request.park_reason = std::move(d.park_reason);
+  a.request.route_version = std::move(d.table_version);
+  a.request.matched_rules = std::move(d.matched_rules);
+  a.request.received_at_ms = now_ms;
+  a.parked = a.request.recipients.empty();
+  a.env = std::move(env);
+  return a;
+}
+
+admission<std::string> pipeline::explain(std::string_view body) const {
+  auto snap = routes();
+  auto p = validate(body, snap->fields);
+  if (!p) return p.error();
+  std::string source = source_for_zender(cfg_, p->env.zender_organisatie, p->env.zender_applicatie);
+  return "source: " + (source.empty() ? std::string("(no party has this zender)") : source) + "\n" +
+         snap->table->explain(routing::facts{p->env.message_type, source, &p->fields});
+}
+
+jubes::result<reroute_plan> pipeline::plan_reroute(const storage::store& s,
+                                                   std::optional<std::uint64_t> only_id) const {
+  std::vector<std::uint64_t> ids;
+  if (only_id) {
+    ids.push_back(*only_id);
+  } else {
+    auto parked = s.parked();
+    if (!parked) return jubes::fail(parked.error(), "parked: " + parked.error().message());
+    for (const auto& e : *parked) ids.push_back(e.message_id);
+  }
+  auto snap = routes();
+  reroute_plan plan;
+  for (auto id : ids) {
+    auto& step = plan.steps.emplace_back();
+    step.id = id;
+    auto m = s.get(id);
+    if (!m || !*m) {
+      step.outcome = "not found";
+      step.failed = true;
+      continue;
+    }
+    const auto& msg = **m;
+    auto parsed = msg.purged ? admission<codecs::parsed>(refusal(errc::gone)) : validate(msg.body, snap->fields);
+    if (!parsed) {
+      step.outcome = "cannot re-read the message";
+      step.failed = true;
+      continue;
+    }
+    auto d = snap->table->route(routing::facts{msg.message_type, msg.source_party, &parsed->fields});
+    if (d.parked()) {
+      step.outcome = "still unroutable: " + d.park_reason;
+      continue;
+    }
+    step.recipients = std::move(d.recipients);
+    step.version = std::move(d.table_version);
+  }
+  return plan;
+}
+
+void pipeline::reroute(storage::store& s, reroute_plan plan, std::function<void(reroute_report)> done) {
+  // One submit at a time, each started by the previous one's completion (on the writer thread,
+  // where store callbacks may submit): the store never sees more than one of these queued. The
+  // step holds itself weakly; a pending completion holds it strongly, so nothing leaks.
+  struct run {
+    storage::store& s;
+    reroute_plan plan;
+    std::function<void(reroute_report)> done;
+    reroute_report report;
+    std::size_t next = 0;
+  };
+  auto r = std::make_shared<run>(run{s, std::move(plan), std::move(done), {}, 0});
+  auto step = std::make_shared<std::function<void()>>();
+  *step = [r, weak = std::weak_ptr<std::function<void()>>(step)] {
+    while (r->next < r->plan.steps.size()) {
+      auto& st = r->plan.steps[r->next++];
+      if (st.outcome.empty()) {
+        submit_reroute(r->s, st.id, st.recipients, st.version, [r, &st, self = weak.lock()](jubes::result<void> res) {
+          st.outcome = res ? "rerouted to " + joined(st.recipients) : res.error().message();
+          st.failed = !res;
+          r->report.text += std::to_string(st.id) + ": " + st.outcome + "\n";
+          r->report.failed += st.failed ? 1 : 0;
+          (*self)();
+        });
+        return;
+      }
+      r->report.text += std::to_string(st.id) + ": " + st.outcome + "\n";
+      r->report.failed += st.failed ? 1 : 0;
+    }
+    if (r->plan.steps.empty()) r->report.text = "nothing parked\n";
+    r->done(std::move(r->report));
+  };
+  (*step)();
+}
+
+}  // namespace jubes::gateway::detail

@@ -1,0 +1,135 @@
+#pragma once
+// Private: the transport-free ingest pipeline. One object, built from the configuration, owns
+// everything a message is checked and routed against, and offers the steps the API (jubesd) and
+// the admin CLI (jubesctl) share:
+//
+//   validate (xerces against the locked grammar pools, semantic checks) → authorise (the party's
+//   message types and zender) → route (the current table) → the store request; and the re-route
+//   of parked messages.
+//
+// It owns xerces (an RAII guard), the municipality registry, the schema catalog, the route
+// snapshot (table + the codec field set it needs, swapped atomically on reload; a bad file keeps
+// the old one) and one validator per thread. No Asio here: every step returns a result value.
+//
+// Lifecycle: open() at start (the one place that loads the registry, the catalog and the routes
+// file), then any number of calls, then destruction after every thread that validated with it has
+// stopped (their validators die with the threads; the destroying thread's one here).
+// Threading: validate(), admit(), explain(), routes(), plan_reroute() and reroute() are safe from any
+// thread (each thread parses with its own validator; the snapshot is an atomic shared_ptr).
+// reload_routes() is serialised by a mutex and may run concurrently with the rest.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codecs/codecs.hpp"
+#include "common/result.hpp"
+#include "gateway/config.hpp"
+#include "gateway/error_map.hpp"
+#include "routing/table.hpp"
+#include "storage/store.hpp"
+
+namespace jubes::gateway::detail {
+
+/// The routing table and the extraction set built from its field paths: always used together.
+struct route_snapshot {
+  std::shared_ptr<const routing::table> table;
+  codecs::field_set fields;
+};
+
+/// A step of the ingest path: the value, or the refusal with what the Fo03 reply needs.
+template <class T>
+using admission = boost::system::result<T, refusal>;
+
+/// A message that passed validation, authorisation and routing: the store request, and what the
+/// reply needs of the message.
+struct admitted {
+  storage::ingest_request request;
+  codecs::envelope env;
+  bool parked = false;  ///< no rule routed it: the store parks it for operators
+};
+
+/// A re-route decided, not yet done: one entry per message, in the order asked for.
+struct reroute_plan {
+  struct step {
+    std::uint64_t id = 0;
+    std::string outcome;  ///< decided already ("not found", "still unroutable: ..."); empty: to submit
+    bool failed = false;  ///< counts as not rerouted
+    std::vector<std::string> recipients;
+    std::string version;
+  };
+  std::vector<step> steps;
+};
+
+/// What a re-route did: one line per message ("7: rerouted to rvdk", "8: still unroutable: ...").
+struct reroute_report {
+  std::string text;     ///< "nothing parked\n" when there was nothing to do
+  unsigned failed = 0;  ///< messages not found, unreadable or refused by the store
+};
+
+struct pipeline_options {
+  bool load_routes = true;                        ///< false: validation only (jubesctl validate)
+  std::vector<std::filesystem::path> adhoc_xsds;  ///< non-empty: these schemas only, no registry, no routes
+  codecs::limits limits;
+};
+
+class pipeline {
+ public:
+  /// Loads the registry (cfg.gemeenten_file), the catalog (cfg.schemas or o.adhoc_xsds) and the
+  /// routes file. @return the pipeline, or the first error with the key at fault in its detail
+  /// ("schemas: ...", "gemeenten_file: ...", "routes_file: ...")
+  static jubes::result<std::unique_ptr<pipeline>> open(const config& cfg, pipeline_options o = {});
+  ~pipeline();
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  /// Validates and extracts `fields` (none by default) in one pass.
+  admission<codecs::parsed> validate(std::string_view body) const;
+  admission<codecs::parsed> validate(std::string_view body, const codecs::field_set& fields) const;
+
+  /// Validate → authorise `party` → route. @param now_ms the receive time stored with the message
+  /// @return the store request (body moved in), or the refusal (400/403 family)
+  admission<admitted> admit(std::string body, const party_config& party, std::int64_t now_ms) const;
+
+  /// Explains how the current table routes `body` (jubesctl route explain), naming the source party
+  /// found by the message's zender.
+  admission<std::string> explain(std::string_view body) const;
+
+  /// Decides the re-route of message `only_id`, or of every parked message if nullopt, against
+  /// the current table (reads the store; parses on the calling thread).
+  jubes::result<reroute_plan> plan_reroute(const storage::store& s, std::optional<std::uint64_t> only_id) const;
+  /// Submits the plan's re-routes one after another; `done` runs once, on the store's writer thread
+  /// (or on the caller's when nothing was submitted).
+  static void reroute(storage::store& s, reroute_plan plan, std::function<void(reroute_report)> done);
+
+  /// @return the snapshot in service (never null once open() succeeded with routes).
+  std::shared_ptr<const route_snapshot> routes() const { return routes_.load(); }
+  /// Recompiles the routes file; on error the old snapshot keeps serving. @return the new snapshot
+  jubes::result<std::shared_ptr<const route_snapshot>> reload_routes();
+  /// @return successful reloads since open().
+  std::uint64_t route_generation() const noexcept { return generation_.load(); }
+
+  const routing::gemeente_registry& gemeenten() const { return *gemeenten_; }
+
+ private:
+  explicit pipeline(const config& cfg, pipeline_options o);
+  codecs::validator& validator() const;
+
+  const config& cfg_;
+  pipeline_options opts_;
+  const std::uint64_t instance_;                ///< keys this thread's validator to this pipeline
+  std::optional<codecs::xerces_guard> xerces_;  ///< first: destroyed last
+  std::shared_ptr<const routing::gemeente_registry> gemeenten_;
+  std::shared_ptr<const codecs::schema_catalog> catalog_;
+  routing::compile_context cctx_;
+  std::atomic<std::shared_ptr<const route_snapshot>> routes_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::mutex reload_mu_;
+};
+
+}  // namespace jubes::gateway::detail

@@ -1,0 +1,102 @@
+#pragma once
+// A gateway API without a process or a socket: the real conf/ (schemas, routes, municipalities,
+// parties) with the store in a temporary directory. Handlers run on an io_context on this thread.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "api.hpp"
+#include "gateway/config.hpp"
+#include "gateway/metrics.hpp"
+#include "handlers/router.hpp"
+#include "testing/testing.hpp"
+
+namespace jubes::gateway::detail {
+
+class api_fixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_overrides ov;
+    ov.data_dir = dir_.path().string();
+    ov.require_tls_files = false;
+    auto c = load_config(jubes::testing::source_dir() / "conf" / "jubes.yaml", ov);
+    ASSERT_TRUE(c) << c.error().message();
+    cfg_.emplace(std::move(*c));
+    cfg_->store.durable = false;  // no fsync per test commit; durability is the store's own test
+    api_.emplace(*cfg_, metrics_);
+    auto r = api_->open();
+    ASSERT_TRUE(r) << r.error().message();
+  }
+  void TearDown() override { api_.reset(); }
+
+  services& svc() { return api_->handler_services(); }
+
+  /// A caller for party `id` of the configuration, or a municipality recipient made up like the
+  /// server does for a certificate CN gemeente:NNNN.
+  caller who(const std::string& id) {
+    caller c;
+    c.id = id;
+    for (const auto& p : cfg_->parties)
+      if (p.id == id) c.party = &p;
+    if (!c.party) {
+      auto& p = made_up_.emplace_back();
+      p.id = id;
+      p.role = party_role::recipient;
+      c.party = &p;
+    }
+    return c;
+  }
+
+  static request make_request(http::verb method, std::string target, std::string body = {},
+                              std::string content_type = "application/xml") {
+    request req{method, target, 11};
+    if (!content_type.empty()) req.set(http::field::content_type, content_type);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    return req;
+  }
+
+  /// Runs `fn(services&, call&)` for one request, to completion, on an io_context here.
+  response run(handler fn, request req, const caller& c, std::uint64_t id = 0) {
+    auto t = split(req);
+    call k{req, c, std::move(t), id, {}};
+    return drive([&]() -> net::awaitable<response> { co_return co_await fn(svc(), k); });
+  }
+
+  /// Runs api::handle (token bucket, route table, handler) for one request.
+  response handle(request req, const caller& c) {
+    return drive([&]() -> net::awaitable<response> { co_return co_await api_->handle(req, c); });
+  }
+
+  static std::string example(const std::string& name) {
+    return jubes::testing::read_file(jubes::testing::source_dir() / "conf" / "examples" / (name + ".xml"));
+  }
+
+  jubes::testing::temp_dir dir_{"gateway-api"};
+  std::optional<config> cfg_;
+  registry metrics_;
+  std::optional<api> api_;
+  std::deque<party_config> made_up_;
+
+ private:
+  static query_map split(const request& req) { return split_target(req.target()).query; }
+
+  template <class F>
+  static response drive(F f) {
+    net::io_context ioc;
+    std::optional<response> out;
+    net::co_spawn(ioc, f(), [&](std::exception_ptr e, response r) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(r);
+    });
+    ioc.run();
+    EXPECT_TRUE(out.has_value());
+    return out ? std::move(*out) : response{};
+  }
+};
+
+}  // namespace jubes::gateway::detail
