@@ -112,34 +112,6 @@ std::string encode_fo03(const fault_reply_info& f) {
   return out;
 }
 
-fault_reply_info stuf016(const envelope& env, systeem gateway, std::string tijdstip_bericht) {
-  fault_reply_info f;
-  f.code = "StUF016";
-  f.plek = "client";
-  f.omschrijving = "Combinatie zender en referentienummer niet uniek";
-  f.details =
-      "referentienummer " + env.referentienummer + " was used before by this zender for a message with other content";
-  f.tijdstip_bericht = std::move(tijdstip_bericht);
-  f.zender = std::move(gateway);
-  f.ontvanger = zender_of(env);
-  f.cross_ref = env.referentienummer;
-  return f;
-}
-
-const char* stuf_code_for(errc e) noexcept {
-  switch (e) {
-    case errc::schema_invalid:
-    case errc::semantic_invalid:
-    case errc::unknown_root:
-      return "StUF055";
-    case errc::internal:
-    case errc::schema_load_failed:
-      return "StUF058";
-    default:
-      return "StUF001";
-  }
-}
-
 namespace {
 
 // One formatter for both time formats: `fmt` takes year, month, day, hour, minute, second, millisecond.

@@ -13,26 +13,23 @@ namespace {
 // --- The gateway's only calls that load configuration files into the libraries ----------------
 
 jubes::result<std::shared_ptr<const routing::gemeente_registry>> load_gemeenten(const std::filesystem::path& file) {
-  std::string err;
-  auto g = routing::gemeente_registry::load(file, err);
-  if (!g) return jubes::fail(g.error(), "gemeenten_file: " + err);
+  auto g = routing::gemeente_registry::load(file);
+  if (!g) return jubes::fail(g.error().code, "gemeenten_file: " + g.error().message());
   return *g;
 }
 
 jubes::result<std::shared_ptr<const codecs::schema_catalog>> load_catalog(
     const std::vector<codecs::schema_set_config>& sets) {
   if (sets.empty()) return jubes::fail(errc::config_invalid, "schemas: no schema set configured");
-  std::string err;
-  auto c = codecs::schema_catalog::load(sets, err);
-  if (!c) return jubes::fail(c.error(), "schemas: " + err);
+  auto c = codecs::schema_catalog::load(sets);
+  if (!c) return jubes::fail(c.error().code, "schemas: " + c.error().message());
   return *c;
 }
 
 jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::filesystem::path& file,
                                                                     const routing::compile_context& cctx) {
-  std::string err;
-  auto t = routing::table::compile(file, cctx, err);
-  if (!t) return jubes::fail(t.error(), "routes_file: " + (err.empty() ? t.error().message() : err));
+  auto t = routing::table::compile(file, cctx);
+  if (!t) return jubes::fail(t.error().code, "routes_file: " + t.error().message());
   return std::make_shared<const route_snapshot>(route_snapshot{*t, codecs::field_set((*t)->field_paths())});
 }
 

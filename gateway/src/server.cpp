@@ -23,6 +23,7 @@
 
 #include "api.hpp"
 #include "common/log.hpp"
+#include "common/metric_names.hpp"
 #include "common/recipient.hpp"
 #include "gateway/errc.hpp"
 #include "net.hpp"
@@ -174,7 +175,7 @@ struct server::impl {
         sock.set_option(net::ip::tcp::no_delay(true), nec);
       }
       if (tls && api_connections.load() >= static_cast<int>(cfg.limits.max_connections)) {
-        metrics.get_counter("jubes_connections_refused_total", "Connections closed at accept: over max_connections.")
+        metrics.get_counter(metric_names::connections_refused_total, "Connections closed at accept: over max_connections.")
             .inc();
         boost::system::error_code ignore;
         sock.close(ignore);
@@ -237,7 +238,7 @@ struct server::impl {
       } else if (rec == http::error::header_limit) {
         res = make_response(431, "request header larger than limits.max_header_bytes\n", "text/plain", 11, false);
       } else if (rec == beast::error::timeout) {
-        metrics.get_counter("jubes_read_timeouts_total", "API connections cut off by the read timeout.").inc();
+        metrics.get_counter(metric_names::read_timeouts_total, "API connections cut off by the read timeout.").inc();
         log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
         co_return false;
       } else if (is_normal_close(rec)) {
@@ -303,7 +304,7 @@ struct server::impl {
     if (hec) {
       auto reason = handshake_failure_reason(ss.native_handle(), hec);
       metrics
-          .get_counter("jubes_tls_handshake_failures_total", "Failed TLS handshakes on the API listener, by reason.",
+          .get_counter(metric_names::tls_handshake_failures_total, "Failed TLS handshakes on the API listener, by reason.",
                        {{"reason", reason}})
           .inc();
       log::info(kComponent, "tls_handshake_failed", {{"peer", peer}, {"reason", reason}, {"error", hec.message()}});
@@ -445,11 +446,11 @@ void server::stop() {
 jubes::result<void> server::start() {
   auto& s = *impl_;
   s.handshake_ok =
-      &s.metrics.get_counter("jubes_tls_handshakes_total", "Successful TLS handshakes on the API listener.");
-  s.session_errors = &s.metrics.get_counter("jubes_session_exceptions_total",
+      &s.metrics.get_counter(metric_names::tls_handshakes_total, "Successful TLS handshakes on the API listener.");
+  s.session_errors = &s.metrics.get_counter(metric_names::session_exceptions_total,
                                             "Requests or sessions ended by an unexpected exception (a bug).");
-  s.open_connections = &s.metrics.get_gauge("jubes_api_connections", "Open connections on the API listener.");
-  s.metrics.get_counter("jubes_tls_handshake_failures_total", "Failed TLS handshakes on the API listener, by reason.",
+  s.open_connections = &s.metrics.get_gauge(metric_names::api_connections, "Open connections on the API listener.");
+  s.metrics.get_counter(metric_names::tls_handshake_failures_total, "Failed TLS handshakes on the API listener, by reason.",
                         {{"reason", "untrusted"}});
 
   auto ctx = make_server_context(s.cfg);

@@ -56,14 +56,6 @@ struct fault_reply_info {
 };
 std::string encode_fo03(const fault_reply_info& f);
 
-/// The fault reply for a reused referentienummer with other content (StUF 03.01 §4.4, HTTP 409):
-/// code StUF016, "Combinatie zender en referentienummer niet uniek".
-fault_reply_info stuf016(const envelope& env, systeem gateway, std::string tijdstip_bericht);
-
-/// A StUF fault code for a codec fault: StUF001 for not_well_formed/dtd/encoding/limits, StUF055 for schema and
-/// semantic errors, StUF058 for internal ones. (The gateway may override.)
-const char* stuf_code_for(errc e) noexcept;
-
 /// Formats a current UTC time as yyyymmddhhmmssmmm. @param unix_ms milliseconds since 1970-01-01
 std::string stuf_timestamp(std::int64_t unix_ms);
 

@@ -1,6 +1,6 @@
 // POST /v1/outbox/ack?upto=SEQ: moves the caller's cursor (through the store's writer).
 #include "../await_store.hpp"
-#include "codecs/xml_text.hpp"
+#include "codecs/replies.hpp"
 #include "gateway/errc.hpp"
 #include "handler.hpp"
 #include "storage/errc.hpp"
@@ -24,11 +24,7 @@ net::awaitable<response> handle_ack(services& s, call& c) {
     co_return fault_response(s, c, f);
   }
   if (*r > before) s.counters.entries_acked.inc(*r - before);
-  std::string body =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ack xmlns=\"http://www.justid.nl/jubes/outbox/0100\" recipient=\"";
-  codecs::append_escaped(body, me);
-  body += "\" cursor=\"" + std::to_string(*r) + "\"/>\n";
-  co_return xml_response(c, 200, std::move(body));
+  co_return xml_response(c, 200, codecs::encode_ack(me, *r));
 }
 
 }  // namespace jubes::gateway::detail

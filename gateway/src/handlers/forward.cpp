@@ -1,8 +1,7 @@
 // POST /v1/messages/{id}/forward?to=gemeente:NNNN: a municipality passes a BIJ notice on to the
 // municipality the person moved to (audited by the store).
-#include <set>
-
 #include "../await_store.hpp"
+#include "codecs/replies.hpp"
 #include "common/log.hpp"
 #include "common/recipient.hpp"
 #include "gateway/errc.hpp"
@@ -11,10 +10,6 @@
 namespace jubes::gateway::detail {
 
 namespace {
-// The BIJ message types: the only ones a municipality may forward (PRODUCT.md).
-const std::set<std::string, std::less<>> kBijTypes = {
-    "piBeeindiging", "piRegimefasering", "piVerlof",           "tbsVoorwaardelijkeBeeindiging",
-    "tbsVerlof",     "pijBeeindiging",   "pijVerlofmachtiging"};
 
 /// Checks the caller and the target. @return the target, or the refusal
 admission<recipient> forward_target(const services& s, const call& c) {
@@ -37,7 +32,8 @@ net::awaitable<response> handle_forward(services& s, call& c) {
   auto m = s.store.get(id);
   if (!m) co_return fault_response(s, c, jubes::error(m.error()));
   if (!*m || !storage::may_read(**m, me)) co_return fault_response(s, c, errc::not_found);
-  if (!kBijTypes.count((*m)->message_type))
+  // Which types may be forwarded is the routing table's `forwarding:` (the BIJ kinds by default).
+  if (!s.pipe.routes()->table->may_forward((*m)->message_type))
     co_return fault_response(s, c, refusal(errc::type_not_allowed, "only BIJ notices may be forwarded"));
   auto* store = &s.store;
   const std::string to = target->str();
@@ -46,10 +42,7 @@ net::awaitable<response> handle_forward(services& s, call& c) {
   if (!r) co_return fault_response(s, c, r.error());
   const bool added = *r;
   log::info("api", "forwarded", {{"message_id", id}, {"from", me}, {"to", to}, {"new", added ? "true" : "false"}});
-  std::string body =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<forward xmlns=\"http://www.justid.nl/jubes/outbox/0100\" id=\"" +
-      std::to_string(id) + "\" to=\"" + to + "\" new=\"" + (added ? "true" : "false") + "\"/>\n";
-  co_return xml_response(c, added ? 201 : 200, std::move(body));
+  co_return xml_response(c, added ? 201 : 200, codecs::encode_forward(id, to, added));
 }
 
 }  // namespace jubes::gateway::detail

@@ -1,5 +1,6 @@
 // GET /v1/messages/{id}: the message to a party that may see it; 404 to any other.
 #include "gateway/errc.hpp"
+#include "codecs/replies.hpp"
 #include "handler.hpp"
 
 namespace jubes::gateway::detail {
@@ -15,7 +16,7 @@ net::awaitable<response> handle_get_message(services& s, call& c) {
   auto res = make_response(200, msg.body, "application/xml", c.req.version(), true);
   res.set("X-Jubes-Message-Type", msg.message_type);
   res.set("X-Jubes-Source", msg.source_party);
-  res.set("X-Jubes-Accepted", iso_time(msg.accepted_at_ms));
+  res.set("X-Jubes-Accepted", codecs::iso_timestamp(msg.accepted_at_ms));
   co_return res;
 }
 

@@ -120,7 +120,5 @@ response fault_response(const services& s, const call& c, const refusal& r);
 response xml_response(const call& c, unsigned status, std::string body);
 /// A text/plain reply (the admin endpoints, read by jubesctl).
 response text_response(const call& c, unsigned status, std::string body);
-/// @return `ms` (Unix milliseconds) as 2024-01-31T12:00:00.000Z.
-std::string iso_time(std::int64_t ms);
 
 }  // namespace jubes::gateway::detail

@@ -6,6 +6,7 @@
 
 #include "../await_store.hpp"
 #include "codecs/errc.hpp"
+#include "common/metric_names.hpp"
 #include "gateway/errc.hpp"
 #include "handler.hpp"
 #include "storage/errc.hpp"
@@ -56,7 +57,7 @@ response store_reply(services& s, call& c, const admitted& a, const jubes::resul
         return res;
       }
       s.metrics
-          .get_counter("jubes_ingest_accepted_total", "Messages accepted (201), by source party.",
+          .get_counter(metric_names::ingest_accepted_total, "Messages accepted (201), by source party.",
                        {{"party", c.who.party->id}})
           .inc();
       if (a.parked) s.counters.parked.inc();

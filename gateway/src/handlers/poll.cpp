@@ -1,5 +1,5 @@
 // GET /v1/outbox?after=SEQ&max=N&wait=S: a batch of the caller's outbox (long poll when empty).
-#include "codecs/xml_text.hpp"
+#include "codecs/replies.hpp"
 #include "gateway/errc.hpp"
 #include "handler.hpp"
 
@@ -7,38 +7,13 @@ namespace jubes::gateway::detail {
 
 namespace {
 
+/// The batch document (codecs/replies.hpp, conf/schemas/jubes/outbox.xsd) over the store's entries.
 std::string batch_xml(const std::string& recipient, std::uint64_t after, const std::vector<storage::outbox_entry>& es) {
-  std::string out;
-  std::size_t total = 256;
-  for (const auto& e : es) total += e.body.size() + 256;
-  out.reserve(total);
-  out +=
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<outbox xmlns=\"http://www.justid.nl/jubes/outbox/0100\" "
-      "recipient=\"";
-  codecs::append_escaped(out, recipient);
-  out += "\" after=\"" + std::to_string(after) + "\" count=\"" + std::to_string(es.size()) + "\"";
-  if (!es.empty()) out += " last=\"" + std::to_string(es.back().seq) + "\"";
-  out += ">\n";
-  for (const auto& e : es) {
-    out += "<entry seq=\"" + std::to_string(e.seq) + "\" id=\"" + std::to_string(e.message_id) + "\" type=\"";
-    codecs::append_escaped(out, e.message_type);
-    out += "\" source=\"";
-    codecs::append_escaped(out, e.source_party);
-    out += "\" time=\"" + iso_time(e.accepted_at_ms) + "\"";
-    if (e.purged) {
-      out += " purged=\"true\"/>\n";
-      continue;
-    }
-    out += ">";
-    auto body = codecs::embeddable_body(e.body);
-    if (body)
-      out += *body;
-    else  // cannot happen for a body that passed validation; never send broken XML
-      out += "<unembeddable/>";
-    out += "</entry>\n";
-  }
-  out += "</outbox>\n";
-  return out;
+  std::vector<codecs::outbox_entry_view> views;
+  views.reserve(es.size());
+  for (const auto& e : es)
+    views.push_back({e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged, e.body});
+  return codecs::encode_outbox_batch(recipient, after, views);
 }
 
 struct poll_args {

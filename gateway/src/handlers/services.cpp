@@ -2,9 +2,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <ctime>
 
 #include "common/log.hpp"
+#include "common/metric_names.hpp"
 #include "handler.hpp"
 
 namespace jubes::gateway::detail {
@@ -20,15 +20,6 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
   return true;
 }
 
-std::string iso_time(std::int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
 
 // --- replies -----------------------------------------------------------------------------------
 
@@ -95,21 +86,21 @@ void long_polls::drain() {
 // --- counters and reload -----------------------------------------------------------------------
 
 api_counters::api_counters(registry& r)
-    : accept_latency(r.get_histogram("jubes_accept_latency_seconds",
+    : accept_latency(r.get_histogram(metric_names::accept_latency_seconds,
                                      "Time from a complete ingest request to its durable receipt.",
                                      {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
-      duplicates(r.get_counter("jubes_ingest_duplicates_total",
+      duplicates(r.get_counter(metric_names::ingest_duplicates_total,
                                "Repeated messages answered with the original receipt (200).")),
-      parked(r.get_counter("jubes_ingest_parked_total", "Accepted messages no rule routed.")),
+      parked(r.get_counter(metric_names::ingest_parked_total, "Accepted messages no rule routed.")),
       entries_served(
-          r.get_counter("jubes_outbox_entries_served_total", "Outbox entries returned by polls (incl. repeats).")),
-      entries_acked(r.get_counter("jubes_outbox_acked_total", "Outbox entries acknowledged by recipients.")) {}
+          r.get_counter(metric_names::outbox_entries_served_total, "Outbox entries returned by polls (incl. repeats).")),
+      entries_acked(r.get_counter(metric_names::outbox_acked_total, "Outbox entries acknowledged by recipients.")) {}
 
 jubes::result<std::shared_ptr<const route_snapshot>> services::reload_routes() {
   auto snap = pipe.reload_routes();
   if (!snap) {
     log::error("api", "routes_refused", {{"file", cfg.routes_file.string()}, {"error", snap.error().message()}});
-    metrics.get_counter("jubes_route_reload_failures_total", "Route reloads refused (the old table keeps serving).")
+    metrics.get_counter(metric_names::route_reload_failures_total, "Route reloads refused (the old table keeps serving).")
         .inc();
     return snap;
   }
