@@ -62,8 +62,8 @@ jubes::result<void> database::check_version(const lmdb::txn& t, bool create) con
   if (found != format_version) {
     log::error(log_c, "bad_format_version",
                {{"dir", dir_.string()}, {"found", found}, {"supported", std::uint64_t{format_version}}});
-    return fail(errc::bad_version, "format version " + std::to_string(found) + ", this build reads " +
-                                       std::to_string(format_version));
+    return fail(errc::bad_version,
+                "format version " + std::to_string(found) + ", this build reads " + std::to_string(format_version));
   }
   return {};
 }

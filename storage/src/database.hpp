@@ -20,8 +20,7 @@ class database {
  public:
   /// Opens the environment in `dir`. @param flags MDB_RDONLY for a read-only store, MDB_NOSYNC
   /// for a non-durable one (tests); @param map_size ignored when read-only.
-  static jubes::result<void> open(database& db, const std::filesystem::path& dir, unsigned flags,
-                                  std::size_t map_size);
+  static jubes::result<void> open(database& db, const std::filesystem::path& dir, unsigned flags, std::size_t map_size);
 
   /// Opens (creating if `create`) the tables and checks the format version in one transaction.
   /// @return errc::bad_version for a foreign LMDB store or another format version.

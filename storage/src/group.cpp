@@ -85,7 +85,8 @@ jubes::result<void> group::append_outbox(const std::string& recipient, std::uint
 }
 
 codec::message_rec group::stage_body(const ingest_request& r, std::uint64_t id) {
-  if (blobs_.empty() || (!blobs_.back().bodies.empty() && blobs_.back().bodies.size() + r.body.size() > opt_.blob_bytes))
+  if (blobs_.empty() ||
+      (!blobs_.back().bodies.empty() && blobs_.back().bodies.size() + r.body.size() > opt_.blob_bytes))
     blobs_.push_back(blob_builder{id, {}, {}});
   auto& b = blobs_.back();
   codec::message_rec rec;
@@ -99,8 +100,7 @@ codec::message_rec group::stage_body(const ingest_request& r, std::uint64_t id) 
   return rec;
 }
 
-jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t id,
-                                             const std::vector<std::string>& to) {
+jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t id, const std::vector<std::string>& to) {
   const auto& r = o.req;
   const auto& tb = db_.t();
   codec::message_rec rec = stage_body(r, id);
@@ -196,8 +196,10 @@ applied<bool> group::apply(forward_op& o) {
   if (!*loaded) return answer<bool>(tables::failed<bool>(loaded->error()));
   auto& rec = **loaded;
   auto& rs = rec.recipients;
-  if (std::find(rs.begin(), rs.end(), o.from) == rs.end()) return answer<bool>(tables::failed<bool>(fail(errc::not_recipient)));
-  if (o.to == rec.party) return answer<bool>(tables::failed<bool>(fail(errc::invalid_argument, "forward to the source")));
+  if (std::find(rs.begin(), rs.end(), o.from) == rs.end())
+    return answer<bool>(tables::failed<bool>(fail(errc::not_recipient)));
+  if (o.to == rec.party)
+    return answer<bool>(tables::failed<bool>(fail(errc::invalid_argument, "forward to the source")));
   // Exactly once per (message, target): a repeat changes nothing.
   if (std::find(rs.begin(), rs.end(), o.to) != rs.end()) return answer<bool>(false);
   if (lvl_ >= level::no_growth) return answer<bool>(tables::failed<bool>(fail(errc::store_full)));
@@ -217,7 +219,8 @@ applied<void> group::apply(reroute_op& o) {
   if (!loaded) return abort_txn<void>(loaded.error());
   if (!*loaded) return answer<void>(loaded->error());
   auto& rec = **loaded;
-  if (!(rec.flags & codec::flag_parked) || (rec.flags & codec::flag_purged)) return answer<void>(fail(errc::not_parked));
+  if (!(rec.flags & codec::flag_parked) || (rec.flags & codec::flag_purged))
+    return answer<void>(fail(errc::not_parked));
   if (lvl_ >= level::no_growth) return answer<void>(fail(errc::store_full));
   rec.flags = static_cast<std::uint8_t>(rec.flags & ~codec::flag_parked);
   rec.recipients = recipients;

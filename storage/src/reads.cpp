@@ -49,8 +49,8 @@ jubes::result<std::string_view> body_reader::body(const database& db, const lmdb
   return tables::blobs_db::body(*blob_, rec);
 }
 
-jubes::result<std::vector<std::pair<std::string, outbox_state>>> list_outboxes(const database& db,
-                                                                               const lmdb::txn& t, bool full) {
+jubes::result<std::vector<std::pair<std::string, outbox_state>>> list_outboxes(const database& db, const lmdb::txn& t,
+                                                                               bool full) {
   std::vector<std::pair<std::string, outbox_state>> out;
   std::string name;
   for (;;) {
@@ -166,8 +166,8 @@ jubes::result<std::vector<audit_record>> audit(const database& db, std::uint64_t
       if (!*e) break;
       auto& a = (*e)->rec;
       if (message_id != 0 && a.message_id != message_id) continue;
-      out.push_back(audit_record{(*e)->seq, a.at_ms, static_cast<audit_kind>(a.kind), a.message_id,
-                                 std::move(a.party), std::move(a.detail)});
+      out.push_back(audit_record{(*e)->seq, a.at_ms, static_cast<audit_kind>(a.kind), a.message_id, std::move(a.party),
+                                 std::move(a.detail)});
     }
     return out;
   });
@@ -182,8 +182,8 @@ jubes::result<store_stats> stats(const database& db) {
     auto purged = tb.meta.get(t, tables::meta_db::key::purged_bodies);
     s.purged = purged && *purged ? **purged : 0;
     std::pair<const tables::table*, std::uint64_t*> counts[] = {
-        {&tb.messages, &s.messages}, {&tb.parked, &s.parked}, {&tb.dedup, &s.dedup},
-        {&tb.outbox, &s.outbox_entries}, {&tb.audit, &s.audit}, {&tb.blobs, &s.blobs}};
+        {&tb.messages, &s.messages},     {&tb.parked, &s.parked}, {&tb.dedup, &s.dedup},
+        {&tb.outbox, &s.outbox_entries}, {&tb.audit, &s.audit},   {&tb.blobs, &s.blobs}};
     for (auto& [table, out] : counts) {
       auto n = table->count(t);
       if (!n) return n.error();

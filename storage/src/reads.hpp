@@ -40,7 +40,7 @@ jubes::result<store_stats> stats(const database& db);
 
 /// Every recipient with an outbox and its state, in name order, within `t`.
 /// @param full also the cursor and the age of the oldest unacked entry (else only the head)
-jubes::result<std::vector<std::pair<std::string, outbox_state>>> list_outboxes(const database& db,
-                                                                               const lmdb::txn& t, bool full);
+jubes::result<std::vector<std::pair<std::string, outbox_state>>> list_outboxes(const database& db, const lmdb::txn& t,
+                                                                               bool full);
 
 }  // namespace jubes::storage::reads

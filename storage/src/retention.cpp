@@ -150,8 +150,8 @@ class pass {
 
 }  // namespace
 
-jubes::result<void> purge_once(const database& db, const options& opt, writer_state& ws, counters& c,
-                               std::int64_t now, purge_result& acc) {
+jubes::result<void> purge_once(const database& db, const options& opt, writer_state& ws, counters& c, std::int64_t now,
+                               purge_result& acc) {
   const std::int64_t cutoff_bodies = now - to_ms(opt.retention_bodies);
   auto t = db.begin_write();
   if (!t) return t.error();

@@ -21,8 +21,8 @@ namespace jubes::storage {
 /// acc.more if a batch limit was hit (another pass would purge more).
 /// @return errc::store_full when the map is full (the caller may grow it and retry), another
 ///         error if LMDB failed.
-jubes::result<void> purge_once(const database& db, const options& opt, writer_state& ws, counters& c,
-                               std::int64_t now, purge_result& acc);
+jubes::result<void> purge_once(const database& db, const options& opt, writer_state& ws, counters& c, std::int64_t now,
+                               purge_result& acc);
 
 /// Asks for a retention pass every `interval` until stopped.
 /// Lifecycle: start() launches the thread; stop() (or the destructor) joins it.

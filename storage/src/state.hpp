@@ -22,8 +22,8 @@ namespace jubes::storage {
 struct writer_state {
   std::uint64_t next_id = 1;
   std::uint64_t next_audit = 1;
-  std::uint64_t dedup_watermark = 0;  ///< dedup records of ids <= this are purged
-  std::uint64_t purged_count = 0;     ///< bodies purged so far (meta)
+  std::uint64_t dedup_watermark = 0;                     ///< dedup records of ids <= this are purged
+  std::uint64_t purged_count = 0;                        ///< bodies purged so far (meta)
   std::unordered_map<std::string, std::uint64_t> heads;  ///< committed outbox heads
 
   /// Loads everything from what is committed.

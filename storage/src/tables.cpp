@@ -228,7 +228,8 @@ std::string dedup_db::encode_key(const key& k) {
 jubes::result<dedup_db::entry> dedup_db::decode(std::string_view k, std::string_view v) {
   entry e;
   auto nul = k.find('\0');
-  if (nul == std::string_view::npos || !codec::decode(v, e.rec)) return fail(errc::corrupt, "dedup: undecodable record");
+  if (nul == std::string_view::npos || !codec::decode(v, e.rec))
+    return fail(errc::corrupt, "dedup: undecodable record");
   e.party = k.substr(0, nul);
   e.refnr = k.substr(nul + 1);
   return e;

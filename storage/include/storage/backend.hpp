@@ -31,6 +31,10 @@ using completion = std::function<void(jubes::result<T>)>;
 /// the request committed durably, or with the error that failed it. Completions must be short,
 /// must not throw and must not call close(); they may call submit_* again.
 ///
+/// Lifecycle: an implementation's open function creates it; close() (or destroying it) drains
+/// what was queued, wakes every watcher and stops its threads; after close() every submit_*
+/// completes at once with errc::closed, while reads keep working until it is destroyed.
+///
 /// Threading: every function may be called from any thread.
 class backend {
  public:
@@ -58,8 +62,8 @@ class backend {
   /// Routes a parked message to `recipients` (non-empty), exactly once. @return (through done)
   /// errc::not_found, errc::not_parked (already re-routed or purged), errc::invalid_argument,
   /// errc::corrupt, errc::store_full, errc::io_error.
-  virtual void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients,
-                              std::string route_version, completion<void> done) = 0;
+  virtual void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
+                              completion<void> done) = 0;
 
   /// Runs retention to completion now (expired bodies, dedup and audit records). `done` must not
   /// be empty. @return (through done) what was purged, or errc::io_error.
