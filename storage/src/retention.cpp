@@ -27,26 +27,19 @@ class pass {
   /// once its first (oldest) message expired.
   jubes::result<void> bodies(std::int64_t cutoff) {
     std::vector<tables::blobs_db::entry> dead;
-    {
-      auto sc = tables::scan<tables::blobs_db>::open(t_, db_.t().blobs);
-      if (!sc) return sc.error();
-      for (auto e = sc->first();; e = sc->next()) {
-        if (!e) return e.error();
-        if (!*e) break;
-        if (n_bodies_ >= batch_) {
-          more_ = true;
-          break;
-        }
-        auto first = db_.t().messages.get(t_, (*e)->header.ids.front());
-        if (!first) return first.error();
-        if (!*first) return fail(errc::corrupt, "blob " + std::to_string((*e)->id) + " lists a missing message");
-        if ((*first)->accepted_at_ms >= cutoff) break;
-        n_bodies_ += (*e)->header.ids.size();
-        dead.push_back(std::move(**e));
-      }
-    }
+    auto r = collect(
+        db_.t().blobs, n_bodies_, [](auto& sc) { return sc.first(); },
+        [&](tables::blobs_db::entry& e) -> jubes::result<std::uint64_t> {
+          auto first = db_.t().messages.get(t_, e.header.ids.front());
+          if (!first) return first.error();
+          if (!*first) return fail(errc::corrupt, "blob " + std::to_string(e.id) + " lists a missing message");
+          if ((*first)->accepted_at_ms >= cutoff) return 0;
+          dead.push_back(std::move(e));
+          return dead.back().header.ids.size();
+        });
+    if (!r) return r;
     for (const auto& b : dead)
-      if (auto r = purge_blob(b.id, b.header.ids); !r) return r;
+      if (auto p = purge_blob(b.id, b.header.ids); !p) return p;
     return {};
   }
 
@@ -58,21 +51,14 @@ class pass {
       std::string party, refnr;
     };
     std::vector<victim> dead;
-    {
-      auto sc = tables::scan<tables::messages_db>::open(t_, db_.t().messages);
-      if (!sc) return sc.error();
-      for (auto e = sc->seek(watermark_ + 1);; e = sc->next()) {
-        if (!e) return e.error();
-        if (!*e) break;
-        if (n_dedup_ >= batch_) {
-          more_ = true;
-          break;
-        }
-        if ((*e)->rec.accepted_at_ms >= cutoff) break;
-        dead.push_back(victim{(*e)->id, std::move((*e)->rec.party), std::move((*e)->rec.refnr)});
-        ++n_dedup_;
-      }
-    }
+    auto r = collect(
+        db_.t().messages, n_dedup_, [&](auto& sc) { return sc.seek(watermark_ + 1); },
+        [&](tables::messages_db::entry& e) -> jubes::result<std::uint64_t> {
+          if (e.rec.accepted_at_ms >= cutoff) return 0;
+          dead.push_back(victim{e.id, std::move(e.rec.party), std::move(e.rec.refnr)});
+          return 1;
+        });
+    if (!r) return r;
     for (const auto& v : dead) {
       tables::dedup_db::key k{v.party, v.refnr};
       auto rec = db_.t().dedup.get(t_, k);
@@ -88,21 +74,14 @@ class pass {
   /// Audit trail: its own period, oldest first.
   jubes::result<void> audit(std::int64_t cutoff) {
     std::vector<std::uint64_t> dead;
-    {
-      auto sc = tables::scan<tables::audit_db>::open(t_, db_.t().audit);
-      if (!sc) return sc.error();
-      for (auto e = sc->first();; e = sc->next()) {
-        if (!e) return e.error();
-        if (!*e) break;
-        if (n_audit_ >= batch_) {
-          more_ = true;
-          break;
-        }
-        if ((*e)->rec.at_ms >= cutoff) break;
-        dead.push_back((*e)->seq);
-        ++n_audit_;
-      }
-    }
+    auto r = collect(
+        db_.t().audit, n_audit_, [](auto& sc) { return sc.first(); },
+        [&](tables::audit_db::entry& e) -> jubes::result<std::uint64_t> {
+          if (e.rec.at_ms >= cutoff) return 0;
+          dead.push_back(e.seq);
+          return 1;
+        });
+    if (!r) return r;
     for (auto seq : dead)
       if (auto d = db_.t().audit.del(t_, seq); !d) return d.error();
     return {};
@@ -115,6 +94,27 @@ class pass {
   std::uint64_t watermark() const { return watermark_; }
 
  private:
+  /// Walks `table` from first(scan), oldest first, while take(entry) finds the entry expired: it
+  /// returns how many records the entry purges (0: not expired, stop). Stops at batch_ records
+  /// and sets more_. Nothing is deleted while the scan's cursor is open.
+  template <class Table, class First, class Take>
+  jubes::result<void> collect(const Table& table, std::uint64_t& n, First&& first, Take&& take) {
+    auto sc = tables::scan<Table>::open(t_, table);
+    if (!sc) return sc.error();
+    for (auto e = first(*sc);; e = sc->next()) {
+      if (!e) return e.error();
+      if (!*e) return {};
+      if (n >= batch_) {
+        more_ = true;
+        return {};
+      }
+      auto taken = take(**e);
+      if (!taken) return taken.error();
+      if (*taken == 0) return {};
+      n += *taken;
+    }
+  }
+
   /// Turns each message of the blob into its purge record (flag purged, no body), then drops it.
   jubes::result<void> purge_blob(std::uint64_t blob_id, const std::vector<std::uint64_t>& ids) {
     const auto& tb = db_.t();

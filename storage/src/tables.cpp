@@ -22,6 +22,17 @@ jubes::result<std::uint64_t> decode_u64(std::string_view s, const char* what) {
   return v;
 }
 
+/// An entry {be64 key, record} of a table numbered by a be64 key (messages, audit).
+template <class Entry>
+jubes::result<Entry> decode_numbered(std::string_view k, std::string_view v, const char* what) {
+  auto key = decode_u64(k, what);
+  if (!key) return key.error();
+  Entry e{*key, {}};
+  if (!codec::decode(v, e.rec))
+    return fail(errc::corrupt, std::string(what) + " " + std::to_string(*key) + ": undecodable record");
+  return e;
+}
+
 /// mdb_get with not-found as a value.
 jubes::result<std::optional<std::string_view>> get_raw(const lmdb::txn& t, MDB_dbi dbi, std::string_view key) {
   std::string_view v;
@@ -132,12 +143,7 @@ std::string messages_db::encode_key(key id) {
 }
 
 jubes::result<messages_db::entry> messages_db::decode(std::string_view k, std::string_view v) {
-  entry e;
-  auto id = decode_u64(k, "message key");
-  if (!id) return id.error();
-  e.id = *id;
-  if (!codec::decode(v, e.rec)) return fail(errc::corrupt, "message " + std::to_string(e.id) + ": undecodable record");
-  return e;
+  return decode_numbered<entry>(k, v, "message");
 }
 
 jubes::result<std::optional<codec::message_rec>> messages_db::get(const lmdb::txn& t, std::uint64_t id) const {
@@ -373,12 +379,7 @@ std::string audit_db::encode_key(key seq) {
 }
 
 jubes::result<audit_db::entry> audit_db::decode(std::string_view k, std::string_view v) {
-  entry e;
-  auto seq = decode_u64(k, "audit key");
-  if (!seq) return seq.error();
-  e.seq = *seq;
-  if (!codec::decode(v, e.rec)) return fail(errc::corrupt, "audit " + std::to_string(e.seq) + ": undecodable record");
-  return e;
+  return decode_numbered<entry>(k, v, "audit");
 }
 
 jubes::result<void> audit_db::append(const lmdb::txn& t, std::uint64_t seq, const codec::audit_rec& rec) const {
