@@ -84,7 +84,7 @@ class checker {
       auto blob = db_.t().blobs.get(t_, rec.blob_id);
       if (!bodies.body(db_, t_, rec) || !blob || !*blob) {
         problem("message " + id + ": body missing from blob " + to_string(rec.blob_id));
-      } else if (const auto& ids = (*blob)->header.ids; std::find(ids.begin(), ids.end(), e.id) == ids.end()) {
+      } else if (const auto ids = (*blob)->ids(); std::find(ids.begin(), ids.end(), e.id) == ids.end()) {
         problem("message " + id + ": blob " + to_string(rec.blob_id) + " does not list it");
       }
     }
@@ -176,7 +176,7 @@ class checker {
     return walk(db_.t().blobs, [&](const tables::blobs_db::entry* e) {
       ++r_.blobs;
       if (!e) return problem("blob: undecodable");
-      for (auto id : e->header.ids) {
+      for (auto id : e->ids()) {
         auto m = message(id);
         if (!m || m->blob_id != e->id || (m->flags & codec::flag_purged))
           problem("blob " + to_string(e->id) + ": message " + to_string(id) + " does not point at it");

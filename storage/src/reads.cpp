@@ -80,21 +80,24 @@ jubes::result<std::vector<outbox_entry>> read_outbox(const database& db, std::st
     auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
     if (!sc) return sc.error();
     body_reader bodies;
+    codec::message_rec rec;  // one record decoded into again and again: its strings keep their capacity
     for (auto e = sc->seek({recipient, after + 1}); out.size() < max; e = sc->next()) {
       if (!e) return e.error();
       if (!*e || (*e)->recipient != recipient) break;
-      auto rec = referenced_message(db, t, (*e)->message_id);
-      if (!rec) return rec.error();
-      auto body = bodies.body(db, t, *rec);
+      auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
+      if (!found) return found.error();
+      if (!*found)
+        return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
+      auto body = bodies.body(db, t, rec);
       if (!body) return body.error();
       outbox_entry x;
       x.seq = (*e)->seq;
       x.message_id = (*e)->message_id;
       x.body.assign(*body);
-      x.message_type = std::move(rec->message_type);
-      x.source_party = std::move(rec->party);
-      x.accepted_at_ms = rec->accepted_at_ms;
-      x.purged = (rec->flags & codec::flag_purged) != 0;
+      x.message_type = rec.message_type;
+      x.source_party = rec.party;
+      x.accepted_at_ms = rec.accepted_at_ms;
+      x.purged = (rec.flags & codec::flag_purged) != 0;
       out.push_back(std::move(x));
     }
     return out;

@@ -30,16 +30,16 @@ class pass {
     auto r = collect(
         db_.t().blobs, n_bodies_, [](auto& sc) { return sc.first(); },
         [&](tables::blobs_db::entry& e) -> jubes::result<std::uint64_t> {
-          auto first = db_.t().messages.get(t_, e.header.ids.front());
+          auto first = db_.t().messages.get(t_, e.ids().front());
           if (!first) return first.error();
           if (!*first) return fail(errc::corrupt, "blob " + std::to_string(e.id) + " lists a missing message");
           if ((*first)->accepted_at_ms >= cutoff) return 0;
           dead.push_back(std::move(e));
-          return dead.back().header.ids.size();
+          return dead.back().count;
         });
     if (!r) return r;
     for (const auto& b : dead)
-      if (auto p = purge_blob(b.id, b.header.ids); !p) return p;
+      if (auto p = purge_blob(b.id, b.ids()); !p) return p;
     return {};
   }
 

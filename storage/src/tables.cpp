@@ -156,6 +156,16 @@ jubes::result<std::optional<codec::message_rec>> messages_db::get(const lmdb::tx
   return rec;
 }
 
+jubes::result<bool> messages_db::get_into(const lmdb::txn& t, std::uint64_t id, codec::message_rec& out) const {
+  auto b = be64(id);
+  auto v = get_raw(t, dbi_, sv(b));
+  if (!v) return failed<bool>(v.error());
+  if (!*v) return false;
+  if (!codec::decode(**v, out))
+    return failed<bool>(fail(errc::corrupt, "message " + std::to_string(id) + ": undecodable record"));
+  return true;
+}
+
 jubes::result<void> messages_db::put(const lmdb::txn& t, std::uint64_t id, const codec::message_rec& rec,
                                      bool append) const {
   auto& buf = scratch();
@@ -179,7 +189,9 @@ jubes::result<blobs_db::entry> blobs_db::decode(std::string_view k, std::string_
   auto id = decode_u64(k, "blob key");
   if (!id) return id.error();
   e.id = *id;
-  if (!codec::decode_blob_header(v, e.header) || e.header.ids.empty())
+  codec::reader rd(v);
+  // Each id takes 8 bytes, so a count the value cannot hold is damage, found here once.
+  if (!rd.u32(e.count) || e.count == 0 || e.count > (v.size() - 4) / 8)
     return fail(errc::corrupt, "blob " + std::to_string(e.id) + ": undecodable header");
   e.data = v;
   return e;
@@ -213,13 +225,19 @@ jubes::result<void> blobs_db::put(const lmdb::txn& t, std::uint64_t id, const st
   return {};
 }
 
+std::vector<std::uint64_t> blobs_db::entry::ids() const {
+  codec::blob_header h;
+  codec::decode_blob_header(data, h);  // cannot fail: decode() checked the count against the size
+  return std::move(h.ids);
+}
+
 jubes::result<bool> blobs_db::del(const lmdb::txn& t, std::uint64_t id) const {
   auto b = be64(id);
   return del_raw(t, dbi_, sv(b));
 }
 
 jubes::result<std::string_view> blobs_db::body(const entry& b, const codec::message_rec& rec) {
-  std::size_t start = b.header.header_len + rec.body_offset;
+  std::size_t start = codec::blob_header_len(b.count) + rec.body_offset;
   if (start > b.data.size() || rec.body_len > b.data.size() - start)
     return fail(errc::corrupt, "blob " + std::to_string(b.id) + ": body outside the blob");
   return b.data.substr(start, rec.body_len);

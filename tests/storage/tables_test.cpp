@@ -82,7 +82,7 @@ TEST_F(tables_test, blobs_hold_bodies_and_reject_bodies_outside_them) {
   ASSERT_TRUE(tb().blobs.put(t_, 5, {5, 6}, "<a/><bb/>"));
   auto b = tb().blobs.get(t_, 5);
   ASSERT_TRUE(b && *b);
-  EXPECT_EQ((*b)->header.ids, (std::vector<std::uint64_t>{5, 6}));
+  EXPECT_EQ((*b)->ids(), (std::vector<std::uint64_t>{5, 6}));
   codec::message_rec rec;
   rec.body_offset = 4;
   rec.body_len = 5;
