@@ -4,11 +4,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 namespace jubes::storage::admin {
 
-boost::system::result<std::vector<outbox_row>> outbox_list(const store& s, std::int64_t now_ms) {
+jubes::result<std::vector<outbox_row>> outbox_list(const backend& s, std::int64_t now_ms) {
   auto all = s.outboxes();
   if (!all) return all.error();
   std::vector<outbox_row> rows;
@@ -43,7 +44,7 @@ std::string to_text(const std::vector<outbox_row>& rows) {
   return out;
 }
 
-boost::system::result<std::vector<parked_entry>> parked_list(const store& s) {
+jubes::result<std::vector<parked_entry>> parked_list(const backend& s) {
   return s.parked();
 }
 
@@ -90,32 +91,29 @@ std::string to_text(const store_stats& s) {
   return os.str();
 }
 
-boost::system::error_code backup(const store& s, const std::filesystem::path& dir) {
+jubes::result<void> backup(const backend& s, const std::filesystem::path& dir) {
   return s.backup(dir);
 }
 
-boost::system::result<purge_result> purge_offline(const options& o) {
+jubes::result<purge_result> purge_offline(const options& o) {
   options opt = o;
   opt.retention_interval = std::chrono::milliseconds(0);  // this call purges; no background task
   auto st = store::open(opt);
   if (!st) return st.error();
   std::mutex mu;
   std::condition_variable cv;
-  bool done = false;
-  boost::system::result<purge_result> out = make_error_code(errc::io_error);
-  bool queued = (*st)->submit_purge([&](boost::system::result<purge_result> r) {
+  std::optional<jubes::result<purge_result>> out;
+  (*st)->submit_purge([&](jubes::result<purge_result> r) {
     std::lock_guard lk(mu);
     out = std::move(r);
-    done = true;
     cv.notify_all();
   });
-  if (!queued) return make_error_code(errc::closed);
   {
     std::unique_lock lk(mu);
-    cv.wait(lk, [&] { return done; });
+    cv.wait(lk, [&] { return out.has_value(); });
   }
   (*st)->close();
-  return out;
+  return std::move(*out);
 }
 
 std::string to_text(const purge_result& r) {

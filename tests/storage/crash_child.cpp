@@ -125,24 +125,27 @@ int main(int argc, char** argv) {
     std::string joined;
     for (auto& x : rcpts) joined += (joined.empty() ? "" : ",") + x;
     if (joined.empty()) joined = "-";
-    bool ok = st.submit(std::move(r), [fd, refnr, joined, &inflight](jubes::storage::ingest_result res) {
+    st.submit(std::move(r), [fd, refnr, joined, &inflight](jubes::result<jubes::storage::ingest_result> res) {
       std::string line;
-      if (res.outcome == jubes::storage::ingest_outcome::accepted) {
-        line = "A " + refnr + " " + std::to_string(res.rcpt.message_id) + " " + joined + "\n";
-      } else if (res.outcome == jubes::storage::ingest_outcome::duplicate) {
-        line = "D " + refnr + " " + std::to_string(res.rcpt.message_id) + " " + joined + "\n";
+      if (!res && res.error() == jubes::storage::errc::overloaded) {
+        --inflight;  // refused at once on this thread: nothing stored, nothing to record
+        std::this_thread::yield();
+        return;
+      }
+      if (!res) {
+        line = "E " + refnr + " " + res.error().message() + "\n";
+      } else if (res->outcome == jubes::storage::ingest_outcome::accepted) {
+        line = "A " + refnr + " " + std::to_string(res->rcpt.message_id) + " " + joined + "\n";
+      } else if (res->outcome == jubes::storage::ingest_outcome::duplicate) {
+        line = "D " + refnr + " " + std::to_string(res->rcpt.message_id) + " " + joined + "\n";
       } else {
-        line = "E " + refnr + " " + std::string(jubes::storage::to_string(res.outcome)) + "\n";
+        line = "E " + refnr + " " + std::string(jubes::storage::to_string(res->outcome)) + "\n";
       }
       if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::abort();
       --inflight;
     });
-    if (!ok) {
-      --inflight;
-      std::this_thread::yield();
-    }
     if (n % 50 == 0) {  // acks too, so that cursors are committed under the knife
-      st.submit_ack("rvdk", n / 4, [](boost::system::error_code, std::uint64_t) {});
+      st.submit_ack("rvdk", n / 4, [](jubes::result<std::uint64_t>) {});
     }
   }
 }

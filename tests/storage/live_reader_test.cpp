@@ -62,7 +62,7 @@ TEST(live_reader, another_process_follows_commits_and_map_growth) {
   o.map_size_max = 64u << 20;
   auto s = test::open_ok(o);
   ASSERT_TRUE(s);
-  test::ingest(*s, test::make_req("tulp-gw", "first", {"rvdk"}));
+  test::ingest_ok(*s, test::make_req("tulp-gw", "first", {"rvdk"}));
 
   reader_process r(d.path(), "rvdk");
   ASSERT_GT(r.pid, 0);
@@ -72,7 +72,8 @@ TEST(live_reader, another_process_follows_commits_and_map_growth) {
   const auto size_before = s->metrics().map_size;
   std::string body(32 * 1024, 'g');
   for (int i = 0; i < 100; ++i) {
-    auto res = test::ingest(*s, test::make_req("tulp-gw", "g" + std::to_string(i), {"rvdk"}, body + std::to_string(i)));
+    auto res =
+        test::ingest_ok(*s, test::make_req("tulp-gw", "g" + std::to_string(i), {"rvdk"}, body + std::to_string(i)));
     ASSERT_EQ(res.outcome, ingest_outcome::accepted);
   }
   EXPECT_GT(s->metrics().map_size, size_before);

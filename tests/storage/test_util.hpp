@@ -1,47 +1,22 @@
 #pragma once
-// Helpers shared by the storage tests: a temp dir that removes itself, and synchronous wrappers
-// around the store's callback API (the callbacks run on the writer thread; the test waits).
+// Helpers shared by the storage tests: options for a small test store, and synchronous wrappers
+// around the store's completions (they run on the writer thread; the test waits). Temporary
+// directories and the clock come from jubes::testing.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
-#include <random>
 #include <string>
 
 #include "storage/store.hpp"
+#include "testing/testing.hpp"
 
 namespace jubes::storage::test {
 
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("jubes-storage-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-/// A settable clock (ms since epoch) for retention tests.
-struct fake_clock {
-  std::shared_ptr<std::atomic<std::int64_t>> now = std::make_shared<std::atomic<std::int64_t>>(1'700'000'000'000);
-  clock_fn fn() const {
-    auto n = now;
-    return [n] { return n->load(); };
-  }
-  void advance(std::chrono::milliseconds d) { *now += d.count(); }
-};
+using jubes::testing::temp_dir;
+/// A settable clock (ms since epoch) for retention tests; `fn()` goes into options::clock.
+using fake_clock = jubes::testing::manual_clock;
 
 inline options test_options(const std::filesystem::path& dir) {
   options o;
@@ -78,51 +53,41 @@ inline ingest_request make_req(std::string party, std::string refnr, std::vector
   return r;
 }
 
-inline ingest_result ingest(store& s, ingest_request r) {
-  std::promise<ingest_result> p;
+/// Submits through `submit_fn(done)` and waits for the completion, which must come exactly once.
+template <class T, class F>
+jubes::result<T> wait_for(F&& submit_fn) {
+  std::promise<jubes::result<T>> p;
   auto f = p.get_future();
-  EXPECT_TRUE(s.submit(std::move(r), [&p](ingest_result res) { p.set_value(std::move(res)); }));
+  submit_fn([&p](jubes::result<T> r) { p.set_value(std::move(r)); });
   return f.get();
 }
 
-struct ack_result {
-  boost::system::error_code ec;
-  std::uint64_t cursor = 0;
-};
-inline ack_result ack(store& s, std::string recipient, std::uint64_t upto) {
-  std::promise<ack_result> p;
-  auto f = p.get_future();
-  EXPECT_TRUE(s.submit_ack(std::move(recipient), upto, [&p](boost::system::error_code ec, std::uint64_t c) {
-    p.set_value({ec, c});
-  }));
-  return f.get();
+inline jubes::result<ingest_result> ingest(store& s, ingest_request r) {
+  return wait_for<ingest_result>([&](completion<ingest_result> done) { s.submit(std::move(r), std::move(done)); });
+}
+/// ingest() for a request that must succeed: its outcome (accepted, duplicate, conflict).
+inline ingest_result ingest_ok(store& s, ingest_request r) {
+  auto res = ingest(s, std::move(r));
+  EXPECT_TRUE(res) << res.error().message();
+  return res ? *res : ingest_result{};
 }
 
-struct forward_result {
-  boost::system::error_code ec;
-  bool added = false;
-};
-inline forward_result forward(store& s, std::uint64_t id, std::string from, std::string to) {
-  std::promise<forward_result> p;
-  auto f = p.get_future();
-  EXPECT_TRUE(s.submit_forward(id, std::move(from), std::move(to), [&p](boost::system::error_code ec, bool a) {
-    p.set_value({ec, a});
-  }));
-  return f.get();
+inline jubes::result<std::uint64_t> ack(store& s, std::string recipient, std::uint64_t upto) {
+  return wait_for<std::uint64_t>(
+      [&](completion<std::uint64_t> done) { s.submit_ack(std::move(recipient), upto, std::move(done)); });
 }
 
-inline boost::system::error_code reroute(store& s, std::uint64_t id, std::vector<std::string> r) {
-  std::promise<boost::system::error_code> p;
-  auto f = p.get_future();
-  EXPECT_TRUE(s.submit_reroute(id, std::move(r), "v2", [&p](boost::system::error_code ec) { p.set_value(ec); }));
-  return f.get();
+inline jubes::result<bool> forward(store& s, std::uint64_t id, std::string from, std::string to) {
+  return wait_for<bool>(
+      [&](completion<bool> done) { s.submit_forward(id, std::move(from), std::move(to), std::move(done)); });
 }
 
-inline boost::system::result<purge_result> purge(store& s) {
-  std::promise<boost::system::result<purge_result>> p;
-  auto f = p.get_future();
-  EXPECT_TRUE(s.submit_purge([&p](boost::system::result<purge_result> r) { p.set_value(std::move(r)); }));
-  return f.get();
+inline jubes::result<void> reroute(store& s, std::uint64_t id, std::vector<std::string> r) {
+  return wait_for<void>([&](completion<void> done) { s.submit_reroute(id, std::move(r), "v2", std::move(done)); });
+}
+
+inline jubes::result<purge_result> purge(store& s) {
+  return wait_for<purge_result>([&](completion<purge_result> done) { s.submit_purge(std::move(done)); });
 }
 
 /// Blocks the writer thread until release(): lets a test pile requests into one group or fill the queue.
@@ -131,11 +96,12 @@ class writer_gate {
   explicit writer_gate(store& s) {
     auto f = entered_.get_future();
     auto released = release_.get_future().share();
-    EXPECT_TRUE(s.submit_ack("gate", 0, [this, released](boost::system::error_code, std::uint64_t) {
+    s.submit_ack("gate", 0, [this, released](jubes::result<std::uint64_t> r) {
+      EXPECT_TRUE(r) << r.error().message();
       entered_.set_value();
       released.wait();
-    }));
-    f.wait();  // the writer is now inside the callback, the queue is empty
+    });
+    f.wait();  // the writer is now inside the completion, the queue is empty
   }
   void release() {
     if (!released_) release_.set_value();

@@ -1,13 +1,13 @@
 #pragma once
 // Operator functions behind jubesctl: each returns data, plus a to_text that renders it as the
-// lines jubesctl prints. They work on a store from store::open_readonly (a live data directory
-// while jubesd runs) or from store::open. None of them ever prints message bodies.
-#include <boost/system/result.hpp>
+// lines jubesctl prints. They work on any backend: a store from store::open_readonly (a live data
+// directory while jubesd runs) or from store::open. None of them ever prints message bodies.
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "storage/store.hpp"
 
 namespace jubes::storage::admin {
@@ -22,12 +22,12 @@ struct outbox_row {
 };
 
 /// @param now_ms the current time (ms since the epoch), for the age column.
-boost::system::result<std::vector<outbox_row>> outbox_list(const store& s, std::int64_t now_ms);
+jubes::result<std::vector<outbox_row>> outbox_list(const backend& s, std::int64_t now_ms);
 /// A header line and one aligned line per recipient.
 std::string to_text(const std::vector<outbox_row>& rows);
 
 /// `jubesctl parked list`.
-boost::system::result<std::vector<parked_entry>> parked_list(const store& s);
+jubes::result<std::vector<parked_entry>> parked_list(const backend& s);
 std::string to_text(const std::vector<parked_entry>& rows);
 
 /// `jubesctl check`: "ok: ..." counts, or one line per problem. Exit non-zero when !r.ok().
@@ -36,12 +36,12 @@ std::string to_text(const check_report& r);
 /// `jubesctl stats`: key=value lines.
 std::string to_text(const store_stats& s);
 
-/// `jubesctl backup DIR`: hot compacting copy. @return empty on success.
-boost::system::error_code backup(const store& s, const std::filesystem::path& dir);
+/// `jubesctl backup DIR`: hot compacting copy.
+jubes::result<void> backup(const backend& s, const std::filesystem::path& dir);
 
 /// `jubesctl purge` when jubesd is NOT running: opens the store exclusively (errc::locked if jubesd
 /// holds it: the running gateway purges on its own schedule), runs retention to completion, closes.
-boost::system::result<purge_result> purge_offline(const options& o);
+jubes::result<purge_result> purge_offline(const options& o);
 std::string to_text(const purge_result& r);
 
 }  // namespace jubes::storage::admin

@@ -1,321 +1,77 @@
 #pragma once
 // The jubes message store: one LMDB environment under the data directory holding messages,
 // the dedup index, per-recipient outboxes with cursors, parked messages, an audit trail and
-// metadata. See docs/storage.md for the layout and the measurements behind it.
-#include <array>
-#include <boost/system/result.hpp>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
+// metadata. See docs/storage.md for the layout, the source files and the measurements.
 #include <filesystem>
-#include <functional>
 #include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
 
-#include "storage/errc.hpp"
+#include "storage/backend.hpp"
 
 namespace jubes::storage {
 
-/// The on-disk format this build writes and accepts. A store with another version is refused.
-inline constexpr std::uint32_t format_version = 1;
-
-/// Milliseconds since the Unix epoch; injectable so that retention can be tested without sleeping.
-using clock_fn = std::function<std::int64_t()>;
-
-/// Options of a writable store. Defaults suit a production gateway.
-struct options {
-  std::filesystem::path dir;                  ///< data directory; created if absent
-  std::size_t map_size_initial = 1ull << 30;  ///< initial LMDB map size in bytes
-  std::size_t map_size_max = 64ull << 30;     ///< the map grows up to this, then ingest gets store_full
-  std::size_t queue_capacity = 16384;         ///< bounded writer queue; full => submit returns false
-  std::size_t queue_max_bytes = 256u << 20;   ///< also bounded by the bodies it holds (plans reach 8 MiB)
-  /// Most requests in one write transaction. Groups are as large as the queue holds when the writer
-  /// starts a commit, so this only bounds a group under heavy load (see docs/storage.md).
-  std::size_t max_group = 1024;
-  /// The bodies of one group are packed into values ("blobs") of at most about this many bytes
-  /// (a larger single body gets a blob of its own). See docs/storage.md for the measurements.
-  std::size_t blob_bytes = 64u << 10;
-  std::chrono::seconds retention_bodies{std::chrono::hours(24 * 180)};      ///< message bodies kept this long
-  std::chrono::seconds retention_dedup_extra{std::chrono::hours(24 * 30)};  ///< dedup kept this much longer
-  std::chrono::seconds retention_audit{std::chrono::hours(24 * 365 * 2)};   ///< audit records kept this long
-  std::chrono::milliseconds retention_interval{std::chrono::seconds(60)};   ///< how often the retention task runs;
-                                                                            ///< zero disables the background task
-  std::size_t retention_batch = 256;  ///< most bodies (or audit records) purged per write transaction
-  bool durable = true;                ///< false only for tests: MDB_NOSYNC (a crash may lose the last commits)
-  clock_fn clock;                     ///< empty => system clock
-};
-
-/// One message offered for ingest. The gateway has validated and routed it.
-struct ingest_request {
-  std::string party;                    ///< the authenticated source party (certificate identity)
-  std::string referentienummer;         ///< with party: the exactly-once key
-  std::string message_type;             ///< root element local name, e.g. "piBeeindiging"
-  std::string body;                     ///< the XML as received
-  std::vector<std::string> recipients;  ///< outboxes to append to; empty => the message is parked
-  std::string park_reason;              ///< why no rule matched (only when recipients is empty)
-  std::string route_version;            ///< routing table version that decided
-  std::vector<std::string> matched_rules;
-  std::int64_t received_at_ms = 0;
-};
-
-enum class ingest_outcome {
-  accepted,    ///< new message, committed durably (201)
-  duplicate,   ///< same party, referentienummer and body: the original receipt (200)
-  conflict,    ///< same party and referentienummer, other body: nothing stored (409)
-  store_full,  ///< map at map_size_max: nothing stored (507)
-  io_error,    ///< the commit failed: nothing stored (503, the client retries)
-  invalid,     ///< empty party or referentienummer: nothing stored (400)
-};
-
-/// @return "accepted", "duplicate", ... for logs and metrics labels.
-std::string_view to_string(ingest_outcome o) noexcept;
-
-struct receipt {
-  std::uint64_t message_id = 0;  ///< assigned by the store, increasing, never reused
-  std::string referentienummer;
-  std::int64_t accepted_at_ms = 0;  ///< the commit time of the transaction that stored it
-};
-
-struct ingest_result {
-  ingest_outcome outcome = ingest_outcome::io_error;
-  receipt rcpt;  ///< accepted: the new receipt; duplicate: the ORIGINAL receipt unchanged; else empty
-};
-
-/// One entry of a recipient's outbox, as a poll returns it.
-struct outbox_entry {
-  std::uint64_t seq = 0;  ///< gapless per recipient, starting at 1, in commit order
-  std::uint64_t message_id = 0;
-  std::string message_type;
-  std::string source_party;
-  std::int64_t accepted_at_ms = 0;
-  bool purged = false;  ///< the body is gone by retention (body empty)
-  std::string body;
-};
-
-/// A message as stored, with everything needed to decide who may read it.
-struct stored_message {
-  std::uint64_t message_id = 0;
-  std::string source_party;
-  std::string referentienummer;
-  std::string message_type;
-  std::vector<std::string> recipients;  ///< routed recipients followed by forward targets
-  std::int64_t received_at_ms = 0;
-  std::int64_t accepted_at_ms = 0;
-  std::string route_version;
-  std::vector<std::string> matched_rules;
-  bool parked = false;  ///< no recipients yet; waits for a re-route
-  std::string park_reason;
-  bool purged = false;  ///< body removed by retention; the record stays as the purge record
-  std::string body;     ///< empty when purged
-};
-
-/// @return true if `party` is the source or a recipient (incl. forward targets) of the message.
-bool may_read(const stored_message& m, std::string_view party) noexcept;
-
-struct parked_entry {
-  std::uint64_t message_id = 0;
-  std::string source_party;
-  std::string referentienummer;
-  std::string message_type;
-  std::string park_reason;
-  std::int64_t accepted_at_ms = 0;
-};
-
-/// Outbox state of one recipient.
-struct outbox_state {
-  std::uint64_t head = 0;              ///< seq of the newest entry (0: empty)
-  std::uint64_t cursor = 0;            ///< highest acked seq
-  std::int64_t oldest_unacked_ms = 0;  ///< accepted_at of entry cursor+1; 0 when nothing is unacked
-};
-
-/// Audit event kinds; stored as one byte, never renumber.
-enum class audit_kind : std::uint8_t {
-  accepted = 1,   ///< party = source, detail = "<message type> to=<recipient>,<recipient>..." (routing)
-  routed = 2,     ///< reserved (routing is recorded in the accepted record; one record per message)
-  parked = 3,     ///< accepted without recipients: party = source, detail = "<type> parked: <reason>"
-  acked = 4,      ///< party = recipient: the message was delivered and its receipt acknowledged
-  forwarded = 5,  ///< party = forwarding recipient, detail = target
-  read = 6,       ///< party = reader (GET /v1/messages/{id})
-  purged = 7,     ///< party empty: the body was removed by retention
-  rerouted = 8,   ///< party = new recipient after a parked message was re-routed
-};
-std::string_view to_string(audit_kind k) noexcept;
-
-struct audit_record {
-  std::uint64_t seq = 0;
-  std::int64_t at_ms = 0;
-  audit_kind kind = audit_kind::accepted;
-  std::uint64_t message_id = 0;
-  std::string party;
-  std::string detail;
-};
-
-/// Upper bounds of the histogram buckets in metrics_snapshot (Prometheus `le`); the last is +Inf.
-inline constexpr std::array<double, 10> group_size_buckets{1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
-inline constexpr std::array<double, 12> commit_seconds_buckets{0.0005, 0.001, 0.002, 0.004, 0.008, 0.016,
-                                                               0.032,  0.064, 0.128, 0.256, 0.512, 1.024};
-
-struct metrics_snapshot {
-  std::uint64_t queue_depth = 0;
-  std::uint64_t queue_capacity = 0;
-  std::uint64_t rejected_overloaded = 0;  ///< submits refused because the queue was full
-  std::uint64_t commits = 0;              ///< successful write transactions
-  std::uint64_t commit_failures = 0;
-  std::uint64_t map_grows = 0;
-  /// cumulative counts per bucket (index i counts groups <= bound i), last element: all groups
-  std::array<std::uint64_t, group_size_buckets.size() + 1> group_size_hist{};
-  std::uint64_t group_size_sum = 0;
-  std::array<std::uint64_t, commit_seconds_buckets.size() + 1> commit_seconds_hist{};
-  double commit_seconds_sum = 0;
-  std::uint64_t map_size = 0;  ///< bytes
-  std::uint64_t map_used = 0;  ///< bytes in use (last page number * page size)
-  std::uint64_t parked = 0;
-  std::uint64_t accepted = 0, duplicate = 0, conflict = 0, store_full = 0, io_error = 0;
-  std::uint64_t acks = 0, forwards = 0, reroutes = 0;
-  std::uint64_t purged_bodies = 0, purged_dedup = 0, purged_audit = 0;
-  std::uint64_t last_message_id = 0;
-};
-
-/// Result of one retention pass (or of admin purge).
-struct purge_result {
-  std::uint64_t bodies = 0;  ///< message bodies removed
-  std::uint64_t dedup = 0;   ///< dedup records removed
-  std::uint64_t audit = 0;   ///< audit records removed
-  bool more = false;         ///< a batch limit was hit; another pass would purge more
-};
-
-/// Result of check(): an empty `problems` means the store is consistent.
-struct check_report {
-  std::uint64_t messages = 0, purged = 0, parked = 0, dedup = 0, outbox_entries = 0, recipients = 0, audit = 0,
-                blobs = 0;
-  std::vector<std::string> problems;  ///< one line each, e.g. "outbox rvdk: gap after seq 41 (next 43)"
-  bool ok() const noexcept { return problems.empty(); }
-};
-
-/// Counts and sizes for `jubesctl stats`.
-struct store_stats {
-  std::uint32_t format_version = 0;
-  std::uint64_t messages = 0, purged = 0, parked = 0, dedup = 0, recipients = 0, outbox_entries = 0, unacked = 0,
-                audit = 0, blobs = 0, last_message_id = 0;
-  std::uint64_t map_size = 0, map_used = 0, page_size = 0;
-};
-
-/// The store.
+/// The embedded LMDB store.
 ///
 /// Lifecycle: create with open() (exclusive, takes an flock on <dir>/LOCK and starts one writer
 /// thread and, unless disabled, the retention thread) or open_readonly() (no lock, no threads,
 /// for jubesctl on a live data directory). close() (or the destructor) drains the queue: every
-/// request already accepted by a submit_* call completes (its callback runs) before the writer
-/// stops. After close() submits return false.
+/// request already queued by a submit_* call completes before the writer stops. After close()
+/// every submit_* completes at once with errc::closed.
 ///
-/// Threading: every public function may be called from any thread. submit_* never block: they
-/// either enqueue (return true; the callback runs exactly once, later, ON THE WRITER THREAD, after
-/// the transaction holding the request committed durably or failed) or return false at once when
-/// the bounded queue is full or the store is closed (the gateway answers 503). Callbacks (and watch
-/// wakes) must be short, must not throw and must not call close(); they may call submit_* (which may
-/// return false if the queue is full).
+/// Threading: every public function may be called from any thread. submit_* never block; their
+/// completions follow the contract of backend (exactly once: at once on the calling thread with
+/// errc::overloaded, errc::closed or errc::read_only, else on the writer thread after the durable
+/// commit of the group that held the request, or with its failure).
 /// Reads (read_outbox, get, outboxes, parked, check, stats, backup) run on their own LMDB read
 /// transactions concurrently with each other and with the writer; the writer only waits for them
 /// in the rare moment it grows the map.
-class store {
+class store final : public backend {
  public:
   struct impl;
 
   /// Opens (creating if needed) the store in options.dir for exclusive writing.
   /// @return the store, or errc::locked (another process holds the directory), errc::bad_version,
   ///         errc::io_error (cannot create/open; the cause is logged), errc::invalid_argument.
-  static boost::system::result<std::unique_ptr<store>> open(const options& o);
+  static jubes::result<std::unique_ptr<store>> open(const options& o);
 
   /// Opens an existing store read-only, without the exclusive lock, e.g. while jubesd runs.
-  /// Every submit_* returns false. @return errc::not_found if `dir` holds no store, errc::bad_version.
-  static boost::system::result<std::unique_ptr<store>> open_readonly(const std::filesystem::path& dir);
+  /// Every submit_* completes with errc::read_only. @return errc::not_found if `dir` holds no
+  /// store, errc::bad_version.
+  static jubes::result<std::unique_ptr<store>> open_readonly(const std::filesystem::path& dir);
 
-  ~store();
+  ~store() override;
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
-  // ---- writer side -------------------------------------------------------------------------
+  void submit(ingest_request req, completion<ingest_result> done) override;
+  void submit_ack(std::string recipient, std::uint64_t upto, completion<std::uint64_t> done) override;
+  void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
+                      completion<bool> done) override;
+  void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
+                      completion<void> done) override;
+  void submit_purge(completion<purge_result> done) override;
+  void audit_read(std::uint64_t message_id, std::string party) override;
 
-  /// Ingests one message exactly once (see ingest_outcome).
-  /// @return false at once if the queue is full or the store is closed; `done` is then never called.
-  bool submit(ingest_request req, std::function<void(ingest_result)> done);
+  jubes::result<std::vector<outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
+                                                       std::size_t max) const override;
+  jubes::result<outbox_state> outbox(std::string_view recipient) const override;
+  jubes::result<std::vector<std::pair<std::string, outbox_state>>> outboxes() const override;
+  jubes::result<std::optional<stored_message>> get(std::uint64_t message_id) const override;
+  jubes::result<std::vector<parked_entry>> parked(std::size_t max = SIZE_MAX) const override;
+  jubes::result<std::vector<audit_record>> audit(std::uint64_t message_id, std::size_t max = SIZE_MAX) const override;
 
-  /// Commits `recipient`'s cursor to `upto`. Idempotent and monotonic: upto <= cursor is a no-op.
-  /// `done(ec, cursor)`: ec empty and the cursor after the ack, or errc::beyond_head (upto > head;
-  /// cursor unchanged), errc::io_error.
-  bool submit_ack(std::string recipient, std::uint64_t upto,
-                  std::function<void(boost::system::error_code, std::uint64_t cursor)> done);
+  std::uint64_t watch(std::string recipient, std::uint64_t after, std::function<void()> wake) override;
+  void unwatch(std::uint64_t token) override;
 
-  /// Forwards a message from one of its recipients to another recipient: appends it to `to`'s
-  /// outbox once (a repeat is a no-op with newly_added = false) and audits it.
-  /// `done(ec, newly_added)`: errc::not_found, errc::not_recipient (from is no recipient),
-  /// errc::invalid_argument (to is empty or the source itself), errc::store_full, errc::io_error.
-  bool submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                      std::function<void(boost::system::error_code, bool newly_added)> done);
+  metrics_snapshot metrics() const override;
+  jubes::result<store_stats> stats() const override;
+  /// Every outbox entry points at a message (or its purge record), seqs are gapless from 1,
+  /// cursors are not past the head, dedup and messages agree, bodies present.
+  check_report check() const override;
+  /// Hot, compacting copy (mdb_env_copy2 with MDB_CP_COMPACT); the copy is a store open() accepts.
+  jubes::result<void> backup(const std::filesystem::path& dir) const override;
 
-  /// Routes a parked message to `recipients` (non-empty), exactly once.
-  /// `done(ec)`: errc::not_found, errc::not_parked (already re-routed), errc::invalid_argument,
-  /// errc::store_full, errc::io_error.
-  bool submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                      std::function<void(boost::system::error_code)> done);
-
-  /// Records a best-effort "read" audit event (GET /v1/messages/{id}); dropped if the queue is full.
-  void audit_read(std::uint64_t message_id, std::string party);
-
-  /// Runs one retention pass now on the writer (bounded by options::retention_batch per txn;
-  /// loops until nothing is left). `done` runs on the writer thread.
-  bool submit_purge(std::function<void(boost::system::result<purge_result>)> done);
-
-  // ---- read side ---------------------------------------------------------------------------
-
-  /// Up to `max` entries of `recipient`'s outbox with seq > after, in seq order, bodies included.
-  /// An unknown recipient has an empty outbox.
-  boost::system::result<std::vector<outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
-                                                               std::size_t max) const;
-
-  /// State of one outbox (head 0 if unknown).
-  boost::system::result<outbox_state> outbox(std::string_view recipient) const;
-
-  /// Every recipient that has an outbox or a cursor, sorted by name.
-  boost::system::result<std::vector<std::pair<std::string, outbox_state>>> outboxes() const;
-
-  /// @return the message, std::nullopt if no message has that id.
-  boost::system::result<std::optional<stored_message>> get(std::uint64_t message_id) const;
-
-  /// Parked messages in id order (at most `max`).
-  boost::system::result<std::vector<parked_entry>> parked(std::size_t max = SIZE_MAX) const;
-
-  /// Audit records of one message in order (message_id 0: all, at most `max`).
-  boost::system::result<std::vector<audit_record>> audit(std::uint64_t message_id, std::size_t max = SIZE_MAX) const;
-
-  /// Long poll: `wake` is called exactly once when `recipient`'s committed head exceeds `after`
-  /// (on the writer thread, right after the commit), or at close(); if the head already exceeds
-  /// `after`, `wake` is called at once on the calling thread before watch returns.
-  /// @return a token for unwatch (0 if wake already ran).
-  std::uint64_t watch(std::string recipient, std::uint64_t after, std::function<void()> wake);
-  /// Removes a watch; `wake` will not be called after unwatch returns (unless it is running now).
-  void unwatch(std::uint64_t token);
-
-  metrics_snapshot metrics() const;
-
-  /// Hot, compacting copy (mdb_env_copy2 with MDB_CP_COMPACT) into `dir` (created; must not hold a
-  /// data.mdb). The copy is a complete store that open() accepts. @return errc::io_error on failure.
-  boost::system::error_code backup(const std::filesystem::path& dir) const;
-
-  /// Integrity check: every outbox entry points at a message (or its purge record), seqs are
-  /// gapless from 1, cursors are not past the head, dedup and messages agree, bodies present.
-  check_report check() const;
-
-  boost::system::result<store_stats> stats() const;
-
-  /// Drains the queue (completes pending requests), wakes all watchers, stops the threads. Idempotent.
-  void close();
-
-  bool read_only() const noexcept;
+  void close() override;
+  bool read_only() const noexcept override;
   const std::filesystem::path& dir() const noexcept;
 
  private:

@@ -1,0 +1,114 @@
+#pragma once
+// What the gateway needs from a message store, apart from how it is stored. `store` (store.hpp,
+// embedded LMDB) is the implementation today; a PostgreSQL backend for the high-availability mode
+// is meant to implement the same interface with the same exactly-once guarantees.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "storage/errc.hpp"
+#include "storage/types.hpp"
+
+namespace jubes::storage {
+
+/// The completion of a write: a value, or the error that kept it from happening.
+template <class T>
+using completion = std::function<void(jubes::result<T>)>;
+
+/// A message store.
+///
+/// Completions: every submit_* calls `done` EXACTLY ONCE. When the request cannot be queued (the
+/// queue is full: errc::overloaded; the store is closed: errc::closed; opened read-only:
+/// errc::read_only) it is called at once, on the calling thread, before submit_* returns.
+/// Otherwise it is called later on the backend's writer thread, after the transaction that holds
+/// the request committed durably, or with the error that failed it. Completions must be short,
+/// must not throw and must not call close(); they may call submit_* again.
+///
+/// Lifecycle: an implementation's open function creates it; close() (or destroying it) drains
+/// what was queued, wakes every watcher and stops its threads; after close() every submit_*
+/// completes at once with errc::closed, while reads keep working until it is destroyed.
+///
+/// Threading: every function may be called from any thread.
+class backend {
+ public:
+  virtual ~backend() = default;
+
+  // ---- writer side -------------------------------------------------------------------------
+
+  /// Ingests one message exactly once. @return (through done) accepted, duplicate (the original
+  /// receipt) or conflict; or errc::invalid_argument (empty party/referentienummer, a name with
+  /// NUL or over 255 bytes), errc::store_full, errc::io_error: nothing stored.
+  virtual void submit(ingest_request req, completion<ingest_result> done) = 0;
+
+  /// Commits `recipient`'s cursor to `upto`. Idempotent and monotonic: upto <= cursor is a no-op.
+  /// @return (through done) the cursor after the ack, or errc::beyond_head (upto > head; cursor
+  ///         unchanged), errc::invalid_argument, errc::corrupt, errc::io_error.
+  virtual void submit_ack(std::string recipient, std::uint64_t upto, completion<std::uint64_t> done) = 0;
+
+  /// Forwards a message from one of its recipients to another: appends it to `to`'s outbox once
+  /// and audits it. @return (through done) true if newly added, false for a repeat (no-op); or
+  /// errc::not_found, errc::not_recipient, errc::invalid_argument (to is empty or the source
+  /// itself), errc::corrupt, errc::store_full, errc::io_error.
+  virtual void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
+                              completion<bool> done) = 0;
+
+  /// Routes a parked message to `recipients` (non-empty), exactly once. @return (through done)
+  /// errc::not_found, errc::not_parked (already re-routed or purged), errc::invalid_argument,
+  /// errc::corrupt, errc::store_full, errc::io_error.
+  virtual void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
+                              completion<void> done) = 0;
+
+  /// Runs retention to completion now (expired bodies, dedup and audit records). `done` must not
+  /// be empty. @return (through done) what was purged, or errc::io_error.
+  virtual void submit_purge(completion<purge_result> done) = 0;
+
+  /// Records a best-effort "read" audit event (GET /v1/messages/{id}); dropped if the queue is full.
+  virtual void audit_read(std::uint64_t message_id, std::string party) = 0;
+
+  // ---- read side ---------------------------------------------------------------------------
+
+  /// Up to `max` entries of `recipient`'s outbox with seq > after, in seq order, bodies included.
+  /// An unknown recipient has an empty outbox. @return errc::corrupt for a damaged record.
+  virtual jubes::result<std::vector<outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
+                                                               std::size_t max) const = 0;
+  /// State of one outbox (head 0 if unknown).
+  virtual jubes::result<outbox_state> outbox(std::string_view recipient) const = 0;
+  /// Every recipient that has an outbox, sorted by name.
+  virtual jubes::result<std::vector<std::pair<std::string, outbox_state>>> outboxes() const = 0;
+  /// @return the message, std::nullopt if no message has that id; errc::corrupt if damaged.
+  virtual jubes::result<std::optional<stored_message>> get(std::uint64_t message_id) const = 0;
+  /// Parked messages in id order (at most `max`).
+  virtual jubes::result<std::vector<parked_entry>> parked(std::size_t max = SIZE_MAX) const = 0;
+  /// Audit records of one message in order (message_id 0: all, at most `max`).
+  virtual jubes::result<std::vector<audit_record>> audit(std::uint64_t message_id,
+                                                         std::size_t max = SIZE_MAX) const = 0;
+
+  /// Long poll: `wake` is called exactly once when `recipient`'s committed head exceeds `after`
+  /// (on the writer thread, right after the commit), or at close(); if the head already exceeds
+  /// `after`, `wake` is called at once on the calling thread before watch returns.
+  /// @return a token for unwatch (0 if wake already ran).
+  virtual std::uint64_t watch(std::string recipient, std::uint64_t after, std::function<void()> wake) = 0;
+  /// Removes a watch; `wake` will not be called after unwatch returns (unless it is running now).
+  virtual void unwatch(std::uint64_t token) = 0;
+
+  virtual metrics_snapshot metrics() const = 0;
+  virtual jubes::result<store_stats> stats() const = 0;
+  /// Integrity check; a store that cannot be read at all is reported as a problem, not an error.
+  virtual check_report check() const = 0;
+  /// Hot consistent copy into `dir` (created; must not hold a store). @return errc::io_error,
+  /// errc::invalid_argument (dir already holds a store).
+  virtual jubes::result<void> backup(const std::filesystem::path& dir) const = 0;
+
+  /// Drains the queue (completes pending requests), wakes all watchers, stops. Idempotent.
+  virtual void close() = 0;
+  virtual bool read_only() const noexcept = 0;
+};
+
+}  // namespace jubes::storage

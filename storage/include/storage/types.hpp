@@ -1,0 +1,199 @@
+#pragma once
+// The values the store takes and returns: requests, receipts, outbox entries, stored messages,
+// audit records, metrics, reports. Plain data, shared by every storage backend (backend.hpp).
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jubes::storage {
+
+/// The on-disk format this build writes and accepts. A store with another version is refused.
+inline constexpr std::uint32_t format_version = 1;
+
+/// Milliseconds since the Unix epoch; injectable so that retention can be tested without sleeping.
+using clock_fn = std::function<std::int64_t()>;
+
+/// Options of a writable store. Defaults suit a production gateway.
+struct options {
+  std::filesystem::path dir;                  ///< data directory; created if absent
+  std::size_t map_size_initial = 1ull << 30;  ///< initial LMDB map size in bytes
+  std::size_t map_size_max = 64ull << 30;     ///< the map grows up to this, then ingest gets store_full
+  std::size_t queue_capacity = 16384;         ///< bounded writer queue; full => errc::overloaded at once
+  std::size_t queue_max_bytes = 256u << 20;   ///< also bounded by the bodies it holds (plans reach 8 MiB)
+  /// Most requests in one write transaction. Groups are as large as the queue holds when the writer
+  /// starts a commit, so this only bounds a group under heavy load (see docs/storage.md).
+  std::size_t max_group = 1024;
+  /// The bodies of one group are packed into values ("blobs") of at most about this many bytes
+  /// (a larger single body gets a blob of its own). See docs/storage.md for the measurements.
+  std::size_t blob_bytes = 64u << 10;
+  std::chrono::seconds retention_bodies{std::chrono::hours(24 * 180)};      ///< message bodies kept this long
+  std::chrono::seconds retention_dedup_extra{std::chrono::hours(24 * 30)};  ///< dedup kept this much longer
+  std::chrono::seconds retention_audit{std::chrono::hours(24 * 365 * 2)};   ///< audit records kept this long
+  std::chrono::milliseconds retention_interval{std::chrono::seconds(60)};   ///< how often the retention task runs;
+                                                                            ///< zero disables the background task
+  std::size_t retention_batch = 256;  ///< most bodies (or audit records) purged per write transaction
+  bool durable = true;                ///< false only for tests: MDB_NOSYNC (a crash may lose the last commits)
+  clock_fn clock;                     ///< empty => system clock
+};
+
+/// One message offered for ingest. The gateway has validated and routed it.
+struct ingest_request {
+  std::string party;                    ///< the authenticated source party (certificate identity)
+  std::string referentienummer;         ///< with party: the exactly-once key
+  std::string message_type;             ///< root element local name, e.g. "piBeeindiging"
+  std::string body;                     ///< the XML as received
+  std::vector<std::string> recipients;  ///< outboxes to append to; empty => the message is parked
+  std::string park_reason;              ///< why no rule matched (only when recipients is empty)
+  std::string route_version;            ///< routing table version that decided
+  std::vector<std::string> matched_rules;
+  std::int64_t received_at_ms = 0;
+};
+
+/// The expected outcomes of an ingest. Failures (store full, I/O error, an invalid request) are
+/// errors of the completion's result, not outcomes.
+enum class ingest_outcome {
+  accepted,   ///< new message, committed durably (201)
+  duplicate,  ///< same party, referentienummer and body: the original receipt (200)
+  conflict,   ///< same party and referentienummer, other body: nothing stored (409)
+};
+
+/// @return "accepted", "duplicate", ... for logs and metrics labels.
+std::string_view to_string(ingest_outcome o) noexcept;
+
+struct receipt {
+  std::uint64_t message_id = 0;  ///< assigned by the store, increasing, never reused
+  std::string referentienummer;
+  std::int64_t accepted_at_ms = 0;  ///< the commit time of the transaction that stored it
+};
+
+struct ingest_result {
+  ingest_outcome outcome = ingest_outcome::accepted;
+  receipt rcpt;  ///< accepted: the new receipt; duplicate: the ORIGINAL receipt unchanged; conflict: empty
+};
+
+/// One entry of a recipient's outbox, as a poll returns it.
+struct outbox_entry {
+  std::uint64_t seq = 0;  ///< gapless per recipient, starting at 1, in commit order
+  std::uint64_t message_id = 0;
+  std::string message_type;
+  std::string source_party;
+  std::int64_t accepted_at_ms = 0;
+  bool purged = false;  ///< the body is gone by retention (body empty)
+  std::string body;
+};
+
+/// A message as stored, with everything needed to decide who may read it.
+struct stored_message {
+  std::uint64_t message_id = 0;
+  std::string source_party;
+  std::string referentienummer;
+  std::string message_type;
+  std::vector<std::string> recipients;  ///< routed recipients followed by forward targets
+  std::int64_t received_at_ms = 0;
+  std::int64_t accepted_at_ms = 0;
+  std::string route_version;
+  std::vector<std::string> matched_rules;
+  bool parked = false;  ///< no recipients yet; waits for a re-route
+  std::string park_reason;
+  bool purged = false;  ///< body removed by retention; the record stays as the purge record
+  std::string body;     ///< empty when purged
+};
+
+/// @return true if `party` is the source or a recipient (incl. forward targets) of the message.
+bool may_read(const stored_message& m, std::string_view party) noexcept;
+
+struct parked_entry {
+  std::uint64_t message_id = 0;
+  std::string source_party;
+  std::string referentienummer;
+  std::string message_type;
+  std::string park_reason;
+  std::int64_t accepted_at_ms = 0;
+};
+
+/// Outbox state of one recipient.
+struct outbox_state {
+  std::uint64_t head = 0;              ///< seq of the newest entry (0: empty)
+  std::uint64_t cursor = 0;            ///< highest acked seq
+  std::int64_t oldest_unacked_ms = 0;  ///< accepted_at of entry cursor+1; 0 when nothing is unacked
+};
+
+/// Audit event kinds; stored as one byte, never renumber.
+enum class audit_kind : std::uint8_t {
+  accepted = 1,   ///< party = source, detail = "<message type> to=<recipient>,<recipient>..." (routing)
+  routed = 2,     ///< reserved (routing is recorded in the accepted record; one record per message)
+  parked = 3,     ///< accepted without recipients: party = source, detail = "<type> parked: <reason>"
+  acked = 4,      ///< party = recipient: the message was delivered and its receipt acknowledged
+  forwarded = 5,  ///< party = forwarding recipient, detail = target
+  read = 6,       ///< party = reader (GET /v1/messages/{id})
+  purged = 7,     ///< party empty: the body was removed by retention
+  rerouted = 8,   ///< party = new recipient after a parked message was re-routed
+};
+std::string_view to_string(audit_kind k) noexcept;
+
+struct audit_record {
+  std::uint64_t seq = 0;
+  std::int64_t at_ms = 0;
+  audit_kind kind = audit_kind::accepted;
+  std::uint64_t message_id = 0;
+  std::string party;
+  std::string detail;
+};
+
+/// Upper bounds of the histogram buckets in metrics_snapshot (Prometheus `le`); the last is +Inf.
+inline constexpr std::array<double, 10> group_size_buckets{1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+inline constexpr std::array<double, 12> commit_seconds_buckets{0.0005, 0.001, 0.002, 0.004, 0.008, 0.016,
+                                                               0.032,  0.064, 0.128, 0.256, 0.512, 1.024};
+
+struct metrics_snapshot {
+  std::uint64_t queue_depth = 0;
+  std::uint64_t queue_capacity = 0;
+  std::uint64_t rejected_overloaded = 0;  ///< submits refused because the queue was full
+  std::uint64_t commits = 0;              ///< successful write transactions
+  std::uint64_t commit_failures = 0;
+  std::uint64_t map_grows = 0;
+  /// cumulative counts per bucket (index i counts groups <= bound i), last element: all groups
+  std::array<std::uint64_t, group_size_buckets.size() + 1> group_size_hist{};
+  std::uint64_t group_size_sum = 0;
+  std::array<std::uint64_t, commit_seconds_buckets.size() + 1> commit_seconds_hist{};
+  double commit_seconds_sum = 0;
+  std::uint64_t map_size = 0;  ///< bytes
+  std::uint64_t map_used = 0;  ///< bytes in use (last page number * page size)
+  std::uint64_t parked = 0;
+  std::uint64_t accepted = 0, duplicate = 0, conflict = 0, store_full = 0, io_error = 0;
+  std::uint64_t acks = 0, forwards = 0, reroutes = 0;
+  std::uint64_t purged_bodies = 0, purged_dedup = 0, purged_audit = 0;
+  std::uint64_t last_message_id = 0;
+};
+
+/// Result of one retention pass (or of admin purge).
+struct purge_result {
+  std::uint64_t bodies = 0;  ///< message bodies removed
+  std::uint64_t dedup = 0;   ///< dedup records removed
+  std::uint64_t audit = 0;   ///< audit records removed
+  bool more = false;         ///< a batch limit was hit; another pass would purge more
+};
+
+/// Result of check(): an empty `problems` means the store is consistent.
+struct check_report {
+  std::uint64_t messages = 0, purged = 0, parked = 0, dedup = 0, outbox_entries = 0, recipients = 0, audit = 0,
+                blobs = 0;
+  std::vector<std::string> problems;  ///< one line each, e.g. "outbox rvdk: gap after seq 41 (next 43)"
+  bool ok() const noexcept { return problems.empty(); }
+};
+
+/// Counts and sizes for `jubesctl stats`.
+struct store_stats {
+  std::uint32_t format_version = 0;
+  std::uint64_t messages = 0, purged = 0, parked = 0, dedup = 0, recipients = 0, outbox_entries = 0, unacked = 0,
+                audit = 0, blobs = 0, last_message_id = 0;
+  std::uint64_t map_size = 0, map_used = 0, page_size = 0;
+};
+
+}  // namespace jubes::storage

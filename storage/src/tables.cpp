@@ -1,0 +1,419 @@
+#include "tables.hpp"
+
+#include <cstring>
+
+#include "storage/errc.hpp"
+
+namespace jubes::storage::tables {
+
+namespace {
+
+using codec::be64;
+using codec::sv;
+
+std::string u64_key(std::uint64_t v) {
+  auto b = be64(v);
+  return std::string(b.data(), b.size());
+}
+
+jubes::result<std::uint64_t> decode_u64(std::string_view s, const char* what) {
+  std::uint64_t v = 0;
+  if (!codec::read_be64(s, v)) return fail(errc::corrupt, std::string(what) + ": not an 8-byte integer");
+  return v;
+}
+
+/// An entry {be64 key, record} of a table numbered by a be64 key (messages, audit).
+template <class Entry>
+jubes::result<Entry> decode_numbered(std::string_view k, std::string_view v, const char* what) {
+  auto key = decode_u64(k, what);
+  if (!key) return key.error();
+  Entry e{*key, {}};
+  if (!codec::decode(v, e.rec))
+    return fail(errc::corrupt, std::string(what) + " " + std::to_string(*key) + ": undecodable record");
+  return e;
+}
+
+/// mdb_get with not-found as a value.
+jubes::result<std::optional<std::string_view>> get_raw(const lmdb::txn& t, MDB_dbi dbi, std::string_view key) {
+  std::string_view v;
+  int rc = lmdb::get(t, dbi, key, v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>{};
+  if (rc != 0) return lmdb_error(rc);
+  return std::optional<std::string_view>(v);
+}
+
+jubes::result<void> put_raw(const lmdb::txn& t, MDB_dbi dbi, std::string_view key, std::string_view v,
+                            unsigned flags = 0) {
+  if (int rc = lmdb::put(t, dbi, key, v, flags); rc != 0) return lmdb_error(rc);
+  return {};
+}
+
+jubes::result<bool> del_raw(const lmdb::txn& t, MDB_dbi dbi, std::string_view key) {
+  int rc = lmdb::del(t, dbi, key);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return failed<bool>(lmdb_error(rc));
+  return true;
+}
+
+/// The highest key of a table keyed by be64. Only the key is decoded, so that a damaged newest
+/// record does not keep the store from opening (jubesctl check must still run on it).
+jubes::result<std::optional<std::uint64_t>> last_u64_key(const lmdb::txn& t, MDB_dbi dbi, const char* what) {
+  lmdb::cursor c;
+  if (int rc = lmdb::cursor::open(t, dbi, c); rc != 0) return lmdb_error(rc);
+  MDB_val k{}, d{};
+  int rc = c.get(k, d, MDB_LAST);
+  if (rc == MDB_NOTFOUND) return std::optional<std::uint64_t>{};
+  if (rc != 0) return lmdb_error(rc);
+  auto v = decode_u64(lmdb::view(k), what);
+  if (!v) return v.error();
+  return std::optional<std::uint64_t>(*v);
+}
+
+/// Values are encoded into one buffer per thread: only the writer thread writes, and reusing its
+/// capacity saves an allocation per put on the ingest path.
+std::string& scratch() {
+  thread_local std::string s;
+  return s;
+}
+
+const char* meta_name(meta_db::key k) {
+  switch (k) {
+    case meta_db::key::format_version:
+      return "format_version";
+    case meta_db::key::dedup_purged_upto:
+      return "dedup_purged_upto";
+    case meta_db::key::purged_bodies:
+      return "purged_bodies";
+  }
+  return "?";
+}
+
+}  // namespace
+
+jubes::error lmdb_error(int rc) {
+  return jubes::error{lmdb::to_error_code(rc), std::string("lmdb: ") + mdb_strerror(rc)};
+}
+
+// ---- table ----------------------------------------------------------------------------------------
+
+jubes::result<void> table::open(const lmdb::txn& t, const char* name, unsigned flags) {
+  int rc = lmdb::open_dbi(t, name, flags, dbi_);
+  if (rc == MDB_NOTFOUND) return fail(errc::not_found, std::string("database ") + name + " missing");
+  if (rc != 0) return lmdb_error(rc);
+  return {};
+}
+
+jubes::result<std::uint64_t> table::count(const lmdb::txn& t) const {
+  std::uint64_t n = 0;
+  if (int rc = lmdb::entries(t, dbi_, n); rc != 0) return lmdb_error(rc);
+  return n;
+}
+
+jubes::result<void> all::open(const lmdb::txn& t, unsigned flags) {
+  struct {
+    const char* name;
+    table* db;
+  } dbs[] = {{"meta", &meta},     {"messages", &messages}, {"blobs", &blobs},   {"dedup", &dedup},
+             {"outbox", &outbox}, {"cursors", &cursors},   {"parked", &parked}, {"audit", &audit}};
+  for (auto& d : dbs)
+    if (auto r = d.db->open(t, d.name, flags); !r) return r;
+  return {};
+}
+
+// ---- meta -----------------------------------------------------------------------------------------
+
+jubes::result<std::optional<std::uint64_t>> meta_db::get(const lmdb::txn& t, key k) const {
+  auto v = get_raw(t, dbi_, meta_name(k));
+  if (!v) return v.error();
+  if (!*v) return std::optional<std::uint64_t>{};
+  auto n = decode_u64(**v, meta_name(k));
+  if (!n) return n.error();
+  return std::optional<std::uint64_t>(*n);
+}
+
+jubes::result<void> meta_db::put(const lmdb::txn& t, key k, std::uint64_t v) const {
+  auto b = be64(v);
+  return put_raw(t, dbi_, meta_name(k), sv(b));
+}
+
+// ---- messages -------------------------------------------------------------------------------------
+
+std::string messages_db::encode_key(key id) {
+  return u64_key(id);
+}
+
+jubes::result<messages_db::entry> messages_db::decode(std::string_view k, std::string_view v) {
+  return decode_numbered<entry>(k, v, "message");
+}
+
+jubes::result<std::optional<codec::message_rec>> messages_db::get(const lmdb::txn& t, std::uint64_t id) const {
+  auto b = be64(id);
+  auto v = get_raw(t, dbi_, sv(b));
+  if (!v) return v.error();
+  if (!*v) return std::optional<codec::message_rec>{};
+  std::optional<codec::message_rec> rec(std::in_place);
+  if (!codec::decode(**v, *rec)) return fail(errc::corrupt, "message " + std::to_string(id) + ": undecodable record");
+  return rec;
+}
+
+jubes::result<bool> messages_db::get_into(const lmdb::txn& t, std::uint64_t id, codec::message_rec& out) const {
+  auto b = be64(id);
+  auto v = get_raw(t, dbi_, sv(b));
+  if (!v) return failed<bool>(v.error());
+  if (!*v) return false;
+  if (!codec::decode(**v, out))
+    return failed<bool>(fail(errc::corrupt, "message " + std::to_string(id) + ": undecodable record"));
+  return true;
+}
+
+jubes::result<void> messages_db::put(const lmdb::txn& t, std::uint64_t id, const codec::message_rec& rec,
+                                     bool append) const {
+  auto& buf = scratch();
+  codec::encode(rec, buf);
+  auto b = be64(id);
+  return put_raw(t, dbi_, sv(b), buf, append ? MDB_APPEND : 0u);
+}
+
+jubes::result<std::optional<std::uint64_t>> messages_db::last_id(const lmdb::txn& t) const {
+  return last_u64_key(t, dbi_, "message key");
+}
+
+// ---- blobs ----------------------------------------------------------------------------------------
+
+std::string blobs_db::encode_key(key id) {
+  return u64_key(id);
+}
+
+jubes::result<blobs_db::entry> blobs_db::decode(std::string_view k, std::string_view v) {
+  entry e;
+  auto id = decode_u64(k, "blob key");
+  if (!id) return id.error();
+  e.id = *id;
+  codec::reader rd(v);
+  // Each id takes 8 bytes, so a count the value cannot hold is damage, found here once.
+  if (!rd.u32(e.count) || e.count == 0 || e.count > (v.size() - 4) / 8)
+    return fail(errc::corrupt, "blob " + std::to_string(e.id) + ": undecodable header");
+  e.data = v;
+  return e;
+}
+
+jubes::result<std::optional<blobs_db::entry>> blobs_db::get(const lmdb::txn& t, std::uint64_t id) const {
+  auto b = be64(id);
+  auto v = get_raw(t, dbi_, sv(b));
+  if (!v) return v.error();
+  if (!*v) return std::optional<entry>{};
+  auto e = decode(sv(b), **v);
+  if (!e) return e.error();
+  return std::optional<entry>(std::move(*e));
+}
+
+jubes::result<void> blobs_db::put(const lmdb::txn& t, std::uint64_t id, const std::vector<std::uint64_t>& ids,
+                                  std::string_view bodies) const {
+  auto key = be64(id);
+  MDB_val k = lmdb::val(sv(key));
+  MDB_val d{codec::blob_header_len(ids.size()) + bodies.size(), nullptr};
+  // Reserved in place: the bodies are copied once, into the map, not into a staging value first.
+  if (int rc = mdb_put(t.get(), dbi_, &k, &d, MDB_RESERVE | MDB_APPEND); rc != 0) return lmdb_error(rc);
+  auto& header = scratch();
+  header.clear();
+  codec::writer w(header);
+  w.u32(static_cast<std::uint32_t>(ids.size()));
+  for (auto i : ids) w.u64(i);
+  auto* p = static_cast<char*>(d.mv_data);
+  std::memcpy(p, header.data(), header.size());
+  std::memcpy(p + header.size(), bodies.data(), bodies.size());
+  return {};
+}
+
+std::vector<std::uint64_t> blobs_db::entry::ids() const {
+  codec::blob_header h;
+  codec::decode_blob_header(data, h);  // cannot fail: decode() checked the count against the size
+  return std::move(h.ids);
+}
+
+jubes::result<bool> blobs_db::del(const lmdb::txn& t, std::uint64_t id) const {
+  auto b = be64(id);
+  return del_raw(t, dbi_, sv(b));
+}
+
+jubes::result<std::string_view> blobs_db::body(const entry& b, const codec::message_rec& rec) {
+  std::size_t start = codec::blob_header_len(b.count) + rec.body_offset;
+  if (start > b.data.size() || rec.body_len > b.data.size() - start)
+    return fail(errc::corrupt, "blob " + std::to_string(b.id) + ": body outside the blob");
+  return b.data.substr(start, rec.body_len);
+}
+
+// ---- dedup ----------------------------------------------------------------------------------------
+
+std::string dedup_db::encode_key(const key& k) {
+  return codec::dedup_key(k.party, k.refnr);
+}
+
+jubes::result<dedup_db::entry> dedup_db::decode(std::string_view k, std::string_view v) {
+  entry e;
+  auto nul = k.find('\0');
+  if (nul == std::string_view::npos || !codec::decode(v, e.rec))
+    return fail(errc::corrupt, "dedup: undecodable record");
+  e.party = k.substr(0, nul);
+  e.refnr = k.substr(nul + 1);
+  return e;
+}
+
+jubes::result<std::optional<codec::dedup_rec>> dedup_db::get(const lmdb::txn& t, const key& k) const {
+  auto v = get_raw(t, dbi_, encode_key(k));
+  if (!v) return v.error();
+  if (!*v) return std::optional<codec::dedup_rec>{};
+  std::optional<codec::dedup_rec> rec(std::in_place);
+  if (!codec::decode(**v, *rec)) return fail(errc::corrupt, "dedup record of party " + std::string(k.party));
+  return rec;
+}
+
+jubes::result<bool> dedup_db::insert(const lmdb::txn& t, const key& k, const codec::dedup_rec& rec) const {
+  auto& buf = scratch();
+  codec::encode(rec, buf);
+  int rc = lmdb::put(t, dbi_, encode_key(k), buf, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) return false;
+  if (rc != 0) return failed<bool>(lmdb_error(rc));
+  return true;
+}
+
+jubes::result<bool> dedup_db::del(const lmdb::txn& t, const key& k) const {
+  return del_raw(t, dbi_, encode_key(k));
+}
+
+// ---- outbox ---------------------------------------------------------------------------------------
+
+std::string outbox_db::encode_key(const key& k) {
+  return codec::outbox_key(k.recipient, k.seq);
+}
+
+jubes::result<outbox_db::entry> outbox_db::decode(std::string_view k, std::string_view v) {
+  entry e;
+  if (!codec::split_outbox_key(k, e.recipient, e.seq) || !codec::read_be64(v, e.message_id))
+    return fail(errc::corrupt, "outbox: undecodable entry");
+  return e;
+}
+
+jubes::result<std::optional<std::uint64_t>> outbox_db::get(const lmdb::txn& t, const key& k) const {
+  auto v = get_raw(t, dbi_, encode_key(k));
+  if (!v) return v.error();
+  if (!*v) return std::optional<std::uint64_t>{};
+  auto id = decode_u64(**v, "outbox entry");
+  if (!id) return id.error();
+  return std::optional<std::uint64_t>(*id);
+}
+
+jubes::result<void> outbox_db::put(const lmdb::txn& t, const key& k, std::uint64_t message_id) const {
+  auto b = be64(message_id);
+  return put_raw(t, dbi_, encode_key(k), sv(b));
+}
+
+jubes::result<std::uint64_t> outbox_db::head(const lmdb::txn& t, std::string_view recipient) const {
+  lmdb::cursor c;
+  if (int rc = lmdb::cursor::open(t, dbi_, c); rc != 0) return lmdb_error(rc);
+  // Keys are recipient NUL seq: the first key at or after "recipient\x01" follows them all, so the
+  // entry before it is the recipient's newest (if it is the recipient's at all).
+  std::string probe(recipient);
+  probe.push_back('\x01');
+  MDB_val k = lmdb::val(probe), d{};
+  int rc = c.get(k, d, MDB_SET_RANGE);
+  rc = rc == 0 ? c.get(k, d, MDB_PREV) : rc == MDB_NOTFOUND ? c.get(k, d, MDB_LAST) : rc;
+  if (rc == MDB_NOTFOUND) return std::uint64_t{0};
+  if (rc != 0) return lmdb_error(rc);
+  auto e = decode(lmdb::view(k), lmdb::view(d));
+  if (!e) return e.error();
+  return e->recipient == recipient ? e->seq : 0;
+}
+
+jubes::result<std::optional<std::string>> outbox_db::next_recipient(const lmdb::txn& t, std::string_view after) const {
+  lmdb::cursor c;
+  if (int rc = lmdb::cursor::open(t, dbi_, c); rc != 0) return lmdb_error(rc);
+  std::string probe(after);
+  MDB_val k{}, d{};
+  int rc = 0;
+  if (after.empty()) {
+    rc = c.get(k, d, MDB_FIRST);
+  } else {
+    probe.push_back('\x01');  // past every key of `after`
+    k = lmdb::val(probe);
+    rc = c.get(k, d, MDB_SET_RANGE);
+  }
+  if (rc == MDB_NOTFOUND) return std::optional<std::string>{};
+  if (rc != 0) return lmdb_error(rc);
+  auto e = decode(lmdb::view(k), lmdb::view(d));
+  if (!e) return e.error();
+  return std::optional<std::string>(std::string(e->recipient));
+}
+
+// ---- cursors --------------------------------------------------------------------------------------
+
+jubes::result<cursors_db::entry> cursors_db::decode(std::string_view k, std::string_view v) {
+  entry e;
+  e.recipient = k;
+  if (!codec::read_be64(v, e.cursor)) return fail(errc::corrupt, "cursor " + std::string(k) + ": undecodable");
+  return e;
+}
+
+jubes::result<std::optional<std::uint64_t>> cursors_db::get(const lmdb::txn& t, std::string_view recipient) const {
+  auto v = get_raw(t, dbi_, recipient);
+  if (!v) return v.error();
+  if (!*v) return std::optional<std::uint64_t>{};
+  auto e = decode(recipient, **v);
+  if (!e) return e.error();
+  return std::optional<std::uint64_t>(e->cursor);
+}
+
+jubes::result<void> cursors_db::put(const lmdb::txn& t, std::string_view recipient, std::uint64_t cursor) const {
+  auto b = be64(cursor);
+  return put_raw(t, dbi_, recipient, sv(b));
+}
+
+// ---- parked ---------------------------------------------------------------------------------------
+
+std::string parked_db::encode_key(key id) {
+  return u64_key(id);
+}
+
+jubes::result<parked_db::entry> parked_db::decode(std::string_view k, std::string_view) {
+  auto id = decode_u64(k, "parked key");
+  if (!id) return id.error();
+  return entry{*id};
+}
+
+jubes::result<void> parked_db::put(const lmdb::txn& t, std::uint64_t id) const {
+  auto b = be64(id);
+  return put_raw(t, dbi_, sv(b), {});
+}
+
+jubes::result<bool> parked_db::del(const lmdb::txn& t, std::uint64_t id) const {
+  auto b = be64(id);
+  return del_raw(t, dbi_, sv(b));
+}
+
+// ---- audit ----------------------------------------------------------------------------------------
+
+std::string audit_db::encode_key(key seq) {
+  return u64_key(seq);
+}
+
+jubes::result<audit_db::entry> audit_db::decode(std::string_view k, std::string_view v) {
+  return decode_numbered<entry>(k, v, "audit");
+}
+
+jubes::result<void> audit_db::append(const lmdb::txn& t, std::uint64_t seq, const codec::audit_rec& rec) const {
+  auto& buf = scratch();
+  codec::encode(rec, buf);
+  auto b = be64(seq);
+  return put_raw(t, dbi_, sv(b), buf, MDB_APPEND);
+}
+
+jubes::result<bool> audit_db::del(const lmdb::txn& t, std::uint64_t seq) const {
+  auto b = be64(seq);
+  return del_raw(t, dbi_, sv(b));
+}
+
+jubes::result<std::optional<std::uint64_t>> audit_db::last_seq(const lmdb::txn& t) const {
+  return last_u64_key(t, dbi_, "audit key");
+}
+
+}  // namespace jubes::storage::tables

@@ -1,0 +1,47 @@
+#include "storage/types.hpp"
+
+#include <algorithm>
+
+namespace jubes::storage {
+
+std::string_view to_string(ingest_outcome o) noexcept {
+  switch (o) {
+    case ingest_outcome::accepted:
+      return "accepted";
+    case ingest_outcome::duplicate:
+      return "duplicate";
+    case ingest_outcome::conflict:
+      return "conflict";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(audit_kind k) noexcept {
+  switch (k) {
+    case audit_kind::accepted:
+      return "accepted";
+    case audit_kind::routed:
+      return "routed";
+    case audit_kind::parked:
+      return "parked";
+    case audit_kind::acked:
+      return "acked";
+    case audit_kind::forwarded:
+      return "forwarded";
+    case audit_kind::read:
+      return "read";
+    case audit_kind::purged:
+      return "purged";
+    case audit_kind::rerouted:
+      return "rerouted";
+  }
+  return "unknown";
+}
+
+bool may_read(const stored_message& m, std::string_view party) noexcept {
+  if (party.empty()) return false;
+  if (m.source_party == party) return true;
+  return std::find(m.recipients.begin(), m.recipients.end(), party) != m.recipients.end();
+}
+
+}  // namespace jubes::storage
