@@ -23,7 +23,7 @@ std::int64_t wall_ms() {
 }
 
 /// The store's and the routes' gauges, read at each scrape.
-void collect(registry& r, storage::store& store, const pipeline& pipe) {
+void collect(registry& r, storage::backend& store, const pipeline& pipe) {
   auto m = store.metrics();
   r.get_gauge(metric_names::writer_queue_depth, "Requests waiting for the store's writer.").set(double(m.queue_depth));
   r.get_gauge(metric_names::writer_queue_capacity, "Capacity of the store's writer queue.").set(double(m.queue_capacity));
@@ -82,7 +82,7 @@ struct api::state {
   long_polls polls;
   // Declaration order: the services refer to the store and the pipeline; the pipeline (xerces) goes last.
   std::unique_ptr<pipeline> pipe;
-  std::unique_ptr<storage::store> store;
+  std::unique_ptr<storage::backend> store;
   std::optional<services> svc;
   std::atomic<bool> opened{false};
 };

@@ -3,7 +3,7 @@
 // that waits for it. The result is posted to the coroutine's executor (its strand), so the
 // coroutine resumes where it was, never on the writer thread.
 //
-//   auto submit = [&store, id](store_done<bool> done) { submit_forward(store, id, ..., std::move(done)); };
+//   auto submit = [&store, id](store_done<bool> done) { store.submit_forward(id, ..., std::move(done)); };
 //   jubes::result<bool> r = co_await await_store<bool>(submit);
 //
 // `submit` must be a named local (an lvalue), enforced below: GCC 12 mis-relocates non-trivial
@@ -16,11 +16,15 @@
 #include <type_traits>
 
 #include "net.hpp"
-#include "store_ops.hpp"
+#include "storage/backend.hpp"
 
 namespace jubes::gateway::detail {
 
-/// @param submit calls one store_ops submit_* with the completion it is given
+/// A store completion (storage/backend.hpp): called exactly once, with a value or the error.
+template <class T>
+using store_done = storage::completion<T>;
+
+/// @param submit calls one backend submit_* (or anything completing like one) with the completion it is given
 /// @return an awaitable yielding the store's jubes::result<T>
 template <class T, class Submit>
 auto await_store(Submit&& submit) {

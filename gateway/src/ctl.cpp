@@ -312,7 +312,7 @@ class ctl {
     int rc = 0;
     auto s = open_readonly(rc);
     if (!s) return rc;
-    if (auto ec = storage::admin::backup(*s, dir)) return fail("backup to " + dir + ": " + ec.message());
+    if (auto r = storage::admin::backup(*s, dir); !r) return fail("backup to " + dir + ": " + r.error().message());
     out_ << "backup written to " << dir << "\n";
     return 0;
   }

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "gateway/errc.hpp"
-#include "store_ops.hpp"
 #include "wiring.hpp"
 
 namespace jubes::gateway::detail {
@@ -170,7 +169,7 @@ admission<std::string> pipeline::explain(std::string_view body) const {
          snap->table->explain(routing::facts{p->env.message_type, source, &p->fields});
 }
 
-jubes::result<reroute_plan> pipeline::plan_reroute(const storage::store& s,
+jubes::result<reroute_plan> pipeline::plan_reroute(const storage::backend& s,
                                                    std::optional<std::uint64_t> only_id) const {
   std::vector<std::uint64_t> ids;
   if (only_id) {
@@ -209,12 +208,12 @@ jubes::result<reroute_plan> pipeline::plan_reroute(const storage::store& s,
   return plan;
 }
 
-void pipeline::reroute(storage::store& s, reroute_plan plan, std::function<void(reroute_report)> done) {
+void pipeline::reroute(storage::backend& s, reroute_plan plan, std::function<void(reroute_report)> done) {
   // One submit at a time, each started by the previous one's completion (on the writer thread,
   // where store callbacks may submit): the store never sees more than one of these queued. The
   // step holds itself weakly; a pending completion holds it strongly, so nothing leaks.
   struct run {
-    storage::store& s;
+    storage::backend& s;
     reroute_plan plan;
     std::function<void(reroute_report)> done;
     reroute_report report;
@@ -226,7 +225,7 @@ void pipeline::reroute(storage::store& s, reroute_plan plan, std::function<void(
     while (r->next < r->plan.steps.size()) {
       auto& st = r->plan.steps[r->next++];
       if (st.outcome.empty()) {
-        submit_reroute(r->s, st.id, st.recipients, st.version, [r, &st, self = weak.lock()](jubes::result<void> res) {
+        r->s.submit_reroute(st.id, st.recipients, st.version, [r, &st, self = weak.lock()](jubes::result<void> res) {
           st.outcome = res ? "rerouted to " + joined(st.recipients) : res.error().message();
           st.failed = !res;
           r->report.text += std::to_string(st.id) + ": " + st.outcome + "\n";

@@ -102,10 +102,10 @@ class pipeline {
 
   /// Decides the re-route of message `only_id`, or of every parked message if nullopt, against
   /// the current table (reads the store; parses on the calling thread).
-  jubes::result<reroute_plan> plan_reroute(const storage::store& s, std::optional<std::uint64_t> only_id) const;
+  jubes::result<reroute_plan> plan_reroute(const storage::backend& s, std::optional<std::uint64_t> only_id) const;
   /// Submits the plan's re-routes one after another; `done` runs once, on the store's writer thread
   /// (or on the caller's when nothing was submitted).
-  static void reroute(storage::store& s, reroute_plan plan, std::function<void(reroute_report)> done);
+  static void reroute(storage::backend& s, reroute_plan plan, std::function<void(reroute_report)> done);
 
   /// @return the snapshot in service (never null once open() succeeded with routes).
   std::shared_ptr<const route_snapshot> routes() const { return routes_.load(); }

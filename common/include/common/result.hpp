@@ -55,6 +55,10 @@ using result = boost::system::result<T, error>;
 inline error fail(boost::system::error_code c, std::string detail = {}) {
   return error{c, std::move(detail)};
 }
+/// @return `e`'s code with a new detail, e.g. to name the file or key at fault around a lower error.
+inline error fail(const error& e, std::string detail) {
+  return error{e.code, std::move(detail)};
+}
 template <class E>
 requires boost::system::is_error_code_enum<E>::value
 inline error fail(E e, std::string detail = {}) {

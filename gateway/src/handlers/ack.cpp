@@ -16,7 +16,7 @@ net::awaitable<response> handle_ack(services& s, call& c) {
   std::uint64_t before = 0;
   if (auto o = s.store.outbox(me)) before = o->cursor;
   auto* store = &s.store;
-  auto submit = [store, me, upto](store_done<std::uint64_t> done) { submit_ack(*store, me, upto, std::move(done)); };
+  auto submit = [store, me, upto](store_done<std::uint64_t> done) { store->submit_ack(me, upto, std::move(done)); };
   auto r = co_await await_store<std::uint64_t>(submit);
   if (!r) {
     refusal f(r.error());

@@ -51,7 +51,7 @@ net::awaitable<response> handle_parked_reroute(services& s, call& c) {
 net::awaitable<response> handle_purge(services& s, call& c) {
   log_admin(c, "purge");
   auto* store = &s.store;
-  auto submit = [store](store_done<storage::purge_result> done) { submit_purge(*store, std::move(done)); };
+  auto submit = [store](store_done<storage::purge_result> done) { store->submit_purge(std::move(done)); };
   auto r = co_await await_store<storage::purge_result>(submit);
   if (!r) co_return fault_response(s, c, r.error());
   co_return text_response(c, 200, storage::admin::to_text(*r));

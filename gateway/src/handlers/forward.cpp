@@ -37,7 +37,7 @@ net::awaitable<response> handle_forward(services& s, call& c) {
     co_return fault_response(s, c, refusal(errc::type_not_allowed, "only BIJ notices may be forwarded"));
   auto* store = &s.store;
   const std::string to = target->str();
-  auto submit = [store, id, me, to](store_done<bool> done) { submit_forward(*store, id, me, to, std::move(done)); };
+  auto submit = [store, id, me, to](store_done<bool> done) { store->submit_forward(id, me, to, std::move(done)); };
   auto r = co_await await_store<bool>(submit);
   if (!r) co_return fault_response(s, c, r.error());
   const bool added = *r;

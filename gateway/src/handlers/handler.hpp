@@ -49,7 +49,7 @@ class long_polls {
  public:
   /// Waits until a commit passes `after` in `recipient`'s outbox, `wait` has passed or the drain
   /// begins. Pass named lvalues (GCC 12: no non-trivial temporaries inside a co_await expression).
-  net::awaitable<void> wait(storage::store& store, const std::string& recipient, std::uint64_t after,
+  net::awaitable<void> wait(storage::backend& store, const std::string& recipient, std::uint64_t after,
                             std::chrono::seconds wait);
   /// Wakes every waiting poll (they answer with an empty batch) and makes later ones not wait.
   void drain();
@@ -77,7 +77,7 @@ struct services {
   const config& cfg;
   registry& metrics;
   pipeline& pipe;
-  storage::store& store;
+  storage::backend& store;
   long_polls& polls;
   api_counters counters;
   /// Wall clock, Unix milliseconds (receipts, reply times).

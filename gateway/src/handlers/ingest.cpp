@@ -33,11 +33,19 @@ std::string reason_of(const refusal& r) {
   return "forbidden";
 }
 
+/// The jubes_ingest_rejected_total{reason} label of a store error (the reply itself comes from error_map).
+std::string store_reason(const jubes::error& e) {
+  if (e == storage::errc::overloaded || e == storage::errc::closed) return "overloaded";
+  if (e == storage::errc::store_full) return "store_full";
+  if (e == storage::errc::invalid_argument) return "invalid";
+  return "io_error";
+}
+
 /// The reply to a committed (or refused) store request.
 response store_reply(services& s, call& c, const admitted& a, const jubes::result<storage::ingest_result>& r,
                      std::chrono::steady_clock::time_point started) {
   if (!r) {
-    c.reason = r.error() == storage::errc::overloaded ? "overloaded" : "io_error";
+    c.reason = store_reason(r.error());
     return fault_response(s, c, refusal(r.error()).about(a.env));
   }
   switch (r->outcome) {
@@ -72,17 +80,8 @@ response store_reply(services& s, call& c, const admitted& a, const jubes::resul
                   " was used before by this zender for a message with other content";
       return fault_response(s, c, f.about(a.env));
     }
-    case storage::ingest_outcome::store_full:
-      c.reason = "store_full";
-      return fault_response(s, c, refusal(storage::errc::store_full).about(a.env));
-    case storage::ingest_outcome::invalid:
-      c.reason = "invalid";
-      return fault_response(s, c, refusal(errc::bad_request, "message has no referentienummer").about(a.env));
-    case storage::ingest_outcome::io_error:
-      break;
   }
-  c.reason = "io_error";
-  return fault_response(s, c, refusal(storage::errc::io_error).about(a.env));
+  return fault_response(s, c, refusal(storage::errc::io_error).about(a.env));  // unreachable: every outcome is handled
 }
 
 }  // namespace
@@ -110,7 +109,7 @@ net::awaitable<response> handle_ingest(services& s, call& c) {
   auto request = std::make_shared<storage::ingest_request>(std::move(a->request));
   auto* store = &s.store;
   auto submit = [store, request](store_done<storage::ingest_result> done) {
-    submit_ingest(*store, std::move(*request), std::move(done));
+    store->submit(std::move(*request), std::move(done));
   };
   auto r = co_await await_store<storage::ingest_result>(submit);
   co_return store_reply(s, c, *a, r, started);

@@ -57,7 +57,7 @@ struct long_polls::waiter {
   net::steady_timer timer;
 };
 
-net::awaitable<void> long_polls::wait(storage::store& store, const std::string& recipient, std::uint64_t after,
+net::awaitable<void> long_polls::wait(storage::backend& store, const std::string& recipient, std::uint64_t after,
                                       std::chrono::seconds wait) {
   auto w = std::make_shared<waiter>(co_await net::this_coro::executor);
   w->timer.expires_after(wait);
