@@ -7,6 +7,7 @@
 #include "common/metric_names.hpp"
 #include "gateway/errc.hpp"
 #include "handlers/router.hpp"
+#include "metrics_probe.hpp"
 #include "pipeline.hpp"
 #include "rate_limiter.hpp"
 #include "storage/store.hpp"
@@ -22,51 +23,6 @@ std::int64_t wall_ms() {
       .count();
 }
 
-/// The store's and the routes' gauges, read at each scrape.
-void collect(registry& r, storage::backend& store, const pipeline& pipe) {
-  auto m = store.metrics();
-  r.get_gauge(metric_names::writer_queue_depth, "Requests waiting for the store's writer.").set(double(m.queue_depth));
-  r.get_gauge(metric_names::writer_queue_capacity, "Capacity of the store's writer queue.").set(double(m.queue_capacity));
-  r.get_gauge(metric_names::store_map_size_bytes, "LMDB map size in bytes.").set(double(m.map_size));
-  r.get_gauge(metric_names::store_used_bytes, "Bytes of the LMDB map in use.").set(double(m.map_used));
-  r.get_gauge(metric_names::parked_messages, "Messages no rule routed, waiting for an operator.").set(double(m.parked));
-  r.get_gauge(metric_names::store_commits, "Successful write transactions since start.").set(double(m.commits));
-  r.get_gauge(metric_names::store_commit_failures, "Failed write transactions since start.").set(double(m.commit_failures));
-  r.get_gauge(metric_names::outbox_acks, "Ack requests committed since start.").set(double(m.acks));
-  r.get_gauge(metric_names::forwards, "Forwards committed since start.").set(double(m.forwards));
-  {
-    std::vector<double> b(storage::group_size_buckets.begin(), storage::group_size_buckets.end());
-    std::vector<std::uint64_t> c(m.group_size_hist.begin(), m.group_size_hist.end());
-    r.get_histogram(metric_names::group_commit_size, "Requests per group commit.", b).load(c, double(m.group_size_sum));
-  }
-  {
-    std::vector<double> b(storage::commit_seconds_buckets.begin(), storage::commit_seconds_buckets.end());
-    std::vector<std::uint64_t> c(m.commit_seconds_hist.begin(), m.commit_seconds_hist.end());
-    r.get_histogram(metric_names::group_commit_seconds, "Duration of a group commit incl. fsync.", b)
-        .load(c, m.commit_seconds_sum);
-  }
-  auto now = wall_ms();
-  if (auto obs = store.outboxes()) {
-    for (const auto& [rcpt, o] : *obs) {
-      labels l{{"recipient", rcpt}};
-      r.get_gauge(metric_names::outbox_head, "Seq of the newest outbox entry, per recipient.", l).set(double(o.head));
-      r.get_gauge(metric_names::outbox_cursor, "Highest acknowledged seq, per recipient.", l).set(double(o.cursor));
-      r.get_gauge(metric_names::outbox_backlog, "Unacknowledged outbox entries, per recipient.", l)
-          .set(double(o.head - std::min(o.head, o.cursor)));
-      r.get_gauge(metric_names::outbox_oldest_unacked_age_seconds, "Age of the oldest unacknowledged entry, per recipient.",
-                  l)
-          .set(o.oldest_unacked_ms ? double(now - o.oldest_unacked_ms) / 1000.0 : 0.0);
-    }
-  }
-  if (auto snap = pipe.routes()) {
-    r.clear(metric_names::route_table_info);
-    r.get_gauge(metric_names::route_table_info, "The routing table in service (version label).",
-                {{"version", snap->table->version()}})
-        .set(1);
-    r.get_gauge(metric_names::route_table_reloads, "Successful route reloads since start.")
-        .set(double(pipe.route_generation()));
-  }
-}
 }  // namespace
 
 struct api::state {
@@ -84,6 +40,7 @@ struct api::state {
   std::unique_ptr<pipeline> pipe;
   std::unique_ptr<storage::backend> store;
   std::optional<services> svc;
+  std::optional<metrics_probe> probe;
   std::atomic<bool> opened{false};
 };
 
@@ -109,9 +66,10 @@ jubes::result<void> api::open() {
   s.store = std::move(*st);
 
   s.svc.emplace(services{s.cfg, s.metrics, *s.pipe, *s.store, s.polls, api_counters(s.metrics), wall_ms});
-  s.metrics.add_collector([this](registry& r) {
+  s.probe.emplace(s.metrics);
+  s.metrics.add_collector([this](registry&) {
     auto& s = *st_;
-    if (s.store && s.pipe) collect(r, *s.store, *s.pipe);
+    if (s.store && s.pipe && s.probe) s.probe->collect(*s.store, *s.pipe, wall_ms());
   });
   s.opened = true;
   return {};
@@ -165,9 +123,7 @@ net::awaitable<response> api::handle(request& req, const caller& who) {
     c.id = m.id;
     res = co_await m.found->fn(*s.svc, c);
   }
-  if (!c.reason.empty() && t.path == "/v1/messages")
-    s.metrics.get_counter(metric_names::ingest_rejected_total, "Ingest requests refused, by reason.", {{"reason", c.reason}})
-        .inc();
+  if (!c.reason.empty() && t.path == "/v1/messages") s.probe->count_rejected(c.reason);
   s.metrics
       .get_counter(
           metric_names::http_requests_total, "API requests by party and status.",

@@ -1,0 +1,86 @@
+#include "metrics_probe.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "codecs/errc.hpp"
+#include "common/metric_names.hpp"
+
+namespace jubes::gateway::detail {
+
+namespace mn = metric_names;
+
+namespace {
+template <std::size_t N>
+std::vector<double> bounds(const std::array<double, N>& a) {
+  return {a.begin(), a.end()};
+}
+constexpr std::string_view kRejectedHelp = "Ingest requests refused, by reason.";
+}  // namespace
+
+metrics_probe::metrics_probe(registry& r)
+    : r_(r),
+      queue_depth_(r.get_gauge(mn::writer_queue_depth, "Requests waiting for the store's writer.")),
+      queue_capacity_(r.get_gauge(mn::writer_queue_capacity, "Capacity of the store's writer queue.")),
+      map_size_(r.get_gauge(mn::store_map_size_bytes, "LMDB map size in bytes.")),
+      map_used_(r.get_gauge(mn::store_used_bytes, "Bytes of the LMDB map in use.")),
+      parked_(r.get_gauge(mn::parked_messages, "Messages no rule routed, waiting for an operator.")),
+      commits_(r.get_gauge(mn::store_commits, "Successful write transactions since start.")),
+      commit_failures_(r.get_gauge(mn::store_commit_failures, "Failed write transactions since start.")),
+      acks_(r.get_gauge(mn::outbox_acks, "Ack requests committed since start.")),
+      forwards_(r.get_gauge(mn::forwards, "Forwards committed since start.")),
+      route_reloads_(r.get_gauge(mn::route_table_reloads, "Successful route reloads since start.")),
+      group_size_(r.get_histogram(mn::group_commit_size, "Requests per group commit.",
+                                  bounds(storage::group_size_buckets))),
+      commit_seconds_(r.get_histogram(mn::group_commit_seconds, "Duration of a group commit incl. fsync.",
+                                      bounds(storage::commit_seconds_buckets))) {
+  for (auto reason : ingest_reject_reasons)
+    rejected_[std::string(reason)] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", std::string(reason)}});
+  for (int e = static_cast<int>(codecs::errc::not_well_formed); e <= static_cast<int>(codecs::errc::unsupported_encoding);
+       ++e) {
+    std::string reason = codecs::to_string(static_cast<codecs::errc>(e));
+    rejected_[reason] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", reason}});
+  }
+}
+
+void metrics_probe::count_rejected(const std::string& reason) {
+  // The map is complete after the constructor for every reason the gateway gives; an unexpected
+  // one is still counted (through the registry's own lock), never dropped.
+  if (auto it = rejected_.find(reason); it != rejected_.end()) return it->second->inc();
+  r_.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", reason}}).inc();
+}
+
+void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::int64_t now_ms) {
+  auto m = store.metrics();
+  queue_depth_.set(double(m.queue_depth));
+  queue_capacity_.set(double(m.queue_capacity));
+  map_size_.set(double(m.map_size));
+  map_used_.set(double(m.map_used));
+  parked_.set(double(m.parked));
+  commits_.set(double(m.commits));
+  commit_failures_.set(double(m.commit_failures));
+  acks_.set(double(m.acks));
+  forwards_.set(double(m.forwards));
+  group_size_.load({m.group_size_hist.begin(), m.group_size_hist.end()}, double(m.group_size_sum));
+  commit_seconds_.load({m.commit_seconds_hist.begin(), m.commit_seconds_hist.end()}, m.commit_seconds_sum);
+  if (auto obs = store.outboxes()) {
+    for (const auto& [rcpt, o] : *obs) {
+      labels l{{"recipient", rcpt}};
+      r_.get_gauge(mn::outbox_head, "Seq of the newest outbox entry, per recipient.", l).set(double(o.head));
+      r_.get_gauge(mn::outbox_cursor, "Highest acknowledged seq, per recipient.", l).set(double(o.cursor));
+      r_.get_gauge(mn::outbox_backlog, "Unacknowledged outbox entries, per recipient.", l)
+          .set(double(o.head - std::min(o.head, o.cursor)));
+      r_.get_gauge(mn::outbox_oldest_unacked_age_seconds, "Age of the oldest unacknowledged entry, per recipient.", l)
+          .set(o.oldest_unacked_ms ? double(now_ms - o.oldest_unacked_ms) / 1000.0 : 0.0);
+    }
+  }
+  if (auto snap = pipe.routes()) {
+    r_.clear(mn::route_table_info);
+    r_.get_gauge(mn::route_table_info, "The routing table in service (version label).",
+                 {{"version", snap->table->version()}})
+        .set(1);
+    route_reloads_.set(double(pipe.route_generation()));
+  }
+}
+
+}  // namespace jubes::gateway::detail
