@@ -1,53 +1,40 @@
 #include "gateway/error_map.hpp"
 
+#include <array>
+
 #include "codecs/errc.hpp"
+#include "common/error_category.hpp"
 #include "gateway/errc.hpp"
 #include "storage/errc.hpp"
 
 namespace jubes::gateway {
 
 namespace {
-class category_impl : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "jubes.gateway"; }
-  std::string message(int ev) const override {
-    switch (static_cast<errc>(ev)) {
-      case errc::unknown_party:
-        return "the client certificate names no party";
-      case errc::role_not_allowed:
-        return "the party's role may not use this endpoint";
-      case errc::type_not_allowed:
-        return "the party may not send this message type";
-      case errc::zender_mismatch:
-        return "the zender of the message is not the sending party";
-      case errc::unsupported_media_type:
-        return "the request body is not XML (Content-Type)";
-      case errc::rate_limited:
-        return "the party is over its request rate";
-      case errc::overloaded:
-        return "the gateway is overloaded, retry later";
-      case errc::not_found:
-        return "not found";
-      case errc::gone:
-        return "the message body was purged by retention";
-      case errc::method_not_allowed:
-        return "method not allowed";
-      case errc::bad_request:
-        return "bad request";
-      case errc::referentienummer_reused:
-        return "Combinatie zender en referentienummer niet uniek";
-      case errc::draining:
-        return "the gateway is shutting down, retry later";
-      case errc::config_invalid:
-        return "the configuration is refused";
-    }
-    return "unknown gateway error";
-  }
+
+constexpr auto info = errc_info::of<errc>;
+
+// Each code once: its stable name and its message.
+constexpr std::array codes{
+    info(errc::unknown_party, "unknown_party", "the client certificate names no party"),
+    info(errc::role_not_allowed, "role_not_allowed", "the party's role may not use this endpoint"),
+    info(errc::type_not_allowed, "type_not_allowed", "the party may not send this message type"),
+    info(errc::zender_mismatch, "zender_mismatch", "the zender of the message is not the sending party"),
+    info(errc::unsupported_media_type, "unsupported_media_type", "the request body is not XML (Content-Type)"),
+    info(errc::rate_limited, "rate_limited", "the party is over its request rate"),
+    info(errc::overloaded, "overloaded", "the gateway is overloaded, retry later"),
+    info(errc::not_found, "not_found", "not found"),
+    info(errc::gone, "gone", "the message body was purged by retention"),
+    info(errc::method_not_allowed, "method_not_allowed", "method not allowed"),
+    info(errc::bad_request, "bad_request", "bad request"),
+    info(errc::referentienummer_reused, "referentienummer_reused", "Combinatie zender en referentienummer niet uniek"),
+    info(errc::draining, "draining", "the gateway is shutting down, retry later"),
+    info(errc::config_invalid, "config_invalid", "the configuration is refused"),
 };
+
 }  // namespace
 
 const boost::system::error_category& gateway_category() noexcept {
-  static const category_impl c;
+  static const table_category c("jubes.gateway", codes, "unknown gateway error");
   return c;
 }
 

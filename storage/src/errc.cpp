@@ -1,50 +1,36 @@
 #include "storage/errc.hpp"
 
-#include <string>
+#include <array>
+
+#include "common/error_category.hpp"
 
 namespace jubes::storage {
 namespace {
 
-class category_impl final : public boost::system::error_category {
- public:
-  const char* name() const noexcept override { return "storage"; }
-  std::string message(int ev) const override {
-    switch (static_cast<errc>(ev)) {
-      case errc::locked:
-        return "data directory is in use by another process (flock on LOCK held; is jubesd running?)";
-      case errc::bad_version:
-        return "store has an unknown format version or is not a jubes store";
-      case errc::io_error:
-        return "storage I/O error (LMDB or file system); nothing was changed";
-      case errc::store_full:
-        return "store full: the LMDB map reached its configured maximum";
-      case errc::overloaded:
-        return "storage writer queue full";
-      case errc::not_found:
-        return "not found";
-      case errc::beyond_head:
-        return "ack beyond the outbox head";
-      case errc::corrupt:
-        return "stored record failed to decode (run jubesctl check)";
-      case errc::invalid_argument:
-        return "invalid argument";
-      case errc::not_recipient:
-        return "party is not a recipient of the message";
-      case errc::not_parked:
-        return "message is not parked";
-      case errc::read_only:
-        return "store is open read-only";
-      case errc::closed:
-        return "store is closed";
-    }
-    return "unknown storage error " + std::to_string(ev);
-  }
+constexpr auto info = errc_info::of<errc>;
+
+// Each code once: its stable name and its message (one line, for operators).
+constexpr std::array codes{
+    info(errc::locked, "locked",
+         "data directory is in use by another process (flock on LOCK held; is jubesd running?)"),
+    info(errc::bad_version, "bad_version", "store has an unknown format version or is not a jubes store"),
+    info(errc::io_error, "io_error", "storage I/O error (LMDB or file system); nothing was changed"),
+    info(errc::store_full, "store_full", "store full: the LMDB map reached its configured maximum"),
+    info(errc::overloaded, "overloaded", "storage writer queue full"),
+    info(errc::not_found, "not_found", "not found"),
+    info(errc::beyond_head, "beyond_head", "ack beyond the outbox head"),
+    info(errc::corrupt, "corrupt", "stored record failed to decode (run jubesctl check)"),
+    info(errc::invalid_argument, "invalid_argument", "invalid argument"),
+    info(errc::not_recipient, "not_recipient", "party is not a recipient of the message"),
+    info(errc::not_parked, "not_parked", "message is not parked"),
+    info(errc::read_only, "read_only", "store is open read-only"),
+    info(errc::closed, "closed", "store is closed"),
 };
 
 }  // namespace
 
 const boost::system::error_category& category() noexcept {
-  static const category_impl c;
+  static const table_category c("storage", codes, "unknown storage error");
   return c;
 }
 
