@@ -14,6 +14,7 @@
 
 namespace jubes::dashboard {
 namespace mn = jubes::metric_names;
+namespace json = boost::json;
 
 namespace {
 
@@ -184,13 +185,13 @@ std::optional<double> percentile(const std::vector<std::pair<double, double>>& n
 }
 
 // Counts print as integers ("471", not "4.71E2"); other figures as doubles.
-boost::json::value num(double v) {
+json::value num(double v) {
   if (std::isnan(v) || std::isinf(v)) return nullptr;
   if (v == std::floor(v) && std::fabs(v) < 9.0e15) return static_cast<std::int64_t>(v);
   return v;
 }
 
-boost::json::value opt(std::optional<double> v) {
+json::value opt(std::optional<double> v) {
   if (!v) return nullptr;
   return num(*v);
 }
@@ -240,16 +241,19 @@ std::vector<sample> parse_prometheus(std::string_view text, std::size_t* malform
   return out;
 }
 
-std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::system_clock::time_point now) {
-  namespace json = boost::json;
-  auto samples = parse_prometheus(metrics_text);
-  index ix;
-  for (const auto& s : samples) ix.by_name.emplace(s.name, &s);
+namespace {
 
+// ---- the steps of a snapshot -----------------------------------------------------------------
+
+using reading = snapshot_builder::reading;
+constexpr std::string_view logical_counters[] = {"accepted", "duplicates", "delivered"};
+
+// The figures of one /metrics text that the next reading's rates and percentiles need.
+reading read_figures(const index& ix, std::chrono::system_clock::time_point now) {
   reading cur;
   cur.at = now;
-  for (auto name : {"accepted", "duplicates", "delivered"}) {
-    if (auto v = counter(ix, name)) cur.counters[name] = *v;
+  for (auto name : logical_counters) {
+    if (auto v = counter(ix, name)) cur.counters[std::string(name)] = *v;
   }
   ix.each(mn::ingest_rejected_total, [&](const sample& s) {
     std::string reason(s.label("reason"));
@@ -266,71 +270,82 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
     cur.group_count = *c;
     cur.group_sum = ix.sum(group + "_sum").value_or(0);
   }
+  return cur;
+}
 
-  const reading* prev = prev_ ? &*prev_ : nullptr;
-  double dt = prev ? std::chrono::duration<double>(now - prev->at).count() : 0;
-  auto rate = [&](double now_v, std::optional<double> before) -> json::value {
+// This reading beside the previous one (if any): what rates are computed over.
+struct interval {
+  const reading& cur;
+  const reading* prev;
+  double dt;
+
+  json::value rate(double now_v, std::optional<double> before) const {
     if (!prev || dt <= 0 || !before) return nullptr;
     return num(round3(std::max(0.0, now_v - *before) / dt));
-  };
+  }
+};
 
-  json::object o;
-  o["schema"] = "jubes.dashboard.v1";
-  o["t"] = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  o["interval_s"] = prev ? num(round3(dt)) : json::value(nullptr);
-
+// "totals", "rates", "rejected_by_reason" and "rejected_rates".
+void put_counters(json::object& o, const interval& iv) {
   json::object totals, rates;
-  for (auto name : {"accepted", "duplicates", "delivered"}) {
-    auto it = cur.counters.find(name);
-    if (it == cur.counters.end()) {
+  for (auto sv : logical_counters) {
+    const std::string name(sv);
+    auto it = iv.cur.counters.find(name);
+    if (it == iv.cur.counters.end()) {
       totals[name] = nullptr;
       rates[name] = nullptr;
       continue;
     }
     totals[name] = num(it->second);
     std::optional<double> before;
-    if (prev)
-      if (auto p = prev->counters.find(name); p != prev->counters.end()) before = p->second;
-    rates[name] = rate(it->second, before);
+    if (iv.prev)
+      if (auto p = iv.prev->counters.find(name); p != iv.prev->counters.end()) before = p->second;
+    rates[name] = iv.rate(it->second, before);
   }
   double rejected_total = 0;
   json::object rej_totals, rej_rates;
-  for (const auto& [reason, v] : cur.rejected) {
+  for (const auto& [reason, v] : iv.cur.rejected) {
     rejected_total += v;
     rej_totals[reason] = num(v);
     std::optional<double> before;
-    if (prev) {
-      auto p = prev->rejected.find(reason);
-      before = p == prev->rejected.end() ? 0.0 : p->second;
+    if (iv.prev) {
+      auto p = iv.prev->rejected.find(reason);
+      before = p == iv.prev->rejected.end() ? 0.0 : p->second;
     }
-    rej_rates[reason] = rate(v, before);
+    rej_rates[reason] = iv.rate(v, before);
   }
   totals["rejected"] = num(rejected_total);
   o["totals"] = std::move(totals);
   o["rates"] = std::move(rates);
   o["rejected_by_reason"] = std::move(rej_totals);
   o["rejected_rates"] = std::move(rej_rates);
+}
 
+json::object accept_latency(const interval& iv) {
   json::object lat;
-  const auto* before_b = prev ? &prev->latency_buckets : nullptr;
-  auto p50 = percentile(cur.latency_buckets, before_b, 0.50);
-  auto p99 = percentile(cur.latency_buckets, before_b, 0.99);
+  const auto* before_b = iv.prev ? &iv.prev->latency_buckets : nullptr;
+  auto p50 = percentile(iv.cur.latency_buckets, before_b, 0.50);
+  auto p99 = percentile(iv.cur.latency_buckets, before_b, 0.99);
   lat["p50"] = p50 ? num(round3(*p50 * 1000.0)) : json::value(nullptr);
   lat["p99"] = p99 ? num(round3(*p99 * 1000.0)) : json::value(nullptr);
-  o["accept_latency_ms"] = std::move(lat);
+  return lat;
+}
 
+json::object group_commit(const interval& iv) {
   json::object gc;
-  if (prev && cur.group_count > prev->group_count) {
-    double commits = cur.group_count - prev->group_count;
-    gc["mean_size"] = num(round3((cur.group_sum - prev->group_sum) / commits));
-    gc["commits_per_s"] = dt > 0 ? num(round3(commits / dt)) : json::value(nullptr);
+  if (iv.prev && iv.cur.group_count > iv.prev->group_count) {
+    double commits = iv.cur.group_count - iv.prev->group_count;
+    gc["mean_size"] = num(round3((iv.cur.group_sum - iv.prev->group_sum) / commits));
+    gc["commits_per_s"] = iv.dt > 0 ? num(round3(commits / iv.dt)) : json::value(nullptr);
   } else {
     gc["mean_size"] = nullptr;
-    gc["commits_per_s"] = prev ? json::value(0) : json::value(nullptr);
+    gc["commits_per_s"] = iv.prev ? json::value(0) : json::value(nullptr);
   }
-  o["group_commit"] = std::move(gc);
+  return gc;
+}
 
-  // Top ten recipients by backlog, each with its oldest unacked age.
+// Top ten recipients by backlog, each with its oldest unacked age.
+json::array backlog_top(const index& ix) {
   struct row {
     std::string recipient;
     double backlog;
@@ -357,23 +372,49 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
     e["oldest_unacked_s"] = opt(r.age);
     top.push_back(std::move(e));
   }
-  o["backlog_top"] = std::move(top);
+  return top;
+}
 
-  o["parked"] = opt(ix.sum(mn::parked_messages));
-  o["writer_queue_depth"] = opt(ix.sum(mn::writer_queue_depth));
+json::object store_figures(const index& ix) {
   json::object store;
   auto used = ix.sum(mn::store_used_bytes);
   auto map = ix.sum(mn::store_map_size_bytes);
   store["used_bytes"] = opt(used);
   store["map_bytes"] = opt(map);
   store["use_ratio"] = (used && map && *map > 0) ? num(round3(*used / *map)) : json::value(nullptr);
-  o["store"] = std::move(store);
+  return store;
+}
 
+json::value route_table_version(const index& ix) {
   json::value version = nullptr;
   ix.each(mn::route_table_info, [&](const sample& s) {
     if (auto v = s.label("version"); !v.empty()) version = json::string(v);
   });
-  o["route_table_version"] = std::move(version);
+  return version;
+}
+
+}  // namespace
+
+std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::system_clock::time_point now) {
+  auto samples = parse_prometheus(metrics_text);
+  index ix;
+  for (const auto& s : samples) ix.by_name.emplace(s.name, &s);
+  reading cur = read_figures(ix, now);
+  const reading* prev = prev_ ? &*prev_ : nullptr;
+  const interval iv{cur, prev, prev ? std::chrono::duration<double>(now - prev->at).count() : 0};
+
+  json::object o;
+  o["schema"] = "jubes.dashboard.v1";
+  o["t"] = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  o["interval_s"] = prev ? num(round3(iv.dt)) : json::value(nullptr);
+  put_counters(o, iv);
+  o["accept_latency_ms"] = accept_latency(iv);
+  o["group_commit"] = group_commit(iv);
+  o["backlog_top"] = backlog_top(ix);
+  o["parked"] = opt(ix.sum(mn::parked_messages));
+  o["writer_queue_depth"] = opt(ix.sum(mn::writer_queue_depth));
+  o["store"] = store_figures(ix);
+  o["route_table_version"] = route_table_version(ix);
 
   prev_ = std::move(cur);
   return json::serialize(o);

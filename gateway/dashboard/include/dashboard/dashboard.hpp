@@ -67,7 +67,8 @@ class snapshot_builder {
   /// @return one JSON object without newlines (schema "jubes.dashboard.v1", see docs/dashboard.md)
   std::string next(std::string_view metrics_text, std::chrono::system_clock::time_point now);
 
- private:
+  /// The figures of one /metrics text that the next snapshot's rates and percentiles are computed
+  /// from (the builder keeps the previous one).
   struct reading {
     std::chrono::system_clock::time_point at{};
     std::map<std::string, double> counters;                  // key: logical name, e.g. "accepted"
@@ -75,6 +76,8 @@ class snapshot_builder {
     std::vector<std::pair<double, double>> latency_buckets;  // (le seconds, cumulative count)
     double group_sum = 0, group_count = 0;
   };
+
+ private:
   std::optional<reading> prev_;
 };
 
