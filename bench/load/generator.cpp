@@ -254,85 +254,94 @@ std::string generator::referentienummer(int party, std::uint64_t slot) const {
   return b;
 }
 
-message generator::make(int party, std::uint64_t slot) const {
-  const source_party& src = sources()[static_cast<std::size_t>(party)];
-  rng r{mix(o_.seed ^ mix(static_cast<std::uint64_t>(party) * 0x100000001ULL + 0x51ed27ULL) ^ mix(slot + 1))};
+namespace {
 
-  message m;
-  m.party = std::string(src.id);
-  m.slot = slot;
-  m.referentienummer = referentienummer(party, slot);
-
-  const bool large_plan = o_.plan_fraction > 0 && r.unit() < o_.plan_fraction;
-  std::uint64_t tr = r.next();
-  if (large_plan)
-    m.type = "reintegratieplan";
-  else if (src.id == "jvs")
-    m.type = pick_type(jvs_types, tr);
-  else if (src.id == "mits")
-    m.type = pick_type(mits_types, tr);
-  else
-    m.type = pick_type(prison_types, tr);
-
-  const instelling& inst = src.id == "jvs"    ? jji_inst[r.below(jji_inst.size())]
-                           : src.id == "mits" ? tbs_inst[r.below(tbs_inst.size())]
-                                              : pi_inst[r.below(pi_inst.size())];
-
-  // Dates: the event in 2026; detention began 1..6 years before.
-  const long event = days_from_civil(2026, 1, 1) + static_cast<long>(r.below(330));
-  const long det_begin = event - 365 - static_cast<long>(r.below(5 * 365));
-  int age = src.id == "jvs" ? 15 + static_cast<int>(r.below(8)) : 19 + static_cast<int>(r.below(50));
-  const long birth =
-      event - static_cast<long>(age) * 365 - static_cast<long>(age / 4) - 30 - static_cast<long>(r.below(300));
-  const bool minor = age_on(birth, event) < 18;
-
-  // Addresses: the last non-DJI address decides the municipality of end-of-detention and 18a kinds.
-  const gemeente& home = gemeenten[r.below(gemeenten.size())];
-  const gemeente& leave = gemeenten[r.below(gemeenten.size())];
-  const long home_begin = det_begin - 200 - static_cast<long>(r.below(2000));
-
-  std::string strafduur = std::to_string(400 + r.below(3000));
-  const bool bij = is_bij_end(m.type) || is_leave(m.type);
+// What one notice is about, drawn in a fixed order from its rng (the order is part of the
+// generator's output: a record file replays by (seed, party, slot) alone).
+struct facts {
+  const source_party* src;
+  const instelling* inst;
+  bool large_plan;
+  long event, det_begin, birth;
+  bool minor;
+  const gemeente* home;
+  const gemeente* leave;
+  long home_begin;
+  std::string strafduur;
   std::vector<std::string_view> delicten;
   bool onherroepelijk;
+};
+
+std::string_view draw_type(const source_party& src, bool large_plan, std::uint64_t tr) {
+  if (large_plan) return "reintegratieplan";
+  if (src.id == "jvs") return pick_type(jvs_types, tr);
+  if (src.id == "mits") return pick_type(mits_types, tr);
+  return pick_type(prison_types, tr);
+}
+
+// Only qualifying BIJ notices: a sexual and/or serious violent offence with a final sentence.
+void draw_offences(rng& r, bool bij, facts& f) {
   if (bij) {
-    // Only qualifying notices: a sexual and/or serious violent offence with a final sentence.
-    delicten.push_back(r.below(2) ? "zeden" : "ernstig-geweld");
-    if (r.below(3) == 0) delicten.push_back("overig");
-    onherroepelijk = true;
+    f.delicten.push_back(r.below(2) ? "zeden" : "ernstig-geweld");
+    if (r.below(3) == 0) f.delicten.push_back("overig");
+    f.onherroepelijk = true;
   } else {
     static constexpr std::array<std::string_view, 4> cats{"zeden", "ernstig-geweld", "brandstichting", "overig"};
-    delicten.push_back(cats[r.below(cats.size())]);
-    onherroepelijk = r.below(4) != 0;
+    f.delicten.push_back(cats[r.below(cats.size())]);
+    f.onherroepelijk = r.below(4) != 0;
   }
+}
 
-  std::string& x = m.body;
-  x.reserve(large_plan ? 1500000 : o_.target_size + 512);
+facts draw_facts(const source_party& src, rng& r, bool large_plan, std::string& type) {
+  facts f{};
+  f.src = &src;
+  f.large_plan = large_plan;
+  type = draw_type(src, large_plan, r.next());
+  f.inst = src.id == "jvs"    ? &jji_inst[r.below(jji_inst.size())]
+           : src.id == "mits" ? &tbs_inst[r.below(tbs_inst.size())]
+                              : &pi_inst[r.below(pi_inst.size())];
+  // Dates: the event in 2026; detention began 1..6 years before.
+  f.event = days_from_civil(2026, 1, 1) + static_cast<long>(r.below(330));
+  f.det_begin = f.event - 365 - static_cast<long>(r.below(5 * 365));
+  int age = src.id == "jvs" ? 15 + static_cast<int>(r.below(8)) : 19 + static_cast<int>(r.below(50));
+  f.birth = f.event - static_cast<long>(age) * 365 - static_cast<long>(age / 4) - 30 - static_cast<long>(r.below(300));
+  f.minor = age_on(f.birth, f.event) < 18;
+  // Addresses: the last non-DJI address decides the municipality of end-of-detention and 18a kinds.
+  f.home = &gemeenten[r.below(gemeenten.size())];
+  f.leave = &gemeenten[r.below(gemeenten.size())];
+  f.home_begin = f.det_begin - 200 - static_cast<long>(r.below(2000));
+  f.strafduur = std::to_string(400 + r.below(3000));
+  draw_offences(r, is_bij_end(type) || is_leave(type), f);
+  return f;
+}
+
+void write_stuurgegevens(std::string& x, const message& m, const facts& f, rng& r) {
   x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<dti:";
   x += m.type;
   x += " xmlns:dti=\"http://www.justid.nl/jubes/detentie/0100\">";
   x += "<dti:stuurgegevens>";
   add(x, "berichtcode", "Lk01");
   x += "<dti:zender>";
-  add(x, "organisatie", src.organisatie);
-  add(x, "applicatie", src.applicatie);
+  add(x, "organisatie", f.src->organisatie);
+  add(x, "applicatie", f.src->applicatie);
   x += "</dti:zender><dti:ontvanger>";
   add(x, "organisatie", "JUSTID");
   add(x, "applicatie", "JUBES");
   x += "</dti:ontvanger>";
   add(x, "referentienummer", m.referentienummer);
-  {
-    auto c = civil_from_days(event);
-    char ts[32];
-    std::uint64_t ms = r.below(86400000);
-    std::snprintf(ts, sizeof ts, "%04d%02u%02u%02llu%02llu%02llu%03llu", c.y, c.m, c.d,
-                  static_cast<unsigned long long>(ms / 3600000), static_cast<unsigned long long>(ms / 60000 % 60),
-                  static_cast<unsigned long long>(ms / 1000 % 60), static_cast<unsigned long long>(ms % 1000));
-    add(x, "tijdstipBericht", ts);
-  }
+  auto c = civil_from_days(f.event);
+  char ts[32];
+  std::uint64_t ms = r.below(86400000);
+  std::snprintf(ts, sizeof ts, "%04d%02u%02u%02llu%02llu%02llu%03llu", c.y, c.m, c.d,
+                static_cast<unsigned long long>(ms / 3600000), static_cast<unsigned long long>(ms / 60000 % 60),
+                static_cast<unsigned long long>(ms / 1000 % 60), static_cast<unsigned long long>(ms % 1000));
+  add(x, "tijdstipBericht", ts);
   x += "</dti:stuurgegevens>";
-  add(x, "gebeurtenisdatum", date(event));
+}
 
+// The person up to and including the two current addresses (older ones are added later, to size).
+void write_persoon_head(std::string& x, const facts& f, rng& r) {
+  add(x, "gebeurtenisdatum", date(f.event));
   x += "<dti:persoon>";
   add(x, "bsn", make_bsn(r));
   add(x, "voornamen", voornamen[r.below(voornamen.size())]);
@@ -342,78 +351,116 @@ message generator::make(int party, std::uint64_t slot) const {
     achternaam.remove_prefix(3);
   }
   add(x, "geslachtsnaam", achternaam);
-  add(x, "geboortedatum", date(birth));
+  add(x, "geboortedatum", date(f.birth));
   x += "<dti:brpAdressen>";
   // Written out of date order on purpose: routing must pick the latest non-DJI address itself.
-  brp_adres(x, gemeenten[static_cast<std::size_t>(inst.gemeente)], 1 + static_cast<int>(r.below(20)), det_begin, true);
-  brp_adres(x, home, 1 + static_cast<int>(r.below(300)), home_begin, false);
-  std::string tail;  // the rest of the document, to size the address history before writing it
-  tail += "</dti:brpAdressen></dti:persoon><dti:detentie>";
-  instelling_xml(tail, inst);
-  add(tail, "titel", inst.titel);
-  add(tail, "begindatum", date(det_begin));
-  add(tail, "geplandEinddatum", date(event + static_cast<long>(r.below(400))));
-  if (is_bij_end(m.type) || m.type == "melding18b" || m.type == "einddetentie")
-    add(tail, "feitelijkeEinddatum", date(event));
+  brp_adres(x, gemeenten[static_cast<std::size_t>(f.inst->gemeente)], 1 + static_cast<int>(r.below(20)), f.det_begin,
+            true);
+  brp_adres(x, *f.home, 1 + static_cast<int>(r.below(300)), f.home_begin, false);
+}
+
+void write_detentie(std::string& tail, const std::string& type, const facts& f, rng& r) {
+  tail += "<dti:detentie>";
+  instelling_xml(tail, *f.inst);
+  add(tail, "titel", f.inst->titel);
+  add(tail, "begindatum", date(f.det_begin));
+  add(tail, "geplandEinddatum", date(f.event + static_cast<long>(r.below(400))));
+  if (is_bij_end(type) || type == "melding18b" || type == "einddetentie")
+    add(tail, "feitelijkeEinddatum", date(f.event));
   tail += "<dti:delicten>";
-  for (auto d : delicten) add(tail, "delictcategorie", d);
+  for (auto d : f.delicten) add(tail, "delictcategorie", d);
   tail += "</dti:delicten>";
-  add(tail, "strafduurDagen", strafduur);
-  add(tail, "onherroepelijk", onherroepelijk ? "true" : "false");
+  add(tail, "strafduurDagen", f.strafduur);
+  add(tail, "onherroepelijk", f.onherroepelijk ? "true" : "false");
   tail += "</dti:detentie>";
+}
+
+// The part only some kinds carry: a leave, a transfer, or a re-integration plan.
+void write_kind_part(std::string& tail, const message& m, const facts& f, rng& r) {
   if (is_leave(m.type)) {
     tail += "<dti:verlof><dti:adres>";
-    add(tail, "gemeentecode", leave.code);
-    add(tail, "straatnaam", leave.straat);
+    add(tail, "gemeentecode", f.leave->code);
+    add(tail, "straatnaam", f.leave->straat);
     add(tail, "huisnummer", std::to_string(1 + r.below(200)));
-    add(tail, "woonplaats", leave.plaats);
+    add(tail, "woonplaats", f.leave->plaats);
     tail += "</dti:adres>";
-    add(tail, "begindatum", date(event));
-    add(tail, "einddatum", date(event + 1 + static_cast<long>(r.below(3))));
+    add(tail, "begindatum", date(f.event));
+    add(tail, "einddatum", date(f.event + 1 + static_cast<long>(r.below(3))));
     tail += "</dti:verlof>";
   } else if (m.type == "overplaatsing") {
     const instelling& to = pi_inst[r.below(pi_inst.size())];
+    const std::string_view id = f.src->id;
     tail += "<dti:overplaatsing><dti:naarInstelling>";
-    add(tail, "code", src.id == "jvs" ? jji_inst[0].code : src.id == "mits" ? tbs_inst[0].code : to.code);
-    add(tail, "naam", src.id == "jvs" ? jji_inst[0].naam : src.id == "mits" ? tbs_inst[0].naam : to.naam);
-    add(tail, "type", inst.type);
+    add(tail, "code", id == "jvs" ? jji_inst[0].code : id == "mits" ? tbs_inst[0].code : to.code);
+    add(tail, "naam", id == "jvs" ? jji_inst[0].naam : id == "mits" ? tbs_inst[0].naam : to.naam);
+    add(tail, "type", f.inst->type);
     tail += "</dti:naarInstelling></dti:overplaatsing>";
   } else if (m.type == "reintegratieplan") {
     tail += "<dti:plan>";
     add(tail, "bestandsnaam", "plan-" + m.referentienummer + ".pdf");
     add(tail, "mimeType", "application/pdf");
-    add(tail, "inhoud", plan_content(r, large_plan ? 1048575 : 600));
+    add(tail, "inhoud", plan_content(r, f.large_plan ? 1048575 : 600));
     tail += "</dti:plan>";
   }
-  tail += "</dti:";
-  tail += m.type;
-  tail += ">\n";
+}
 
-  // Older addresses (before home_begin, never DJI) bring an ordinary notice to about target_size.
+// Older addresses (before home_begin, never DJI) bring an ordinary notice to about target_size.
+void write_older_addresses(std::string& x, std::size_t tail_size, const facts& f, std::size_t target_size, rng& r) {
   constexpr std::size_t per_address = 290;
-  std::size_t have = x.size() + tail.size();
-  long older = home_begin;
-  for (int n = 0; have + per_address / 2 < o_.target_size && n < 90; ++n) {
+  std::size_t have = x.size() + tail_size;
+  long older = f.home_begin;
+  for (int n = 0; have + per_address / 2 < target_size && n < 90; ++n) {
     older -= 300 + static_cast<long>(r.below(900));
     std::size_t before = x.size();
     brp_adres(x, gemeenten[r.below(gemeenten.size())], 1 + static_cast<int>(r.below(300)), older, false);
     have += x.size() - before;
   }
-  x += tail;
+}
 
-  // Expected recipients under conf/routes.yaml (by construction, see the header comment).
-  std::string home_party = recipient::municipality(home.code).str();
-  if (is_leave(m.type)) {
-    m.recipients.push_back(recipient::municipality(leave.code).str());
-  } else if (is_bij_end(m.type) || m.type == "melding18b") {
-    m.recipients.push_back(home_party);
-  } else if (is_18a(m.type)) {
-    m.recipients.push_back(home_party);
-    if (minor) m.recipients.push_back("rvdk");
-  } else if (m.type == "idvDetentieverloop") {
-    m.recipients.push_back("idv");
+// Expected recipients under conf/routes.yaml (by construction, see the header comment), sorted.
+std::vector<std::string> expected_recipients(std::string_view type, const facts& f) {
+  std::vector<std::string> to;
+  std::string home_party = recipient::municipality(f.home->code).str();
+  if (is_leave(type)) {
+    to.push_back(recipient::municipality(f.leave->code).str());
+  } else if (is_bij_end(type) || type == "melding18b") {
+    to.push_back(home_party);
+  } else if (is_18a(type)) {
+    to.push_back(home_party);
+    if (f.minor) to.push_back("rvdk");
+  } else if (type == "idvDetentieverloop") {
+    to.push_back("idv");
   }
-  std::sort(m.recipients.begin(), m.recipients.end());
+  std::sort(to.begin(), to.end());
+  return to;
+}
+
+}  // namespace
+
+message generator::make(int party, std::uint64_t slot) const {
+  const source_party& src = sources()[static_cast<std::size_t>(party)];
+  rng r{mix(o_.seed ^ mix(static_cast<std::uint64_t>(party) * 0x100000001ULL + 0x51ed27ULL) ^ mix(slot + 1))};
+
+  message m;
+  m.party = std::string(src.id);
+  m.slot = slot;
+  m.referentienummer = referentienummer(party, slot);
+  const bool large_plan = o_.plan_fraction > 0 && r.unit() < o_.plan_fraction;
+  const facts f = draw_facts(src, r, large_plan, m.type);
+
+  std::string& x = m.body;
+  x.reserve(large_plan ? 1500000 : o_.target_size + 512);
+  write_stuurgegevens(x, m, f, r);
+  write_persoon_head(x, f, r);
+  std::string tail = "</dti:brpAdressen></dti:persoon>";  // the rest, to size the address history first
+  write_detentie(tail, m.type, f, r);
+  write_kind_part(tail, m, f, r);
+  tail += "</dti:";
+  tail += m.type;
+  tail += ">\n";
+  write_older_addresses(x, tail.size(), f, o_.target_size, r);
+  x += tail;
+  m.recipients = expected_recipients(m.type, f);
   return m;
 }
 

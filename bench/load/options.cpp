@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <type_traits>
 
 namespace jubes::bench {
 
@@ -33,6 +34,134 @@ bool parse_num(const std::string& s, T& out) {
   }
 }
 
+// The options by the kind of value they take. Ranges and messages are part of the interface
+// (docs/BENCHMARKS.md); the error names the option and quotes the value.
+struct flag_option {
+  std::string_view name;
+  bool options::*field;
+};
+constexpr flag_option flag_options[] = {
+    {"--verify", &options::verify}, {"--poll", &options::poll}, {"--quiet", &options::quiet}};
+
+struct path_option {
+  std::string_view name;
+  std::string options::*field;
+};
+constexpr path_option path_options[] = {
+    {"--pki", &options::pki}, {"--record", &options::record}, {"--replay", &options::replay}};
+
+struct int_option {
+  std::string_view name;
+  int options::*field;
+  int lo, hi;
+  const char* range;
+};
+constexpr int_option int_options[] = {
+    {"--connections", &options::connections, 1, 100000, "must be 1..100000"},
+    {"--threads", &options::threads, 1, 64, "must be 1..64"},
+    {"--poll-max", &options::poll_max, 1, 100000, "must be 1..100000"},
+    {"--poll-wait", &options::poll_wait_s, 0, 3600, "must be 0..3600"},
+    {"--idle-polls", &options::idle_polls, 0, 1000000, "must be 0..1000000"},
+};
+
+static_assert(std::is_same_v<std::size_t, std::uint64_t>, "--size is read as a count");
+struct count_option {
+  std::string_view name;
+  std::uint64_t options::*field;
+  std::uint64_t lo, hi;
+  const char* range;
+};
+constexpr count_option count_options[] = {
+    {"--count", &options::count, 1, UINT64_MAX, "must be at least 1"},
+    {"--seed", &options::seed, 0, UINT64_MAX, ""},
+    {"--size", &options::size, 512, 1048576, "must be 512..1048576"},
+};
+
+struct number_option {
+  std::string_view name;
+  double options::*field;
+  bool positive;  // else a fraction 0..1
+  const char* range;
+};
+constexpr number_option number_options[] = {
+    {"--duration", &options::duration_s, true, "must be > 0 seconds"},
+    {"--rate", &options::rate, true, "must be > 0 messages/s"},
+    {"--timeout", &options::timeout_s, true, "must be > 0 seconds"},
+    {"--duplicates", &options::duplicates, false, "must be a fraction 0..1"},
+    {"--plan-fraction", &options::plan_fraction, false, "must be a fraction 0..1"},
+};
+
+template <class Table>
+auto find_in(const Table& table, std::string_view name) -> decltype(&table[0]) {
+  for (const auto& o : table)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+// --target, --ops and --serve-trivial: HOST:PORT. @return nullptr, or what is wrong
+const char* apply_endpoint(std::string_view name, const std::string& v, options& o) {
+  std::string h, p;
+  if (!split_host_port(v, h, p)) return "expects HOST:PORT with a port 0..65535";
+  if (name == "--target") {
+    o.target_host = h;
+    o.target_port = p;
+    o.target_set = true;
+  } else if (name == "--ops") {
+    o.ops_host = h;
+    o.ops_port = p;
+  } else {
+    o.serve_trivial = v;
+  }
+  return nullptr;
+}
+
+// Reads the value of option `name` (not a flag) into `o`. @return nullptr, or what is wrong
+const char* apply_value(std::string_view name, bool given, const std::string& v, options& o) {
+  if (name == "--target" || name == "--ops" || name == "--serve-trivial")
+    return given ? apply_endpoint(name, v, o) : "needs HOST:PORT";
+  if (auto* p = find_in(path_options, name)) {
+    if (!given || v.empty()) return "needs a path";
+    o.*p->field = v;
+  } else if (auto* i = find_in(int_options, name)) {
+    int n = 0;
+    if (!given || !parse_num(v, n)) return "needs an integer";
+    if (n < i->lo || n > i->hi) return i->range;
+    o.*i->field = n;
+  } else if (auto* c = find_in(count_options, name)) {
+    std::uint64_t n = 0;
+    if (!given || !parse_num(v, n)) return "needs a non-negative integer";
+    if (n < c->lo || n > c->hi) return c->range;
+    o.*c->field = n;
+    if (c->field == &options::seed) o.seed_set = true;
+  } else if (auto* d = find_in(number_options, name)) {
+    double x = 0;
+    if (!given || !parse_num(v, x)) return "needs a number";
+    if (d->positive ? x <= 0 : (x < 0 || x > 1)) return d->range;
+    o.*d->field = x;
+  }
+  return nullptr;
+}
+
+bool takes_value(std::string_view name) {
+  return name == "--target" || name == "--ops" || name == "--serve-trivial" || find_in(path_options, name) ||
+         find_in(int_options, name) || find_in(count_options, name) || find_in(number_options, name);
+}
+
+// The options that only make sense together (or not at all). @return empty, or the error
+std::string check_combination(const options& o) {
+  if (o.pki.empty()) return "--pki: required (the development PKI directory, see scripts/dev-pki)";
+  if (!o.serve_trivial.empty()) return {};
+  if (!o.target_set) return "--target: required (HOST:PORT of the gateway's mTLS listener)";
+  if (o.count && o.duration_s > 0) return "--count and --duration: give one, not both";
+  if (!o.replay.empty() && (o.count || o.duration_s > 0))
+    return "--replay: sends exactly the recorded messages; do not combine with --count or --duration";
+  if (!o.replay.empty() && o.replay == o.record) return "--record: must differ from the --replay file";
+  bool sends = o.count || o.duration_s > 0 || !o.replay.empty();
+  if (!sends && !o.poll && !(o.verify && !o.record.empty()))
+    return "nothing to do: give --count N or --duration S, --replay FILE, --poll, or --verify --record FILE";
+  return {};
+}
+
 }  // namespace
 
 const char* usage() {
@@ -50,104 +179,20 @@ const char* usage() {
 
 std::string parse_options(const std::vector<std::string>& args, options& o) {
   for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& v) -> bool {
-      if (i + 1 >= args.size()) return false;
-      v = args[++i];
-      return true;
-    };
-    std::string v;
-    auto bad = [&](const char* what) { return a + ": " + what + (v.empty() ? "" : " (got '" + v + "')"); };
-    if (a == "--verify") {
-      o.verify = true;
-    } else if (a == "--poll") {
-      o.poll = true;
-    } else if (a == "--quiet") {
-      o.quiet = true;
-    } else if (a == "--help" || a == "-h") {
-      return "help";
-    } else if (a == "--target" || a == "--ops" || a == "--serve-trivial") {
-      if (!value(v)) return bad("needs HOST:PORT");
-      std::string h, p;
-      if (!split_host_port(v, h, p)) return bad("expects HOST:PORT with a port 0..65535");
-      if (a == "--target") {
-        o.target_host = h;
-        o.target_port = p;
-        o.target_set = true;
-      } else if (a == "--ops") {
-        o.ops_host = h;
-        o.ops_port = p;
-      } else {
-        o.serve_trivial = v;
-      }
-    } else if (a == "--pki" || a == "--record" || a == "--replay") {
-      if (!value(v) || v.empty()) return bad("needs a path");
-      (a == "--pki" ? o.pki : a == "--record" ? o.record : o.replay) = v;
-    } else if (a == "--connections" || a == "--threads" || a == "--poll-max" || a == "--poll-wait" ||
-               a == "--idle-polls") {
-      int n = 0;
-      if (!value(v) || !parse_num(v, n)) return bad("needs an integer");
-      if (a == "--connections") {
-        if (n < 1 || n > 100000) return bad("must be 1..100000");
-        o.connections = n;
-      } else if (a == "--threads") {
-        if (n < 1 || n > 64) return bad("must be 1..64");
-        o.threads = n;
-      } else if (a == "--poll-max") {
-        if (n < 1 || n > 100000) return bad("must be 1..100000");
-        o.poll_max = n;
-      } else if (a == "--poll-wait") {
-        if (n < 0 || n > 3600) return bad("must be 0..3600");
-        o.poll_wait_s = n;
-      } else {
-        if (n < 0 || n > 1000000) return bad("must be 0..1000000");
-        o.idle_polls = n;
-      }
-    } else if (a == "--count" || a == "--seed" || a == "--size") {
-      std::uint64_t n = 0;
-      if (!value(v) || !parse_num(v, n)) return bad("needs a non-negative integer");
-      if (a == "--count") {
-        if (n == 0) return bad("must be at least 1");
-        o.count = n;
-      } else if (a == "--seed") {
-        o.seed = n;
-        o.seed_set = true;
-      } else {
-        if (n < 512 || n > 1048576) return bad("must be 512..1048576");
-        o.size = n;
-      }
-    } else if (a == "--duration" || a == "--rate" || a == "--duplicates" || a == "--plan-fraction" ||
-               a == "--timeout") {
-      double d = 0;
-      if (!value(v) || !parse_num(v, d)) return bad("needs a number");
-      if (a == "--duration") {
-        if (d <= 0) return bad("must be > 0 seconds");
-        o.duration_s = d;
-      } else if (a == "--rate") {
-        if (d <= 0) return bad("must be > 0 messages/s");
-        o.rate = d;
-      } else if (a == "--timeout") {
-        if (d <= 0) return bad("must be > 0 seconds");
-        o.timeout_s = d;
-      } else {
-        if (d < 0 || d > 1) return bad("must be a fraction 0..1");
-        (a == "--duplicates" ? o.duplicates : o.plan_fraction) = d;
-      }
-    } else {
-      return a + ": unknown option (see --help)";
+    const std::string& name = args[i];
+    if (name == "--help" || name == "-h") return "help";
+    if (auto* f = find_in(flag_options, name)) {
+      o.*f->field = true;
+      continue;
     }
+    if (!takes_value(name)) return name + ": unknown option (see --help)";
+    std::string v;
+    const bool given = i + 1 < args.size();
+    if (given) v = args[++i];
+    if (const char* what = apply_value(name, given, v, o))
+      return name + ": " + what + (v.empty() ? "" : " (got '" + v + "')");
   }
-  if (o.pki.empty()) return "--pki: required (the development PKI directory, see scripts/dev-pki)";
-  if (!o.serve_trivial.empty()) return {};
-  if (!o.target_set) return "--target: required (HOST:PORT of the gateway's mTLS listener)";
-  if (o.count && o.duration_s > 0) return "--count and --duration: give one, not both";
-  if (!o.replay.empty() && (o.count || o.duration_s > 0))
-    return "--replay: sends exactly the recorded messages; do not combine with --count or --duration";
-  if (!o.replay.empty() && o.replay == o.record) return "--record: must differ from the --replay file";
-  bool sends = o.count || o.duration_s > 0 || !o.replay.empty();
-  if (!sends && !o.poll && !(o.verify && !o.record.empty()))
-    return "nothing to do: give --count N or --duration S, --replay FILE, --poll, or --verify --record FILE";
-  return {};
+  return check_combination(o);
 }
 
 }  // namespace jubes::bench

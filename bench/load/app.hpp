@@ -1,0 +1,125 @@
+#pragma once
+// Private to the jubes-bench executable: the state one run shares between its coroutines, and the
+// roles that run on it (senders.cpp, pollers.cpp, verify.cpp, report.cpp; trivial_server.cpp is
+// separate). See jubes_bench.cpp for the shape of a run.
+//
+// Lifecycle: run() builds one app, spawns the roles on its io_context, runs it, then reports.
+// Threading: the roles run on --threads threads; what they share is atomic or written before the
+// io_context starts; each coroutine writes only its own sender_result / poller_result.
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "batch.hpp"
+#include "conn.hpp"
+#include "generator.hpp"
+#include "histogram.hpp"
+#include "options.hpp"
+#include "record.hpp"
+
+namespace jubes::bench {
+
+using bench_clock = std::chrono::steady_clock;
+
+/// What one sender coroutine saw; merged after the io_context stops.
+struct sender_result {
+  histogram hist;
+  std::vector<outcome> outcomes;
+  std::map<int, std::uint64_t> errors_by_status;  // 0 = transport
+  std::vector<std::string> replay_failures;
+  std::string last_error;
+};
+
+/// What one poller coroutine delivered and acked.
+struct poller_result {
+  std::string recipient;
+  std::vector<batch_entry> delivered;  // in order, acked
+  std::uint64_t acked_upto = 0;
+  std::uint64_t polls = 0;
+  std::string error;
+};
+
+struct app {
+  options opt;
+  generator gen{generator_options{}};
+  asio::io_context ioc;
+  std::unique_ptr<ssl::context> source_ctx[4];
+  std::map<std::string, std::unique_ptr<ssl::context>> recipient_ctx;
+  record_writer rec;
+  bool keep_outcomes = false;
+
+  // generation
+  std::atomic<std::uint64_t> issued{0};
+  std::atomic<std::uint64_t> fresh[4]{};
+  bench_clock::time_point start{}, deadline{}, send_end{};
+  // replay
+  record_file replayed;
+  std::vector<std::vector<std::size_t>> replay_queue{4};
+  std::atomic<std::size_t> replay_next[4]{};
+  std::unordered_map<std::string, std::pair<std::string, std::uint64_t>> replay_receipt;  // ref -> (id, fp)
+
+  // live counters (progress line)
+  std::atomic<std::uint64_t> sent{0}, accepted{0}, duplicates{0}, errors{0}, retries{0}, delivered{0};
+  std::atomic<int> senders_running{0};
+  std::atomic<bool> senders_done{false};
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> idle_open{0}, idle_failed{0};  // --idle-polls: polls that completed once / failed
+
+  std::vector<std::unique_ptr<sender_result>> senders;
+  std::vector<std::unique_ptr<poller_result>> pollers;
+};
+
+/// The per-request timeout of --timeout.
+inline std::chrono::milliseconds request_timeout(const app& a) {
+  return std::chrono::milliseconds(static_cast<long>(a.opt.timeout_s * 1000));
+}
+
+/// Sends this party's share of the work over one connection until there is none left.
+/// @param party index into sources(); @param index the sender's number (seeds its randomness)
+asio::awaitable<void> sender(app& a, int party, int index, sender_result& r);
+
+/// @return the GET /v1/outbox target; without `after`, the gateway starts at the acked cursor
+std::string outbox_target(std::optional<std::uint64_t> after, int max, int wait);
+
+/// Drains one recipient's outbox and acks, until the senders are done and a poll comes back empty.
+asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r);
+
+/// A long poll that is only held open (the idle-connections benchmark), re-issued when it returns.
+asio::awaitable<void> idle_poll(app& a, std::string recipient, int index);
+
+/// What --verify found.
+struct verify_report {
+  bool ok = true;
+  std::vector<std::string> problems;
+  std::uint64_t checked_entries = 0, expected_entries = 0;
+  void fail(std::string s) {
+    ok = false;
+    if (problems.size() < 20) problems.push_back(std::move(s));
+  }
+};
+
+/// Reads every known recipient's whole outbox (on a.ioc, which must have stopped) and checks it
+/// against `outcomes`: each acknowledged message exactly once where routing sends it, nothing else.
+verify_report verify(app& a, const std::vector<outcome>& outcomes);
+
+/// Prints a progress line to stderr once a second (unless --quiet) until `live` reaches 0.
+asio::awaitable<void> progress(app& a, std::atomic<int>& live);
+
+/// The end of a run: per-role reports on stderr, --verify, --ops, then the summary line on stdout.
+/// @param recorded with --verify --record FILE and nothing sent: the record to verify, else nullptr
+/// @param end when the io_context stopped; @param sending whether this run sent messages
+/// @return the exit code: 0, 1 (replay, poll or verify failed) or 3 (some requests failed)
+int report(app& a, const record_file* recorded, bench_clock::time_point end, bool sending);
+
+/// Runs --serve-trivial until SIGINT/SIGTERM. @return the exit code
+int serve_trivial(const options& o);
+
+}  // namespace jubes::bench

@@ -1,0 +1,174 @@
+// jubes-bench reporting: the progress line while a run goes, and at its end the per-role
+// reports on stderr and the one summary line on stdout (docs/BENCHMARKS.md; tests/load parses it).
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "app.hpp"
+
+namespace jubes::bench {
+namespace {
+
+std::string fmt_ms(std::uint64_t us) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f", static_cast<double>(us) / 1000.0);
+  return b;
+}
+
+// The per-connection results of the senders, merged.
+struct sender_totals {
+  histogram hist;
+  std::vector<outcome> outcomes;
+  std::map<int, std::uint64_t> errors_by_status;
+  std::vector<std::string> replay_failures;
+  std::string last_error;
+};
+
+sender_totals merge_senders(app& a) {
+  sender_totals t;
+  for (auto& r : a.senders) {
+    t.hist.merge(r->hist);
+    for (auto& x : r->outcomes) t.outcomes.push_back(std::move(x));
+    for (auto [s, n] : r->errors_by_status) t.errors_by_status[s] += n;
+    for (auto& f : r->replay_failures) t.replay_failures.push_back(std::move(f));
+    if (!r->last_error.empty()) t.last_error = r->last_error;
+  }
+  return t;
+}
+
+// @return 1 if a replayed message did not come back as expected, else 0
+int report_sends(const app& a, const sender_totals& t) {
+  if (!t.errors_by_status.empty()) {
+    std::cerr << "jubes-bench: errors by status:";
+    for (auto [s, n] : t.errors_by_status) std::cerr << ' ' << (s ? std::to_string(s) : "no-reply") << '=' << n;
+    std::cerr << "; last: " << t.last_error << '\n';
+  }
+  if (!t.replay_failures.empty()) {
+    std::cerr << "jubes-bench: replay: " << t.replay_failures.size() << " messages did not come back as expected:\n";
+    for (std::size_t i = 0; i < t.replay_failures.size() && i < 20; ++i)
+      std::cerr << "  " << t.replay_failures[i] << '\n';
+    return 1;
+  }
+  if (!a.opt.replay.empty())
+    std::cerr << "jubes-bench: replay: all " << a.replayed.outcomes.size()
+              << " recorded messages came back as expected\n";
+  return 0;
+}
+
+// @return 1 if a poller failed, else 0
+int report_polls(const app& a, bench_clock::time_point end) {
+  int rc = 0;
+  std::uint64_t delivered = 0, polls = 0;
+  for (auto& p : a.pollers) {
+    delivered += p->delivered.size();
+    polls += p->polls;
+    if (!p->error.empty()) {
+      std::cerr << "jubes-bench: poll: " << p->error << '\n';
+      rc = 1;
+    }
+  }
+  double secs = std::chrono::duration<double>(end - a.start).count();
+  char b[64];
+  std::snprintf(b, sizeof b, "%.1f", secs > 0 ? static_cast<double>(delivered) / secs : 0.0);
+  std::cerr << "jubes-bench poll: delivered=" << delivered << " polls=" << polls << " delivered_per_s=" << b
+            << " seconds=" << secs << '\n';
+  return rc;
+}
+
+// @return 1 if verification failed, else 0
+int report_verify(app& a, const std::vector<outcome>& list) {
+  auto vr = verify(a, list);
+  if (vr.ok) {
+    std::cerr << "jubes-bench: verify: ok: " << vr.expected_entries << " expected outbox entries present exactly once, "
+              << vr.checked_entries << " entries checked, nothing unexpected\n";
+    return 0;
+  }
+  std::cerr << "jubes-bench: verify: FAILED:\n";
+  for (auto& p : vr.problems) std::cerr << "  " << p << '\n';
+  return 1;
+}
+
+// The one line on stdout that scripts and tests read (format in options.cpp's usage and
+// docs/BENCHMARKS.md).
+void print_summary(const app& a, const histogram& hist, bench_clock::time_point until) {
+  double secs = std::chrono::duration<double>(until - a.start).count();
+  std::uint64_t ok = a.accepted.load() + a.duplicates.load();
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.1f", secs > 0 ? static_cast<double>(ok) / secs : 0.0);
+  std::cout << "jubes-bench: sent=" << a.sent.load() << " accepted=" << a.accepted.load()
+            << " duplicates=" << a.duplicates.load() << " errors=" << a.errors.load() << " msgs_per_s=" << rate
+            << " p50_ms=" << fmt_ms(hist.quantile(0.5)) << " p99_ms=" << fmt_ms(hist.quantile(0.99))
+            << " p999_ms=" << fmt_ms(hist.quantile(0.999)) << std::endl;
+}
+
+// Prints the gateway's own figures of interest from its ops listener (--ops) to stderr.
+void print_ops(const app& a) {
+  // A plain-HTTP GET of /metrics; only a few lines of interest are echoed to stderr.
+  try {
+    asio::io_context io;
+    tcp::resolver res(io);
+    beast::tcp_stream s(io);
+    s.expires_after(std::chrono::seconds(5));
+    s.connect(res.resolve(a.opt.ops_host, a.opt.ops_port));
+    http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
+    req.set(http::field::host, a.opt.ops_host);
+    http::write(s, req);
+    beast::flat_buffer b;
+    http::response<http::string_body> resp;
+    http::read(s, b, resp);
+    std::string_view body = resp.body();
+    while (!body.empty()) {
+      auto nl = body.find('\n');
+      auto line = body.substr(0, nl);
+      body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+      if (line.starts_with("#")) continue;
+      if (line.find("group_commit") != std::string_view::npos || line.find("ingest") != std::string_view::npos ||
+          line.find("parked") != std::string_view::npos || line.find("store_") != std::string_view::npos)
+        if (line.find("_bucket") == std::string_view::npos) std::cerr << "jubes-bench ops: " << line << '\n';
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "jubes-bench: --ops " << a.opt.ops_host << ":" << a.opt.ops_port << ": " << e.what() << '\n';
+  }
+}
+
+}  // namespace
+
+// Prints the progress line once a second while tasks run.
+asio::awaitable<void> progress(app& a, std::atomic<int>& live) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  std::uint64_t last = 0;
+  auto next = bench_clock::now();
+  for (int s = 1; live.load() > 0; ++s) {
+    next += std::chrono::seconds(1);
+    // Wake often enough to notice the end promptly, print once a second.
+    while (live.load() > 0 && bench_clock::now() < next) {
+      t.expires_after(std::chrono::milliseconds(20));
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (live.load() == 0) break;
+    std::uint64_t sent = a.sent.load();
+    if (!a.opt.quiet)
+      std::cerr << "jubes-bench: t=" << s << "s sent=" << sent << " accepted=" << a.accepted.load()
+                << " duplicates=" << a.duplicates.load() << " errors=" << a.errors.load()
+                << " retries=" << a.retries.load() << " delivered=" << a.delivered.load() << " last_s=" << sent - last
+                << '\n';
+    last = sent;
+  }
+}
+
+int report(app& a, const record_file* recorded, bench_clock::time_point end, bool sending) {
+  sender_totals t = merge_senders(a);
+  int rc = report_sends(a, t);
+  if (a.opt.poll) rc = std::max(rc, report_polls(a, end));
+  if (a.opt.verify) rc = std::max(rc, report_verify(a, recorded ? recorded->outcomes : t.outcomes));
+  if (a.opt.idle_polls)
+    std::cerr << "jubes-bench idle: polls=" << a.opt.idle_polls << " held_a_full_wait=" << a.idle_open.load()
+              << " failed=" << a.idle_failed.load() << '\n';
+  if (!a.opt.ops_host.empty()) print_ops(a);
+  print_summary(a, t.hist, sending ? a.send_end : end);
+  if (rc == 0 && a.errors.load() > 0) rc = 3;
+  return rc;
+}
+
+}  // namespace jubes::bench
