@@ -29,14 +29,14 @@ struct errc_info {
 class table_category final : public boost::system::error_category {
  public:
   /// @param name the category's name, e.g. "jubes.codecs"; `codes` must outlive the category
-  /// @param unknown the message of a value not in `codes`
+  /// @param unknown the message of a value not in `codes` (the value is appended: "unknown storage error 42")
   table_category(const char* name, std::span<const errc_info> codes, const char* unknown) noexcept
       : name_(name), codes_(codes), unknown_(unknown) {}
 
   const char* name() const noexcept override { return name_; }
   std::string message(int ev) const override {
     const errc_info* c = find(ev);
-    return c ? c->message : unknown_;
+    return c ? std::string(c->message) : std::string(unknown_) + " " + std::to_string(ev);
   }
   /// @return the short stable name of `ev`, or "unknown".
   const char* short_name(int ev) const noexcept {
