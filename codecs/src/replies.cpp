@@ -64,15 +64,25 @@ systeem ontvanger_of(const envelope& env) {
   return {env.ontvanger_organisatie, env.ontvanger_applicatie, env.ontvanger_administratie, env.ontvanger_gebruiker};
 }
 
-std::string encode_bv03(const receipt_info& r) {
+namespace {
+/// The XML declaration, the root <dti:{code}Bericht> and the opening of its stuurgegevens up to the zender.
+std::string open_reply(std::string_view code, const systeem& zender, std::size_t reserve) {
   std::string out;
-  out.reserve(768);
+  out.reserve(reserve);
   out += header();
-  out += "<dti:Bv03Bericht xmlns:dti=\"";
+  out += "<dti:";
+  out += code;
+  out += "Bericht xmlns:dti=\"";
   out += jubes_namespace;
   out += "\">\n  <dti:stuurgegevens>\n";
-  element(out, "    ", "berichtcode", "Bv03", 4);
-  append_systeem(out, "zender", r.zender);
+  element(out, "    ", "berichtcode", code, 4);
+  append_systeem(out, "zender", zender);
+  return out;
+}
+}  // namespace
+
+std::string encode_bv03(const receipt_info& r) {
+  std::string out = open_reply("Bv03", r.zender, 768);
   append_systeem(out, "ontvanger", r.ontvanger);
   refnummer(out, "referentienummer", r.message_id);
   element(out, "    ", "tijdstipBericht", tijdstip(r.tijdstip_bericht), 17);
@@ -82,14 +92,7 @@ std::string encode_bv03(const receipt_info& r) {
 }
 
 std::string encode_fo03(const fault_reply_info& f) {
-  std::string out;
-  out.reserve(1024);
-  out += header();
-  out += "<dti:Fo03Bericht xmlns:dti=\"";
-  out += jubes_namespace;
-  out += "\">\n  <dti:stuurgegevens>\n";
-  element(out, "    ", "berichtcode", "Fo03", 4);
-  append_systeem(out, "zender", f.zender);
+  std::string out = open_reply("Fo03", f.zender, 1024);
   if (!f.ontvanger.applicatie.empty()) append_systeem(out, "ontvanger", f.ontvanger);
   if (!f.referentienummer.empty()) refnummer(out, "referentienummer", f.referentienummer);
   element(out, "    ", "tijdstipBericht", tijdstip(f.tijdstip_bericht), 17);

@@ -93,38 +93,30 @@ registry::family& registry::fam(std::string_view name, std::string_view help, ty
   return it->second;
 }
 
-counter& registry::get_counter(std::string_view name, std::string_view help, const labels& l) {
+template <class Series, class... Args>
+Series& registry::series(std::deque<Series> family::*store, type t, std::string_view name, std::string_view help,
+                         const labels& l, Args&&... args) {
   std::lock_guard lk(mu_);
-  auto& f = fam(name, help, type::counter);
+  auto& f = fam(name, help, t);
   auto key = label_text(l);
-  auto it = f.index.find(key);
-  if (it != f.index.end()) return f.counters[it->second];
-  f.index.emplace(key, f.counters.size());
+  auto& all = f.*store;
+  if (auto it = f.index.find(key); it != f.index.end()) return all[it->second];
+  f.index.emplace(key, all.size());
   f.keys.push_back(key);
-  return f.counters.emplace_back();
+  return all.emplace_back(std::forward<Args>(args)...);
+}
+
+counter& registry::get_counter(std::string_view name, std::string_view help, const labels& l) {
+  return series(&family::counters, type::counter, name, help, l);
 }
 
 gauge& registry::get_gauge(std::string_view name, std::string_view help, const labels& l) {
-  std::lock_guard lk(mu_);
-  auto& f = fam(name, help, type::gauge);
-  auto key = label_text(l);
-  auto it = f.index.find(key);
-  if (it != f.index.end()) return f.gauges[it->second];
-  f.index.emplace(key, f.gauges.size());
-  f.keys.push_back(key);
-  return f.gauges.emplace_back();
+  return series(&family::gauges, type::gauge, name, help, l);
 }
 
 histogram& registry::get_histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
                                    const labels& l) {
-  std::lock_guard lk(mu_);
-  auto& f = fam(name, help, type::histogram);
-  auto key = label_text(l);
-  auto it = f.index.find(key);
-  if (it != f.index.end()) return f.histograms[it->second];
-  f.index.emplace(key, f.histograms.size());
-  f.keys.push_back(key);
-  return f.histograms.emplace_back(bounds);
+  return series(&family::histograms, type::histogram, name, help, l, bounds);
 }
 
 void registry::add_collector(std::function<void(registry&)> f) {

@@ -44,19 +44,23 @@ bool reader::u8(std::uint8_t& v) {
   in_.remove_prefix(1);
   return true;
 }
-bool reader::u32(std::uint32_t& v) {
-  if (in_.size() < 4) return false;
+namespace {
+/// Reads a little-endian unsigned integer of sizeof(U) bytes from the front of `in`.
+template <class U>
+bool read_le(std::string_view& in, U& v) {
+  if (in.size() < sizeof(U)) return false;
   v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in_[static_cast<std::size_t>(i)]);
-  in_.remove_prefix(4);
+  for (std::size_t i = sizeof(U); i-- > 0;) v = static_cast<U>((v << 8) | static_cast<unsigned char>(in[i]));
+  in.remove_prefix(sizeof(U));
   return true;
 }
+}  // namespace
+
+bool reader::u32(std::uint32_t& v) {
+  return read_le(in_, v);
+}
 bool reader::u64(std::uint64_t& v) {
-  if (in_.size() < 8) return false;
-  v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in_[static_cast<std::size_t>(i)]);
-  in_.remove_prefix(8);
-  return true;
+  return read_le(in_, v);
 }
 bool reader::i64(std::int64_t& v) {
   std::uint64_t u = 0;

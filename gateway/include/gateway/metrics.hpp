@@ -100,6 +100,10 @@ class registry {
     std::vector<std::string> keys;  // label text per series, in creation order
   };
   family& fam(std::string_view name, std::string_view help, type t);
+  /// The series `name{l}` of one family member kind, created with `args` on first use.
+  template <class Series, class... Args>
+  Series& series(std::deque<Series> family::*store, type t, std::string_view name, std::string_view help,
+                 const labels& l, Args&&... args);
   static std::string label_text(const labels& l);
 
   std::mutex mu_;
