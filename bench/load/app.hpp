@@ -75,7 +75,15 @@ struct app {
 
   std::vector<std::unique_ptr<sender_result>> senders;
   std::vector<std::unique_ptr<poller_result>> pollers;
+
+  // --ops: the gateway's process_cpu_seconds_total when the run started
+  std::optional<double> ops_cpu_before;
 };
+
+/// GET /metrics from the gateway's ops listener (--ops). @return the text, or nullopt (said on stderr)
+std::optional<std::string> fetch_ops_metrics(const options& o);
+/// @return the value of process_cpu_seconds_total in a /metrics text, if present
+std::optional<double> cpu_seconds_of(std::string_view metrics);
 
 /// The per-request timeout of --timeout.
 inline std::chrono::milliseconds request_timeout(const app& a) {

@@ -185,6 +185,8 @@ int run(options& o) {
   if (!o.quiet)
     std::cerr << "jubes-bench: target=" << o.target_host << ":" << o.target_port << " seed=" << go->seed
               << " connections=" << (p.sending ? o.connections : 0) << " threads=" << o.threads << '\n';
+  if (!o.ops_host.empty())
+    if (auto m = fetch_ops_metrics(o)) a.ops_cpu_before = cpu_seconds_of(*m);
   run_tasks(a, connection_parties(a, p.sending));
   const auto end = bench_clock::now();
   return report(a, p.verify_from_record ? &p.verify_only : nullptr, end, p.sending);

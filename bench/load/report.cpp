@@ -4,6 +4,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
 
 #include "app.hpp"
 
@@ -91,7 +94,8 @@ int report_verify(app& a, const std::vector<outcome>& list) {
 
 // The one line on stdout that scripts and tests read (format in options.cpp's usage and
 // docs/BENCHMARKS.md).
-void print_summary(const app& a, const histogram& hist, bench_clock::time_point until) {
+void print_summary(const app& a, const histogram& hist, bench_clock::time_point until,
+                   std::optional<double> server_cpu_us) {
   double secs = std::chrono::duration<double>(until - a.start).count();
   std::uint64_t ok = a.accepted.load() + a.duplicates.load();
   char rate[32];
@@ -99,40 +103,68 @@ void print_summary(const app& a, const histogram& hist, bench_clock::time_point 
   std::cout << "jubes-bench: sent=" << a.sent.load() << " accepted=" << a.accepted.load()
             << " duplicates=" << a.duplicates.load() << " errors=" << a.errors.load() << " msgs_per_s=" << rate
             << " p50_ms=" << fmt_ms(hist.quantile(0.5)) << " p99_ms=" << fmt_ms(hist.quantile(0.99))
-            << " p999_ms=" << fmt_ms(hist.quantile(0.999)) << std::endl;
+            << " p999_ms=" << fmt_ms(hist.quantile(0.999));
+  if (server_cpu_us) {
+    char cpu[32];
+    std::snprintf(cpu, sizeof cpu, "%.1f", *server_cpu_us);
+    std::cout << " server_cpu_us_per_msg=" << cpu;
+  }
+  std::cout << std::endl;
 }
 
 // Prints the gateway's own figures of interest from its ops listener (--ops) to stderr.
-void print_ops(const app& a) {
-  // A plain-HTTP GET of /metrics; only a few lines of interest are echoed to stderr.
+void print_ops(const std::string& metrics) {
+  std::string_view body = metrics;
+  while (!body.empty()) {
+    auto nl = body.find('\n');
+    auto line = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+    if (line.starts_with("#")) continue;
+    if (line.find("group_commit") != std::string_view::npos || line.find("ingest") != std::string_view::npos ||
+        line.find("parked") != std::string_view::npos || line.find("store_") != std::string_view::npos ||
+        line.starts_with("process_"))
+      if (line.find("_bucket") == std::string_view::npos) std::cerr << "jubes-bench ops: " << line << '\n';
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> fetch_ops_metrics(const options& o) {
+  // A plain-HTTP GET of /metrics on the gateway's ops listener.
   try {
     asio::io_context io;
     tcp::resolver res(io);
     beast::tcp_stream s(io);
     s.expires_after(std::chrono::seconds(5));
-    s.connect(res.resolve(a.opt.ops_host, a.opt.ops_port));
+    s.connect(res.resolve(o.ops_host, o.ops_port));
     http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
-    req.set(http::field::host, a.opt.ops_host);
+    req.set(http::field::host, o.ops_host);
     http::write(s, req);
     beast::flat_buffer b;
     http::response<http::string_body> resp;
     http::read(s, b, resp);
-    std::string_view body = resp.body();
-    while (!body.empty()) {
-      auto nl = body.find('\n');
-      auto line = body.substr(0, nl);
-      body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
-      if (line.starts_with("#")) continue;
-      if (line.find("group_commit") != std::string_view::npos || line.find("ingest") != std::string_view::npos ||
-          line.find("parked") != std::string_view::npos || line.find("store_") != std::string_view::npos)
-        if (line.find("_bucket") == std::string_view::npos) std::cerr << "jubes-bench ops: " << line << '\n';
-    }
+    if (resp.result_int() != 200) throw std::runtime_error("status " + std::to_string(resp.result_int()));
+    return std::move(resp.body());
   } catch (const std::exception& e) {
-    std::cerr << "jubes-bench: --ops " << a.opt.ops_host << ":" << a.opt.ops_port << ": " << e.what() << '\n';
+    std::cerr << "jubes-bench: --ops " << o.ops_host << ":" << o.ops_port << ": " << e.what() << '\n';
+    return std::nullopt;
   }
 }
 
-}  // namespace
+std::optional<double> cpu_seconds_of(std::string_view metrics) {
+  constexpr std::string_view name = "process_cpu_seconds_total ";
+  for (std::size_t at = 0; (at = metrics.find(name, at)) != std::string_view::npos; at += name.size()) {
+    if (at != 0 && metrics[at - 1] != '\n') continue;
+    auto v = metrics.substr(at + name.size());
+    v = v.substr(0, v.find('\n'));
+    try {
+      return std::stod(std::string(v));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
 
 // Prints the progress line once a second while tasks run.
 asio::awaitable<void> progress(app& a, std::atomic<int>& live) {
@@ -165,8 +197,17 @@ int report(app& a, const record_file* recorded, bench_clock::time_point end, boo
   if (a.opt.idle_polls)
     std::cerr << "jubes-bench idle: polls=" << a.opt.idle_polls << " held_a_full_wait=" << a.idle_open.load()
               << " failed=" << a.idle_failed.load() << '\n';
-  if (!a.opt.ops_host.empty()) print_ops(a);
-  print_summary(a, t.hist, sending ? a.send_end : end);
+  std::optional<double> server_cpu_us;
+  if (!a.opt.ops_host.empty()) {
+    if (auto m = fetch_ops_metrics(a.opt)) {
+      print_ops(*m);
+      // The gateway's CPU per accepted message: the figure that stays stable on a shared machine.
+      auto after = cpu_seconds_of(*m);
+      if (after && a.ops_cpu_before && a.accepted.load() > 0)
+        server_cpu_us = (*after - *a.ops_cpu_before) * 1e6 / static_cast<double>(a.accepted.load());
+    }
+  }
+  print_summary(a, t.hist, sending ? a.send_end : end, server_cpu_us);
   if (rc == 0 && a.errors.load() > 0) rc = 3;
   return rc;
 }

@@ -114,6 +114,10 @@ gauge& registry::get_gauge(std::string_view name, std::string_view help, const l
   return series(&family::gauges, type::gauge, name, help, l);
 }
 
+gauge& registry::get_sampled_counter(std::string_view name, std::string_view help, const labels& l) {
+  return series(&family::gauges, type::sampled_counter, name, help, l);
+}
+
 histogram& registry::get_histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
                                    const labels& l) {
   return series(&family::histograms, type::histogram, name, help, l, bounds);
@@ -155,16 +159,16 @@ std::string registry::render() {
     if (f.keys.empty()) continue;
     out += "# HELP " + name + " " + f.help + "\n";
     out += "# TYPE " + name + " " +
-           (f.t == type::counter ? "counter"
-            : f.t == type::gauge ? "gauge"
-                                 : "histogram") +
+           (f.t == type::counter || f.t == type::sampled_counter ? "counter"
+            : f.t == type::gauge                                 ? "gauge"
+                                                                 : "histogram") +
            "\n";
     for (std::size_t i = 0; i < f.keys.size(); ++i) {
       const auto& key = f.keys[i];
       std::size_t idx = f.index[key];
       if (f.t == type::counter) {
         out += name + key + " " + std::to_string(f.counters[idx].value()) + "\n";
-      } else if (f.t == type::gauge) {
+      } else if (f.t == type::gauge || f.t == type::sampled_counter) {
         out += name + key + " " + num(f.gauges[idx].value()) + "\n";
       } else {
         const auto& h = f.histograms[idx];

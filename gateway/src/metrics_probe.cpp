@@ -5,6 +5,7 @@
 
 #include "codecs/errc.hpp"
 #include "common/metric_names.hpp"
+#include "process_stats.hpp"
 
 namespace jubes::gateway::detail {
 
@@ -33,7 +34,11 @@ metrics_probe::metrics_probe(registry& r)
       group_size_(r.get_histogram(mn::group_commit_size, "Requests per group commit.",
                                   bounds(storage::group_size_buckets))),
       commit_seconds_(r.get_histogram(mn::group_commit_seconds, "Duration of a group commit incl. fsync.",
-                                      bounds(storage::commit_seconds_buckets))) {
+                                      bounds(storage::commit_seconds_buckets))),
+      process_cpu_(r.get_sampled_counter(mn::process_cpu_seconds_total, "Total user and system CPU time spent in seconds.")),
+      process_rss_(r.get_gauge(mn::process_resident_memory_bytes, "Resident memory size in bytes.")),
+      process_fds_(r.get_gauge(mn::process_open_fds, "Number of open file descriptors.")),
+      process_start_(r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")) {
   for (auto reason : ingest_reject_reasons)
     rejected_[std::string(reason)] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", std::string(reason)}});
   for (int e = static_cast<int>(codecs::errc::not_well_formed); e <= static_cast<int>(codecs::errc::unsupported_encoding);
@@ -51,6 +56,12 @@ void metrics_probe::count_rejected(const std::string& reason) {
 }
 
 void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::int64_t now_ms) {
+  if (auto p = read_process_stats()) {  // a failure leaves the last figures (never a wrong zero)
+    process_cpu_.set(p->cpu_seconds);
+    process_rss_.set(p->rss_bytes);
+    process_fds_.set(p->open_fds);
+    process_start_.set(p->start_time_s);
+  }
   auto m = store.metrics();
   queue_depth_.set(double(m.queue_depth));
   queue_capacity_.set(double(m.queue_capacity));

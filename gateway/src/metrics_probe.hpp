@@ -30,7 +30,7 @@ class metrics_probe {
 
   /// Counts one refused ingest. A reason outside the registered set is added on first use.
   void count_rejected(const std::string& reason);
-  /// Reads the store's and the routing table's state into their gauges (at each scrape).
+  /// Reads the process's, the store's and the routing table's state into their series (at each scrape).
   void collect(storage::backend& store, const pipeline& pipe, std::int64_t now_ms);
 
  private:
@@ -38,6 +38,7 @@ class metrics_probe {
   gauge &queue_depth_, &queue_capacity_, &map_size_, &map_used_, &parked_, &commits_, &commit_failures_, &acks_,
       &forwards_, &route_reloads_;
   histogram &group_size_, &commit_seconds_;
+  gauge &process_cpu_, &process_rss_, &process_fds_, &process_start_;
   std::map<std::string, counter*, std::less<>> rejected_;  ///< filled in the constructor; read-mostly
 };
 

@@ -65,3 +65,11 @@ TEST(metrics, collectors_run_at_render_and_clear_drops_series) {
 
 }  // namespace
 }  // namespace jubes::gateway
+
+TEST(metrics, sampled_counter_is_a_counter_with_a_fractional_total) {
+  jubes::gateway::registry r;
+  r.get_sampled_counter("process_cpu_seconds_total", "CPU.").set(12.25);
+  auto text = r.render();
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("process_cpu_seconds_total 12.25\n"), std::string::npos) << text;
+}

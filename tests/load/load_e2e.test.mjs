@@ -60,6 +60,22 @@ test('a run with deliberate duplicates verifies, and a replay gets the original 
   assert.match(r2.stderr, /verify: ok/);
 });
 
+test('with --ops the summary adds the gateway\'s CPU per accepted message, read from its process counter', { timeout: 300_000 }, async () => {
+  const g = await gateway('ops');
+  const r = await runBench(['--target', g.target, '--pki', pki, '--connections', '4', '--count', '400',
+    '--seed', '7', '--ops', `127.0.0.1:${g.ops}`]);
+  assert.equal(r.code, 0, explain(r));
+  const s = parseSummary(r.stdout);
+  assert.equal(s.accepted, 400, explain(r));
+  // 400 validated, routed and durably stored messages cost the gateway real CPU: more than 1 µs and
+  // (even under ASan on a loaded machine) less than a second each.
+  assert.ok(s.server_cpu_us_per_msg > 1 && s.server_cpu_us_per_msg < 1e6, r.stdout);
+  assert.match(r.stderr, /jubes-bench ops: process_cpu_seconds_total \d/);
+  // Without --ops the line keeps its documented form.
+  const r2 = await runBench(['--target', g.target, '--pki', pki, '--connections', '2', '--count', '10', '--seed', '8']);
+  assert.equal(parseSummary(r2.stdout).server_cpu_us_per_msg, undefined);
+});
+
 test('the poller drains every outbox and acks; verify accounts for what it delivered', { timeout: 300_000 }, async () => {
   const g = await gateway('poll');
   const r = await runBench(['--target', g.target, '--pki', pki, '--connections', '4', '--count', '800',

@@ -55,4 +55,10 @@ inline constexpr std::string_view route_table_reloads = "jubes_route_table_reloa
 inline constexpr std::string_view route_reload_failures_total =
     "jubes_route_reload_failures_total";  ///< counter {file}
 
+// ---- the process (Prometheus' standard process collector names) ----
+inline constexpr std::string_view process_cpu_seconds_total = "process_cpu_seconds_total";  ///< counter, user+system
+inline constexpr std::string_view process_resident_memory_bytes = "process_resident_memory_bytes";  ///< gauge
+inline constexpr std::string_view process_open_fds = "process_open_fds";                          ///< gauge
+inline constexpr std::string_view process_start_time_seconds = "process_start_time_seconds";      ///< gauge, Unix s
+
 }  // namespace jubes::metric_names

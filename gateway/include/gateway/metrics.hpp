@@ -72,6 +72,10 @@ class registry {
   gauge& get_gauge(std::string_view name, std::string_view help, const labels& l = {});
   histogram& get_histogram(std::string_view name, std::string_view help, const std::vector<double>& bounds,
                            const labels& l = {});
+  /// A counter whose total is kept elsewhere and copied in by a collector at each scrape (process
+  /// CPU seconds, the store's commit count): exported as TYPE counter, with a fractional value.
+  /// The caller sets only values that never decrease.
+  gauge& get_sampled_counter(std::string_view name, std::string_view help, const labels& l = {});
 
   /// Registers a function run at the start of every render(), e.g. to copy store statistics into
   /// gauges. It must not call render().
@@ -88,7 +92,7 @@ class registry {
   static std::string escape(std::string_view v);
 
  private:
-  enum class type { counter, gauge, histogram };
+  enum class type { counter, gauge, histogram, sampled_counter };
   struct family {
     type t;
     std::string help;
