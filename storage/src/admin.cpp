@@ -7,6 +7,8 @@
 #include <optional>
 #include <sstream>
 
+#include "files.hpp"
+
 namespace jubes::storage::admin {
 
 jubes::result<std::vector<outbox_row>> outbox_list(const backend& s, std::int64_t now_ms) {
@@ -93,6 +95,20 @@ std::string to_text(const store_stats& s) {
 
 jubes::result<void> backup(const backend& s, const std::filesystem::path& dir) {
   return s.backup(dir);
+}
+
+jubes::result<void> verify_backup(const std::filesystem::path& dir) {
+  return files::verify_backup(dir);
+}
+
+jubes::result<void> initialise(const options& o) {
+  options opt = o;
+  opt.initialise = true;
+  opt.retention_interval = std::chrono::milliseconds(0);
+  auto st = store::open(opt);
+  if (!st) return st.error();
+  (*st)->close();
+  return {};
 }
 
 jubes::result<purge_result> purge_offline(const options& o) {
