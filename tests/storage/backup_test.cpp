@@ -142,6 +142,7 @@ TEST(backup, killed_mid_copy_leaves_nothing_that_looks_complete) {
   {
     auto o = test::test_options(d.path());
     o.durable = false;
+    o.map_size_initial = 64u << 20;
     auto s = test::open_ok(o);
     fill(*s, 6000, 3000);  // ~24 MB: the copy and its hash take a while
   }

@@ -33,6 +33,12 @@ std::string to_text(const std::vector<parked_entry>& rows);
 /// `jubesctl check`: "ok: ..." counts, or one line per problem. Exit non-zero when !r.ok().
 std::string to_text(const check_report& r);
 
+/// `jubesctl check`, crash-proof: opens `dir` read-only and runs check() in a forked child, so
+/// that pages damaged in a way LMDB itself does not survive (it follows page pointers without
+/// bounds checks) end the child, not jubesctl; that is reported as a problem. Call it from a
+/// process with no other threads running (fork copies only the calling thread).
+check_report check_isolated(const std::filesystem::path& dir);
+
 /// `jubesctl stats`: key=value lines.
 std::string to_text(const store_stats& s);
 
