@@ -7,6 +7,14 @@
 #include <optional>
 #include <sstream>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "files.hpp"
+
 namespace jubes::storage::admin {
 
 jubes::result<std::vector<outbox_row>> outbox_list(const backend& s, std::int64_t now_ms) {
@@ -93,6 +101,83 @@ std::string to_text(const store_stats& s) {
 
 jubes::result<void> backup(const backend& s, const std::filesystem::path& dir) {
   return s.backup(dir);
+}
+
+namespace {
+
+/// The child's side of check_isolated: the report as lines (counts, then one problem a line).
+[[noreturn]] void check_child(int fd, const std::filesystem::path& dir) {
+  std::ostringstream os;
+  auto s = store::open_readonly(dir);
+  if (!s) {
+    os << "0 0 0 0 0 0 0 0\ncannot open the store: " << s.error().message() << '\n';
+  } else {
+    auto r = (*s)->check();
+    os << r.messages << ' ' << r.purged << ' ' << r.parked << ' ' << r.dedup << ' ' << r.outbox_entries << ' '
+       << r.recipients << ' ' << r.audit << ' ' << r.blobs << '\n';
+    for (const auto& p : r.problems) os << p << '\n';
+  }
+  const std::string out = os.str();
+  for (std::size_t done = 0; done < out.size();) {
+    ssize_t n = ::write(fd, out.data() + done, out.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::_exit(0);
+}
+
+}  // namespace
+
+check_report check_isolated(const std::filesystem::path& dir) {
+  check_report r;
+  int p[2];
+  if (::pipe(p) != 0) {
+    r.problems.push_back("check: cannot create a pipe");
+    return r;
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(p[0]);
+    check_child(p[1], dir);
+  }
+  ::close(p[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; pid > 0 && (n = ::read(p[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(p[0]);
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid) {
+    r.problems.push_back("check: cannot run the check process");
+    return r;
+  }
+  std::istringstream in(text);
+  in >> r.messages >> r.purged >> r.parked >> r.dedup >> r.outbox_entries >> r.recipients >> r.audit >> r.blobs;
+  in.ignore(1);
+  for (std::string line; std::getline(in, line);) r.problems.push_back(line);
+  if (WIFSIGNALED(status))
+    r.problems.push_back("check died of signal " + std::to_string(WTERMSIG(status)) +
+                         " on damaged pages (LMDB trusts its page structure): the store is corrupt, restore a backup");
+  else if (text.empty())
+    r.problems.push_back("check ended without a report (exit " + std::to_string(WEXITSTATUS(status)) + ")");
+  return r;
+}
+
+jubes::result<void> verify_backup(const std::filesystem::path& dir) {
+  return files::verify_backup(dir);
+}
+
+jubes::result<void> initialise(const options& o) {
+  options opt = o;
+  opt.initialise = true;
+  opt.retention_interval = std::chrono::milliseconds(0);
+  auto st = store::open(opt);
+  if (!st) return st.error();
+  (*st)->close();
+  return {};
 }
 
 jubes::result<purge_result> purge_offline(const options& o) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "files.hpp"
 #include "storage/errc.hpp"
 #include "storage/types.hpp"
 
@@ -29,6 +30,11 @@ jubes::result<void> database::open(database& db, const std::filesystem::path& di
     log::error(log_c, "env_open_failed", {{"dir", dir.string()}, {"error", mdb_strerror(rc)}});
     db.env_.reset();
     return tables::lmdb_error(rc);
+  }
+  // Before the first transaction maps a page: a truncated file would SIGBUS there.
+  if (auto r = files::check_size(e, dir); !r) {
+    db.env_.reset();
+    return r;
   }
   int dead = 0;
   mdb_reader_check(e, &dead);  // reader slots of a killed process

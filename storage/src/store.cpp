@@ -1,6 +1,7 @@
 #include "storage/store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "codec.hpp"
 #include "common/log.hpp"
 #include "database.hpp"
+#include "files.hpp"
 #include "reads.hpp"
 #include "retention.hpp"
 #include "state.hpp"
@@ -35,6 +37,7 @@ struct store::impl {
   };
   options opt_;
   bool read_only_ = false;
+  bool restoring_ = false;  // opening a verified backup: its manifest goes after the open
   lock_file lock_;
   database db_;
   counters counters_;
@@ -65,6 +68,33 @@ struct store::impl {
       return fail(errc::locked, "data directory is in use by another process (flock on " + path.string() +
                                     " held; is jubesd running?)");
     }
+    return {};
+  }
+
+  /// Before LMDB opens the directory (and holding the lock): a damaged, empty or missing data.mdb
+  /// is refused unless this is a new store; a restored backup must match its manifest.
+  jubes::result<void> prepare_files() {
+    auto pre = files::preflight(opt_.dir, opt_.initialise, false);
+    if (!pre) return pre.error();
+    restoring_ = *pre == files::found::existing && files::has_manifest(opt_.dir);
+    if (restoring_)
+      if (auto r = files::verify_backup(opt_.dir); !r) {
+        log::error(log_c, "restore_refused", {{"dir", opt_.dir.string()}, {"error", r.error().message()}});
+        return r;
+      }
+    if (*pre == files::found::new_store) {
+      // The store will hold BSNs: only the gateway's user may enter the directory.
+      if (::chmod(opt_.dir.c_str(), 0700) != 0) log::warn(log_c, "chmod_failed", {{"dir", opt_.dir.string()}});
+      log::info(log_c, "new_store", {{"dir", opt_.dir.string()}, {"initialise", opt_.initialise}});
+    }
+    return {};
+  }
+
+  /// After the tables opened: from now on the directory is known to hold a store.
+  jubes::result<void> mark_opened() {
+    if (auto r = files::ensure_marker(opt_.dir); !r) return r;
+    // The first write will change data.mdb: the manifest stops describing it.
+    if (restoring_) return files::retire_manifest(opt_.dir);
     return {};
   }
 
@@ -101,8 +131,10 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
     return fail(errc::io_error, o.dir.string() + ": " + fec.message());
   }
   if (auto r = p->lock(); !r) return r.error();
+  if (auto r = p->prepare_files(); !r) return r.error();
   if (auto r = database::open(p->db_, o.dir, o.durable ? 0u : MDB_NOSYNC, o.map_size_initial); !r) return r.error();
   if (auto r = p->db_.open_tables(true); !r) return r.error();
+  if (auto r = p->mark_opened(); !r) return r.error();
   auto ws = p->load();
   if (!ws) return ws.error();
   log::info(log_c, "open", {{"dir", o.dir.string()}, {"map_size", p->db_.map_size()}, {"next_id", ws->next_id}});
@@ -113,11 +145,8 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
 }
 
 jubes::result<std::unique_ptr<store>> store::open_readonly(const std::filesystem::path& dir) {
-  std::error_code fec;
-  if (!std::filesystem::exists(dir / "data.mdb", fec)) {
-    log::error(log_c, "no_store", {{"dir", dir.string()}});
-    return fail(errc::not_found, "no store in " + dir.string());
-  }
+  // A backup's manifest is not verified here but by check(), so that `jubesctl check` can say so.
+  if (auto pre = files::preflight(dir, false, true); !pre) return pre.error();
   auto p = std::make_unique<impl>();
   p->opt_.dir = dir;
   p->read_only_ = true;
@@ -204,19 +233,7 @@ metrics_snapshot store::metrics() const {
 }
 
 jubes::result<void> store::backup(const std::filesystem::path& dir) const {
-  std::error_code fec;
-  std::filesystem::create_directories(dir, fec);
-  if (fec) {
-    log::error(log_c, "backup_mkdir_failed", {{"dir", dir.string()}, {"error", fec.message()}});
-    return fail(errc::io_error, dir.string() + ": " + fec.message());
-  }
-  if (std::filesystem::exists(dir / "data.mdb", fec)) {
-    log::error(log_c, "backup_target_not_empty", {{"dir", dir.string()}});
-    return fail(errc::invalid_argument, dir.string() + " already holds a store");
-  }
-  if (auto r = impl_->db_.copy_compact(dir); !r) return r;
-  log::info(log_c, "backup", {{"dir", dir.string()}});
-  return {};
+  return files::write_backup(dir, [this](const std::filesystem::path& tmp) { return impl_->db_.copy_compact(tmp); });
 }
 
 bool store::read_only() const noexcept {

@@ -1,5 +1,6 @@
 // Crash-test child: ingests with group commit until it is killed with SIGKILL.
-// Usage: storage_crash_child DATA_DIR ACK_FILE CYCLE SEED   (or --read DATA_DIR RECIPIENT, see below)
+// Usage: storage_crash_child DATA_DIR ACK_FILE CYCLE SEED   (or --read DATA_DIR RECIPIENT, or
+//        --backup DATA_DIR TARGET, see below)
 // Every message's body is a pure function of its referentienummer, so a later cycle can resend an
 // earlier message and expect "duplicate" with the original id. After each completion callback the
 // child appends one line to ACK_FILE (and fdatasyncs it from a flusher thread):
@@ -72,8 +73,21 @@ int reader_main(const char* dir, const char* recipient) {
   return 0;
 }
 
+/// Backup mode (`--backup DIR TARGET`): opens DIR read-only like jubesctl, prints "ready" and
+/// writes a backup to TARGET; backup_test kills it at random moments of the copy.
+int backup_main(const char* dir, const char* target) {
+  auto s = jubes::storage::store::open_readonly(dir);
+  if (!s) return 4;
+  std::printf("ready\n");
+  std::fflush(stdout);
+  auto r = (*s)->backup(target);
+  if (!r) std::fprintf(stderr, "backup: %s\n", r.error().message().c_str());
+  return r ? 0 : 5;
+}
+
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--read") return reader_main(argv[2], argv[3]);
+  if (argc == 4 && std::string(argv[1]) == "--backup") return backup_main(argv[2], argv[3]);
   if (argc != 5) {
     std::fprintf(stderr, "usage: %s DATA_DIR ACK_FILE CYCLE SEED\n", argv[0]);
     return 2;

@@ -33,11 +33,27 @@ std::string to_text(const std::vector<parked_entry>& rows);
 /// `jubesctl check`: "ok: ..." counts, or one line per problem. Exit non-zero when !r.ok().
 std::string to_text(const check_report& r);
 
+/// `jubesctl check`, crash-proof: opens `dir` read-only and runs check() in a forked child, so
+/// that pages damaged in a way LMDB itself does not survive (it follows page pointers without
+/// bounds checks) end the child, not jubesctl; that is reported as a problem. Call it from a
+/// process with no other threads running (fork copies only the calling thread).
+check_report check_isolated(const std::filesystem::path& dir);
+
 /// `jubesctl stats`: key=value lines.
 std::string to_text(const store_stats& s);
 
-/// `jubesctl backup DIR`: hot compacting copy.
+/// `jubesctl backup DIR`: hot compacting copy, complete with its manifest or not there at all.
 jubes::result<void> backup(const backend& s, const std::filesystem::path& dir);
+
+/// `jubesctl backup verify DIR`: data.mdb matches the backup's manifest (size, SHA-256).
+/// @return errc::not_found without a manifest (an incomplete backup), errc::corrupt on a mismatch.
+jubes::result<void> verify_backup(const std::filesystem::path& dir);
+
+/// `jubesctl init`: creates a new, empty store in o.dir where store::open would refuse to (the
+/// directory held a store or other files, or data.mdb is empty); refuses over a non-empty data.mdb
+/// (errc::corrupt, bad_version) and while jubesd holds the directory (errc::locked). Opening an
+/// existing store is a no-op. See docs/storage.md, "Damaged stores".
+jubes::result<void> initialise(const options& o);
 
 /// `jubesctl purge` when jubesd is NOT running: opens the store exclusively (errc::locked if jubesd
 /// holds it: the running gateway purges on its own schedule), runs retention to completion, closes.

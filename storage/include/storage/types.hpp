@@ -22,6 +22,10 @@ using clock_fn = std::function<std::int64_t()>;
 /// Options of a writable store. Defaults suit a production gateway.
 struct options {
   std::filesystem::path dir;                  ///< data directory; created if absent
+  /// Create a new, empty store even where `dir` is not empty but has no data.mdb (it held a store
+  /// once, or other files) or has an empty data.mdb. Never over a non-empty data.mdb. An absent or
+  /// empty directory is a new store without it. See docs/storage.md, "Damaged stores".
+  bool initialise = false;
   std::size_t map_size_initial = 1ull << 30;  ///< initial LMDB map size in bytes
   std::size_t map_size_max = 64ull << 30;     ///< the map grows up to this, then ingest gets store_full
   std::size_t queue_capacity = 16384;         ///< bounded writer queue; full => errc::overloaded at once
