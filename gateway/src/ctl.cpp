@@ -33,7 +33,9 @@ constexpr const char* kUsage =
     "  parked list\n"
     "  parked reroute [ID|--all]\n"
     "  backup DIR\n"
+    "  backup verify DIR\n"
     "  check\n"
+    "  init\n"
     "  purge\n"
     "  stats\n";
 
@@ -84,7 +86,7 @@ class ctl {
     const std::string& c = cmd[0];
     std::string sub = cmd.size() > 1 ? cmd[1] : "";
     static const char* known[] = {"validate", "route", "routes", "outbox", "parked",
-                                  "backup",   "check", "purge",  "stats"};
+                                  "backup",   "check", "purge",  "stats",  "init"};
     if (std::find(std::begin(known), std::end(known), c) == std::end(known)) {
       err_ << "jubesctl: unknown command '" << c << "'\n" << kUsage;
       return 2;
@@ -96,7 +98,9 @@ class ctl {
     if (c == "outbox" && sub == "list" && cmd.size() == 2) return outbox_list();
     if (c == "parked" && sub == "list" && cmd.size() == 2) return parked_list();
     if (c == "parked" && sub == "reroute" && cmd.size() == 3) return parked_reroute(cmd[2]);
+    if (c == "backup" && sub == "verify" && cmd.size() == 3) return backup_verify(cmd[2]);
     if (c == "backup" && cmd.size() == 2) return backup(sub);
+    if (c == "init" && cmd.size() == 1) return init();
     if (c == "check" && cmd.size() == 1) return check();
     if (c == "purge" && cmd.size() == 1) return purge();
     if (c == "stats" && cmd.size() == 1) return stats();
@@ -318,10 +322,9 @@ class ctl {
   }
 
   int check() {
-    int rc = 0;
-    auto s = open_readonly(rc);
-    if (!s) return rc;
-    auto r = s->check();
+    // In a child process: a store damaged in LMDB's own page structure can crash LMDB itself;
+    // check reports that as a problem instead of dying (storage::admin::check_isolated).
+    auto r = storage::admin::check_isolated(store_options(*cfg_).dir);
     out_ << storage::admin::to_text(r);
     return r.ok() ? 0 : fail("check found " + std::to_string(r.problems.size()) + " problem(s)");
   }
@@ -339,6 +342,21 @@ class ctl {
     auto r = storage::admin::purge_offline(so);
     if (!r) return fail("purge: " + r.error().message());
     out_ << storage::admin::to_text(*r);
+    return 0;
+  }
+
+  int backup_verify(const std::string& dir) {
+    if (auto r = storage::admin::verify_backup(dir); !r) return fail("backup " + dir + ": " + r.error().message());
+    out_ << "backup " << dir << " is complete: its data.mdb matches its MANIFEST\n";
+    return 0;
+  }
+
+  /// Makes a new, empty store where none is (or where data.mdb is empty): the operator's explicit
+  /// choice, since an empty data directory that once held a store must not silently start afresh.
+  int init() {
+    auto so = store_options(*cfg_);
+    if (auto r = storage::admin::initialise(so); !r) return fail("init " + so.dir.string() + ": " + r.error().message());
+    out_ << "initialised a new store in " << so.dir.string() << "\n";
     return 0;
   }
 

@@ -146,6 +146,39 @@ TEST_F(ctl, commands_on_a_stopped_gateway_use_the_store_directly) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+TEST_F(ctl, an_emptied_store_is_refused_until_the_operator_initialises_a_new_one) {
+  ASSERT_EQ(post("tulp-gw", with_ref(example("piBeeindiging"), "CTL-INIT")), 201u);
+  ASSERT_EQ(d_->stop(), 0);
+  // A restore gone wrong: data.mdb is still there, but empty. Starting afresh would forget every
+  // dedup record (a retried message would be accepted twice), so jubesd must refuse.
+  const auto data_mdb = dir_.path() / "data" / "store" / "data.mdb";
+  fs::resize_file(data_mdb, 0);
+  jubesd refused(cfg_, dir_.path() / "data");
+  EXPECT_FALSE(refused.started());
+  EXPECT_NE(refused.log().find("data.mdb"), std::string::npos) << refused.log();
+  auto r = jubesctl({"check"}, false);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  r = jubesctl({"init"}, false);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("initialised a new store"), std::string::npos) << r.output;
+  jubesd fresh(cfg_, dir_.path() / "data");
+  ASSERT_TRUE(fresh.started()) << fresh.log();
+  EXPECT_EQ(fresh.stop(), 0);
+}
+
+TEST_F(ctl, a_backup_verifies_against_its_manifest_and_a_damaged_one_does_not) {
+  ASSERT_EQ(post("tulp-gw", with_ref(example("piBeeindiging"), "CTL-BACKUP")), 201u);
+  const auto b = dir_.path() / "backup";
+  auto r = jubesctl({"backup", b.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(fs::status(b).permissions() & fs::perms::all, fs::perms::owner_all);  // it holds BSNs
+  r = jubesctl({"backup", "verify", b.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  fs::resize_file(b / "data.mdb", fs::file_size(b / "data.mdb") - 4096);  // half a copy
+  r = jubesctl({"backup", "verify", b.string()});
+  EXPECT_NE(r.exit_code, 0) << r.output;
+}
+
 TEST_F(ctl, sighup_reloads_routes_and_a_bad_file_keeps_the_old_table) {
   auto version = [&] {
     std::smatch m;
