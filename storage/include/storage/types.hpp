@@ -38,7 +38,17 @@ struct options {
   std::chrono::milliseconds retention_interval{std::chrono::seconds(60)};   ///< how often the retention task runs;
                                                                             ///< zero disables the background task
   std::size_t retention_batch = 256;  ///< most bodies (or audit records) purged per write transaction
+  /// How long the writer may wait for more requests before it starts a group, when the queue
+  /// holds some but fewer than the previous group had (their senders are likely on their way
+  /// back). Never when the queue is empty. Zero disables it. See docs/storage.md.
+  std::chrono::microseconds group_linger{200};
+  /// data.mdb is kept allocated up to this many bytes past LMDB's last page, so that commits do
+  /// not extend the file (see docs/storage.md for the measurement). Zero disables it.
+  std::size_t preallocate_bytes = 32u << 20;
   bool durable = true;                ///< false only for tests: MDB_NOSYNC (a crash may lose the last commits)
+  /// Tests only: runs on the writer right after a group's commit returned (its data synced, its
+  /// meta page written but not flushed), after the groups before it were completed.
+  std::function<void()> test_after_commit;
   clock_fn clock;                     ///< empty => system clock
 };
 
