@@ -167,8 +167,7 @@ double process_cpu_s() {
 
 /// Durable ingest as the gateway's 64 closed-loop connections produce it: `clients` threads, each
 /// with one message in flight (submit, wait for its completion, submit the next), so groups stay
-/// small (about 9 per commit at 64 connections in the issue). Args: clients, group_linger in µs,
-/// preallocate (0/1).
+/// small (about 9 per commit at 64 connections in the issue). Args: clients, group_linger in µs.
 void BM_store_closed_loop(benchmark::State& state) {
   const auto clients = static_cast<std::size_t>(state.range(0));
   auto dir = bench_dir("closed");
@@ -177,7 +176,6 @@ void BM_store_closed_loop(benchmark::State& state) {
   o.map_size_initial = 1ull << 30;
   o.retention_interval = std::chrono::milliseconds(0);
   o.group_linger = std::chrono::microseconds(state.range(1));                     // new-options
-  o.preallocate_bytes = state.range(2) != 0 ? o.preallocate_bytes : 0;            // new-options
   auto s = open_or_die(o);
   const std::string body = make_body(7);
   const auto rc = recipients(1);
@@ -218,11 +216,10 @@ void BM_store_closed_loop(benchmark::State& state) {
   fs::remove_all(dir);
 }
 BENCHMARK(BM_store_closed_loop)
-    ->Args({64, 0, 1})
-    ->Args({64, 200, 1})
-    ->Args({64, 1000, 1})
-    ->Args({64, 200, 0})
-    ->ArgNames({"clients", "linger_us", "prealloc"})
+    ->Args({64, 0})
+    ->Args({64, 200})
+    ->Args({64, 1000})
+    ->ArgNames({"clients", "linger_us"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3);

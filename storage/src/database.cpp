@@ -1,10 +1,6 @@
 #include "database.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cstring>
 
 #include "common/log.hpp"
 #include "storage/errc.hpp"
@@ -101,24 +97,6 @@ jubes::result<void> database::sync() const {
   std::shared_lock lk(map_mu_);
   if (int rc = mdb_env_sync(env_.get(), 1); rc != 0) return fail(errc::io_error, std::string("sync: ") + mdb_strerror(rc));
   return {};
-}
-
-void database::extend_ahead(std::size_t ahead) {
-  if (ahead == 0 || read_only_ || no_fallocate_) return;
-  const auto u = map_usage();
-  if (allocated_ >= u.used + ahead / 4) return;
-  int fd = -1;
-  struct stat st {};
-  if (mdb_env_get_fd(env_.get(), &fd) != 0 || ::fstat(fd, &st) != 0) return;
-  const std::uint64_t want = std::min<std::uint64_t>(u.used + ahead, u.map_size);
-  allocated_ = static_cast<std::uint64_t>(st.st_size);
-  if (allocated_ >= want) return;
-  if (int rc = ::posix_fallocate(fd, static_cast<off_t>(allocated_), static_cast<off_t>(want - allocated_)); rc != 0) {
-    no_fallocate_ = true;
-    log::warn(log_c, "fallocate_failed", {{"error", std::strerror(rc)}});
-    return;
-  }
-  allocated_ = want;
 }
 
 jubes::error database::read_failed(int rc) {

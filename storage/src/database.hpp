@@ -49,13 +49,6 @@ class database {
   /// map is never resized under it.
   jubes::result<void> sync() const;
 
-  /// Keeps data.mdb allocated (fallocate) at least `ahead`/4 bytes and up to `ahead` bytes past
-  /// LMDB's last page (capped at the map size), so that a commit's fdatasync does not also have to
-  /// journal a new file size: measured on this VM's ext4 (docs/storage.md), 4 KiB + 32 KiB written
-  /// past the end then fdatasync took 0.2-5 ms, the same inside a fallocated region 0.14-0.6 ms.
-  /// Writer thread only, between transactions. Without fallocate support it gives up silently.
-  void extend_ahead(std::size_t ahead);
-
   /// @return a write transaction (writer thread only).
   jubes::result<lmdb::txn> begin_write() const;
 
@@ -89,8 +82,6 @@ class database {
   // which LMDB allows only when no transaction of this process is active.
   mutable std::shared_mutex map_mu_;
   std::size_t map_size_ = 0;
-  std::uint64_t allocated_ = 0;  // writer thread: data.mdb's size as last extended
-  bool no_fallocate_ = false;
   bool read_only_ = false;
 };
 

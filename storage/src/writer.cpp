@@ -285,7 +285,6 @@ void writer::run_group(std::vector<op>& batch) {
   for (int attempt = 0;; ++attempt) {
     if (try_group(batch, lvl, failure)) {
       if (db_.grow_ahead(opt_.map_size_max)) ++counters_.map_grows;
-      db_.extend_ahead(opt_.preallocate_bytes);
       return;
     }
     if (failure == errc::store_full && attempt < 8) {
