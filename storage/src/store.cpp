@@ -163,7 +163,7 @@ void store::audit_read(std::uint64_t message_id, std::string party) {
 }
 
 jubes::result<std::vector<outbox_entry>> store::read_outbox(std::string_view recipient, std::uint64_t after,
-                                                             std::size_t max) const {
+                                                            std::size_t max) const {
   auto r = reads::read_outbox(impl_->db_, recipient, after, max);
   if (!r || impl_->read_only_) return r;
   // A committed group is visible before its meta page is flushed: never deliver what a power cut
