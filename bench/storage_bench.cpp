@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 #include <lmdb.h>
 #include <openssl/evp.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -156,6 +157,73 @@ BENCHMARK(BM_store_ingest)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3);
 
+/// CPU seconds of the whole process (every thread: submitters, writer, sync thread).
+double process_cpu_s() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/// Durable ingest as the gateway's 64 closed-loop connections produce it: `clients` threads, each
+/// with one message in flight (submit, wait for its completion, submit the next), so groups stay
+/// small (about 9 per commit at 64 connections in the issue). Args: clients, group_linger in µs.
+void BM_store_closed_loop(benchmark::State& state) {
+  const auto clients = static_cast<std::size_t>(state.range(0));
+  auto dir = bench_dir("closed");
+  options o;
+  o.dir = dir;
+  o.map_size_initial = 1ull << 30;
+  o.retention_interval = std::chrono::milliseconds(0);
+  o.group_linger = std::chrono::microseconds(state.range(1));                     // new-options
+  auto s = open_or_die(o);
+  const std::string body = make_body(7);
+  const auto rc = recipients(1);
+  std::atomic<std::uint64_t> next{0}, bad{0};
+  const double cpu0 = process_cpu_s();
+  for (auto _ : state) {
+    std::vector<std::thread> ts;
+    for (std::size_t c = 0; c < clients; ++c)
+      ts.emplace_back([&] {
+        for (std::size_t i = 0; i < per_iter / clients; ++i) {
+          const std::uint64_t n = next++;
+          ingest_request r;
+          r.party = "tulp-gw";
+          r.referentienummer = "ref-" + std::to_string(n);
+          r.message_type = "piBeeindiging";
+          r.body = body;
+          r.body.replace(0, 8, std::to_string(n + 10'000'000).substr(0, 8));
+          r.recipients = rc;
+          countdown cd;
+          cd.left = 1;
+          s->submit(std::move(r), [&](jubes::result<ingest_result> x) {
+            if (!x || x->outcome != ingest_outcome::accepted) ++bad;
+            cd.done();
+          });
+          cd.wait();
+        }
+      });
+    for (auto& t : ts) t.join();
+  }
+  const double n = static_cast<double>(next.load());
+  if (bad) state.SkipWithError("some ingests failed");
+  auto m = s->metrics();
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+  state.counters["msgs_per_s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
+  state.counters["avg_group"] = m.commits ? static_cast<double>(m.group_size_sum) / static_cast<double>(m.commits) : 0;
+  state.counters["cpu_us_per_msg"] = (process_cpu_s() - cpu0) * 1e6 / n;
+  s->close();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_store_closed_loop)
+    ->Args({64, 0})
+    ->Args({64, 200})
+    ->Args({64, 1000})
+    ->ArgNames({"clients", "linger_us"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+
 // ---- raw LMDB, naive layout -----------------------------------------------------------------------
 
 struct raw_env {
@@ -250,6 +318,7 @@ void BM_raw_lmdb_naive_ingest(benchmark::State& state) {
 }
 BENCHMARK(BM_raw_lmdb_naive_ingest)
     ->ArgsProduct({{1, 3}, {256, 1024}, {1}})
+    ->Args({1, 8, 1})  // the closed-loop case's group size, one writer thread, back-to-back commits
     ->Args({3, 256, 0})
     ->ArgNames({"rcpt", "group", "durable"})
     ->UseRealTime()

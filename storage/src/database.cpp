@@ -99,6 +99,12 @@ jubes::result<lmdb::txn> database::begin_write() const {
   return t;
 }
 
+jubes::result<void> database::sync() const {
+  std::shared_lock lk(map_mu_);
+  if (int rc = mdb_env_sync(env_.get(), 1); rc != 0) return fail(errc::io_error, std::string("sync: ") + mdb_strerror(rc));
+  return {};
+}
+
 jubes::error database::read_failed(int rc) {
   log::error(log_c, "read_txn_failed", {{"error", mdb_strerror(rc)}});
   return tables::lmdb_error(rc);

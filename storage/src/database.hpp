@@ -44,6 +44,11 @@ class database {
     }
   }
 
+  /// mdb_env_sync(env, 1): flushes every page written so far, including a meta page that a
+  /// MDB_NOMETASYNC commit left unflushed. Any thread; it holds the map lock shared so that the
+  /// map is never resized under it.
+  jubes::result<void> sync() const;
+
   /// @return a write transaction (writer thread only).
   jubes::result<lmdb::txn> begin_write() const;
 

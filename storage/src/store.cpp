@@ -132,7 +132,10 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   }
   if (auto r = p->lock(); !r) return r.error();
   if (auto r = p->prepare_files(); !r) return r.error();
-  if (auto r = database::open(p->db_, o.dir, o.durable ? 0u : MDB_NOSYNC, o.map_size_initial); !r) return r.error();
+  // MDB_NOMETASYNC: one flush per commit; the writer completes a group only after a later flush
+  // covered its meta page (writer.hpp, docs/storage.md "Crash safety").
+  if (auto r = database::open(p->db_, o.dir, o.durable ? MDB_NOMETASYNC : MDB_NOSYNC, o.map_size_initial); !r)
+    return r.error();
   if (auto r = p->db_.open_tables(true); !r) return r.error();
   if (auto r = p->mark_opened(); !r) return r.error();
   auto ws = p->load();
@@ -190,7 +193,13 @@ void store::audit_read(std::uint64_t message_id, std::string party) {
 
 jubes::result<std::vector<outbox_entry>> store::read_outbox(std::string_view recipient, std::uint64_t after,
                                                             std::size_t max) const {
-  return reads::read_outbox(impl_->db_, recipient, after, max);
+  auto r = reads::read_outbox(impl_->db_, recipient, after, max);
+  if (!r || impl_->read_only_) return r;
+  // A committed group is visible before its meta page is flushed: never deliver what a power cut
+  // could still take back (the sender was not acknowledged yet and would resend under a new id).
+  const std::uint64_t durable = impl_->writer_.durable_head(recipient);
+  while (!r->empty() && r->back().seq > durable) r->pop_back();
+  return r;
 }
 jubes::result<outbox_state> store::outbox(std::string_view recipient) const {
   return reads::outbox(impl_->db_, recipient);

@@ -37,9 +37,14 @@ std::int64_t now_ms(const options& opt) {
 
 void writer::start(writer_state ws) {
   ws_ = std::move(ws);
+  {
+    std::lock_guard pl(pmu_);
+    durable_heads_ = ws_.heads;
+  }
   std::lock_guard lk(mu_);
   started_ = true;
   thread_ = std::thread([this] { loop(); });
+  if (opt_.durable) sync_thread_ = std::thread([this] { sync_loop(); });
 }
 
 void writer::stop() {
@@ -48,7 +53,13 @@ void writer::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // the writer flushed and released everything it committed
+  {
+    std::lock_guard lk(mu_);
+    sync_stop_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
 }
 
 std::size_t writer::depth() const {
@@ -89,32 +100,119 @@ bool writer::submit_background_purge() {
   return true;
 }
 
+writer::next writer::take(std::vector<op>& batch) {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return !q_.empty() || stopping_ || synced_upto_ > released_upto_; });
+  if (synced_upto_ > released_upto_) return next::release;  // completions before new work
+  if (q_.empty()) return next::stop;
+  // A purge runs alone; everything else goes into one group, up to max_group.
+  if (std::holds_alternative<purge_op>(q_.front())) {
+    batch.push_back(std::move(q_.front()));
+    q_.pop_front();
+    return next::group;
+  }
+  // Linger: the queue is not idle but holds fewer requests than the last group had, so the rest
+  // of that group's senders are probably on their way back (closed-loop clients answer a
+  // completion with their next request). Wait for them, at most group_linger.
+  const std::size_t want = std::min(last_group_, opt_.max_group);
+  if (opt_.group_linger.count() > 0 && q_.size() < want && !stopping_)
+    cv_.wait_for(lk, opt_.group_linger, [&] { return q_.size() >= want || stopping_; });
+  while (!q_.empty() && batch.size() < opt_.max_group && !std::holds_alternative<purge_op>(q_.front())) {
+    q_bytes_ -= op_bytes(q_.front());
+    batch.push_back(std::move(q_.front()));
+    q_.pop_front();
+  }
+  last_group_ = batch.size();
+  return next::group;
+}
+
 void writer::loop() {
   std::vector<op> batch;
   for (;;) {
     batch.clear();
-    {
-      std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] { return !q_.empty() || stopping_; });
-      if (q_.empty()) return;
-      // A purge runs alone; everything else goes into one group, up to max_group.
-      if (std::holds_alternative<purge_op>(q_.front())) {
-        batch.push_back(std::move(q_.front()));
-        q_.pop_front();
-      } else {
-        while (!q_.empty() && batch.size() < opt_.max_group && !std::holds_alternative<purge_op>(q_.front())) {
-          q_bytes_ -= op_bytes(q_.front());
-          batch.push_back(std::move(q_.front()));
-          q_.pop_front();
-        }
+    const next n = take(batch);
+    if (n == next::stop) break;
+    if (n == next::release) {
+      std::uint64_t upto = 0;
+      {
+        std::lock_guard lk(mu_);
+        upto = synced_upto_;
       }
+      release_upto(upto);
+      continue;
     }
     if (auto* p = std::get_if<purge_op>(&batch.front())) {
       run_purge(*p);
     } else {
       run_group(batch);
     }
+    // Nobody queued behind this commit, so no next commit will flush its meta page soon: the
+    // sync thread does, while this thread waits for (or builds) the next group.
+    if (opt_.durable && !pending_.empty()) {
+      bool ask = false;
+      {
+        std::lock_guard lk(mu_);
+        ask = q_.empty() && sync_wanted_ < pending_.back().seq;
+        if (ask) sync_wanted_ = pending_.back().seq;
+      }
+      if (ask) sync_cv_.notify_one();
+    }
   }
+  // Stopping: flush what is committed and complete it, here.
+  if (!pending_.empty()) {
+    if (auto r = opt_.durable ? db_.sync() : jubes::result<void>{}; r) {
+      release_upto(pending_.back().seq);
+    } else {
+      log::error(log_c, "sync_failed", {{"error", r.error().message()}});
+      for (auto& g : pending_) fail_all(g.batch, r.error());  // never acknowledged as stored
+      pending_.clear();
+    }
+  }
+}
+
+void writer::sync_loop() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    sync_cv_.wait(lk, [&] { return sync_wanted_ > synced_upto_ || sync_stop_; });
+    if (sync_stop_) return;
+    // Every group up to `upto` wrote its meta page before the writer asked for this sync.
+    const std::uint64_t upto = sync_wanted_;
+    lk.unlock();
+    auto r = db_.sync();
+    lk.lock();
+    if (!r) {
+      // The groups stay pending: the next commit's data sync or a later attempt may still make
+      // them durable; they are never acknowledged without one.
+      ++counters_.commit_failures;
+      log::error(log_c, "sync_failed", {{"error", r.error().message()}});
+      sync_cv_.wait_for(lk, std::chrono::milliseconds(100), [&] { return sync_stop_; });
+      continue;
+    }
+    synced_upto_ = std::max(synced_upto_, upto);
+    cv_.notify_one();
+  }
+}
+
+void writer::release_upto(std::uint64_t upto) {
+  while (!pending_.empty() && pending_.front().seq <= upto) {
+    pending_group g = std::move(pending_.front());
+    pending_.pop_front();
+    {
+      std::lock_guard pl(pmu_);
+      for (const auto& [r, h] : g.heads) durable_heads_[r] = h;
+    }
+    auto wakes = watch_.publish(g.heads);
+    for (auto& f : g.fire) f();
+    for (auto& w : wakes) w();
+  }
+  std::lock_guard lk(mu_);
+  released_upto_ = std::max(released_upto_, upto);
+}
+
+std::uint64_t writer::durable_head(std::string_view recipient) const {
+  std::lock_guard pl(pmu_);
+  auto it = durable_heads_.find(std::string(recipient));
+  return it == durable_heads_.end() ? 0 : it->second;
 }
 
 bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure) {
@@ -167,9 +265,17 @@ bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure)
   counters_.acks += c.acks;
   counters_.forwards += c.forwards;
   counters_.reroutes += c.reroutes;
-  auto wakes = watch_.publish(c.heads);
-  for (auto& f : fire) f();
-  for (auto& w : wakes) w();
+  pending_group pg{0, std::move(batch), std::move(fire), c.heads};
+  batch.clear();  // the closures in `fire` point into pg.batch's elements (moving keeps them)
+  // This commit's data sync flushed the previous group's meta page (see writer.hpp).
+  if (opt_.durable) {
+    if (!pending_.empty()) release_upto(pending_.back().seq);
+    // Crash tests stop here: this group's data is synced, its meta page written but not flushed.
+    if (opt_.test_after_commit) opt_.test_after_commit();
+  }
+  pg.seq = ++committed_seq_;
+  pending_.push_back(std::move(pg));
+  if (!opt_.durable) release_upto(committed_seq_);  // MDB_NOSYNC: nothing is ever flushed (tests only)
   return true;
 }
 
@@ -228,6 +334,12 @@ void writer::run_purge(purge_op& o) {
     }
   }
   if (o.done) {
+    // Purges are not pipelined: the caller hears back only after an explicit flush (which
+    // also covers the groups committed before; they are released by the next take()).
+    if (auto f = opt_.durable ? db_.sync() : jubes::result<void>{}; !f) {
+      o.done(f.error());
+      return;
+    }
     o.done(o.acc);
   } else {
     purge_inflight_ = false;

@@ -1,17 +1,37 @@
 #pragma once
 // The single writer: a bounded queue of operations and the thread that takes everything queued,
-// applies it in one write transaction (group.hpp), commits durably, and only then completes the
-// requests and wakes the long polls they satisfy. Retention passes run on it too, alone.
+// applies it in one write transaction (group.hpp), commits it, and only once the commit is on
+// stable storage completes the requests and wakes the long polls they satisfy. Retention passes
+// run on it too, alone.
 //
-// Lifecycle: start() launches the thread (not for a read-only store); stop() lets it drain the
-// queue (every queued request completes) and joins it. After stop() submits complete at once with
-// errc::closed. Threading: submit() from any thread; everything else runs on the writer thread.
+// One flush per commit, pipelined (issue 11). A durable store runs LMDB with MDB_NOMETASYNC:
+// mdb_txn_commit fdatasyncs the data pages, then writes the meta page without syncing it. A group
+// is therefore committed but not yet durable when its commit returns; it waits in `pending_` until
+// a later flush covers its meta page, which is either
+//  - the next commit's data sync: LMDB 0.9.24 mdb.c, mdb_txn_commit calls mdb_env_sync(env, 0)
+//    (fdatasync(me_fd) of the whole file) before mdb_env_write_meta, and mdb_env_write_meta writes
+//    through me_fd (not the O_DSYNC me_mfd) when MDB_NOMETASYNC is set, so the previous group's
+//    meta page is a dirty page of the same file that this fdatasync writes out; or
+//  - an explicit mdb_env_sync(env, 1) on the sync thread, asked for whenever the writer finds its
+//    queue empty after a commit (nobody else is going to commit soon).
+// Whichever comes first releases the group on the writer thread: its completions run, then its
+// wakes. Meanwhile the writer already builds the next group. See docs/storage.md, "Crash safety".
+//
+// Lifecycle: start() launches the writer and the sync thread (not for a read-only store); stop()
+// lets the writer drain the queue, flushes, completes everything and joins both. After stop()
+// submits complete at once with errc::closed.
+// Threading: submit() from any thread; completions and wakes run on the writer thread, one group
+// at a time, in commit order. The sync thread only calls mdb_env_sync.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <thread>
 #include <vector>
 
@@ -42,7 +62,18 @@ class writer {
 
   std::size_t depth() const;
 
+  /// Highest seq of `recipient`'s outbox that is on stable storage (0 if none). Polls do not show
+  /// entries past it: a committed group is visible to read transactions before it is durable.
+  std::uint64_t durable_head(std::string_view recipient) const;
+
  private:
+  /// A committed group whose meta page may not be on disk yet.
+  struct pending_group {
+    std::uint64_t seq = 0;
+    std::vector<op> batch;                     // owns the requests the completions refer to
+    std::vector<std::function<void()>> fire;  // completions, in request order
+    std::unordered_map<std::string, std::uint64_t> heads;
+  };
   std::optional<jubes::error> enqueue(op& o, bool bypass_capacity);
   void loop();
   void run_group(std::vector<op>& batch);
@@ -50,6 +81,14 @@ class writer {
   bool try_group(std::vector<op>& batch, level lvl, jubes::error& failure);
   void run_purge(purge_op& o);
   void fail_all(std::vector<op>& batch, const jubes::error& e);
+  enum class next { group, release, stop };
+  /// Waits for work: groups the sync thread made durable (release them first), else the next
+  /// batch from the queue (lingering briefly, see options::group_linger), else stop.
+  next take(std::vector<op>& batch);
+  /// Runs the completions and wakes of every pending group with seq <= `upto`, in commit order.
+  void release_upto(std::uint64_t upto);
+  /// The sync thread: mdb_env_sync when the writer asks (it went idle with groups pending).
+  void sync_loop();
 
   database& db_;
   const options& opt_;
@@ -64,7 +103,20 @@ class writer {
   bool started_ = false;
   std::atomic<bool> purge_inflight_{false};  // at most one background pass queued or running
   bool stopping_ = false;
+  std::size_t last_group_ = 0;  // writer thread: size of the previous group (linger target)
   std::thread thread_;
+
+  // Writer thread only: committed groups waiting for a flush, oldest first.
+  std::deque<pending_group> pending_;
+  std::uint64_t committed_seq_ = 0;
+  // Under mu_: the writer asks the sync thread to flush up to sync_wanted_; the sync thread
+  // reports synced_upto_; the writer has released up to released_upto_.
+  std::condition_variable sync_cv_;
+  std::uint64_t sync_wanted_ = 0, synced_upto_ = 0, released_upto_ = 0;
+  bool sync_stop_ = false;
+  mutable std::mutex pmu_;                                        // durable_heads_
+  std::unordered_map<std::string, std::uint64_t> durable_heads_;  // for polls (durable_head)
+  std::thread sync_thread_;
 };
 
 }  // namespace jubes::storage

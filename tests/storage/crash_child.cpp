@@ -1,6 +1,11 @@
 // Crash-test child: ingests with group commit until it is killed with SIGKILL.
-// Usage: storage_crash_child DATA_DIR ACK_FILE CYCLE SEED   (or --read DATA_DIR RECIPIENT, or
-//        --backup DATA_DIR TARGET, see below)
+// Usage: storage_crash_child DATA_DIR ACK_FILE CYCLE SEED [STOP_AT]   (or --read DATA_DIR RECIPIENT,
+//        or --backup DATA_DIR TARGET, see below)
+// With STOP_AT the writer stops for good after its STOP_AT-th commit, between that commit's data
+// sync and the flush of its meta page (options::test_after_commit): the child saves what that meta
+// page's slot held before (ACK_FILE.meta: 8-byte offset, then the page), prints "stopped" and
+// waits to be killed. The parent writes the old page back before reopening: the power cut that
+// loses the unflushed meta write.
 // Every message's body is a pure function of its referentienummer, so a later cycle can resend an
 // earlier message and expect "duplicate" with the original id. After each completion callback the
 // child appends one line to ACK_FILE (and fdatasyncs it from a flusher thread):
@@ -38,6 +43,39 @@ std::vector<std::string> recipients_for(const std::string& refnr) {
     if (h >> (i + 8) & 1) r.push_back(all[i]);
   if (r.empty()) r.push_back(all[h % 3]);
   return r;
+}
+
+/// Reads LMDB's two meta pages (pages 0 and 1 of data.mdb).
+std::string read_metas(int fd, std::size_t page) {
+  std::string b(2 * page, '\0');
+  if (::pread(fd, b.data(), b.size(), 0) != static_cast<ssize_t>(b.size())) std::abort();
+  return b;
+}
+
+/// The test hook: counts commits; at the STOP_AT-th saves the old content of the meta slot that
+/// this commit rewrote, says so and never returns.
+void stop_hook(const std::string& data_file, const std::string& save_to, int stop_at) {
+  static int commits = 0;
+  static std::string before;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  int fd = ::open(data_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) std::abort();
+  std::string now = read_metas(fd, page);
+  ::close(fd);
+  if (++commits < stop_at || before.empty()) {
+    before = std::move(now);
+    return;
+  }
+  std::uint64_t slot = now.compare(0, page, before, 0, page) != 0 ? 0 : 1;
+  std::uint64_t off = slot * page;
+  int out = ::open(save_to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0 || ::write(out, &off, sizeof off) != sizeof off ||
+      ::write(out, before.data() + off, page) != static_cast<ssize_t>(page) || ::fsync(out) != 0)
+    std::abort();
+  ::close(out);
+  std::printf("stopped\n");
+  std::fflush(stdout);
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
 }  // namespace
@@ -88,8 +126,8 @@ int backup_main(const char* dir, const char* target) {
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--read") return reader_main(argv[2], argv[3]);
   if (argc == 4 && std::string(argv[1]) == "--backup") return backup_main(argv[2], argv[3]);
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: %s DATA_DIR ACK_FILE CYCLE SEED\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: %s DATA_DIR ACK_FILE CYCLE SEED [STOP_AT]\n", argv[0]);
     return 2;
   }
   const int cycle = std::atoi(argv[3]);
@@ -103,6 +141,11 @@ int main(int argc, char** argv) {
   o.max_group = 64;
   o.queue_capacity = 512;
   o.retention_interval = std::chrono::milliseconds(0);
+  if (argc == 6) {
+    const int stop_at = std::atoi(argv[5]);
+    o.test_after_commit = [data = std::string(argv[1]) + "/data.mdb", save = std::string(argv[2]) + ".meta",
+                           stop_at] { stop_hook(data, save, stop_at); };
+  }
   auto s = jubes::storage::store::open(o);
   if (!s) {
     std::fprintf(stderr, "open: %s\n", s.error().message().c_str());
