@@ -31,7 +31,13 @@ struct limits {
   std::size_t max_depth = 64;                     ///< element nesting
   std::size_t max_attributes = 64;                ///< per element (xmlns declarations not counted)
   std::size_t max_text_bytes = 12 * 1024 * 1024;  ///< one text node (between two tags)
+  /// Use the validator compiled from the schemas for the sets that compiled (docs/codecs.md). false: xerces
+  /// for every document (tests and benchmarks compare the two). Verdicts and fault codes are the same either way.
+  bool compiled = true;
 };
+
+/// Which engine decided the last parse (for tests, benchmarks and metrics).
+enum class engine { xerces, compiled };
 
 /// The body field paths to extract, e.g. {"persoon/bsn", "persoon/brpAdressen/adres/gemeentecode"}: local names
 /// relative to the root joined by '/'. Immutable after construction; build once per routing table and share
@@ -111,6 +117,10 @@ class validator {
   bool parse(std::string_view body, parsed& out, fault& err);
 
   const limits& get_limits() const { return limits_; }
+
+  /// The engine that gave the last parse's verdict: `compiled` only when the compiled validator accepted the
+  /// document; every refusal (and anything it does not handle) is decided by xerces.
+  engine last_engine() const;
 
   struct impl;  // private (codecs/src)
 
