@@ -62,7 +62,6 @@ class scanner {
   const semantic_options* sem_ = nullptr;
   const char* s_ = nullptr;
   std::size_t n_ = 0, p_ = 0;
-  bool semantics_ = false;  // the grammar is the jubes namespace
   std::vector<frame> stack_;
   std::vector<binding> bindings_;
   std::string raw_, value_;
