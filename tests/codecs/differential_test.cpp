@@ -141,7 +141,8 @@ TEST(differential, value_mutations) {
       "<?pi x?>PI", "]]>", "a]]b", "\xC3\xBC", "\xC3", "\xED\xA0\x80", "\xEF\xBF\xBF", "\xF0\x9F\x98\x80", "\x01",
       "PI", "JJI", "TBS", "zeden", "Lk01", "Bv03", "123456782", "111222333", "12345678", "1234567890", "0518",
       "9999", "051", "1234AB", "0234AB", "1234ab", "AAAA", "AAA=", "AA==", "AB==", "A===", "AAAA AAAA",
-      "AAAA\nAAAA", "text/plain", "Text/plain", "a/b", std::string(201, 'x'), std::string(41, 'r'),
+      "AAAA\nAAAA", "AAAA\n", "\nAAAA\n", "AA==\n", "AA= =", "AA=\n=", "A\nA\nA\nA", "AAA=A", "  AAAA  ",
+      "AAAA\r\nAAAA", "AAAA\tAAAA", "AAAA&#10;AAAA", "text/plain", "Text/plain", "a/b", std::string(201, 'x'), std::string(41, 'r'),
       "20261129", "2026112", "202611291115000001", "ab", "abc"};
   oracle o;
   for (const char* name : {"piVerlof.xml", "reintegratieplan.xml", "overplaatsing.xml", "pijBeeindiging.xml"}) {
@@ -158,6 +159,21 @@ TEST(differential, value_mutations) {
   }
   std::printf("value mutations: %zu documents, %zu valid, %zu of them accepted by the compiled engine\n", o.docs,
               o.valid, o.by_compiled);
+}
+
+// The plan's document wrapped at 76 characters, as mail and most encoders do: the compiled path must take it.
+TEST(differential, wrapped_base64_plan) {
+  oracle o;
+  std::string doc = read_file(examples_dir() / "reintegratieplan.xml");
+  const auto b = doc.find("<dti:inhoud>") + 12;
+  const auto e = doc.find("</dti:inhoud>");
+  std::string content;
+  for (std::size_t i = 0; i < 76 * 200; ++i) {
+    content.push_back("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 7919) % 64]);
+    if (i % 76 == 75) content.push_back('\n');
+  }
+  doc.replace(b, e - b, "\n" + content + "AAAA\n");
+  EXPECT_EQ(o.check(doc, "wrapped plan"), engine::compiled);
 }
 
 TEST(differential, markup_variants) {

@@ -2,6 +2,7 @@
 // "certainly valid"; anything it is unsure about (non-ASCII in a pattern, a year beyond 9999, a leading '-')
 // answers no, and the document goes to xerces, which has the last word.
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "grammar.hpp"
@@ -139,32 +140,47 @@ bool valid_date(std::string_view v) {
   return hh < 14 && mm < 60;
 }
 
-bool b64(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
+// Byte classes of base64 text, as a table: random data bytes defeat branch prediction on range tests.
+enum : unsigned char { b64_bad, b64_data, b64_space, b64_pad };
+constexpr auto b64_class = [] {
+  std::array<unsigned char, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const bool data = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+                      c == '/';
+    t[c] = data ? b64_data : c == '=' ? b64_pad : (c == ' ' || c == '\n' || c == '\t' || c == '\r') ? b64_space
+                                                                                                        : b64_bad;
+  }
+  return t;
+}();
 
 // Strict base64 (RFC 2045 alphabet, groups of four, '=' only at the end, the padded group's last bits zero),
-// single spaces allowed between characters (the collapsed form of line breaks). @return decoded octets or -1.
+// whitespace anywhere (after collapsing, single spaces between characters). @return decoded octets or -1.
 std::int64_t base64_octets(std::string_view v) {
+  while (!v.empty() && b64_class[static_cast<unsigned char>(v.back())] == b64_space) v.remove_suffix(1);
   std::int64_t chars = 0, pad = 0;
-  char prev = 0;
   char last_data = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const auto c = static_cast<unsigned char>(v[i]);
-    if (c == ' ') {
-      if (i == 0 || prev == ' ') return -1;
-    } else if (c == '=') {
-      if (++pad > 2) return -1;
-      ++chars;
-    } else if (b64(c) && pad == 0) {
-      ++chars;
-      last_data = static_cast<char>(c);
-    } else {
-      return -1;
+  const auto* u = reinterpret_cast<const unsigned char*>(v.data());
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t run = i;
+    while (i < v.size() && b64_class[u[i]] == b64_data) ++i;
+    chars += static_cast<std::int64_t>(i - run);
+    if (i > run) last_data = static_cast<char>(u[i - 1]);
+    if (i >= v.size()) break;
+    switch (b64_class[u[i]]) {
+      case b64_space:
+        break;
+      case b64_pad:
+        // after the first pad only another pad: whitespace between pads is XSD-legal but left to xerces
+        while (i < v.size() && u[i] == '=') ++pad, ++chars, ++i;
+        if (i != v.size() || pad > 2) return -1;
+        continue;
+      default:
+        return -1;
     }
-    prev = static_cast<char>(c);
+    ++i;
   }
-  if (chars % 4 != 0 || prev == ' ') return -1;
+  if (chars % 4 != 0) return -1;
   static constexpr std::string_view b04 = "AQgw", b16 = "AEIMQUYcgkosw048";
   if (pad == 2 && b04.find(last_data) == std::string_view::npos) return -1;
   if (pad == 1 && b16.find(last_data) == std::string_view::npos) return -1;

@@ -1,6 +1,7 @@
 // The compiled validator's scanner (see scanner.hpp for the contract: true = certainly valid, false = ask xerces).
 #include "scanner.hpp"
 
+#include <array>
 #include <cstring>
 
 #include "../text.hpp"
@@ -17,6 +18,13 @@ bool is_ws(char c) {
 bool name_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
+// Bytes that stand for themselves in text: printable ASCII but markup and references, and tab and line feed.
+constexpr auto plain_text = [] {
+  std::array<bool, 256> t{};
+  for (unsigned c = 0x20; c < 0x80; ++c) t[c] = c != '<' && c != '&' && c != '>';
+  t['\t'] = t['\n'] = true;
+  return t;
+}();
 bool name_char(char c) {
   return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
 }
@@ -353,50 +361,55 @@ bool scanner::element_content(frame&) {
   }
 }
 
-// Text of a simple-typed element up to its end tag, references decoded into raw_. A child element, a
-// comment, a PI or CDATA inside a value goes to xerces (how they split and normalise the value is its call).
+// Text of a simple-typed element up to its end tag, as text_: a view of the body while there is no reference,
+// else references decoded into raw_. A child element, a comment, a PI or CDATA inside a value goes to xerces (how
+// they split and normalise the value is its call).
 bool scanner::simple_content(frame&) {
-  raw_.clear();
   const auto* u = reinterpret_cast<const unsigned char*>(s_);
+  const std::size_t begin = p_;
+  bool copying = false;
   for (;;) {
     const std::size_t run = p_;
-    while (p_ < n_ && u[p_] >= 0x20 && u[p_] < 0x80 && u[p_] != '<' && u[p_] != '&' && u[p_] != '>') ++p_;
-    while (p_ < n_ && u[p_] == '\n') ++p_;
-    raw_.append(s_ + run, p_ - run);
+    while (p_ < n_ && plain_text[u[p_]]) ++p_;
+    if (copying) raw_.append(s_ + run, p_ - run);
     if (p_ >= n_) return false;
     const unsigned char c = u[p_];
     if (c == '<') break;
     if (c == '&') {
+      if (!copying) raw_.assign(s_ + begin, p_ - begin);
+      copying = true;
       if (!reference(raw_)) return false;
-    } else if (c == '>') {
+      continue;
+    }
+    const std::size_t at = p_;
+    if (c == '>') {
       if (p_ >= 2 && s_[p_ - 1] == ']' && s_[p_ - 2] == ']') return false;  // "]]>" is not allowed in text
-      raw_.push_back('>');
-      ++p_;
-    } else if (c == '\t' || c == '\n') {
-      raw_.push_back(static_cast<char>(c));
       ++p_;
     } else if (c >= 0x80) {
       const std::size_t l = utf8_char(u + p_, n_ - p_);
       if (l == 0) return false;
-      raw_.append(s_ + p_, l);
       p_ += l;
     } else {
       return false;  // CR (line-end normalisation) and other control characters
     }
-    if (raw_.size() > lim_->max_text_bytes) return false;
+    if (copying) raw_.append(s_ + at, p_ - at);
   }
-  return raw_.size() <= lim_->max_text_bytes && p_ + 1 < n_ && s_[p_ + 1] == '/';
+  text_ = copying ? std::string_view(raw_) : std::string_view(s_ + begin, p_ - begin);
+  return text_.size() <= lim_->max_text_bytes && p_ + 1 < n_ && s_[p_ + 1] == '/';
 }
 
 bool scanner::finish_simple(frame& f) {
   const element& e = g_->elements[static_cast<std::size_t>(f.elem)];
   const simple_type& st = g_->simple_types[static_cast<std::size_t>(e.type)];
-  std::string_view v = raw_;
-  if (st.ws == ws_mode::collapse) {
+  std::string_view v = text_;
+  // base64 is checked as it stands (the check skips whitespace as collapsing would): a plan's megabytes are
+  // then copied only if a field asks for them.
+  const bool wanted = f.node > 0 || e.sem != semantic::none;
+  if (st.ws == ws_mode::collapse && (st.base != builtin::base64 || wanted)) {
     // xerces hands SAX the normalised value of a collapse type, so extraction uses it too.
     value_.clear();
     bool space = false;
-    for (const char c : raw_) {
+    for (const char c : text_) {
       if (is_ws(c)) {
         space = !value_.empty();
       } else {
@@ -479,7 +492,7 @@ bool scanner::run(const grammar& g, std::string_view body, const field_set::trie
       if (!done || !finish(f, {})) return false;
     } else {
       if (close) {
-        raw_.clear();
+        text_ = {};
       } else if (!simple_content(f) || !end_tag(f)) {
         return false;
       }

@@ -65,6 +65,7 @@ class scanner {
   std::vector<frame> stack_;
   std::vector<binding> bindings_;
   std::string raw_, value_;
+  std::string_view text_;  // the current simple element's text (body or raw_)
 };
 
 }  // namespace jubes::codecs::compiled
