@@ -518,7 +518,7 @@ bool validator::parse(std::string_view body, const field_set& fields, parsed& ou
   if (limits_.compiled && set.fast && m.pre.family == detail::encoding_family::utf8) {
     bool ok = false;
     try {
-      ok = m.fast.run(*set.fast, body, fields.compiled(), out, limits_, sem_);
+      ok = m.fast.run(*set.fast, body, m.pre.root_local, fields.compiled(), out, limits_, sem_);
     } catch (...) {
       ok = false;  // e.g. the injected gemeentecode lookup threw: xerces' pass reports it as errc::internal
     }

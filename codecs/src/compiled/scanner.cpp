@@ -307,6 +307,7 @@ bool scanner::start_tag(bool& empty) {
   }
   if (!bound || !target || stack_.size() + 1 > lim_->max_depth) return false;
   if (stack_.empty()) {
+    if (local != root_) return false;
     f.elem = g_->global(local);
     f.node = 0;
     out_->env.message_type.assign(local);
@@ -454,9 +455,10 @@ bool scanner::finish(frame& f, std::string_view value) {
   return true;
 }
 
-bool scanner::run(const grammar& g, std::string_view body, const field_set::trie& trie, parsed& out,
-                  const limits& lim, const semantic_options& sem) {
+bool scanner::run(const grammar& g, std::string_view body, std::string_view root, const field_set::trie& trie,
+                  parsed& out, const limits& lim, const semantic_options& sem) {
   g_ = &g;
+  root_ = root;
   trie_ = &trie;
   out_ = &out;
   lim_ = &lim;

@@ -21,8 +21,10 @@ class scanner {
   /// @return true if `body` is well-formed, valid against `g` (whose root element it must be), within `lim`
   ///         and passes the semantic checks; `out` then holds the envelope and fields (message_type, ns; the
   ///         caller sets schema_set). false: let xerces decide (`out` is then unspecified).
-  bool run(const grammar& g, std::string_view body, const field_set::trie& trie, parsed& out, const limits& lim,
-           const semantic_options& sem);
+  /// @param root the root's local name as the prescan read it (it chose the schema set); another root is not
+  ///        this scanner's to judge
+  bool run(const grammar& g, std::string_view body, std::string_view root, const field_set::trie& trie, parsed& out,
+           const limits& lim, const semantic_options& sem);
 
  private:
   struct frame {
@@ -66,6 +68,7 @@ class scanner {
   std::vector<binding> bindings_;
   std::string raw_, value_;
   std::string_view text_;  // the current simple element's text (body or raw_)
+  std::string_view root_;
 };
 
 }  // namespace jubes::codecs::compiled
