@@ -105,7 +105,8 @@ class compiler {
       }
       case x::XSParticle::TERM_MODELGROUP: {
         x::XSModelGroup* mg = p->getModelGroupTerm();
-        if (mg->getCompositor() != x::XSModelGroup::COMPOSITOR_SEQUENCE) return fail("xs:choice or xs:all") >= 0;
+        if (mg->getCompositor() == x::XSModelGroup::COMPOSITOR_CHOICE) return choice(p, mg, seq);
+        if (mg->getCompositor() != x::XSModelGroup::COMPOSITOR_SEQUENCE) return fail("xs:all") >= 0;
         if (p->getMinOccurs() != 1 || p->getMaxOccursUnbounded() || p->getMaxOccurs() != 1)
           return fail("a repeated or optional sequence") >= 0;
         x::XSParticleList* list = mg->getParticles();
@@ -117,6 +118,27 @@ class compiler {
       default:
         return fail("xs:any or an empty term") >= 0;
     }
+  }
+
+  // A choice of single elements (each occurring exactly once per pass through the choice) is one particle with
+  // the choice's occurrences; anything richer inside a choice is not supported.
+  bool choice(x::XSParticle* p, x::XSModelGroup* mg, std::vector<particle>& seq) {
+    particle q;
+    q.min = static_cast<std::uint32_t>(p->getMinOccurs());
+    q.max = p->getMaxOccursUnbounded() ? UINT32_MAX : static_cast<std::uint32_t>(p->getMaxOccurs());
+    x::XSParticleList* list = mg->getParticles();
+    for (XMLSize_t i = 0; list != nullptr && i < list->size(); ++i) {
+      x::XSParticle* a = list->elementAt(i);
+      if (a->getTermType() != x::XSParticle::TERM_ELEMENT || a->getMinOccurs() != 1 || a->getMaxOccursUnbounded() ||
+          a->getMaxOccurs() != 1)
+        return fail("a choice of other than single elements") >= 0;
+      const int e = element(a->getElementTerm());
+      if (e < 0) return false;
+      q.alternatives.push_back(e);
+    }
+    if (q.alternatives.empty()) return fail("an empty choice") >= 0;
+    if (q.max > 0) seq.push_back(std::move(q));
+    return true;
   }
 
   int simple(x::XSSimpleTypeDefinition* t) {

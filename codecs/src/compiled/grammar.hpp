@@ -43,12 +43,23 @@ struct simple_type {
 };
 
 struct particle {
-  int element = -1;  // index into grammar::elements
+  int element = -1;               // index into grammar::elements; -1: a choice
+  std::vector<int> alternatives;  // a choice of single elements (each exactly once per occurrence of the choice)
   std::uint32_t min = 1, max = 1;
+  /// @return the element this particle admits under `local`, or -1.
+  template <class Elements>
+  int admits(const Elements& elements, std::string_view local) const {
+    if (element >= 0) return elements[static_cast<std::size_t>(element)].local == local ? element : -1;
+    for (const int a : alternatives) {
+      if (elements[static_cast<std::size_t>(a)].local == local) return a;
+    }
+    return -1;
+  }
 };
 
 struct complex_type {
-  std::vector<particle> seq;          // a flat sequence (nested 1..1 sequences and extensions flattened)
+  std::vector<particle> seq;  // a flat sequence (nested 1..1 sequences and extensions flattened, choices of
+                              // single elements kept as one particle)
   std::vector<unsigned char> tail_optional;  // tail_optional[i]: every particle after i has min 0
 };
 

@@ -319,9 +319,10 @@ bool scanner::start_tag(bool& empty) {
     // Greedy walk of the flat sequence: exact because xerces checked Unique Particle Attribution at load.
     while (parent.part < ct.seq.size()) {
       const particle& pt = ct.seq[parent.part];
-      if (parent.count < pt.max && g_->elements[static_cast<std::size_t>(pt.element)].local == local) {
+      const int hit = parent.count < pt.max ? pt.admits(g_->elements, local) : -1;
+      if (hit >= 0) {
         ++parent.count;
-        f.elem = pt.element;
+        f.elem = hit;
         break;
       }
       if (parent.count < pt.min) return false;
