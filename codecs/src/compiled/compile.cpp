@@ -163,6 +163,12 @@ class compiler {
     if (name == "string") {
       s.base = builtin::string;
       s.ws = ws_mode::preserve;
+    } else if (name == "token") {
+      s.base = builtin::string;  // a collapsed string
+    } else if (name == "dateTime") {
+      s.base = builtin::date_time;
+    } else if (name == "decimal") {
+      s.base = builtin::decimal;
     } else if (name == "boolean") {
       s.base = builtin::boolean;
     } else if (name == "date") {
@@ -180,8 +186,9 @@ class compiler {
     }
     if (!ws_.empty()) s.ws = ws_ == "collapse" ? ws_mode::collapse : ws_mode::preserve;
     if (s.base != builtin::string && s.ws != ws_mode::collapse) return fail("whiteSpace preserve on a non-string");
-    if ((!s.max_inclusive.empty() || !s.min_inclusive.empty()) && s.base == builtin::string)
-      return fail("min/maxInclusive on a string");
+    if ((!s.max_inclusive.empty() || !s.min_inclusive.empty()) &&
+        (s.base == builtin::string || s.base == builtin::date_time || s.base == builtin::decimal || s.base == builtin::date))
+      return fail("min/maxInclusive on other than an integer");
     const int idx = static_cast<int>(g_.simple_types.size());
     g_.simple_types.push_back(std::move(s));
     simple_[t] = idx;

@@ -140,6 +140,35 @@ bool valid_date(std::string_view v) {
   return hh < 14 && mm < 60;
 }
 
+// YYYY-MM-DDThh:mm:ss[.s+] with an optional zone, years 0001..9999, hours 00..23 (24:00:00 goes to xerces).
+bool valid_date_time(std::string_view v) {
+  const auto t = v.find('T');
+  if (t != 10 || !valid_date(v.substr(0, 10))) return false;
+  const std::string_view r = v.substr(11);
+  if (r.size() < 8 || !digits(r, 0, 2) || r[2] != ':' || !digits(r, 3, 2) || r[5] != ':' || !digits(r, 6, 2))
+    return false;
+  if (num(r, 0, 2) > 23 || num(r, 3, 2) > 59 || num(r, 6, 2) > 59) return false;
+  std::size_t i = 8;
+  if (i < r.size() && r[i] == '.') {
+    const std::size_t b = ++i;
+    while (i < r.size() && r[i] >= '0' && r[i] <= '9') ++i;
+    if (i == b) return false;
+  }
+  // The zone rules are valid_date's: check them on a dummy date.
+  return valid_date(std::string("2000-01-01").append(r.substr(i)));
+}
+
+// [+-]?digits[.digits]: a subset of xs:decimal's lexical space ("1." and ".5" go to xerces).
+bool valid_decimal(std::string_view v) {
+  if (!v.empty() && (v[0] == '+' || v[0] == '-')) v.remove_prefix(1);
+  const auto dot = v.find('.');
+  const std::string_view whole = v.substr(0, dot);
+  if (whole.empty() || !digits(whole, 0, whole.size())) return false;
+  if (dot == std::string_view::npos) return true;
+  const std::string_view frac = v.substr(dot + 1);
+  return !frac.empty() && digits(frac, 0, frac.size());
+}
+
 // Byte classes of base64 text, as a table: random data bytes defeat branch prediction on range tests.
 enum : unsigned char { b64_bad, b64_data, b64_space, b64_pad };
 constexpr auto b64_class = [] {
@@ -255,6 +284,12 @@ bool simple_type::valid(std::string_view v) const {
       break;
     case builtin::date:
       if (!valid_date(v)) return false;
+      break;
+    case builtin::date_time:
+      if (!valid_date_time(v)) return false;
+      break;
+    case builtin::decimal:
+      if (!valid_decimal(v)) return false;
       break;
     case builtin::integer:
     case builtin::non_negative_integer:

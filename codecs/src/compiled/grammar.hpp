@@ -16,8 +16,8 @@
 namespace jubes::codecs::compiled {
 
 enum class ws_mode : unsigned char { preserve, replace, collapse };
-enum class builtin : unsigned char { string, boolean, date, integer, non_negative_integer, positive_integer,
-                                     base64 };
+enum class builtin : unsigned char { string, boolean, date, date_time, decimal, integer, non_negative_integer,
+                                     positive_integer, base64 };
 
 // A tiny anchored regular expression: a sequence of (ASCII class, min, max) atoms. No groups, no alternation.
 struct pattern_atom {
