@@ -1,7 +1,8 @@
 #pragma once
-// One-pass validation and extraction: a xerces SAX2 parse, validating against the catalog's locked grammar
-// pools, that at the same time collects the stuurgegevens (envelope), the configured body fields and runs the
-// semantic checks of the jubes family. No DOM is built.
+// One-pass validation and extraction: for schema sets that compiled, a scanner driven by tables compiled from the
+// schemas (accepts only what it is sure of); otherwise, and for every document it does not accept, a xerces SAX2
+// parse validating against the catalog's locked grammar pools. Either collects the stuurgegevens (envelope), the
+// configured body fields and runs the semantic checks of the jubes family. No DOM is built. docs/codecs.md.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
