@@ -1,6 +1,7 @@
-// codecs benchmark: the codec's one pass (validate + extract envelope and routing fields + semantic checks) beside
-// a raw xerces validating SAX2 parse of the same bytes against the same locked grammar pool (the baseline), for a
-// ~2 KiB notice and a ~1 MiB re-integration plan. Figures and the command: docs/BENCHMARKS.md.
+// codecs benchmark: the codec's one pass (validate + extract envelope and routing fields + semantic checks), with
+// the compiled validator (the default) and forced onto xerces (limits::compiled = false, the previous path),
+// beside a raw xerces validating SAX2 parse of the same bytes against the same locked grammar pool (the baseline),
+// for a ~2 KiB notice and a ~1 MiB re-integration plan. Figures and the command: docs/BENCHMARKS.md.
 #include <benchmark/benchmark.h>
 
 #include <fstream>
@@ -81,13 +82,14 @@ inputs& in() {
 }
 
 // The codec: prescan, validating parse, envelope + 9 routing fields, BSN/date/gemeentecode checks.
-void codec_parse(benchmark::State& state, const std::string& body) {
+void codec_parse(benchmark::State& state, const std::string& body, bool compiled) {
   semantic_options sem;
   sem.gemeentecode_exists = [](std::string_view c) { return c.size() == 4; };
-  validator v(in().catalog, limits{}, sem);
+  validator v(in().catalog, limits{.compiled = compiled}, sem);
   parsed out;
   fault err;
   if (!v.parse(body, in().fields, out, err)) state.SkipWithError(err.text.c_str());
+  if ((v.last_engine() == engine::compiled) != compiled) state.SkipWithError("not the engine asked for");
   for (auto _ : state) {
     const bool ok = v.parse(body, in().fields, out, err);
     benchmark::DoNotOptimize(ok);
@@ -119,21 +121,29 @@ void raw_xerces(benchmark::State& state, const std::string& body) {
 }
 
 void BM_codec_notice(benchmark::State& s) {
-  codec_parse(s, in().notice);
+  codec_parse(s, in().notice, true);
+}
+void BM_codec_xerces_notice(benchmark::State& s) {
+  codec_parse(s, in().notice, false);
 }
 void BM_raw_xerces_notice(benchmark::State& s) {
   raw_xerces(s, in().notice);
 }
 void BM_codec_plan(benchmark::State& s) {
-  codec_parse(s, in().plan);
+  codec_parse(s, in().plan, true);
+}
+void BM_codec_xerces_plan(benchmark::State& s) {
+  codec_parse(s, in().plan, false);
 }
 void BM_raw_xerces_plan(benchmark::State& s) {
   raw_xerces(s, in().plan);
 }
 
 BENCHMARK(BM_raw_xerces_notice)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_codec_xerces_notice)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_codec_notice)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_raw_xerces_plan)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_codec_xerces_plan)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_codec_plan)->Unit(benchmark::kMillisecond);
 
 // Reply encoding, for completeness (the gateway encodes one reply per request).

@@ -1,6 +1,10 @@
 // libFuzzer target for the codec's parse entry point: any byte string must give either a parsed message or a
 // fault with a cause, never a crash, a leak or undefined behaviour. Each input also goes through the embedding
-// and reply helpers that see untrusted text. Seeds: conf/examples and tests/codecs/invalid (scripts/fuzz-smoke).
+// and reply helpers that see untrusted text. Differential: the same bytes go through a validator forced onto
+// xerces (the oracle); the verdict, the fault code and position, and the extracted envelope and fields must be
+// the same as the compiled validator's, or the target aborts. Seeds: conf/examples, tests/codecs/invalid and
+// fuzz/seeds (mutations: prefixes, CDATA, references, comments, PIs); dictionary fuzz/codecs.dict
+// (scripts/fuzz-smoke).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,6 +22,7 @@ struct harness {
   xerces_guard guard;  // never destroyed: libFuzzer exits without unwinding
   std::shared_ptr<const schema_catalog> catalog;
   std::unique_ptr<validator> v;
+  std::unique_ptr<validator> oracle;  // xerces only
   field_set fields{{"persoon/bsn", "persoon/brpAdressen/adres/gemeentecode", "detentie/delicten/delictcategorie",
                     "verlof/adres/gemeentecode", "plan/inhoud"}};
   harness() {
@@ -31,8 +36,44 @@ struct harness {
     semantic_options sem;
     sem.gemeentecode_exists = [](std::string_view c) { return c != "9999"; };
     v = std::make_unique<validator>(catalog, limits{.max_bytes = 1 << 20}, sem);
+    oracle = std::make_unique<validator>(catalog, limits{.max_bytes = 1 << 20, .compiled = false}, sem);
+    if (catalog->compiled_status("jubes") != "compiled") {
+      std::fprintf(stderr, "codecs_fuzz: the jubes set did not compile: %s\n",
+                   catalog->compiled_status("jubes").c_str());
+      std::abort();
+    }
   }
 };
+
+harness& h();
+
+bool same_envelope(const envelope& a, const envelope& b) {
+  return a.message_type == b.message_type && a.ns == b.ns && a.schema_set == b.schema_set &&
+         a.berichtcode == b.berichtcode && a.zender_organisatie == b.zender_organisatie &&
+         a.zender_applicatie == b.zender_applicatie && a.zender_administratie == b.zender_administratie &&
+         a.zender_gebruiker == b.zender_gebruiker && a.ontvanger_organisatie == b.ontvanger_organisatie &&
+         a.ontvanger_applicatie == b.ontvanger_applicatie && a.ontvanger_administratie == b.ontvanger_administratie &&
+         a.ontvanger_gebruiker == b.ontvanger_gebruiker && a.referentienummer == b.referentienummer &&
+         a.tijdstip_bericht == b.tijdstip_bericht && a.cross_refnummer == b.cross_refnummer;
+}
+
+// Aborts (a libFuzzer finding) when the compiled validator and xerces disagree on `body`.
+void differential(std::string_view body, bool ok, const parsed& out, const fault& err) {
+  parsed o;
+  fault e;
+  const bool ok_oracle = h().oracle->parse(body, h().fields, o, e);
+  bool same = ok == ok_oracle;
+  if (same && ok) same = same_envelope(out.env, o.env) && out.fields == o.fields;
+  if (same && !ok) {
+    same = err.code == e.code && err.line == e.line && err.column == e.column && err.element_path == e.element_path;
+  }
+  if (!same) {
+    std::fprintf(stderr, "codecs_fuzz: compiled validator (%s, %s) and xerces (%s, %s) disagree\n",
+                 ok ? "valid" : to_string(err.code), h().v->last_engine() == engine::compiled ? "compiled" : "xerces",
+                 ok_oracle ? "valid" : to_string(e.code), e.text.c_str());
+    std::abort();
+  }
+}
 
 harness& h() {
   static harness* instance = new harness;
@@ -50,7 +91,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   parsed out;
   fault err;
-  if (h().v->parse(body, h().fields, out, err)) {
+  const bool ok = h().v->parse(body, h().fields, out, err);
+  differential(body, ok, out, err);
+  if (ok) {
     if (out.env.message_type.empty() || out.env.schema_set.empty()) std::abort();
     if (out.fields.size() != h().fields.paths().size()) std::abort();
     receipt_info r;

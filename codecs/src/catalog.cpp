@@ -22,6 +22,7 @@
 
 #include "codecs/replies.hpp"
 #include "schema_set.hpp"
+#include "common/log.hpp"
 #include "text.hpp"
 
 namespace jubes::codecs {
@@ -148,6 +149,43 @@ bool walk_element(x::XSElementDeclaration* e, const std::vector<std::string_view
 
 }  // namespace
 
+namespace {
+
+// The compiled validator for a set whose roots are all in one namespace; anything it cannot compile keeps the
+// set on xerces (the real StUF sets do: attributes, choices, xs:any). Logged once per set at load.
+void compile_fast(schema_set& set, x::XSModel& model) {
+  std::string ns;
+  for (const auto& [rns, rname] : set.config.roots) {
+    if (rns == "*" || (!ns.empty() && rns != ns)) {
+      ns.clear();
+      break;
+    }
+    ns = rns;
+  }
+  if (ns.empty()) {
+    set.fast_status = "roots are not all in one namespace";
+  } else if (auto g = compiled::compile(model, ns)) {
+    set.fast = *g;
+    set.fast_status = "compiled";
+  } else {
+    set.fast_status = g.error().message();
+  }
+  if (set.fast) {
+    jubes::log::info("codecs", "schema_set_compiled", {{"set", set.config.name}});
+  } else {
+    jubes::log::info("codecs", "schema_set_uses_xerces", {{"set", set.config.name}, {"reason", set.fast_status}});
+  }
+}
+
+}  // namespace
+
+std::string schema_catalog::compiled_status(std::string_view set_name) const {
+  for (const auto& s : sets_) {
+    if (s->config.name == set_name) return s->fast_status;
+  }
+  return {};
+}
+
 result<std::shared_ptr<const schema_catalog>> schema_catalog::load(const std::vector<schema_set_config>& sets) {
   if (sets.empty()) return jubes::fail(errc::schema_load_failed, "the schema catalog has no schema sets");
   std::shared_ptr<schema_catalog> cat(new schema_catalog());
@@ -192,6 +230,7 @@ result<std::shared_ptr<const schema_catalog>> schema_catalog::load(const std::ve
         const x::XSObject* o = elems->item(i);
         set->globals.insert(schema_set::key(detail::to_utf8(o->getNamespace()), name_of(o)));
       }
+      compile_fast(*set, *model);
     } catch (const x::OutOfMemoryException&) {
       return fail("out of memory");
     } catch (const x::XMLException& e) {

@@ -1,5 +1,6 @@
 #include "codecs/validator.hpp"
 #include "field_trie.hpp"
+#include "text.hpp"
 
 namespace jubes::codecs {
 namespace {
@@ -53,6 +54,9 @@ int field_set::trie::add(int n, const std::u16string& name) {
   const int idx = static_cast<int>(nodes.size());
   nodes.emplace_back();
   nodes[static_cast<std::size_t>(n)].children.emplace_back(name, idx);
+  std::string name8;
+  detail::append_utf8(name8, name);
+  nodes[static_cast<std::size_t>(n)].children8.emplace_back(std::move(name8), idx);
   return idx;
 }
 

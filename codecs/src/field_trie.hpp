@@ -3,6 +3,7 @@
 // node may carry body-field indices and/or one envelope slot (the stuurgegevens paths every parse extracts).
 // Children are few (a handful per node), so a linear scan over UTF-16 names beats hashing here.
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,7 @@ enum class env_slot : int {
 struct field_set::trie {
   struct node {
     std::vector<std::pair<std::u16string, int>> children;
+    std::vector<std::pair<std::string, int>> children8;  // the same names in UTF-8, for the compiled scanner
     std::vector<int> fields;
     env_slot slot = env_slot::none;
   };
@@ -41,6 +43,13 @@ struct field_set::trie {
       std::size_t i = 1;
       while (i < cname.size() && name[i] == cname[i]) ++i;
       if (i == cname.size() && name[i] == 0) return idx;
+    }
+    return -1;
+  }
+  /// @return the child of `n` named `name` (UTF-8), or -1.
+  int child8(int n, std::string_view name) const {
+    for (const auto& [cname, idx] : nodes[static_cast<std::size_t>(n)].children8) {
+      if (cname == name) return idx;
     }
     return -1;
   }

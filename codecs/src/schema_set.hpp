@@ -8,6 +8,7 @@
 #include <xercesc/framework/XMLGrammarPool.hpp>
 
 #include "codecs/catalog.hpp"
+#include "compiled/grammar.hpp"
 
 namespace jubes::codecs {
 
@@ -15,6 +16,8 @@ struct schema_set {
   schema_set_config config;
   std::unique_ptr<xercesc::XMLGrammarPool> pool;  // locked after load: read-only, shareable by all threads
   std::unordered_set<std::string> globals;        // ns + '\x1f' + local name
+  std::shared_ptr<const compiled::grammar> fast;  // the compiled validator's tables; null: xerces only
+  std::string fast_status;                        // "compiled" or why not (logged at load)
 
   static std::string key(std::string_view ns, std::string_view local) {
     std::string k;

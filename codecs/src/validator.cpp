@@ -16,6 +16,7 @@
 #include <xercesc/util/XMLEntityResolver.hpp>
 #include <xercesc/util/XMLUni.hpp>
 
+#include "compiled/scanner.hpp"
 #include "field_trie.hpp"
 #include "prescan.hpp"
 #include "schema_set.hpp"
@@ -353,6 +354,8 @@ struct validator::impl {
   std::vector<std::unique_ptr<x::SAX2XMLReaderImpl>> parsers;  // one per schema set, created on first use
   std::unique_ptr<x::SAX2XMLReaderImpl> wf_parser;             // non-validating, to report syntax errors precisely
   detail::prescan_result pre;
+  compiled::scanner fast;
+  engine last = engine::xerces;
   std::string scratch;
   std::string key;
   field_set no_fields;
@@ -453,6 +456,10 @@ validator::~validator() {
   }
 }
 
+engine validator::last_engine() const {
+  return impl_->last;
+}
+
 bool validator::parse(std::string_view body, parsed& out, fault& err) {
   return parse(body, impl_->no_fields, out, err);
 }
@@ -475,6 +482,7 @@ bool validator::parse(std::string_view body, const field_set& fields, parsed& ou
     return false;
   }
   impl& m = *impl_;
+  m.last = engine::xerces;
   detail::prescan(body, m.scratch, m.pre);
   if (m.pre.st == detail::prescan_result::status::fault) {
     err = make_fault(m.pre.code, m.pre.text, m.pre.line, m.pre.column);
@@ -506,6 +514,22 @@ bool validator::parse(std::string_view body, const field_set& fields, parsed& ou
         make_fault(errc::unknown_root,
                    "root element " + root_name() + " is not declared by schema set \"" + set.config.name + "\"", 1, 1));
     return false;
+  }
+  if (limits_.compiled && set.fast && m.pre.family == detail::encoding_family::utf8) {
+    bool ok = false;
+    try {
+      ok = m.fast.run(*set.fast, body, m.pre.root_local, fields.compiled(), out, limits_, sem_);
+    } catch (...) {
+      ok = false;  // e.g. the injected gemeentecode lookup threw: xerces' pass reports it as errc::internal
+    }
+    if (ok) {
+      out.env.schema_set = set.config.name;
+      m.last = engine::compiled;
+      return true;
+    }
+    // Not sure or invalid: xerces decides and describes the fault (code, line, column, element path).
+    out.clear();
+    out.fields.resize(fields.paths().size());
   }
   auto& parser = m.parsers[chosen];
   try {

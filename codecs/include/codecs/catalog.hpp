@@ -97,6 +97,10 @@ class schema_catalog {
   ///         declare in an accepted namespace, sorted; empty for an unknown set.
   std::vector<std::string> message_types(std::string_view set_name) const;
 
+  /// @return "compiled" if set `set_name` validates with the compiled validator, else why it uses xerces
+  ///         (the first unsupported construct); empty for an unknown set.
+  std::string compiled_status(std::string_view set_name) const;
+
   /// @return the names of the sets, in configuration order.
   std::vector<std::string> set_names() const;
 

@@ -1,7 +1,8 @@
 #pragma once
-// One-pass validation and extraction: a xerces SAX2 parse, validating against the catalog's locked grammar
-// pools, that at the same time collects the stuurgegevens (envelope), the configured body fields and runs the
-// semantic checks of the jubes family. No DOM is built.
+// One-pass validation and extraction: for schema sets that compiled, a scanner driven by tables compiled from the
+// schemas (accepts only what it is sure of); otherwise, and for every document it does not accept, a xerces SAX2
+// parse validating against the catalog's locked grammar pools. Either collects the stuurgegevens (envelope), the
+// configured body fields and runs the semantic checks of the jubes family. No DOM is built. docs/codecs.md.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -31,7 +32,13 @@ struct limits {
   std::size_t max_depth = 64;                     ///< element nesting
   std::size_t max_attributes = 64;                ///< per element (xmlns declarations not counted)
   std::size_t max_text_bytes = 12 * 1024 * 1024;  ///< one text node (between two tags)
+  /// Use the validator compiled from the schemas for the sets that compiled (docs/codecs.md). false: xerces
+  /// for every document (tests and benchmarks compare the two). Verdicts and fault codes are the same either way.
+  bool compiled = true;
 };
+
+/// Which engine decided the last parse (for tests, benchmarks and metrics).
+enum class engine { xerces, compiled };
 
 /// The body field paths to extract, e.g. {"persoon/bsn", "persoon/brpAdressen/adres/gemeentecode"}: local names
 /// relative to the root joined by '/'. Immutable after construction; build once per routing table and share
@@ -111,6 +118,10 @@ class validator {
   bool parse(std::string_view body, parsed& out, fault& err);
 
   const limits& get_limits() const { return limits_; }
+
+  /// The engine that gave the last parse's verdict: `compiled` only when the compiled validator accepted the
+  /// document; every refusal (and anything it does not handle) is decided by xerces.
+  engine last_engine() const;
 
   struct impl;  // private (codecs/src)
 
