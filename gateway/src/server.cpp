@@ -140,11 +140,8 @@ struct server::impl {
         boost::system::error_code ec;
         api_acc->close(ec);
       });
-    if (ops_acc)
-      net::post(ops_acc->get_executor(), [this] {
-        boost::system::error_code ec;
-        ops_acc->close(ec);
-      });
+    // The ops listener stays open until the process stops: a probe must hear /readyz say "draining"
+    // (503), not find the port closed, and /metrics keeps showing the drain.
     apis.drain();
     std::list<std::weak_ptr<session_ctl>> copy;
     {
@@ -176,14 +173,14 @@ struct server::impl {
     for (;;) {
       auto [ec, sock] = co_await acc.async_accept(net::make_strand(ioc));
       if (ec) {
-        if (draining || ec == net::error::operation_aborted) co_return;
+        if ((draining && tls) || ec == net::error::operation_aborted) co_return;
         log::warn(kComponent, "accept_failed", {{"error", ec.message()}});
         // EMFILE and friends: back off briefly instead of spinning.
         net::steady_timer t(co_await net::this_coro::executor, 50ms);
         co_await t.async_wait(net::as_tuple(net::use_awaitable));
         continue;
       }
-      if (draining) co_return;
+      if (draining && tls) co_return;
       // A reply's header and body may leave as two TLS records; without this, Nagle holds the
       // second until the client's delayed ACK (up to 40 ms on Linux).
       {
@@ -201,7 +198,8 @@ struct server::impl {
       }
       auto ex = sock.get_executor();
       tcp_stream stream(std::move(sock));
-      sessions.fetch_add(1);
+      // The drain waits for API sessions only: ops sessions carry no work that must finish.
+      if (tls) sessions.fetch_add(1);
       auto done = [this, tls](std::exception_ptr e) {
         if (e) {
           // Last resort of the last resort: the session's own catch did not run.
@@ -214,7 +212,7 @@ struct server::impl {
           }
           session_errors->inc();
         }
-        sessions.fetch_sub(1);
+        if (tls) sessions.fetch_sub(1);
       };
       if (tls)
         net::co_spawn(ex, api_session(std::move(stream)), done);
@@ -223,12 +221,14 @@ struct server::impl {
     }
   }
 
-  // Waits for the first byte of a next request, bounded by the idle timeout and cut short by a drain.
+  // Waits for the first byte of a next request, bounded by the idle timeout and cut short by a drain
+  // (unless `even_if_draining`: the first request of an ops connection, e.g. a /readyz probe).
   // @return false when the connection should close.
   template <class Stream>
-  net::awaitable<bool> await_request(Stream& s, tcp_stream& lowest, beast::flat_buffer& buf, session_ctl& ctl) {
+  net::awaitable<bool> await_request(Stream& s, tcp_stream& lowest, beast::flat_buffer& buf, session_ctl& ctl,
+                                     bool even_if_draining = false) {
     if (buf.size() > 0) co_return true;
-    if (draining) co_return false;
+    if (draining && !even_if_draining) co_return false;
     ctl.idle = true;
     lowest.expires_after(std::chrono::milliseconds(cfg.limits.idle_timeout_ms));
     auto [ec, n] = co_await s.async_read_some(buf.prepare(16384));
@@ -417,8 +417,8 @@ struct server::impl {
       ~ctl_guard() { c.alive = false; }
     } ctg{*ctl};
     beast::flat_buffer buf;
-    for (;;) {
-      if (!co_await await_request(stream, stream, buf, *ctl)) break;
+    for (bool first = true;; first = false) {
+      if (!co_await await_request(stream, stream, buf, *ctl, first)) break;
       http::request_parser<http::string_body> parser;
       parser.header_limit(16384);
       parser.body_limit(65536);
