@@ -325,15 +325,10 @@ struct server::impl {
 
   net::awaitable<void> api_session(tcp_stream stream) {
     auto ex = stream.get_executor();
-    std::string peer, address;
-    {
-      boost::system::error_code ec;
-      auto ep = stream.socket().remote_endpoint(ec);
-      if (!ec) {
-        address = ep.address().to_string();
-        peer = address + ":" + std::to_string(ep.port());
-      }
-    }
+    boost::system::error_code rec;
+    auto remote = stream.socket().remote_endpoint(rec);
+    const std::string address = rec ? std::string() : remote.address().to_string();
+    const std::string peer = rec ? std::string() : address + ":" + std::to_string(remote.port());
     api_connections.fetch_add(1);
     open_connections->add(1);
     struct conn_guard {
