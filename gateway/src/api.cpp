@@ -55,7 +55,7 @@ jubes::result<void> api::open() {
   po.limits.max_bytes = s.cfg.limits.max_body_bytes;
   po.limits.max_text_bytes = s.cfg.limits.max_body_bytes;
   auto p = pipeline::open(s.cfg, po);
-  if (!p) return p.error();
+  if (!p) return located(s.cfg, p.error());
   s.pipe = std::move(*p);
   auto snap = s.pipe->routes();
   log::info(kComponent, "routes_loaded", {{"version", snap->table->version()}, {"rules", snap->table->rule_count()}});
@@ -79,8 +79,23 @@ services& api::handler_services() {
   return *st_->svc;
 }
 
-bool api::ready() const {
-  return st_->opened && !st_->polls.draining() && st_->store && st_->pipe;
+std::string readiness(bool open, bool draining, std::uint64_t used_bytes, std::uint64_t max_bytes,
+                      unsigned max_used_percent) {
+  if (!open) return "not open";
+  if (draining) return "draining";
+  // A store this full refuses the next large message with 507: a load balancer should send new
+  // traffic elsewhere before that, not after. Integer arithmetic: max_bytes is at most 1 TiB.
+  if (max_bytes > 0 && used_bytes * 100 >= max_bytes * max_used_percent)
+    return "store full: " + std::to_string(used_bytes) + " of " + std::to_string(max_bytes) +
+           " bytes used (store.ready_max_used_percent " + std::to_string(max_used_percent) + ")";
+  return {};
+}
+
+std::string api::not_ready_reason() const {
+  const auto& s = *st_;
+  bool open = s.opened && s.store && s.pipe;
+  std::uint64_t used = open ? s.store->metrics().map_used : 0;
+  return readiness(open, s.polls.draining(), used, s.cfg.store.map_size_bytes, s.cfg.store.ready_max_used_percent);
 }
 
 jubes::result<void> api::reload_routes() {
@@ -119,6 +134,7 @@ net::awaitable<response> api::handle(request& req, const caller& who) {
     c.reason = "rate_limited";
   } else if (auto m = s.routes.match(req.method(), t.path, who.party->role == party_role::operator_); !m.found) {
     res = fault_response(*s.svc, c, jubes::error(m.error));
+    if (!m.allow.empty()) res.set(http::field::allow, m.allow);
   } else {
     c.id = m.id;
     res = co_await m.found->fn(*s.svc, c);

@@ -6,7 +6,9 @@
 // the store), handle() for every request from any IO thread, drain() once on SIGTERM (wakes long
 // polls with an empty batch), close() after the IO threads have stopped.
 // Threading: handle(), ready(), reload_routes() and drain() are thread-safe.
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "common/result.hpp"
 #include "gateway/config.hpp"
@@ -15,6 +17,13 @@
 #include "net.hpp"
 
 namespace jubes::gateway::detail {
+
+/// Readiness from what the api knows, without Asio (unit-tested).
+/// @param used_bytes, max_bytes the store's map use and the most it may grow to (store.map_size_bytes)
+/// @param max_used_percent store.ready_max_used_percent
+/// @return "" when ready, else the reason
+std::string readiness(bool open, bool draining, std::uint64_t used_bytes, std::uint64_t max_bytes,
+                      unsigned max_used_percent);
 
 class api {
  public:
@@ -27,7 +36,9 @@ class api {
   jubes::result<void> open();
   /// Answers one request of `c`: 403 without a party, 429 over its rate, else the route's handler.
   net::awaitable<response> handle(request& req, const caller& c);
-  bool ready() const;
+  /// @return "" when ready to take traffic, else why not ("draining", "store full: ...")
+  std::string not_ready_reason() const;
+  bool ready() const { return not_ready_reason().empty(); }
   /// Recompiles the routes file; on error logs it and keeps the old table.
   jubes::result<void> reload_routes();
   void drain();

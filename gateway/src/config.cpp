@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <arpa/inet.h>
+
 #include <cmath>
 #include <sstream>
 #include <thread>
@@ -91,7 +93,8 @@ const std::vector<key_desc>& table() {
       {{"limits.max_header_bytes", k::integer, "16384", false, 1024, 1048576,
         "Largest request header block; larger gets 431."},
        [](config& c, const value& v) { c.limits.max_header_bytes = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.handshake_timeout_ms", k::integer, "5000", false, 100, 600000, "Time allowed for a TLS handshake."},
+      {{"limits.handshake_timeout_ms", k::integer, "3000", false, 100, 600000,
+        "Time allowed for a TLS handshake. Short: until it completes, the connection is unauthenticated."},
        [](config& c, const value& v) { c.limits.handshake_timeout_ms = static_cast<std::uint32_t>(v.i); }},
       {{"limits.read_timeout_ms", k::integer, "10000", false, 100, 600000,
         "Time allowed to read one whole request once it has started; a client trickling bytes is cut off."},
@@ -107,6 +110,19 @@ const std::vector<key_desc>& table() {
       {{"limits.max_connections_per_party", k::integer, "256", false, 1, 1000000,
         "Open API connections per party; more are answered 503 and closed."},
        [](config& c, const value& v) { c.limits.max_connections_per_party = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.max_preauth_connections", k::integer, "1024", false, 1, 1000000,
+        "API connections that have not completed a TLS handshake with a valid client certificate, in total "
+        "(and never more than `max_connections` - `reserved_party_connections`). A new one beyond this closes "
+        "the oldest, so idle sockets cannot lock parties out."},
+       [](config& c, const value& v) { c.limits.max_preauth_connections = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.max_preauth_per_address", k::integer, "64", false, 1, 1000000,
+        "Unauthenticated API connections per source IP address; a new one beyond this closes the oldest of "
+        "that address."},
+       [](config& c, const value& v) { c.limits.max_preauth_per_address = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.reserved_party_connections", k::integer, "256", false, 0, 1000000,
+        "Of `max_connections`, this many are never used by unauthenticated connections: they stay free for "
+        "parties. Must be less than `max_connections`."},
+       [](config& c, const value& v) { c.limits.reserved_party_connections = static_cast<std::uint32_t>(v.i); }},
       {{"limits.rate_per_party", k::number, "50000", false, 0.001, 1e9,
         "Token-bucket refill rate per party, requests per second; over it gets 429 with Retry-After."},
        [](config& c, const value& v) { c.limits.rate_per_party = v.d; }},
@@ -127,6 +143,10 @@ const std::vector<key_desc>& table() {
        [](config& c, const value& v) { c.store.queue_capacity = static_cast<std::uint32_t>(v.i); }},
       {{"store.max_group", k::integer, "512", false, 1, 100000, "Most requests committed in one group commit."},
        [](config& c, const value& v) { c.store.max_group = static_cast<std::uint32_t>(v.i); }},
+      {{"store.ready_max_used_percent", k::integer, "95", false, 1, 100,
+        "/readyz answers 503 (not ready) once the store uses this percentage of `store.map_size_bytes`, so "
+        "that a load balancer sends traffic elsewhere before ingest gets 507."},
+       [](config& c, const value& v) { c.store.ready_max_used_percent = static_cast<std::uint32_t>(v.i); }},
       {{"store.durable", k::boolean, "true", false, 0, 0,
         "fsync each group commit. Only tests may turn this off: a receipt then no longer means durable."},
        [](config& c, const value& v) { c.store.durable = v.b; }},
@@ -305,8 +325,26 @@ class loader {
       if (p.role == party_role::source && (p.zender_applicatie.empty() || p.message_types.empty()))
         fail(item.Mark(), "parties[]", "source party '" + p.id + "' needs zender_applicatie and message_types");
       if (p.subject_cn.empty()) cfg_.parties.back().subject_cn = p.id;
+      cfg_.parties.back().origin = at(item.Mark());
       for (std::size_t i = 0; i + 1 < cfg_.parties.size(); ++i)
         if (cfg_.parties[i].id == p.id) fail(item["id"].Mark(), "parties[].id", "duplicate party '" + p.id + "'");
+      check_identity(item);
+    }
+  }
+
+  // Two entries with one certificate identity: the lookup would silently pick one of them, which can
+  // hand one entry's rights (e.g. operator) to a certificate meant for the other.
+  void check_identity(const YAML::Node& item) {
+    const auto& p = cfg_.parties.back();
+    for (std::size_t i = 0; i + 1 < cfg_.parties.size(); ++i) {
+      const auto& q = cfg_.parties[i];
+      if (q.subject_cn == p.subject_cn) {
+        const YAML::Node at = item["subject_cn"] ? item["subject_cn"] : item["id"];
+        fail(at.Mark(), "parties[].subject_cn",
+             "party '" + p.id + "' has the certificate CN '" + p.subject_cn + "' of party '" + q.id + "'");
+      }
+      if (!p.oin.empty() && q.oin == p.oin)
+        fail(item["oin"].Mark(), "parties[].oin", "party '" + p.id + "' has the OIN " + p.oin + " of party '" + q.id + "'");
     }
   }
 
@@ -435,7 +473,20 @@ std::optional<endpoint> parse_endpoint(std::string_view s, std::string& why) {
     return std::nullopt;
   }
   ep.port = static_cast<std::uint16_t>(p);
+  // The listeners bind to a numeric address: a host name would only fail later, at bind, and
+  // --check-config would have called it OK.
+  unsigned char raw[16];
+  int family = ep.host.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  if (inet_pton(family, ep.host.c_str(), raw) != 1) {
+    why = "'" + ep.host + "' is not an IP address (expected ADDRESS:PORT, e.g. 127.0.0.1:9090)";
+    return std::nullopt;
+  }
   return ep;
+}
+
+bool endpoint::loopback() const {
+  if (host.find(':') != std::string::npos) return host == "::1";
+  return host.rfind("127.", 0) == 0;
 }
 
 std::string_view to_string(party_role r) {
@@ -524,6 +575,10 @@ void resolve_files(config& c, const config_overrides& ov, const fs::path& base) 
   if (c.io_threads == 0) c.io_threads = std::max(1u, std::thread::hardware_concurrency());
   if (c.listen.port != 0 && c.listen.port == c.ops_listen.port && c.listen.host == c.ops_listen.host)
     throw refused{c.where("ops_listen") + ": ops_listen: same address as listen"};
+  if (c.limits.reserved_party_connections >= c.limits.max_connections)
+    throw refused{c.where("limits.reserved_party_connections") +
+                  ": limits.reserved_party_connections: must be less than limits.max_connections (" +
+                  std::to_string(c.limits.max_connections) + ")"};
   if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
 }
 

@@ -61,11 +61,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check) {
+    // The same loading and compiling as start, so that OK here means start will not refuse it.
+    if (auto r = gateway::check_config(*cfg); !r) {
+      std::fprintf(stderr, "jubesd: configuration refused: %s\n", r.error().message().c_str());
+      return 1;
+    }
+    for (const auto& w : gateway::config_warnings(*cfg)) std::fprintf(stderr, "jubesd: warning: %s\n", w.c_str());
     std::fprintf(stdout, "jubesd: configuration OK: %s\n", file.c_str());
     return 0;
   }
   log::level lvl;
   if (log::parse_level(cfg->log_level, lvl)) log::set_level(lvl);
+  for (const auto& w : gateway::config_warnings(*cfg)) log::warn("gateway", "config_warning", {{"detail", w}});
 
   gateway::server srv(std::move(*cfg));
   if (auto r = srv.start(); !r) {

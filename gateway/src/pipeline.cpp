@@ -94,6 +94,7 @@ jubes::result<std::unique_ptr<pipeline>> pipeline::open(const config& cfg, pipel
   auto g = load_gemeenten(cfg.gemeenten_file);
   if (!g) return g.error();
   p->gemeenten_ = *g;
+  if (auto r = check_parties(cfg, *p->gemeenten_); !r) return r.error();
   auto cat = load_catalog(schema_sets(cfg));
   if (!cat) return cat.error();
   p->catalog_ = *cat;

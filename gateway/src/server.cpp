@@ -16,12 +16,15 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <tuple>
 #include <list>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "api.hpp"
+#include "http_request.hpp"
+#include "preauth.hpp"
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 #include "common/recipient.hpp"
@@ -37,11 +40,6 @@ using namespace std::chrono_literals;
 namespace {
 constexpr std::string_view kComponent = "gateway";
 
-bool is_normal_close(const boost::system::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == net::error::eof || ec == ssl::error::stream_truncated ||
-         ec == net::error::connection_reset || ec == net::error::operation_aborted || ec == net::error::broken_pipe;
-}
-
 /// One open connection as the drain sees it: closed by drain() when it waits for a next request.
 struct session_ctl {
   net::any_io_executor ex;
@@ -49,12 +47,26 @@ struct session_ctl {
   bool alive = true;  // touched only on the session's strand
   beast::tcp_stream::socket_type::lowest_layer_type* sock = nullptr;
   std::function<void()> cancel;  // cancels the pending idle read, on the strand
+  std::function<void()> evict;   // closes the connection while it is unauthenticated, on the strand
+  bool evicted = false;          // touched only on the session's strand
+  bool authenticated = false;    // touched only on the session's strand: past the TLS handshake
 };
 }  // namespace
 
 struct server::impl {
   explicit impl(config c)
-      : cfg(std::move(c)), apis(cfg, metrics), ioc(static_cast<int>(cfg.io_threads)), signals(ioc) {}
+      : cfg(std::move(c)),
+        preauth(preauth_limits(cfg)),
+        apis(cfg, metrics),
+        ioc(static_cast<int>(cfg.io_threads)),
+        signals(ioc) {}
+
+  static preauth_pool::limits preauth_limits(const config& c) {
+    // The reserve: unauthenticated connections never take the last reserved_party_connections slots.
+    return {std::min<std::size_t>(c.limits.max_preauth_connections,
+                                  c.limits.max_connections - c.limits.reserved_party_connections),
+            c.limits.max_preauth_per_address};
+  }
 
   // Declaration order matters: everything a session coroutine touches is declared before `ioc`, so
   // that coroutine frames still queued when `ioc` is destroyed can run their destructors safely.
@@ -69,6 +81,9 @@ struct server::impl {
   std::list<std::weak_ptr<session_ctl>> ctls;
   std::map<std::string, std::unique_ptr<party_config>> municipalities;
 
+  preauth_pool preauth;
+  failure_summary handshake_failures{std::chrono::seconds(10)};
+
   // Party lookup tables, built once in start(); read-only afterwards.
   std::map<std::string, const party_config*> by_cn, by_oin;
 
@@ -76,6 +91,7 @@ struct server::impl {
   counter* handshake_ok = nullptr;
   counter* session_errors = nullptr;
   gauge* open_connections = nullptr;
+  gauge* preauth_open = nullptr;
 
   std::optional<ssl::context> ctx;
   api apis;
@@ -124,11 +140,8 @@ struct server::impl {
         boost::system::error_code ec;
         api_acc->close(ec);
       });
-    if (ops_acc)
-      net::post(ops_acc->get_executor(), [this] {
-        boost::system::error_code ec;
-        ops_acc->close(ec);
-      });
+    // The ops listener stays open until the process stops: a probe must hear /readyz say "draining"
+    // (503), not find the port closed, and /metrics keeps showing the drain.
     apis.drain();
     std::list<std::weak_ptr<session_ctl>> copy;
     {
@@ -160,21 +173,23 @@ struct server::impl {
     for (;;) {
       auto [ec, sock] = co_await acc.async_accept(net::make_strand(ioc));
       if (ec) {
-        if (draining || ec == net::error::operation_aborted) co_return;
+        if ((draining && tls) || ec == net::error::operation_aborted) co_return;
         log::warn(kComponent, "accept_failed", {{"error", ec.message()}});
         // EMFILE and friends: back off briefly instead of spinning.
         net::steady_timer t(co_await net::this_coro::executor, 50ms);
         co_await t.async_wait(net::as_tuple(net::use_awaitable));
         continue;
       }
-      if (draining) co_return;
+      if (draining && tls) co_return;
       // A reply's header and body may leave as two TLS records; without this, Nagle holds the
       // second until the client's delayed ACK (up to 40 ms on Linux).
       {
         boost::system::error_code nec;
         sock.set_option(net::ip::tcp::no_delay(true), nec);
       }
-      if (tls && api_connections.load() >= static_cast<int>(cfg.limits.max_connections)) {
+      // At max_connections a new connection may still take the place of an unauthenticated one
+      // (api_session evicts the oldest); only when every slot is a party's is it refused.
+      if (tls && api_connections.load() >= static_cast<int>(cfg.limits.max_connections) && preauth.size() == 0) {
         metrics.get_counter(metric_names::connections_refused_total, "Connections closed at accept: over max_connections.")
             .inc();
         boost::system::error_code ignore;
@@ -183,7 +198,8 @@ struct server::impl {
       }
       auto ex = sock.get_executor();
       tcp_stream stream(std::move(sock));
-      sessions.fetch_add(1);
+      // The drain waits for API sessions only: ops sessions carry no work that must finish.
+      if (tls) sessions.fetch_add(1);
       auto done = [this, tls](std::exception_ptr e) {
         if (e) {
           // Last resort of the last resort: the session's own catch did not run.
@@ -196,7 +212,7 @@ struct server::impl {
           }
           session_errors->inc();
         }
-        sessions.fetch_sub(1);
+        if (tls) sessions.fetch_sub(1);
       };
       if (tls)
         net::co_spawn(ex, api_session(std::move(stream)), done);
@@ -205,12 +221,14 @@ struct server::impl {
     }
   }
 
-  // Waits for the first byte of a next request, bounded by the idle timeout and cut short by a drain.
+  // Waits for the first byte of a next request, bounded by the idle timeout and cut short by a drain
+  // (unless `even_if_draining`: the first request of an ops connection, e.g. a /readyz probe).
   // @return false when the connection should close.
   template <class Stream>
-  net::awaitable<bool> await_request(Stream& s, tcp_stream& lowest, beast::flat_buffer& buf, session_ctl& ctl) {
+  net::awaitable<bool> await_request(Stream& s, tcp_stream& lowest, beast::flat_buffer& buf, session_ctl& ctl,
+                                     bool even_if_draining = false) {
     if (buf.size() > 0) co_return true;
-    if (draining) co_return false;
+    if (draining && !even_if_draining) co_return false;
     ctl.idle = true;
     lowest.expires_after(std::chrono::milliseconds(cfg.limits.idle_timeout_ms));
     auto [ec, n] = co_await s.async_read_some(buf.prepare(16384));
@@ -220,38 +238,24 @@ struct server::impl {
     co_return true;
   }
 
-  /// Reads one request on the API listener and writes its reply (limits, 429/503, the api's answer,
-  /// a last-resort 500). @return false when the connection should close.
+  /// Reads one request on the API listener and writes its reply (refusals of read_request, the
+  /// api's answer, a last-resort 500). @return false when the connection should close.
   net::awaitable<bool> serve_one(ssl_stream& ss, beast::flat_buffer& buf, const caller& who, bool over,
                                  const std::string& peer) {
     auto& lowest = beast::get_lowest_layer(ss);
     http::request_parser<http::string_body> parser;
-    parser.header_limit(cfg.limits.max_header_bytes);
     parser.body_limit(cfg.limits.max_body_bytes);
-    lowest.expires_after(std::chrono::milliseconds(cfg.limits.read_timeout_ms));
-    auto [rec, rn] = co_await http::async_read(ss, buf, parser);
     response res;
-    bool close_after = false;
-    if (rec) {
-      if (rec == http::error::body_limit) {
-        res = make_response(413, "request body larger than limits.max_body_bytes\n", "text/plain", 11, false);
-      } else if (rec == http::error::header_limit) {
-        res = make_response(431, "request header larger than limits.max_header_bytes\n", "text/plain", 11, false);
-      } else if (rec == beast::error::timeout) {
-        metrics.get_counter(metric_names::read_timeouts_total, "API connections cut off by the read timeout.").inc();
-        log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
-        co_return false;
-      } else if (is_normal_close(rec)) {
-        co_return false;
-      } else {
-        res = make_response(400, "malformed HTTP request: " + rec.message() + "\n", "text/plain", 11, false);
-      }
-      close_after = true;
-    } else if (over) {
-      res = make_response(503, "too many connections for this party\n", "text/plain", parser.get().version(), false);
-      res.set(http::field::retry_after, "1");
-      close_after = true;
-    } else {
+    auto g = co_await read_request(ss, buf, parser, cfg.limits, over, res);
+    if (g == got::timeout) {
+      metrics.get_counter(metric_names::read_timeouts_total, "API connections cut off by the read timeout.").inc();
+      log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
+      co_return false;
+    }
+    if (g == got::gone) co_return false;
+    if (g == got::party_limit) count_party_refusal(who);
+    bool close_after = g != got::request;
+    if (g == got::request) {
       request req = parser.release();
       try {
         res = co_await apis.handle(req, who);
@@ -272,14 +276,59 @@ struct server::impl {
     co_return !wec && !close_after;
   }
 
+  // A per-party 503 never reaches the api: count it here, in the same series as every other reply.
+  void count_party_refusal(const caller& who) {
+    metrics.get_counter(metric_names::http_requests_total, "API requests by party and status.",
+                        {{"party", who.id}, {"status", "503"}})
+        .inc();
+  }
+
+  // Takes a pre-authentication slot for this connection, evicting the oldest unauthenticated
+  // connection when a cap is reached (preauth.hpp).
+  preauth_pool::ticket enter_preauth(const std::shared_ptr<session_ctl>& ctl, const std::string& address) {
+    bool need_room = api_connections.load() > static_cast<int>(cfg.limits.max_connections);
+    std::weak_ptr<session_ctl> w = ctl;
+    auto adm = preauth.admit(
+        address,
+        [w] {
+          if (auto c = w.lock())
+            net::post(c->ex, [w] {
+              if (auto c = w.lock(); c && c->alive && !c->authenticated && c->evict) {
+                c->evicted = true;
+                c->evict();
+              }
+            });
+        },
+        need_room);
+    preauth_open->add(1);
+    if (adm.why != preauth_pool::eviction::none) {
+      metrics
+          .get_counter(metric_names::preauth_evictions_total,
+                       "Unauthenticated API connections closed to make room for a new one, by cap reached.",
+                       {{"reason", std::string(to_string(adm.why))}})
+          .inc();
+      if (adm.evict) adm.evict();
+    }
+    return adm.t;
+  }
+
+  // Counts a failed handshake by reason; logs a summary at most every 10 s, never one line each.
+  void handshake_failed(const std::string& reason, const std::string& peer, const boost::system::error_code& ec) {
+    metrics
+        .get_counter(metric_names::tls_handshake_failures_total, "Failed TLS handshakes on the API listener, by reason.",
+                     {{"reason", reason}})
+        .inc();
+    log::debug(kComponent, "tls_handshake_failed", {{"peer", peer}, {"reason", reason}, {"error", ec.message()}});
+    if (auto summary = handshake_failures.record(reason))
+      log::info(kComponent, "tls_handshake_failures", {{"by_reason", *summary}, {"preauth_open", preauth.size()}});
+  }
+
   net::awaitable<void> api_session(tcp_stream stream) {
     auto ex = stream.get_executor();
-    std::string peer;
-    {
-      boost::system::error_code ec;
-      auto ep = stream.socket().remote_endpoint(ec);
-      if (!ec) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
-    }
+    boost::system::error_code rec;
+    auto remote = stream.socket().remote_endpoint(rec);
+    const std::string address = rec ? std::string() : remote.address().to_string();
+    const std::string peer = rec ? std::string() : address + ":" + std::to_string(remote.port());
     api_connections.fetch_add(1);
     open_connections->add(1);
     struct conn_guard {
@@ -294,28 +343,39 @@ struct server::impl {
     auto& lowest = beast::get_lowest_layer(ss);
     auto ctl = track(ex);
     ctl->cancel = [&lowest] { lowest.cancel(); };
+    ctl->evict = [&lowest] { lowest.close(); };
     struct ctl_guard {
       session_ctl& c;
       ~ctl_guard() { c.alive = false; }
     } ctg{*ctl};
 
+    struct preauth_guard {
+      impl* s;
+      preauth_pool::ticket t;
+      void leave() {
+        if (!t) return;
+        s->preauth.release(t);
+        s->preauth_open->add(-1);
+        t.reset();
+      }
+      ~preauth_guard() { leave(); }
+    } pag{this, enter_preauth(ctl, address)};
+
     lowest.expires_after(std::chrono::milliseconds(cfg.limits.handshake_timeout_ms));
     auto [hec] = co_await ss.async_handshake(ssl::stream_base::server);
+    pag.leave();
     if (hec) {
-      auto reason = handshake_failure_reason(ss.native_handle(), hec);
-      metrics
-          .get_counter(metric_names::tls_handshake_failures_total, "Failed TLS handshakes on the API listener, by reason.",
-                       {{"reason", reason}})
-          .inc();
-      log::info(kComponent, "tls_handshake_failed", {{"peer", peer}, {"reason", reason}, {"error", hec.message()}});
+      handshake_failed(ctl->evicted ? "evicted" : handshake_failure_reason(ss.native_handle(), hec), peer, hec);
       co_return;
     }
+    ctl->authenticated = true;
     handshake_ok->inc();
     auto id = identity_of(ss.native_handle());
     caller who;
     who.party = find_party(id);
-    who.id = who.party ? who.party->id : id.subject_cn;
-    who.subject = id.subject;
+    // Certificate fields are the peer's own text: never into a log line unescaped.
+    who.id = who.party ? who.party->id : printable(id.subject_cn);
+    who.subject = printable(id.subject);
 
     // Per-party connection limit: counted only for known parties (unknown ones get 403 anyway).
     bool over = false;
@@ -352,8 +412,8 @@ struct server::impl {
       ~ctl_guard() { c.alive = false; }
     } ctg{*ctl};
     beast::flat_buffer buf;
-    for (;;) {
-      if (!co_await await_request(stream, stream, buf, *ctl)) break;
+    for (bool first = true;; first = false) {
+      if (!co_await await_request(stream, stream, buf, *ctl, first)) break;
       http::request_parser<http::string_body> parser;
       parser.header_limit(16384);
       parser.body_limit(65536);
@@ -405,8 +465,9 @@ struct server::impl {
     bool get = req.method() == http::verb::get || req.method() == http::verb::head;
     if (path == "/healthz" && get) return make_response(200, "ok\n", "text/plain", v, true);
     if (path == "/readyz" && get) {
-      if (draining) return make_response(503, "draining\n", "text/plain", v, true);
-      if (!apis.ready()) return make_response(503, "not ready\n", "text/plain", v, true);
+      if (draining) return make_response(503, "not ready: draining\n", "text/plain", v, true);
+      if (auto why = apis.not_ready_reason(); !why.empty())
+        return make_response(503, "not ready: " + why + "\n", "text/plain", v, true);
       return make_response(200, "ready\n", "text/plain", v, true);
     }
     if (path == "/metrics" && get)
@@ -452,6 +513,13 @@ jubes::result<void> server::start() {
   s.open_connections = &s.metrics.get_gauge(metric_names::api_connections, "Open connections on the API listener.");
   s.metrics.get_counter(metric_names::tls_handshake_failures_total, "Failed TLS handshakes on the API listener, by reason.",
                         {{"reason", "untrusted"}});
+  s.preauth_open = &s.metrics.get_gauge(metric_names::preauth_connections,
+                                        "API connections that have not completed the TLS handshake yet.");
+  for (auto why : {preauth_pool::eviction::address_cap, preauth_pool::eviction::preauth_cap,
+                   preauth_pool::eviction::connection_cap})
+    s.metrics.get_counter(metric_names::preauth_evictions_total,
+                          "Unauthenticated API connections closed to make room for a new one, by cap reached.",
+                          {{"reason", std::string(to_string(why))}});
 
   auto ctx = make_server_context(s.cfg);
   if (!ctx) return ctx.error();

@@ -22,6 +22,13 @@ std::vector<codecs::schema_set_config> schema_sets(const config& cfg);
 routing::compile_context compile_context(const config& cfg, std::shared_ptr<const codecs::schema_catalog> catalog,
                                          std::shared_ptr<const routing::gemeente_registry> gemeenten);
 
+/// Checks every `gemeente:NNNN` party against the municipality table.
+/// @return errc::config_invalid naming the party entry's position, or nothing
+jubes::result<void> check_parties(const config& cfg, const routing::gemeente_registry& gemeenten);
+
+/// @return `e` with the position of the key it names ("routes_file: ...") in front, if it names one
+jubes::error located(const config& cfg, const jubes::error& e);
+
 /// @return the source party whose configured zender is organisatie/applicatie, or "" if none.
 std::string source_for_zender(const config& cfg, const std::string& organisatie, const std::string& applicatie);
 

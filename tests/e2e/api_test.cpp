@@ -17,14 +17,6 @@ namespace jubes::e2e {
 namespace {
 using namespace std::chrono_literals;
 
-std::string example(const std::string& type) {
-  return slurp(std::string(JUBES_SOURCE_DIR) + "/conf/examples/" + type + ".xml");
-}
-std::string with_ref(std::string xml, const std::string& ref) {
-  static const std::regex re("<dti:referentienummer>[^<]*</dti:referentienummer>");
-  return std::regex_replace(xml, re, "<dti:referentienummer>" + ref + "</dti:referentienummer>",
-                            std::regex_constants::format_first_only);
-}
 std::string replace_once(std::string s, const std::string& from, const std::string& to) {
   auto p = s.find(from);
   if (p != std::string::npos) s.replace(p, from.size(), to);
@@ -71,11 +63,7 @@ class api : public ::testing::Test {
     EXPECT_TRUE(r) << r.error().message();
     return r ? *r : gateway::http_reply{};
   }
-  std::string metrics() {
-    auto c = d_->ops_client();
-    auto r = c.request("GET", "/metrics");
-    return r ? r->body : std::string();
-  }
+  std::string metrics() { return d_->metrics(); }
 
   temp_dir dir_;
   fs::path cfg_;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <regex>
+
 #include "support.hpp"
 
 namespace jubes::e2e {
@@ -172,6 +174,40 @@ TEST(config_refused, daemon_start_with_bad_config_exits_nonzero) {
   auto r = run({JUBESD_PATH, "--config", f.string(), "--listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("bogus: unknown key"), std::string::npos) << r.output;
+}
+
+TEST(config_refused, check_config_compiles_the_routes_file_as_start_does) {
+  temp_dir d;
+  auto routes = write_file(d.path(), "routes.yaml", "version: 1\nlists:\n  x: {file: absent.yaml, kind: gemeentecodes}\n");
+  std::string text = test_config(d.path());
+  text = std::regex_replace(text, std::regex("routes_file: [^\n]*"), "routes_file: " + routes.string());
+  auto f = write_file(d.path(), "c.yaml", text);
+  auto r = check_config(f);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("c.yaml:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": routes_file: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("absent.yaml"), std::string::npos) << r.output;
+}
+
+TEST(config_refused, municipality_party_with_an_unknown_code_is_refused) {
+  temp_dir d;
+  auto f = write_file(d.path(), "c.yaml", test_config(d.path(), "", "  - {id: \"gemeente:9876\", role: recipient}\n"));
+  auto r = check_config(f);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("parties[].id: municipality code 9876 of party 'gemeente:9876' is not in gemeenten_file"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(config_refused, check_config_warns_about_durable_false_and_ops_off_loopback) {
+  temp_dir d;
+  std::string text = test_config(d.path());
+  text = std::regex_replace(text, std::regex("ops_listen: 127.0.0.1:9090"), "ops_listen: 0.0.0.0:9090");
+  auto r = check_config(write_file(d.path(), "c.yaml", text));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("store.durable: false"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ops_listen: 0.0.0.0:9090 is not a loopback address"), std::string::npos) << r.output;
 }
 
 TEST(config_refused, default_config_is_accepted) {

@@ -19,6 +19,16 @@ std::string slurp(const fs::path& p) {
   return fs::exists(p, ec) ? testing::read_file(p) : std::string();
 }
 
+std::string example(const std::string& type) {
+  return slurp(std::string(JUBES_SOURCE_DIR) + "/conf/examples/" + type + ".xml");
+}
+
+std::string with_ref(std::string xml, const std::string& ref) {
+  static const std::regex re("<dti:referentienummer>[^<]*</dti:referentienummer>");
+  return std::regex_replace(xml, re, "<dti:referentienummer>" + ref + "</dti:referentienummer>",
+                            std::regex_constants::format_first_only);
+}
+
 const fs::path& pki() {
   // One PKI per build tree, shared by every test process: dev-pki is idempotent, and flock keeps
   // parallel CTest processes from building it twice at once.
@@ -175,6 +185,12 @@ gateway::client jubesd::ops_client() const {
   o.port = ops_port_;
   o.tls = false;
   return gateway::client(o);
+}
+
+std::string jubesd::metrics() const {
+  auto c = ops_client();
+  auto r = c.request("GET", "/metrics");
+  return r ? r->body : std::string();
 }
 
 }  // namespace jubes::e2e

@@ -54,6 +54,8 @@ class jubesd {
   /// A client with a party's certificate from the test PKI (party "" : no client certificate).
   gateway::client client_for(const std::string& party) const;
   gateway::client ops_client() const;
+  /// @return the body of GET /metrics on the ops listener ("" if it cannot be read)
+  std::string metrics() const;
 
  private:
   pid_t pid_ = -1;
@@ -63,5 +65,10 @@ class jubesd {
 
 /// Reads a file into a string ("" if it cannot be read).
 std::string slurp(const fs::path& p);
+
+/// @return conf/examples/TYPE.xml
+std::string example(const std::string& type);
+/// @return `xml` with its (first) referentienummer set to `ref`
+std::string with_ref(std::string xml, const std::string& ref);
 
 }  // namespace jubes::e2e

@@ -98,6 +98,39 @@ TEST_F(config_test, parties_are_checked) {
   EXPECT_NE(e.find("duplicate party 'a'"), std::string::npos) << e;
 }
 
+TEST_F(config_test, two_parties_with_one_certificate_identity_are_refused) {
+  // Today's lookup would let the later entry win: an operator certificate could name a recipient.
+  auto e = error_of(base() + "parties:\n  - {id: operator, role: operator}\n  - {id: ops2, role: recipient, "
+                             "subject_cn: operator}\n");
+  EXPECT_NE(e.find("c.yaml:7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("parties[].subject_cn: party 'ops2' has the certificate CN 'operator' of party 'operator'"),
+            std::string::npos)
+      << e;
+  e = error_of(base() + "parties:\n  - {id: a, role: recipient, oin: \"1\"}\n  - {id: b, role: recipient, oin: "
+                        "\"1\"}\n");
+  EXPECT_NE(e.find("parties[].oin: party 'b' has the OIN 1 of party 'a'"), std::string::npos) << e;
+}
+
+TEST_F(config_test, listen_must_be_an_ip_address_and_port) {
+  auto e = error_of(base() + "listen: localhost:8443\n");
+  EXPECT_NE(e.find("c.yaml:5:9: listen: 'localhost' is not an IP address"), std::string::npos) << e;
+  e = error_of(base() + "ops_listen: \"[::1x]:9090\"\n");
+  EXPECT_NE(e.find("ops_listen: '::1x' is not an IP address"), std::string::npos) << e;
+  EXPECT_TRUE(load_config(write(base() + "ops_listen: \"[::1]:9090\"\n")));
+}
+
+TEST_F(config_test, warnings_for_durable_false_and_an_ops_listener_off_loopback) {
+  auto r = load_config(write(base()));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(config_warnings(*r).empty());
+  r = load_config(write(base() + "ops_listen: 0.0.0.0:9090\nstore:\n  durable: false\n"));
+  ASSERT_TRUE(r) << r.error().message();
+  auto w = config_warnings(*r);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[0].find("c.yaml:7:12: store.durable: false"), std::string::npos) << w[0];
+  EXPECT_NE(w[1].find("c.yaml:5:13: ops_listen: 0.0.0.0:9090 is not a loopback address"), std::string::npos) << w[1];
+}
+
 TEST_F(config_test, parties_load_with_oin_and_cn_default) {
   auto r =
       load_config(write(base() + "parties:\n  - id: tulp-gw\n    role: source\n    oin: \"00000001003214345000\"\n"

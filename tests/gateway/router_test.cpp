@@ -33,6 +33,14 @@ TEST(router, another_method_is_405_an_unknown_path_404) {
   EXPECT_EQ(r.match(v::get, "/", false).error, errc::not_found);
 }
 
+TEST(router, a_405_names_the_methods_the_path_has) {
+  auto r = api_routes();
+  EXPECT_EQ(r.match(v::get, "/v1/messages", false).allow, "POST");
+  EXPECT_EQ(r.match(v::delete_, "/v1/messages/7", false).allow, "GET");
+  EXPECT_EQ(r.match(v::post, "/v1/outbox", false).allow, "GET");
+  EXPECT_EQ(r.match(v::get, "/nope", false).allow, "");
+}
+
 TEST(router, admin_paths_exist_only_for_operators) {
   auto r = api_routes();
   EXPECT_EQ(r.match(v::get, "/v1/admin/stats", false).error, errc::not_found);

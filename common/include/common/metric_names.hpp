@@ -24,6 +24,9 @@ inline constexpr std::string_view connections_refused_total = "jubes_connections
 inline constexpr std::string_view tls_handshakes_total = "jubes_tls_handshakes_total";          ///< counter
 inline constexpr std::string_view tls_handshake_failures_total =
     "jubes_tls_handshake_failures_total";                                                     ///< counter {reason}
+inline constexpr std::string_view preauth_connections = "jubes_preauth_connections";  ///< gauge
+inline constexpr std::string_view preauth_evictions_total =
+    "jubes_preauth_evictions_total";  ///< counter {reason}: address_cap, preauth_cap, connection_cap
 inline constexpr std::string_view read_timeouts_total = "jubes_read_timeouts_total";          ///< counter
 inline constexpr std::string_view session_exceptions_total = "jubes_session_exceptions_total";  ///< counter
 

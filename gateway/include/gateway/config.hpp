@@ -30,9 +30,12 @@ struct endpoint {
   std::uint16_t port = 0;
   /// @return "host:port", with brackets around an IPv6 host.
   std::string text() const;
+  /// @return true for 127.0.0.0/8 and ::1
+  bool loopback() const;
 };
 
-/// Parses "HOST:PORT" or "[V6]:PORT". @return nullopt with `why` set on error.
+/// Parses "ADDRESS:PORT" or "[V6]:PORT" (a numeric address, not a host name). @return nullopt with
+/// `why` set on error.
 std::optional<endpoint> parse_endpoint(std::string_view s, std::string& why);
 
 enum class party_role { source, recipient, operator_ };
@@ -47,6 +50,7 @@ struct party_config {
   std::string zender_organisatie;  // sources: the zender the message must carry
   std::string zender_applicatie;
   std::vector<std::string> message_types;  // sources: allowed root element local names
+  std::string origin;                      // "file:line:col" of the entry, for errors after load
 };
 
 /// One schema set of the catalog: the XSD entry points loaded into the grammar pool.
@@ -67,6 +71,9 @@ struct limits_config {
   std::uint32_t idle_timeout_ms = 0;
   std::uint32_t max_connections = 0;
   std::uint32_t max_connections_per_party = 0;
+  std::uint32_t max_preauth_connections = 0;     // before a valid client certificate; oldest evicted
+  std::uint32_t max_preauth_per_address = 0;     // the same, per source IP address
+  std::uint32_t reserved_party_connections = 0;  // of max_connections, never used before authentication
   double rate_per_party = 0;  // tokens per second
   std::uint32_t burst_per_party = 0;
   std::uint32_t long_poll_max_wait_s = 0;
@@ -78,6 +85,7 @@ struct store_config {
   std::uint32_t queue_capacity = 0;
   std::uint32_t max_group = 0;
   bool durable = true;
+  std::uint32_t ready_max_used_percent = 0;  // /readyz is 503 from this percentage of map_size_bytes
 };
 
 struct retention_config {
@@ -126,6 +134,16 @@ struct config_overrides {
 /// @return the config, or the first error found: errc::config_invalid (gateway/errc.hpp) with the
 ///         detail "file:line:col: key.path: reason"
 jubes::result<config> load_config(const std::filesystem::path& file, const config_overrides& ov = {});
+
+/// Everything start would refuse, without starting: loads the municipality table and the schemas,
+/// compiles the routes file (and the lists it names) exactly as start does, and checks every
+/// `gemeente:NNNN` party against the municipality table. `jubesd --check-config` and start both call it.
+/// @return errc::config_invalid (or the library's error) with "file:line:col: key: cause"
+jubes::result<void> check_config(const config& cfg);
+
+/// Settings that work but that an operator should know about at start ("store.durable: false ...").
+/// @return one line per warning, each naming the file position and the key
+std::vector<std::string> config_warnings(const config& cfg);
 
 /// The type of a configuration key, for the descriptor table.
 enum class key_kind {

@@ -54,13 +54,18 @@ router::match_result router::match(http::verb method, std::string_view path, boo
     if (!path_matches(r.pattern, path, id)) continue;
     if (r.method != method) {
       other_method = true;
+      // RFC 9110 §15.5.6: a 405 lists the methods the path does have.
+      auto name = http::to_string(r.method);
+      if (m.allow.find(name) == std::string::npos) m.allow += (m.allow.empty() ? "" : ", ") + std::string(name);
       continue;
     }
     m.found = &r;
     m.id = id;
+    m.allow.clear();
     return m;
   }
   m.error = other_method ? errc::method_not_allowed : errc::not_found;
+  if (!other_method) m.allow.clear();
   return m;
 }
 

@@ -7,6 +7,7 @@
 //
 // Lifecycle: built once (api_routes()), immutable afterwards. Threading: match() is const, any thread.
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,7 @@ class router {
     const route* found = nullptr;
     std::uint64_t id = 0;
     boost::system::error_code error;
+    std::string allow;  ///< with method_not_allowed: the path's methods, for the 405's Allow header
   };
   /// @param is_operator whether operator-only routes exist for this caller
   match_result match(http::verb method, std::string_view path, bool is_operator) const;
