@@ -54,6 +54,7 @@ stop_gateway() { kill -TERM "$GW_PID"; wait "$GW_PID" || true; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 bench() { echo "+ jubes-bench $*" >&2; "$bin/jubes-bench" --quiet "$@"; }
 max_rate=""
+base_rate=""
 
 for s in "${scenarios[@]}"; do
   case $s in
@@ -64,7 +65,9 @@ for s in "${scenarios[@]}"; do
       for _ in $(seq 1 100); do grep -q serving "$port_file" && break; sleep 0.1; done
       port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$port_file")
       echo "== baseline: trivial mTLS endpoint, $conns connections, ${duration}s"
-      bench --target 127.0.0.1:$port --pki "$pki" --connections "$conns" --duration "$duration" --seed 1
+      out=$(bench --target 127.0.0.1:$port --pki "$pki" --connections "$conns" --duration "$duration" --seed 1)
+      echo "$out"
+      base_rate=$(sed -n 's/.*msgs_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
       kill "$tp"; wait "$tp" || true
       ;;
     ingest)
@@ -73,6 +76,9 @@ for s in "${scenarios[@]}"; do
       out=$(bench --target 127.0.0.1:$API --pki "$pki" --connections "$conns" --duration "$duration" --seed 2 --ops 127.0.0.1:$OPS)
       echo "$out"
       max_rate=$(sed -n 's/.*msgs_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
+      # The quality bar (PRODUCT.md): ingest reaches at least 0.7x the trivial endpoint in the same run.
+      [ -n "$base_rate" ] && awk -v i="$max_rate" -v b="$base_rate" \
+        'BEGIN { if (b > 0) printf "ratio ingest/baseline: %.2f (%s / %s msgs/s)\n", i / b, i, b }'
       echo "jubesd RSS after ingest: $(rss_kib $GW_PID) KiB; store: $(du -sh "$work/ingest" | cut -f1)"
       stop_gateway
       ;;
