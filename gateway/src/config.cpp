@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config_table.hpp"
 #include "config_text.hpp"
 #include "gateway/errc.hpp"
 
@@ -18,217 +19,10 @@ namespace {
 using detail::fmt_num;
 using detail::kind_name;
 
-/// A parsed scalar or list value, handed to a key's setter.
-struct value {
-  std::string s;
-  std::int64_t i = 0;
-  double d = 0;
-  bool b = false;
-  std::vector<std::string> list;
-  endpoint ep;
-};
-
-using setter = void (*)(config&, const value&);
-
-struct key_desc {
-  key_info info;
-  setter set;
-};
-
-party_config& party(config& c) {
-  return c.parties.back();
-}
-schema_set_config& schema(config& c) {
-  return c.schemas.back();
-}
-
-constexpr double kMaxU32 = 4294967295.0;
-
-// The table: every key, its default, range and meaning, defined once. Defaults are YAML scalars
-// parsed exactly as if they had been written in the file.
-const std::vector<key_desc>& table() {
-  using k = key_kind;
-  static const std::vector<key_desc> t = {
-      {{"listen", k::address, "0.0.0.0:8443", false, 0, 0,
-        "The mutual-TLS API listener, HOST:PORT (port 0: any free port). Overridden by `--listen`."},
-       [](config& c, const value& v) { c.listen = v.ep; }},
-      {{"ops_listen", k::address, "127.0.0.1:9090", false, 0, 0,
-        "The plain-HTTP ops listener (/healthz, /readyz, /metrics, /dashboard). Keep it on loopback: it "
-        "has no authentication. Overridden by `--ops-listen`."},
-       [](config& c, const value& v) { c.ops_listen = v.ep; }},
-      {{"data_dir", k::path, "../data", false, 0, 0,
-        "Directory of the store (`<data_dir>/store`, LMDB files) and, by default, of the PKI (`<data_dir>/pki`). "
-        "Relative to the config file's "
-        "directory; `--data-dir` (relative to the current directory) overrides it. Created if absent."},
-       [](config& c, const value& v) { c.data_dir = v.s; }},
-      {{"io_threads", k::integer, "0", false, 0, 256, "IO threads serving both listeners; 0 means one per core."},
-       [](config& c, const value& v) { c.io_threads = static_cast<std::uint32_t>(v.i); }},
-      {{"log_level", k::string, "info", false, 0, 0, "Lowest log level written: debug, info, warn or error."},
-       [](config& c, const value& v) { c.log_level = v.s; }},
-      {{"drain_timeout_ms", k::integer, "10000", false, 100, 600000,
-        "On SIGTERM/SIGINT: how long in-flight requests may take before the process exits anyway."},
-       [](config& c, const value& v) { c.drain_timeout_ms = static_cast<std::uint32_t>(v.i); }},
-
-      {{"tls", k::section, "", false, 0, 0,
-        "TLS files of the API listener. TLS 1.2 and 1.3 only; client certificates "
-        "are required and verified against `tls.ca`."},
-       nullptr},
-      {{"tls.pki_dir", k::path, "", false, 0, 0,
-        "Directory the tls.* files are relative to. Empty: `<data_dir>/pki` (where `scripts/dev-pki` puts them)."},
-       [](config& c, const value& v) { c.pki_dir = v.s; }},
-      {{"tls.ca", k::file, "ca.crt", false, 0, 0, "CA certificate(s) (PEM) that client certificates must chain to."},
-       [](config& c, const value& v) { c.tls_ca = v.s; }},
-      {{"tls.cert", k::file, "server.crt", false, 0, 0, "The server certificate chain (PEM)."},
-       [](config& c, const value& v) { c.tls_cert = v.s; }},
-      {{"tls.key", k::file, "server.key", false, 0, 0, "The server private key (PEM)."},
-       [](config& c, const value& v) { c.tls_key = v.s; }},
-      {{"tls.crl", k::file, "", false, 0, 0,
-        "Optional CRL file (PEM); when set, revoked client certificates are refused."},
-       [](config& c, const value& v) { c.tls_crl = v.s; }},
-
-      {{"limits", k::section, "", false, 0, 0, "Limits that keep memory and threads bounded under any load."}, nullptr},
-      {{"limits.max_body_bytes", k::integer, "10485760", false, 1024, 1073741824,
-        "Largest request body; larger gets 413. Must hold the biggest re-integration plan (8 MiB base64)."},
-       [](config& c, const value& v) { c.limits.max_body_bytes = static_cast<std::uint64_t>(v.i); }},
-      {{"limits.max_header_bytes", k::integer, "16384", false, 1024, 1048576,
-        "Largest request header block; larger gets 431."},
-       [](config& c, const value& v) { c.limits.max_header_bytes = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.handshake_timeout_ms", k::integer, "3000", false, 100, 600000,
-        "Time allowed for a TLS handshake. Short: until it completes, the connection is unauthenticated."},
-       [](config& c, const value& v) { c.limits.handshake_timeout_ms = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.read_timeout_ms", k::integer, "10000", false, 100, 600000,
-        "Time allowed to read one whole request once it has started; a client trickling bytes is cut off."},
-       [](config& c, const value& v) { c.limits.read_timeout_ms = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.write_timeout_ms", k::integer, "10000", false, 100, 600000, "Time allowed to write one response."},
-       [](config& c, const value& v) { c.limits.write_timeout_ms = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.idle_timeout_ms", k::integer, "30000", false, 100, 3600000,
-        "A keep-alive connection with no request for this long is closed."},
-       [](config& c, const value& v) { c.limits.idle_timeout_ms = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.max_connections", k::integer, "4096", false, 1, 1000000,
-        "Open API connections in total; more are closed right after accept."},
-       [](config& c, const value& v) { c.limits.max_connections = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.max_connections_per_party", k::integer, "256", false, 1, 1000000,
-        "Open API connections per party; more are answered 503 and closed."},
-       [](config& c, const value& v) { c.limits.max_connections_per_party = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.max_preauth_connections", k::integer, "1024", false, 1, 1000000,
-        "API connections that have not completed a TLS handshake with a valid client certificate, in total "
-        "(and never more than `max_connections` - `reserved_party_connections`). A new one beyond this closes "
-        "the oldest, so idle sockets cannot lock parties out."},
-       [](config& c, const value& v) { c.limits.max_preauth_connections = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.max_preauth_per_address", k::integer, "64", false, 1, 1000000,
-        "Unauthenticated API connections per source IP address; a new one beyond this closes the oldest of "
-        "that address."},
-       [](config& c, const value& v) { c.limits.max_preauth_per_address = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.reserved_party_connections", k::integer, "256", false, 0, 1000000,
-        "Of `max_connections`, this many are never used by unauthenticated connections: they stay free for "
-        "parties. Must be less than `max_connections`."},
-       [](config& c, const value& v) { c.limits.reserved_party_connections = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.rate_per_party", k::number, "50000", false, 0.001, 1e9,
-        "Token-bucket refill rate per party, requests per second; over it gets 429 with Retry-After."},
-       [](config& c, const value& v) { c.limits.rate_per_party = v.d; }},
-      {{"limits.burst_per_party", k::integer, "100000", false, 1, kMaxU32, "Token-bucket size per party."},
-       [](config& c, const value& v) { c.limits.burst_per_party = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.long_poll_max_wait_s", k::integer, "30", false, 0, 3600,
-        "Upper bound of `wait` on GET /v1/outbox; larger values are clamped."},
-       [](config& c, const value& v) { c.limits.long_poll_max_wait_s = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.max_batch", k::integer, "1000", false, 1, 100000, "Upper bound of `max` on GET /v1/outbox."},
-       [](config& c, const value& v) { c.limits.max_batch = static_cast<std::uint32_t>(v.i); }},
-
-      {{"store", k::section, "", false, 0, 0, "The LMDB store and its writer thread."}, nullptr},
-      {{"store.map_size_bytes", k::integer, "17179869184", false, 1048576, 1099511627776.0,
-        "LMDB map size: the most the store may hold; when full, ingest gets 507."},
-       [](config& c, const value& v) { c.store.map_size_bytes = static_cast<std::uint64_t>(v.i); }},
-      {{"store.queue_capacity", k::integer, "8192", false, 1, 1000000,
-        "Requests waiting for the writer; when full, ingest gets 503 with Retry-After."},
-       [](config& c, const value& v) { c.store.queue_capacity = static_cast<std::uint32_t>(v.i); }},
-      {{"store.max_group", k::integer, "512", false, 1, 100000, "Most requests committed in one group commit."},
-       [](config& c, const value& v) { c.store.max_group = static_cast<std::uint32_t>(v.i); }},
-      {{"store.ready_max_used_percent", k::integer, "95", false, 1, 100,
-        "/readyz answers 503 (not ready) once the store uses this percentage of `store.map_size_bytes`, so "
-        "that a load balancer sends traffic elsewhere before ingest gets 507."},
-       [](config& c, const value& v) { c.store.ready_max_used_percent = static_cast<std::uint32_t>(v.i); }},
-      {{"store.durable", k::boolean, "true", false, 0, 0,
-        "fsync each group commit. Only tests may turn this off: a receipt then no longer means durable."},
-       [](config& c, const value& v) { c.store.durable = v.b; }},
-
-      {{"retention", k::section, "", false, 0, 0, "How long data is kept (privacy law); `jubesctl purge` applies it."},
-       nullptr},
-      {{"retention.bodies_days", k::integer, "180", false, 1, 36500, "Message bodies are purged after this many days."},
-       [](config& c, const value& v) { c.retention.bodies_days = static_cast<std::uint32_t>(v.i); }},
-      {{"retention.dedup_extra_days", k::integer, "30", false, 0, 36500,
-        "Dedup records outlive their bodies by this many days, so late retries are still absorbed."},
-       [](config& c, const value& v) { c.retention.dedup_extra_days = static_cast<std::uint32_t>(v.i); }},
-      {{"retention.audit_days", k::integer, "2555", false, 1, 36500,
-        "The audit trail (sent, received, read, forwarded) is kept this many days."},
-       [](config& c, const value& v) { c.retention.audit_days = static_cast<std::uint32_t>(v.i); }},
-
-      {{"routes_file", k::file, "routes.yaml", false, 0, 0,
-        "The routing rules file, compiled at start and on SIGHUP / `jubesctl routes reload`."},
-       [](config& c, const value& v) { c.routes_file = v.s; }},
-      {{"gemeenten_file", k::file, "gemeenten.csv", false, 0, 0,
-        "The municipality table (RvIG tabel 33): codes that exist and what merged codes became."},
-       [](config& c, const value& v) { c.gemeenten_file = v.s; }},
-
-      {{"schemas", k::section_list, "", false, 0, 0,
-        "The schema catalog: each set's XSD entry points are loaded into the grammar pool at start. A "
-        "document whose root element no loaded schema declares is invalid."},
-       [](config& c, const value&) { c.schemas.emplace_back(); }},
-      {{"schemas[].name", k::string, "", true, 0, 0, "Name of the schema set, used in logs."},
-       [](config& c, const value& v) { schema(c).name = v.s; }},
-      {{"schemas[].entry_points", k::file_list, "", true, 0, 0, "XSD files of the set (relative to the config file)."},
-       [](config& c, const value& v) { schema(c).entry_points.assign(v.list.begin(), v.list.end()); }},
-      {{"schemas[].namespace", k::string, "\"*\"", false, 0, 0,
-        "Target namespace of the root elements this set accepts; `*` accepts any."},
-       [](config& c, const value& v) { schema(c).root_namespace = v.s; }},
-      {{"schemas[].roots", k::string_list, "[\"*\"]", false, 0, 0,
-        "Root element local names this set accepts; `*` accepts any global element its schemas declare."},
-       [](config& c, const value& v) { schema(c).roots = v.list; }},
-      {{"schemas[].handle_multiple_imports", k::boolean, "true", false, 0, 0,
-        "xerces handle-multiple-imports; real StUF bundles need it."},
-       [](config& c, const value& v) { schema(c).handle_multiple_imports = v.b; }},
-
-      {{"municipalities_by_cn", k::boolean, "true", false, 0, 0,
-        "Any client certificate with subject CN `gemeente:NNNN` (NNNN in the municipality table) is the "
-        "recipient party of that name, without a `parties` entry. 342 municipalities take part in BIJ."},
-       [](config& c, const value& v) { c.municipalities_by_cn = v.b; }},
-      {{"parties", k::section_list, "", false, 0, 0,
-        "The parties: which certificate names which party, and what it may do. A certificate that names no "
-        "party gets 403 on every request."},
-       [](config& c, const value&) { c.parties.emplace_back(); }},
-      {{"parties[].id", k::string, "", true, 0, 0, "Party id, e.g. `tulp-gw`, `rvdk`, `gemeente:0363`, `operator`."},
-       [](config& c, const value& v) { party(c).id = v.s; }},
-      {{"parties[].role", k::string, "", true, 0, 0,
-        "`source` (may POST messages), `recipient` (polls its outbox) or `operator` (admin API)."},
-       [](config& c, const value& v) {
-         party(c).role = v.s == "source"     ? party_role::source
-                         : v.s == "operator" ? party_role::operator_
-                                             : party_role::recipient;
-       }},
-      {{"parties[].subject_cn", k::string, "", false, 0, 0,
-        "Certificate subject CN that names this party. Empty: the party id."},
-       [](config& c, const value& v) { party(c).subject_cn = v.s; }},
-      {{"parties[].oin", k::string, "", false, 0, 0,
-        "PKIoverheid OIN (20 digits) in the certificate's subject serialNumber that names this party. "
-        "Checked before the CN: a PKIoverheid certificate names the organisation by OIN, not by CN."},
-       [](config& c, const value& v) { party(c).oin = v.s; }},
-      {{"parties[].zender_organisatie", k::string, "", false, 0, 0,
-        "Sources: the stuurgegevens/zender/organisatie every message of this party must carry."},
-       [](config& c, const value& v) { party(c).zender_organisatie = v.s; }},
-      {{"parties[].zender_applicatie", k::string, "", false, 0, 0,
-        "Sources: the stuurgegevens/zender/applicatie every message of this party must carry."},
-       [](config& c, const value& v) { party(c).zender_applicatie = v.s; }},
-      {{"parties[].message_types", k::string_list, "", false, 0, 0,
-        "Sources: message types (root element local names) the party may send; others get 403."},
-       [](config& c, const value& v) { party(c).message_types = v.list; }},
-  };
-  return t;
-}
-
-const key_desc* find_key(std::string_view path) {
-  for (const auto& k : table())
-    if (k.info.path == path) return &k;
-  return nullptr;
-}
+using detail::find_key;
+using detail::key_desc;
+using detail::key_table;
+using detail::value;
 
 /// Thrown only inside load_config (never escapes it): the first error, already formatted.
 struct refused {
@@ -248,7 +42,7 @@ class loader {
 
   // Applies the defaults of every key directly under `prefix` (a section path ending in "." or "[].").
   void defaults(std::string_view prefix) {
-    for (const auto& k : table()) {
+    for (const auto& k : key_table()) {
       auto p = k.info.path;
       if (p.substr(0, prefix.size()) != prefix) continue;
       auto rest = p.substr(prefix.size());
@@ -307,7 +101,7 @@ class loader {
   }
 
   void required(const YAML::Node& node, std::string_view prefix) {
-    for (const auto& k : table()) {
+    for (const auto& k : key_table()) {
       auto p = k.info.path;
       if (!k.info.required || p.substr(0, prefix.size()) != prefix) continue;
       auto rest = p.substr(prefix.size());
@@ -509,7 +303,7 @@ std::string config::where(std::string_view key) const {
 
 std::vector<key_info> config_keys() {
   std::vector<key_info> out;
-  for (const auto& k : table()) out.push_back(k.info);
+  for (const auto& k : key_table()) out.push_back(k.info);
   return out;
 }
 
