@@ -175,7 +175,7 @@ void BM_store_closed_loop(benchmark::State& state) {
   o.dir = dir;
   o.map_size_initial = 1ull << 30;
   o.retention_interval = std::chrono::milliseconds(0);
-  o.group_linger = std::chrono::microseconds(state.range(1));                     // new-options
+  o.group_linger = std::chrono::microseconds(state.range(1));  // new-options
   auto s = open_or_die(o);
   const std::string body = make_body(7);
   const auto rc = recipients(1);

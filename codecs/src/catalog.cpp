@@ -21,8 +21,8 @@
 #include <xercesc/validators/common/Grammar.hpp>
 
 #include "codecs/replies.hpp"
-#include "schema_set.hpp"
 #include "common/log.hpp"
+#include "schema_set.hpp"
 #include "text.hpp"
 
 namespace jubes::codecs {

@@ -124,8 +124,8 @@ std::string format_utc(std::int64_t unix_ms, const char* fmt) {
   gmtime_r(&secs, &tm);
   char buf[64];
   const int ms = static_cast<int>(unix_ms % 1000);
-  std::snprintf(buf, sizeof buf, fmt, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                tm.tm_sec, ms < 0 ? 0 : ms);
+  std::snprintf(buf, sizeof buf, fmt, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                ms < 0 ? 0 : ms);
   return buf;
 }
 

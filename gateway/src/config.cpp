@@ -1,8 +1,7 @@
 #include "gateway/config.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <sstream>
@@ -138,7 +137,8 @@ class loader {
              "party '" + p.id + "' has the certificate CN '" + p.subject_cn + "' of party '" + q.id + "'");
       }
       if (!p.oin.empty() && q.oin == p.oin)
-        fail(item["oin"].Mark(), "parties[].oin", "party '" + p.id + "' has the OIN " + p.oin + " of party '" + q.id + "'");
+        fail(item["oin"].Mark(), "parties[].oin",
+             "party '" + p.id + "' has the OIN " + p.oin + " of party '" + q.id + "'");
     }
   }
 

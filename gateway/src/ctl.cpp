@@ -355,7 +355,8 @@ class ctl {
   /// choice, since an empty data directory that once held a store must not silently start afresh.
   int init() {
     auto so = store_options(*cfg_);
-    if (auto r = storage::admin::initialise(so); !r) return fail("init " + so.dir.string() + ": " + r.error().message());
+    if (auto r = storage::admin::initialise(so); !r)
+      return fail("init " + so.dir.string() + ": " + r.error().message());
     out_ << "initialised a new store in " << so.dir.string() << "\n";
     return 0;
   }

@@ -91,8 +91,9 @@ response text(unsigned status, std::string body, unsigned version = 11) {
 
 }  // namespace
 
-net::awaitable<got> read_request(ssl_stream& ss, beast::flat_buffer& buf, http::request_parser<http::string_body>& parser,
-                                 const limits_config& lim, bool over, response& res) {
+net::awaitable<got> read_request(ssl_stream& ss, beast::flat_buffer& buf,
+                                 http::request_parser<http::string_body>& parser, const limits_config& lim, bool over,
+                                 response& res) {
   auto& lowest = beast::get_lowest_layer(ss);
   lowest.expires_after(std::chrono::milliseconds(lim.read_timeout_ms));
   // Beast's limit only as a backstop: read_header_block enforces the exact one.

@@ -34,8 +34,8 @@ header_scan scan_header_block(std::string_view buffered, std::size_t limit);
 
 /// The verdict on a parsed request head.
 struct head_verdict {
-  unsigned status = 0;   ///< 0: go on; else the final status to answer before the body (then close)
-  std::string_view why;  ///< the reason, for the reply's body
+  unsigned status = 0;         ///< 0: go on; else the final status to answer before the body (then close)
+  std::string_view why;        ///< the reason, for the reply's body
   bool send_continue = false;  ///< answer "100 Continue" before reading the body
 };
 
@@ -63,7 +63,8 @@ enum class got {
 /// connection limit (`over`), a "100 Continue" when asked for, then the body. Every refusal is
 /// decided before the body is read, so a client waiting for 100 gets its final answer instead of
 /// stalling. `parser` has its body limit set by the caller.
-net::awaitable<got> read_request(ssl_stream& ss, beast::flat_buffer& buf, http::request_parser<http::string_body>& parser,
-                                 const limits_config& lim, bool over, response& res);
+net::awaitable<got> read_request(ssl_stream& ss, beast::flat_buffer& buf,
+                                 http::request_parser<http::string_body>& parser, const limits_config& lim, bool over,
+                                 response& res);
 
 }  // namespace jubes::gateway::detail

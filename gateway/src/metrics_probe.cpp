@@ -31,18 +31,21 @@ metrics_probe::metrics_probe(registry& r)
       acks_(r.get_gauge(mn::outbox_acks, "Ack requests committed since start.")),
       forwards_(r.get_gauge(mn::forwards, "Forwards committed since start.")),
       route_reloads_(r.get_gauge(mn::route_table_reloads, "Successful route reloads since start.")),
-      group_size_(r.get_histogram(mn::group_commit_size, "Requests per group commit.",
-                                  bounds(storage::group_size_buckets))),
+      group_size_(
+          r.get_histogram(mn::group_commit_size, "Requests per group commit.", bounds(storage::group_size_buckets))),
       commit_seconds_(r.get_histogram(mn::group_commit_seconds, "Duration of a group commit incl. fsync.",
                                       bounds(storage::commit_seconds_buckets))),
-      process_cpu_(r.get_sampled_counter(mn::process_cpu_seconds_total, "Total user and system CPU time spent in seconds.")),
+      process_cpu_(
+          r.get_sampled_counter(mn::process_cpu_seconds_total, "Total user and system CPU time spent in seconds.")),
       process_rss_(r.get_gauge(mn::process_resident_memory_bytes, "Resident memory size in bytes.")),
       process_fds_(r.get_gauge(mn::process_open_fds, "Number of open file descriptors.")),
-      process_start_(r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")) {
+      process_start_(
+          r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")) {
   for (auto reason : ingest_reject_reasons)
-    rejected_[std::string(reason)] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", std::string(reason)}});
-  for (int e = static_cast<int>(codecs::errc::not_well_formed); e <= static_cast<int>(codecs::errc::unsupported_encoding);
-       ++e) {
+    rejected_[std::string(reason)] =
+        &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", std::string(reason)}});
+  for (int e = static_cast<int>(codecs::errc::not_well_formed);
+       e <= static_cast<int>(codecs::errc::unsupported_encoding); ++e) {
     std::string reason = codecs::to_string(static_cast<codecs::errc>(e));
     rejected_[reason] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", reason}});
   }

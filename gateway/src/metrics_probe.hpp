@@ -20,9 +20,9 @@ namespace jubes::gateway::detail {
 
 /// The reasons of jubes_ingest_rejected_total{reason}, registered at start (codecs' errc names
 /// come on top: they are the codec's own refusal reasons).
-inline constexpr std::string_view ingest_reject_reasons[] = {
-    "forbidden", "zender", "media_type", "draining", "rate_limited", "conflict",
-    "overloaded", "store_full", "invalid", "io_error"};
+inline constexpr std::string_view ingest_reject_reasons[] = {"forbidden",    "zender",   "media_type", "draining",
+                                                             "rate_limited", "conflict", "overloaded", "store_full",
+                                                             "invalid",      "io_error"};
 
 class metrics_probe {
  public:

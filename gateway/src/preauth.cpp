@@ -17,8 +17,7 @@ std::list<preauth_pool::ticket>::iterator preauth_pool::oldest_of(const std::str
   return order_.end();
 }
 
-preauth_pool::admission preauth_pool::admit(const std::string& address, std::function<void()> evict,
-                                            bool need_room) {
+preauth_pool::admission preauth_pool::admit(const std::string& address, std::function<void()> evict, bool need_room) {
   admission a;
   std::lock_guard lk(mu_);
   auto victim = order_.end();

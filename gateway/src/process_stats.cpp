@@ -14,7 +14,8 @@ namespace jubes::gateway::detail {
 namespace {
 
 jubes::error io_fail(const char* what) {
-  return jubes::fail(boost::system::errc::make_error_code(boost::system::errc::io_error), std::string("cannot read ") + what);
+  return jubes::fail(boost::system::errc::make_error_code(boost::system::errc::io_error),
+                     std::string("cannot read ") + what);
 }
 
 /// The fields of /proc/self/stat after the command name (which may hold spaces): [0] is field 3.
@@ -58,8 +59,8 @@ jubes::result<process_stats> read_process_stats() {
   s.start_time_s = boot_time() + std::stod((*f)[19]) / ticks;
   s.rss_bytes = std::stod((*f)[21]) * page;
   std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec))
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
     s.open_fds += 1;
   if (ec) return io_fail("/proc/self/fd");
   return s;

@@ -16,20 +16,20 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
-#include <tuple>
 #include <list>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "api.hpp"
-#include "http_request.hpp"
-#include "preauth.hpp"
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 #include "common/recipient.hpp"
 #include "gateway/errc.hpp"
+#include "http_request.hpp"
 #include "net.hpp"
+#include "preauth.hpp"
 #include "tls.hpp"
 
 namespace jubes::gateway {
@@ -190,7 +190,8 @@ struct server::impl {
       // At max_connections a new connection may still take the place of an unauthenticated one
       // (api_session evicts the oldest); only when every slot is a party's is it refused.
       if (tls && api_connections.load() >= static_cast<int>(cfg.limits.max_connections) && preauth.size() == 0) {
-        metrics.get_counter(metric_names::connections_refused_total, "Connections closed at accept: over max_connections.")
+        metrics
+            .get_counter(metric_names::connections_refused_total, "Connections closed at accept: over max_connections.")
             .inc();
         boost::system::error_code ignore;
         sock.close(ignore);
@@ -278,8 +279,9 @@ struct server::impl {
 
   // A per-party 503 never reaches the api: count it here, in the same series as every other reply.
   void count_party_refusal(const caller& who) {
-    metrics.get_counter(metric_names::http_requests_total, "API requests by party and status.",
-                        {{"party", who.id}, {"status", "503"}})
+    metrics
+        .get_counter(metric_names::http_requests_total, "API requests by party and status.",
+                     {{"party", who.id}, {"status", "503"}})
         .inc();
   }
 
@@ -315,8 +317,8 @@ struct server::impl {
   // Counts a failed handshake by reason; logs a summary at most every 10 s, never one line each.
   void handshake_failed(const std::string& reason, const std::string& peer, const boost::system::error_code& ec) {
     metrics
-        .get_counter(metric_names::tls_handshake_failures_total, "Failed TLS handshakes on the API listener, by reason.",
-                     {{"reason", reason}})
+        .get_counter(metric_names::tls_handshake_failures_total,
+                     "Failed TLS handshakes on the API listener, by reason.", {{"reason", reason}})
         .inc();
     log::debug(kComponent, "tls_handshake_failed", {{"peer", peer}, {"reason", reason}, {"error", ec.message()}});
     if (auto summary = handshake_failures.record(reason))
@@ -511,8 +513,8 @@ jubes::result<void> server::start() {
   s.session_errors = &s.metrics.get_counter(metric_names::session_exceptions_total,
                                             "Requests or sessions ended by an unexpected exception (a bug).");
   s.open_connections = &s.metrics.get_gauge(metric_names::api_connections, "Open connections on the API listener.");
-  s.metrics.get_counter(metric_names::tls_handshake_failures_total, "Failed TLS handshakes on the API listener, by reason.",
-                        {{"reason", "untrusted"}});
+  s.metrics.get_counter(metric_names::tls_handshake_failures_total,
+                        "Failed TLS handshakes on the API listener, by reason.", {{"reason", "untrusted"}});
   s.preauth_open = &s.metrics.get_gauge(metric_names::preauth_connections,
                                         "API connections that have not completed the TLS handshake yet.");
   for (auto why : {preauth_pool::eviction::address_cap, preauth_pool::eviction::preauth_cap,

@@ -117,8 +117,7 @@ bool compiler::use_field(rule& r, const YAML::Node& where, std::string_view path
       if (!ctx.schema_can_supply(t, path)) {
         std::string msg = "field '" + std::string(path) + "'";
         if (!needed_by.empty()) msg += " (needed by " + std::string(needed_by) + ")";
-        return fail(errc::unknown_field, where,
-                    msg + " cannot be supplied by the schema of message type '" + t + "'");
+        return fail(errc::unknown_field, where, msg + " cannot be supplied by the schema of message type '" + t + "'");
       }
     }
   }
@@ -204,8 +203,7 @@ bool compiler::compile_features(const YAML::Node& n) {
   for (auto it = n.begin(); it != n.end(); ++it) {
     std::string fname;
     bool on = false;
-    if (!scalar(it->first, "feature name", fname) || !boolean(it->second, "feature '" + fname + "'", on))
-      return false;
+    if (!scalar(it->first, "feature name", fname) || !boolean(it->second, "feature '" + fname + "'", on)) return false;
     if (!valid_id(fname)) return fail(errc::invalid_rule, it->first, "bad feature name '" + fname + "'");
     features[fname] = on;
   }
@@ -247,8 +245,7 @@ bool compiler::compile_lists(const YAML::Node& n) {
         std::string why = ctx.gemeenten->exists(s)
                               ? " (dissolved; today " + std::string(ctx.gemeenten->current(s).value_or("none")) + ")"
                               : "";
-        return fail(errc::unknown_recipient, line_of(e), "'" + s + "' is not a current municipality" + why,
-                    file_label);
+        return fail(errc::unknown_recipient, line_of(e), "'" + s + "' is not a current municipality" + why, file_label);
       }
       if (std::find(out.begin(), out.end(), s) != out.end())
         return fail(errc::invalid_rule, line_of(e), "'" + s + "' appears twice in list '" + lname + "'", file_label);
@@ -338,12 +335,14 @@ result<std::shared_ptr<const table>> table::compile(const std::filesystem::path&
 result<std::shared_ptr<const table>> table::compile_text(std::string_view yaml, std::string_view name,
                                                          const std::filesystem::path& base_dir,
                                                          const compile_context& ctx) {
-  if (!ctx.gemeenten) return fail(errc::invalid_rule, std::string(name) + ": no municipality registry in the compile context");
+  if (!ctx.gemeenten)
+    return fail(errc::invalid_rule, std::string(name) + ": no municipality registry in the compile context");
   std::shared_ptr<table> t(new table());
   t->impl_->name = std::string(name);
   t->impl_->gemeenten = ctx.gemeenten;
   t->impl_->named_recipients.insert(ctx.named_recipients.begin(), ctx.named_recipients.end());
-  detail::compiler c{ctx, std::string(name), base_dir, *t->impl_, t->field_paths_, std::string(yaml), {}, {}, errc::ok, {}};
+  detail::compiler c{ctx, std::string(name), base_dir, *t->impl_, t->field_paths_, std::string(yaml), {},
+                     {},  errc::ok,          {}};
   // yaml-cpp reports syntax errors by exception; they end here, as one errc with the position.
   try {
     YAML::Node root = YAML::Load(std::string(yaml));

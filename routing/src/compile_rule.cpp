@@ -12,8 +12,8 @@ bool compiler::compile_rule(const YAML::Node& rn) {
   if (!rn.IsMap()) return fail(errc::invalid_rule, rn, "a rule must be a mapping with id, types, recipients");
   rule r;
   r.line = line_of(rn);
-  YAML::Node id = undef(), types = undef(), sources = undef(), when = undef(), recipients = undef(),
-             enabled = undef(), feature = undef();
+  YAML::Node id = undef(), types = undef(), sources = undef(), when = undef(), recipients = undef(), enabled = undef(),
+             feature = undef();
   if (!bind_keys(rn, "rule",
                  {{"id", &id},
                   {"description", nullptr},  // free text, ignored
@@ -29,8 +29,7 @@ bool compiler::compile_rule(const YAML::Node& rn) {
   if (!valid_id(r.id)) return fail(errc::invalid_rule, id, "bad rule id '" + r.id + "' (letters, digits, - _ .)");
   for (const rule& other : im.rules)
     if (other.id == r.id)
-      return fail(errc::invalid_rule, id,
-                  "rule id '" + r.id + "' already used at line " + std::to_string(other.line));
+      return fail(errc::invalid_rule, id, "rule id '" + r.id + "' already used at line " + std::to_string(other.line));
   const std::string where = "rule '" + r.id + "'";
 
   if (!types) return fail(errc::invalid_rule, rn, where + " has no 'types'");
@@ -316,9 +315,9 @@ bool compiler::compile_recipient(rule& r, const YAML::Node& tn) {
     const auto who = recipient::parse(s);
     if (who && who->is_municipality()) {
       if (!ctx.gemeenten->is_current(who->gemeentecode()))
-        return fail(errc::unknown_recipient, tn,
-                    "unknown recipient '" + s + "': " + std::string(who->gemeentecode()) +
-                        " is not a current municipality");
+        return fail(
+            errc::unknown_recipient, tn,
+            "unknown recipient '" + s + "': " + std::string(who->gemeentecode()) + " is not a current municipality");
     } else if (!ctx.named_recipients.count(s)) {
       return fail(errc::unknown_recipient, tn, "unknown recipient '" + s + "'");
     }

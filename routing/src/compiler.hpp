@@ -75,8 +75,7 @@ struct compiler {
   bool run(const YAML::Node& root);
   bool compile_features(const YAML::Node& n);
   bool compile_lists(const YAML::Node& n);
-  bool compile_list_file(const YAML::Node& file, const std::string& lname, YAML::Node& values,
-                         std::string& file_label);
+  bool compile_list_file(const YAML::Node& file, const std::string& lname, YAML::Node& values, std::string& file_label);
   bool compile_groups(const YAML::Node& n);
   bool compile_forwarding(const YAML::Node& n);
 

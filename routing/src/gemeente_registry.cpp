@@ -61,8 +61,7 @@ result<std::shared_ptr<const gemeente_registry>> gemeente_registry::load(const s
   return parse(ss.str(), file.filename().string());
 }
 
-result<std::shared_ptr<const gemeente_registry>> gemeente_registry::parse(std::string_view csv,
-                                                                          std::string_view name) {
+result<std::shared_ptr<const gemeente_registry>> gemeente_registry::parse(std::string_view csv, std::string_view name) {
   std::shared_ptr<gemeente_registry> reg(new gemeente_registry());
   reg->by_code_.assign(10000, -1);
   auto fail = [&](std::size_t line_no, const std::string& why) {

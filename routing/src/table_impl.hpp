@@ -41,7 +41,7 @@ struct recipient_template {
   std::string text;  // as written in the file
   bool constant = true;
   bool municipal = false;  // exactly "gemeente:{...}": the values are gemeentecodes
-  std::string prefix;  // constant: the whole recipient
+  std::string prefix;      // constant: the whole recipient
   std::string suffix;
   source_kind source = source_kind::field;
   int field = -1;  // source_kind::field

@@ -101,7 +101,8 @@ jubes::result<lmdb::txn> database::begin_write() const {
 
 jubes::result<void> database::sync() const {
   std::shared_lock lk(map_mu_);
-  if (int rc = mdb_env_sync(env_.get(), 1); rc != 0) return fail(errc::io_error, std::string("sync: ") + mdb_strerror(rc));
+  if (int rc = mdb_env_sync(env_.get(), 1); rc != 0)
+    return fail(errc::io_error, std::string("sync: ") + mdb_strerror(rc));
   return {};
 }
 

@@ -109,7 +109,8 @@ jubes::error refuse(errc e, const fs::path& dir, const char* event, std::string 
 /// data.mdb exists: it must be a non-empty LMDB file (or, with `initialise`, an empty one goes).
 jubes::result<found> preflight_existing(const fs::path& dir, const fs::path& data, bool initialise) {
   std::error_code ec;
-  if (!fs::is_regular_file(data, ec)) return refuse(errc::corrupt, dir, "data_not_a_file", data.string() + " is not a regular file");
+  if (!fs::is_regular_file(data, ec))
+    return refuse(errc::corrupt, dir, "data_not_a_file", data.string() + " is not a regular file");
   auto size = fs::file_size(data, ec);
   if (ec) return fail(errc::io_error, data.string() + ": " + ec.message());
   if (size == 0) {
@@ -146,10 +147,11 @@ jubes::result<found> preflight(const fs::path& dir, bool initialise, bool read_o
   std::string listed;
   for (std::size_t i = 0; i < names.size() && i < 4; ++i) listed += (i ? ", " : "") + names[i];
   const bool marked = fs::exists(dir / marker_name, ec);
-  return refuse(errc::not_found, dir, "no_data_file",
-                "no " + std::string(data_name) + " in " + dir.string() + ", which is not empty (" + listed + ")" +
-                    (marked ? "; it held a jubes store" : "") +
-                    ": refusing to create a new store here. Restore a backup, or initialise explicitly (jubesctl init)");
+  return refuse(
+      errc::not_found, dir, "no_data_file",
+      "no " + std::string(data_name) + " in " + dir.string() + ", which is not empty (" + listed + ")" +
+          (marked ? "; it held a jubes store" : "") +
+          ": refusing to create a new store here. Restore a backup, or initialise explicitly (jubesctl init)");
 }
 
 jubes::result<void> check_size(MDB_env* env, const fs::path& dir) {
@@ -159,7 +161,7 @@ jubes::result<void> check_size(MDB_env* env, const fs::path& dir) {
   if (int rc = mdb_env_stat(env, &st); rc != 0) return fail(errc::io_error, mdb_strerror(rc));
   // Size after the meta: a live file only grows, and pages are written before the meta names them.
   const fs::path data = dir / data_name;
-  struct stat sb{};
+  struct stat sb {};
   if (::stat(data.c_str(), &sb) != 0) return sys_error(data, "stat");
   const std::uint64_t need = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
   const auto have = static_cast<std::uint64_t>(sb.st_size);
@@ -197,8 +199,9 @@ jubes::result<void> verify_backup(const fs::path& dir) {
   std::error_code ec;
   auto have = fs::file_size(dir / data_name, ec);
   if (ec || have != size)
-    return fail(errc::corrupt, dir.string() + ": data.mdb has " + (ec ? ec.message() : std::to_string(have) + " bytes") +
-                                   ", the manifest says " + std::to_string(size));
+    return fail(errc::corrupt, dir.string() + ": data.mdb has " +
+                                   (ec ? ec.message() : std::to_string(have) + " bytes") + ", the manifest says " +
+                                   std::to_string(size));
   auto hash = sha256_file(dir / data_name);
   if (!hash) return hash.error();
   if (*hash != sha) return fail(errc::corrupt, dir.string() + ": data.mdb does not match the SHA-256 in its manifest");
@@ -231,8 +234,7 @@ jubes::result<void> seal_backup(const fs::path& tmp) {
 
 }  // namespace
 
-jubes::result<void> write_backup(const fs::path& dir,
-                                 const std::function<jubes::result<void>(const fs::path&)>& copy) {
+jubes::result<void> write_backup(const fs::path& dir, const std::function<jubes::result<void>(const fs::path&)>& copy) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
     return refuse(errc::invalid_argument, dir, "backup_target_not_empty", dir.string() + " exists and is not empty");

@@ -31,8 +31,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "database.hpp"
@@ -70,7 +70,7 @@ class writer {
   /// A committed group whose meta page may not be on disk yet.
   struct pending_group {
     std::uint64_t seq = 0;
-    std::vector<op> batch;                     // owns the requests the completions refer to
+    std::vector<op> batch;                    // owns the requests the completions refer to
     std::vector<std::function<void()>> fire;  // completions, in request order
     std::unordered_map<std::string, std::uint64_t> heads;
   };

@@ -50,7 +50,8 @@ TEST(catalog, the_jubes_schemas_declare_exactly_the_listed_message_types) {
   EXPECT_EQ(jubes_message_types().size(), jubes_message_type_names.size());
   EXPECT_EQ(test::jubes_catalog()->message_types("jubes-replies"),
             (std::vector<std::string>{"Bv03Bericht", "Fo03Bericht"}));
-  EXPECT_EQ(test::jubes_catalog()->message_types("jubes-outbox"), (std::vector<std::string>{"ack", "forward", "outbox"}));
+  EXPECT_EQ(test::jubes_catalog()->message_types("jubes-outbox"),
+            (std::vector<std::string>{"ack", "forward", "outbox"}));
   EXPECT_TRUE(test::jubes_catalog()->message_types("no-such-set").empty());
 }
 
@@ -66,13 +67,14 @@ TEST(catalog, missing_entry_point_is_named) {
 TEST(catalog, broken_schema_is_refused_with_file_line_and_column) {
   const temp_dir dir("codecs");
   const auto xsd = write_file(dir.path(), "broken.xsd",
-                             "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:t\">\n"
-                             "  <xs:element name=\"a\" type=\"xs:nosuchtype\"/>\n</xs:schema>\n");
+                              "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:t\">\n"
+                              "  <xs:element name=\"a\" type=\"xs:nosuchtype\"/>\n</xs:schema>\n");
   auto cat = schema_catalog::load({adhoc_schema_set({xsd})});
   ASSERT_FALSE(cat);
   EXPECT_NE(cat.error().detail.find("broken.xsd:2:"), std::string::npos) << cat.error().detail;
 
-  const auto bad_xml = write_file(dir.path(), "badxml.xsd", "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n<oops>");
+  const auto bad_xml =
+      write_file(dir.path(), "badxml.xsd", "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n<oops>");
   auto bad = schema_catalog::load({adhoc_schema_set({bad_xml})});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().detail.find("badxml.xsd"), std::string::npos) << bad.error().detail;
@@ -81,9 +83,9 @@ TEST(catalog, broken_schema_is_refused_with_file_line_and_column) {
 TEST(catalog, schema_imports_from_the_network_are_refused) {
   const temp_dir dir("codecs");
   const auto xsd = write_file(dir.path(), "net.xsd",
-                             "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:t\">\n"
-                             "  <xs:import namespace=\"urn:other\" schemaLocation=\"http://127.0.0.1:9/other.xsd\"/>\n"
-                             "  <xs:element name=\"a\" type=\"xs:string\"/>\n</xs:schema>\n");
+                              "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:t\">\n"
+                              "  <xs:import namespace=\"urn:other\" schemaLocation=\"http://127.0.0.1:9/other.xsd\"/>\n"
+                              "  <xs:element name=\"a\" type=\"xs:string\"/>\n</xs:schema>\n");
   auto cat = schema_catalog::load({adhoc_schema_set({xsd})});
   ASSERT_FALSE(cat);
   EXPECT_NE(cat.error().detail.find("http://127.0.0.1:9/other.xsd"), std::string::npos) << cat.error().detail;

@@ -146,9 +146,9 @@ class permissive_test : public hostile_test {
     const auto xsd = jubes::testing::write_file(
         dir_.path(), "any.xsd",
         "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:any\">"
-           "<xs:element name=\"any\"><xs:complexType><xs:sequence>"
-           "<xs:any processContents=\"skip\" namespace=\"##any\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>"
-           "</xs:sequence><xs:anyAttribute processContents=\"skip\"/></xs:complexType></xs:element></xs:schema>");
+        "<xs:element name=\"any\"><xs:complexType><xs:sequence>"
+        "<xs:any processContents=\"skip\" namespace=\"##any\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>"
+        "</xs:sequence><xs:anyAttribute processContents=\"skip\"/></xs:complexType></xs:element></xs:schema>");
     auto cat = schema_catalog::load({adhoc_schema_set({xsd})});
     ASSERT_TRUE(cat) << cat.error().message();
     any_ = std::make_unique<validator>(*cat);

@@ -165,7 +165,8 @@ TEST_F(delivery_test, one_entry_embeds_the_message_without_its_declaration) {
 
 TEST_F(delivery_test, many_entries_purged_ones_and_every_message_type) {
   std::vector<std::string> bodies;
-  for (const auto& type : jubes_message_types()) bodies.push_back(test::read_file(test::examples_dir() / (type + ".xml")));
+  for (const auto& type : jubes_message_types())
+    bodies.push_back(test::read_file(test::examples_dir() / (type + ".xml")));
   std::vector<outbox_entry_view> es;
   for (std::size_t i = 0; i < bodies.size(); ++i) es.push_back(entry(i + 1, jubes_message_types()[i], bodies[i]));
   es[3].purged = true;  // retention took the body: written empty, whatever the view holds

@@ -178,7 +178,8 @@ TEST(config_refused, daemon_start_with_bad_config_exits_nonzero) {
 
 TEST(config_refused, check_config_compiles_the_routes_file_as_start_does) {
   temp_dir d;
-  auto routes = write_file(d.path(), "routes.yaml", "version: 1\nlists:\n  x: {file: absent.yaml, kind: gemeentecodes}\n");
+  auto routes =
+      write_file(d.path(), "routes.yaml", "version: 1\nlists:\n  x: {file: absent.yaml, kind: gemeentecodes}\n");
   std::string text = test_config(d.path());
   text = std::regex_replace(text, std::regex("routes_file: [^\n]*"), "routes_file: " + routes.string());
   auto f = write_file(d.path(), "c.yaml", text);

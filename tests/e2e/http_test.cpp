@@ -115,16 +115,18 @@ TEST_F(http, transfer_encoding_other_than_chunked_is_400) {
     EXPECT_EQ(c.status(), 400u) << te << "\n" << c.head();
   }
   raw_tls both(d_->api_port(), "tulp-gw");
-  both.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nContent-Length: 5\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  both.send(
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nContent-Length: 5\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   EXPECT_EQ(both.status(), 400u) << both.head();
   // Exactly chunked is fine: the message goes through.
   std::string xml = with_ref(example("piBeeindiging"), "E2E-CHUNKED");
   char size[32];
   std::snprintf(size, sizeof size, "%zx", xml.size());
   raw_tls ok(d_->api_port(), "tulp-gw");
-  ok.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked\r\n\r\n" +
-          std::string(size) + "\r\n" + xml + "\r\n0\r\n\r\n");
+  ok.send(
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      std::string(size) + "\r\n" + xml + "\r\n0\r\n\r\n");
   EXPECT_EQ(ok.status(), 201u) << ok.head();
 }
 
@@ -155,8 +157,10 @@ TEST_F(http, expect_100_continue_gets_100_then_the_reply) {
   ASSERT_NO_FATAL_FAILURE(start());
   std::string xml = with_ref(example("piBeeindiging"), "E2E-CONTINUE");
   raw_tls c(d_->api_port(), "tulp-gw");
-  c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nExpect: 100-continue\r\n"
-         "Content-Length: " + std::to_string(xml.size()) + "\r\n\r\n");
+  c.send(
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nExpect: 100-continue\r\n"
+      "Content-Length: " +
+      std::to_string(xml.size()) + "\r\n\r\n");
   EXPECT_EQ(c.status(), 100u) << c.head();  // within 5 s, not after the client gave up waiting
   c.send(xml);
   EXPECT_EQ(c.status(), 201u) << c.head();
@@ -165,12 +169,14 @@ TEST_F(http, expect_100_continue_gets_100_then_the_reply) {
 TEST_F(http, expect_100_continue_refused_before_the_body) {
   ASSERT_NO_FATAL_FAILURE(start("  max_body_bytes: 2048\n"));
   raw_tls big(d_->api_port(), "tulp-gw");
-  big.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nExpect: 100-continue\r\n"
-           "Content-Length: 1000000\r\n\r\n");
+  big.send(
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nExpect: 100-continue\r\n"
+      "Content-Length: 1000000\r\n\r\n");
   EXPECT_EQ(big.status(), 413u) << big.head();
   raw_tls odd(d_->api_port(), "tulp-gw");
-  odd.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nExpect: something\r\n"
-           "Content-Length: 10\r\n\r\n");
+  odd.send(
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nExpect: something\r\n"
+      "Content-Length: 10\r\n\r\n");
   EXPECT_EQ(odd.status(), 417u) << odd.head();
 }
 
@@ -229,8 +235,7 @@ TEST_F(http, per_party_503_is_counted_in_http_requests_total) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503u);
   auto m = metrics();
-  EXPECT_TRUE(std::regex_search(m, std::regex("jubes_http_requests_total\\{party=\"rvdk\",status=\"503\"\\} 1")))
-      << m;
+  EXPECT_TRUE(std::regex_search(m, std::regex("jubes_http_requests_total\\{party=\"rvdk\",status=\"503\"\\} 1"))) << m;
 }
 
 // --- item 3: no pre-authentication lockout ---
@@ -261,8 +266,7 @@ TEST_F(http, bare_tcp_connections_do_not_lock_parties_out) {
   std::smatch g;
   ASSERT_TRUE(std::regex_search(m, g, std::regex("\njubes_preauth_connections ([0-9]+)"))) << m;
   EXPECT_LE(std::stoi(g[1]), 64) << "no more than limits.max_preauth_per_address from one address";
-  EXPECT_TRUE(std::regex_search(m, std::regex("jubes_preauth_evictions_total\\{reason=\"address_cap\"\\} [1-9]")))
-      << m;
+  EXPECT_TRUE(std::regex_search(m, std::regex("jubes_preauth_evictions_total\\{reason=\"address_cap\"\\} [1-9]"))) << m;
   EXPECT_TRUE(std::regex_search(m, std::regex("jubes_tls_handshake_failures_total\\{reason=\"evicted\"\\} [1-9]")))
       << m;
   // Counted, not logged one line each.

@@ -27,7 +27,6 @@ using testing::write_file;
 /// (top-level keys not already present) and `limits` lines inserted into the limits section.
 std::string test_config(const fs::path& data_dir, const std::string& limits = "", const std::string& extra = "");
 
-
 /// Result of running a command to completion.
 struct run_result {
   int exit_code = -1;  // -1: killed by a signal or timed out

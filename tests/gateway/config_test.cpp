@@ -100,14 +100,16 @@ TEST_F(config_test, parties_are_checked) {
 
 TEST_F(config_test, two_parties_with_one_certificate_identity_are_refused) {
   // Today's lookup would let the later entry win: an operator certificate could name a recipient.
-  auto e = error_of(base() + "parties:\n  - {id: operator, role: operator}\n  - {id: ops2, role: recipient, "
-                             "subject_cn: operator}\n");
+  auto e = error_of(base() +
+                    "parties:\n  - {id: operator, role: operator}\n  - {id: ops2, role: recipient, "
+                    "subject_cn: operator}\n");
   EXPECT_NE(e.find("c.yaml:7:"), std::string::npos) << e;
   EXPECT_NE(e.find("parties[].subject_cn: party 'ops2' has the certificate CN 'operator' of party 'operator'"),
             std::string::npos)
       << e;
-  e = error_of(base() + "parties:\n  - {id: a, role: recipient, oin: \"1\"}\n  - {id: b, role: recipient, oin: "
-                        "\"1\"}\n");
+  e = error_of(base() +
+               "parties:\n  - {id: a, role: recipient, oin: \"1\"}\n  - {id: b, role: recipient, oin: "
+               "\"1\"}\n");
   EXPECT_NE(e.find("parties[].oin: party 'b' has the OIN 1 of party 'a'"), std::string::npos) << e;
 }
 

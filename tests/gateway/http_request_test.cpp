@@ -38,10 +38,9 @@ TEST(http_request, transfer_encoding_other_than_chunked_is_400) {
   EXPECT_EQ(verdict_of("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n").status, 400u);
   EXPECT_EQ(verdict_of("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").status, 400u);
   EXPECT_EQ(verdict_of("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n").status, 400u);
-  EXPECT_EQ(
-      verdict_of("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")
-          .status,
-      400u);
+  EXPECT_EQ(verdict_of("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .status,
+            400u);
 }
 
 TEST(http_request, host_is_required_on_http_1_1_only) {

@@ -45,7 +45,8 @@ TEST(preauth_pool, the_total_cap_evicts_the_oldest_of_all) {
   EXPECT_EQ(p.size(), 2u);
   // At max_connections a new connection takes the place of the oldest unauthenticated one.
   p.release(b.t);
-  auto d = p.admit("d", [] {}, true);
+  auto d = p.admit(
+      "d", [] {}, true);
   EXPECT_EQ(d.why, ev::connection_cap);
   EXPECT_EQ(p.size(), 1u);
 }

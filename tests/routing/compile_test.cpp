@@ -328,14 +328,14 @@ TEST(compile, forwarding_errors_have_file_and_line) {
   const std::string rules = "rules:\n  - {id: a, types: [idvDetentieverloop], recipients: [idv]}\n";
   expect_error(compile("version: 1\nforwarding:\n  types: [piVerlof, piVerlofje]\n" + rules),
                errc::unknown_message_type, "t.yaml:3:", "unknown message type or type group 'piVerlofje'");
-  expect_error(compile("version: 1\nforwarding:\n  typez: [piVerlof]\n" + rules), errc::invalid_rule, "t.yaml:3:",
-               "unknown forwarding key 'typez'");
-  expect_error(compile("version: 1\nforwarding: [piVerlof]\n" + rules), errc::invalid_rule, "t.yaml:2:",
-               "'forwarding' must be a mapping");
-  expect_error(compile("version: 1\nforwarding: {}\n" + rules), errc::invalid_rule, "t.yaml:2:",
-               "'forwarding' has no 'types'");
-  expect_error(compile("version: 1\nforwarding:\n  types: piVerlof\n" + rules), errc::invalid_rule, "t.yaml:3:",
-               "types must be a list");
+  expect_error(compile("version: 1\nforwarding:\n  typez: [piVerlof]\n" + rules), errc::invalid_rule,
+               "t.yaml:3:", "unknown forwarding key 'typez'");
+  expect_error(compile("version: 1\nforwarding: [piVerlof]\n" + rules), errc::invalid_rule,
+               "t.yaml:2:", "'forwarding' must be a mapping");
+  expect_error(compile("version: 1\nforwarding: {}\n" + rules), errc::invalid_rule,
+               "t.yaml:2:", "'forwarding' has no 'types'");
+  expect_error(compile("version: 1\nforwarding:\n  types: piVerlof\n" + rules), errc::invalid_rule,
+               "t.yaml:3:", "types must be a list");
 }
 
 }  // namespace

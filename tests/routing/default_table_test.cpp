@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-
 #include "routing/table.hpp"
 #include "test_support.hpp"
 

@@ -4,9 +4,9 @@
 
 #include <random>
 
+#include "common/recipient.hpp"
 #include "routing/errc.hpp"
 #include "routing/table.hpp"
-#include "common/recipient.hpp"
 #include "test_support.hpp"
 
 namespace jubes::routing {

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 using test::make_req;
 
 unsigned mode_of(const fs::path& p) {
-  struct stat sb{};
+  struct stat sb {};
   return ::stat(p.c_str(), &sb) == 0 ? (sb.st_mode & 0777) : 0;
 }
 

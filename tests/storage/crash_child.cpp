@@ -143,8 +143,9 @@ int main(int argc, char** argv) {
   o.retention_interval = std::chrono::milliseconds(0);
   if (argc == 6) {
     const int stop_at = std::atoi(argv[5]);
-    o.test_after_commit = [data = std::string(argv[1]) + "/data.mdb", save = std::string(argv[2]) + ".meta",
-                           stop_at] { stop_hook(data, save, stop_at); };
+    o.test_after_commit = [data = std::string(argv[1]) + "/data.mdb", save = std::string(argv[2]) + ".meta", stop_at] {
+      stop_hook(data, save, stop_at);
+    };
   }
   auto s = jubes::storage::store::open(o);
   if (!s) {

@@ -173,13 +173,16 @@ bool lose_last_meta_page(const std::filesystem::path& dir, const std::filesystem
   std::ifstream in(saved, std::ios::binary);
   std::uint64_t off = 0;
   std::string page(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), '\0');
-  if (!in.read(reinterpret_cast<char*>(&off), sizeof off) || !in.read(page.data(), static_cast<std::streamsize>(page.size())))
+  if (!in.read(reinterpret_cast<char*>(&off), sizeof off) ||
+      !in.read(page.data(), static_cast<std::streamsize>(page.size())))
     return false;
   int fd = ::open((dir / "data.mdb").c_str(), O_RDWR | O_CLOEXEC);
   std::string current(page.size(), '\0');
-  bool ok = fd >= 0 && ::pread(fd, current.data(), current.size(), static_cast<off_t>(off)) == static_cast<ssize_t>(current.size()) &&
-            current != page &&  // the last commit did rewrite this slot
-            ::pwrite(fd, page.data(), page.size(), static_cast<off_t>(off)) == static_cast<ssize_t>(page.size());
+  bool ok =
+      fd >= 0 &&
+      ::pread(fd, current.data(), current.size(), static_cast<off_t>(off)) == static_cast<ssize_t>(current.size()) &&
+      current != page &&  // the last commit did rewrite this slot
+      ::pwrite(fd, page.data(), page.size(), static_cast<off_t>(off)) == static_cast<ssize_t>(page.size());
   if (fd >= 0) ::close(fd);
   return ok;
 }

@@ -93,7 +93,7 @@ TEST(damage, new_store_needs_an_empty_or_absent_directory) {
   // Absent and empty directories are new stores (the first start of a gateway), private ones.
   auto absent = test::open_ok(test::test_options(d.path() / "fresh"));
   ASSERT_TRUE(absent);
-  struct stat sb{};
+  struct stat sb {};
   ASSERT_EQ(::stat((d.path() / "fresh").c_str(), &sb), 0);
   EXPECT_EQ(sb.st_mode & 0777, 0700u);
   EXPECT_TRUE(fs::exists(d.path() / "fresh" / "jubes-store"));

@@ -35,11 +35,20 @@ inline constexpr std::string_view jubes_namespace = "http://www.justid.nl/jubes/
 /// The 14 jubes message types (root local names), in the order of docs/MESSAGES.md: the one list in the
 /// code. conf/schemas/jubes declares exactly these global elements (tests/codecs/catalog_test.cpp checks
 /// that against schema_catalog::message_types("jubes")); routing, the load tool and the benches use this.
-inline constexpr std::array<std::string_view, 14> jubes_message_type_names = {
-    "piBeeindiging",      "piRegimefasering",   "piVerlof",      "tbsVoorwaardelijkeBeeindiging",
-    "tbsVerlof",          "pijBeeindiging",     "pijVerlofmachtiging", "melding18b",
-    "eersteInschrijving", "wijzigingEinddatum", "overplaatsing", "reintegratieplan",
-    "einddetentie",       "idvDetentieverloop"};
+inline constexpr std::array<std::string_view, 14> jubes_message_type_names = {"piBeeindiging",
+                                                                              "piRegimefasering",
+                                                                              "piVerlof",
+                                                                              "tbsVoorwaardelijkeBeeindiging",
+                                                                              "tbsVerlof",
+                                                                              "pijBeeindiging",
+                                                                              "pijVerlofmachtiging",
+                                                                              "melding18b",
+                                                                              "eersteInschrijving",
+                                                                              "wijzigingEinddatum",
+                                                                              "overplaatsing",
+                                                                              "reintegratieplan",
+                                                                              "einddetentie",
+                                                                              "idvDetentieverloop"};
 /// jubes_message_type_names as strings.
 const std::vector<std::string>& jubes_message_types();
 

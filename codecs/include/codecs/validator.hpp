@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "codecs/catalog.hpp"
-#include "common/bsn.hpp"
 #include "codecs/errc.hpp"
+#include "common/bsn.hpp"
 
 namespace jubes::codecs {
 

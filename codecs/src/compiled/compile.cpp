@@ -18,7 +18,7 @@ namespace jubes::codecs::compiled {
 
 namespace x = xercesc;
 
-bool parse_pattern(std::string_view src, pattern& out);  // facets.cpp
+bool parse_pattern(std::string_view src, pattern& out);       // facets.cpp
 std::string canonical_integer(std::string_view v, bool& ok);  // facets.cpp
 
 namespace {
@@ -143,7 +143,7 @@ class compiler {
 
   int simple(x::XSSimpleTypeDefinition* t) {
     if (auto it = simple_.find(t); it != simple_.end()) return it->second;
-    if (t->getVariety() != x::XSSimpleTypeDefinition::VARIETY_ATOMIC) return fail("list or union type") ;
+    if (t->getVariety() != x::XSSimpleTypeDefinition::VARIETY_ATOMIC) return fail("list or union type");
     simple_type s;
     ws_.clear();
     // Walk up to the built-in type; every step's facets apply (intersection).
@@ -187,7 +187,8 @@ class compiler {
     if (!ws_.empty()) s.ws = ws_ == "collapse" ? ws_mode::collapse : ws_mode::preserve;
     if (s.base != builtin::string && s.ws != ws_mode::collapse) return fail("whiteSpace preserve on a non-string");
     if ((!s.max_inclusive.empty() || !s.min_inclusive.empty()) &&
-        (s.base == builtin::string || s.base == builtin::date_time || s.base == builtin::decimal || s.base == builtin::date))
+        (s.base == builtin::string || s.base == builtin::date_time || s.base == builtin::decimal ||
+         s.base == builtin::date))
       return fail("min/maxInclusive on other than an integer");
     const int idx = static_cast<int>(g_.simple_types.size());
     g_.simple_types.push_back(std::move(s));

@@ -78,9 +78,15 @@ bool parse_number(std::string_view s, std::size_t& i, std::uint32_t& n) {
 bool parse_quantifier(std::string_view s, std::size_t& i, pattern_atom& a) {
   if (i >= s.size()) return true;
   switch (s[i]) {
-    case '?': a.min = 0, a.max = 1, ++i; return true;
-    case '*': a.min = 0, a.max = UINT32_MAX, ++i; return true;
-    case '+': a.min = 1, a.max = UINT32_MAX, ++i; return true;
+    case '?':
+      a.min = 0, a.max = 1, ++i;
+      return true;
+    case '*':
+      a.min = 0, a.max = UINT32_MAX, ++i;
+      return true;
+    case '+':
+      a.min = 1, a.max = UINT32_MAX, ++i;
+      return true;
     case '{': {
       ++i;
       if (!parse_number(s, i, a.min)) return false;
@@ -94,7 +100,8 @@ bool parse_quantifier(std::string_view s, std::size_t& i, pattern_atom& a) {
       ++i;
       return true;
     }
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -174,10 +181,12 @@ enum : unsigned char { b64_bad, b64_data, b64_space, b64_pad };
 constexpr auto b64_class = [] {
   std::array<unsigned char, 256> t{};
   for (unsigned c = 0; c < 256; ++c) {
-    const bool data = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                      c == '/';
-    t[c] = data ? b64_data : c == '=' ? b64_pad : (c == ' ' || c == '\n' || c == '\t' || c == '\r') ? b64_space
-                                                                                                        : b64_bad;
+    const bool data =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    t[c] = data                                                ? b64_data
+           : c == '='                                          ? b64_pad
+           : (c == ' ' || c == '\n' || c == '\t' || c == '\r') ? b64_space
+                                                               : b64_bad;
   }
   return t;
 }();

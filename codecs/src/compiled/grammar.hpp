@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
 #include <xercesc/framework/psvi/XSModel.hpp>
 
 #include "common/result.hpp"
@@ -16,8 +15,17 @@
 namespace jubes::codecs::compiled {
 
 enum class ws_mode : unsigned char { preserve, replace, collapse };
-enum class builtin : unsigned char { string, boolean, date, date_time, decimal, integer, non_negative_integer,
-                                     positive_integer, base64 };
+enum class builtin : unsigned char {
+  string,
+  boolean,
+  date,
+  date_time,
+  decimal,
+  integer,
+  non_negative_integer,
+  positive_integer,
+  base64
+};
 
 // A tiny anchored regular expression: a sequence of (ASCII class, min, max) atoms. No groups, no alternation.
 struct pattern_atom {
@@ -36,7 +44,7 @@ struct simple_type {
   std::vector<std::string> enumeration;  // empty: no enumeration facet
   std::vector<pattern> patterns;         // all must match
   std::int64_t min_length = -1, max_length = -1;
-  std::string max_inclusive;             // integers only, canonical digits (no sign, no leading zeros); empty: none
+  std::string max_inclusive;  // integers only, canonical digits (no sign, no leading zeros); empty: none
   std::string min_inclusive;
   /// @return true only if `v` (already whitespace-processed) is certainly valid.
   bool valid(std::string_view v) const;
@@ -67,9 +75,9 @@ struct complex_type {
 enum class semantic : unsigned char { none, bsn, gemeentecode, begindatum, einddatum };
 
 struct element {
-  std::string local;     // UTF-8 local name (ASCII in practice)
+  std::string local;  // UTF-8 local name (ASCII in practice)
   bool complex = false;
-  int type = -1;         // index into grammar::simple_types or grammar::complex_types
+  int type = -1;                  // index into grammar::simple_types or grammar::complex_types
   semantic sem = semantic::none;  // only in the jubes namespace
 };
 

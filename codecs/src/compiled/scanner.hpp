@@ -28,10 +28,10 @@ class scanner {
 
  private:
   struct frame {
-    int elem = -1;            // grammar element
-    std::uint32_t part = 0;   // complex: current particle index
-    std::uint32_t count = 0;  // complex: occurrences of that particle so far
-    int node = -1;            // field trie node, -1: nothing to extract below
+    int elem = -1;                         // grammar element
+    std::uint32_t part = 0;                // complex: current particle index
+    std::uint32_t count = 0;               // complex: occurrences of that particle so far
+    int node = -1;                         // field trie node, -1: nothing to extract below
     std::size_t qname = 0, qname_len = 0;  // the start tag's name in the body, to match the end tag
     std::size_t bindings = 0;              // size of bindings_ before this element's declarations
     bool begin_set = false;                // a begindatum child was seen (for the einddatum checks)

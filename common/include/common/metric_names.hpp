@@ -19,15 +19,15 @@ inline constexpr std::string_view accept_latency_seconds = "jubes_accept_latency
 inline constexpr std::string_view http_requests_total = "jubes_http_requests_total";  ///< counter {party, status}
 
 // ---- connections and TLS (API listener) ----
-inline constexpr std::string_view api_connections = "jubes_api_connections";                    ///< gauge
+inline constexpr std::string_view api_connections = "jubes_api_connections";                      ///< gauge
 inline constexpr std::string_view connections_refused_total = "jubes_connections_refused_total";  ///< counter
-inline constexpr std::string_view tls_handshakes_total = "jubes_tls_handshakes_total";          ///< counter
+inline constexpr std::string_view tls_handshakes_total = "jubes_tls_handshakes_total";            ///< counter
 inline constexpr std::string_view tls_handshake_failures_total =
-    "jubes_tls_handshake_failures_total";                                                     ///< counter {reason}
+    "jubes_tls_handshake_failures_total";                                             ///< counter {reason}
 inline constexpr std::string_view preauth_connections = "jubes_preauth_connections";  ///< gauge
 inline constexpr std::string_view preauth_evictions_total =
     "jubes_preauth_evictions_total";  ///< counter {reason}: address_cap, preauth_cap, connection_cap
-inline constexpr std::string_view read_timeouts_total = "jubes_read_timeouts_total";          ///< counter
+inline constexpr std::string_view read_timeouts_total = "jubes_read_timeouts_total";            ///< counter
 inline constexpr std::string_view session_exceptions_total = "jubes_session_exceptions_total";  ///< counter
 
 // ---- delivery (outboxes) ----
@@ -35,9 +35,9 @@ inline constexpr std::string_view outbox_entries_served_total = "jubes_outbox_en
 inline constexpr std::string_view outbox_acked_total = "jubes_outbox_acked_total";                    ///< counter
 inline constexpr std::string_view outbox_acks = "jubes_outbox_acks";                                  ///< gauge
 inline constexpr std::string_view forwards = "jubes_forwards";                                        ///< gauge
-inline constexpr std::string_view outbox_head = "jubes_outbox_head";          ///< gauge {recipient}
-inline constexpr std::string_view outbox_cursor = "jubes_outbox_cursor";      ///< gauge {recipient}
-inline constexpr std::string_view outbox_backlog = "jubes_outbox_backlog";    ///< gauge {recipient}
+inline constexpr std::string_view outbox_head = "jubes_outbox_head";        ///< gauge {recipient}
+inline constexpr std::string_view outbox_cursor = "jubes_outbox_cursor";    ///< gauge {recipient}
+inline constexpr std::string_view outbox_backlog = "jubes_outbox_backlog";  ///< gauge {recipient}
 inline constexpr std::string_view outbox_oldest_unacked_age_seconds =
     "jubes_outbox_oldest_unacked_age_seconds";                                ///< gauge {recipient}
 inline constexpr std::string_view parked_messages = "jubes_parked_messages";  ///< gauge
@@ -61,7 +61,7 @@ inline constexpr std::string_view route_reload_failures_total =
 // ---- the process (Prometheus' standard process collector names) ----
 inline constexpr std::string_view process_cpu_seconds_total = "process_cpu_seconds_total";  ///< counter, user+system
 inline constexpr std::string_view process_resident_memory_bytes = "process_resident_memory_bytes";  ///< gauge
-inline constexpr std::string_view process_open_fds = "process_open_fds";                          ///< gauge
-inline constexpr std::string_view process_start_time_seconds = "process_start_time_seconds";      ///< gauge, Unix s
+inline constexpr std::string_view process_open_fds = "process_open_fds";                            ///< gauge
+inline constexpr std::string_view process_start_time_seconds = "process_start_time_seconds";        ///< gauge, Unix s
 
 }  // namespace jubes::metric_names

@@ -28,19 +28,20 @@ struct error {
   error(boost::system::error_code c) : code(c) {}  // NOLINT: implicit, so `return errc::x;` works
   error(boost::system::error_code c, std::string d) : code(c), detail(std::move(d)) {}
   template <class E>
-  requires boost::system::is_error_code_enum<E>::value
-  error(E e) : code(make_error_code(e)) {}  // NOLINT: implicit, so `return errc::x;` works
+  requires boost::system::is_error_code_enum<E>::value error(E e)
+      : code(make_error_code(e)) {}  // NOLINT: implicit, so `return errc::x;` works
   template <class E>
-  requires boost::system::is_error_code_enum<E>::value
-  error(E e, std::string d) : code(make_error_code(e)), detail(std::move(d)) {}
+  requires boost::system::is_error_code_enum<E>::value error(E e, std::string d)
+      : code(make_error_code(e)), detail(std::move(d)) {}
 
   /// @return the detail if there is one, else the code's message.
   std::string message() const { return detail.empty() ? code.message() : detail; }
   explicit operator bool() const noexcept { return static_cast<bool>(code); }
   friend bool operator==(const error& e, const boost::system::error_code& c) noexcept { return e.code == c; }
   template <class E>
-  requires boost::system::is_error_code_enum<E>::value
-  friend bool operator==(const error& e, E x) noexcept { return e.code == make_error_code(x); }
+  requires boost::system::is_error_code_enum<E>::value friend bool operator==(const error& e, E x) noexcept {
+    return e.code == make_error_code(x);
+  }
 };
 
 /// Lets result<T>::value() throw (only tests and start-up code call it on an error).
@@ -60,8 +61,7 @@ inline error fail(const error& e, std::string detail) {
   return error{e.code, std::move(detail)};
 }
 template <class E>
-requires boost::system::is_error_code_enum<E>::value
-inline error fail(E e, std::string detail = {}) {
+requires boost::system::is_error_code_enum<E>::value inline error fail(E e, std::string detail = {}) {
   return error{make_error_code(e), std::move(detail)};
 }
 

@@ -74,7 +74,7 @@ struct limits_config {
   std::uint32_t max_preauth_connections = 0;     // before a valid client certificate; oldest evicted
   std::uint32_t max_preauth_per_address = 0;     // the same, per source IP address
   std::uint32_t reserved_party_connections = 0;  // of max_connections, never used before authentication
-  double rate_per_party = 0;  // tokens per second
+  double rate_per_party = 0;                     // tokens per second
   std::uint32_t burst_per_party = 0;
   std::uint32_t long_poll_max_wait_s = 0;
   std::uint32_t max_batch = 0;

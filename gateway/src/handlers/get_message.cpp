@@ -1,6 +1,6 @@
 // GET /v1/messages/{id}: the message to a party that may see it; 404 to any other.
-#include "gateway/errc.hpp"
 #include "codecs/replies.hpp"
+#include "gateway/errc.hpp"
 #include "handler.hpp"
 
 namespace jubes::gateway::detail {

@@ -20,7 +20,6 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
   return true;
 }
 
-
 // --- replies -----------------------------------------------------------------------------------
 
 response make_response(unsigned status, std::string body, std::string_view content_type, unsigned version,
@@ -92,15 +91,16 @@ api_counters::api_counters(registry& r)
       duplicates(r.get_counter(metric_names::ingest_duplicates_total,
                                "Repeated messages answered with the original receipt (200).")),
       parked(r.get_counter(metric_names::ingest_parked_total, "Accepted messages no rule routed.")),
-      entries_served(
-          r.get_counter(metric_names::outbox_entries_served_total, "Outbox entries returned by polls (incl. repeats).")),
+      entries_served(r.get_counter(metric_names::outbox_entries_served_total,
+                                   "Outbox entries returned by polls (incl. repeats).")),
       entries_acked(r.get_counter(metric_names::outbox_acked_total, "Outbox entries acknowledged by recipients.")) {}
 
 jubes::result<std::shared_ptr<const route_snapshot>> services::reload_routes() {
   auto snap = pipe.reload_routes();
   if (!snap) {
     log::error("api", "routes_refused", {{"file", cfg.routes_file.string()}, {"error", snap.error().message()}});
-    metrics.get_counter(metric_names::route_reload_failures_total, "Route reloads refused (the old table keeps serving).")
+    metrics
+        .get_counter(metric_names::route_reload_failures_total, "Route reloads refused (the old table keeps serving).")
         .inc();
     return snap;
   }

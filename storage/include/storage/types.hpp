@@ -21,7 +21,7 @@ using clock_fn = std::function<std::int64_t()>;
 
 /// Options of a writable store. Defaults suit a production gateway.
 struct options {
-  std::filesystem::path dir;                  ///< data directory; created if absent
+  std::filesystem::path dir;  ///< data directory; created if absent
   /// Create a new, empty store even where `dir` is not empty but has no data.mdb (it held a store
   /// once, or other files) or has an empty data.mdb. Never over a non-empty data.mdb. An absent or
   /// empty directory is a new store without it. See docs/storage.md, "Damaged stores".
@@ -48,11 +48,11 @@ struct options {
   /// 64-client closed loop 200 µs gained nothing measurable and cost 3-6 µs CPU per message
   /// (docs/storage.md); at most 1 ms is sensible.
   std::chrono::microseconds group_linger{0};
-  bool durable = true;                ///< false only for tests: MDB_NOSYNC (a crash may lose the last commits)
+  bool durable = true;  ///< false only for tests: MDB_NOSYNC (a crash may lose the last commits)
   /// Tests only: runs on the writer right after a group's commit returned (its data synced, its
   /// meta page written but not flushed), after the groups before it were completed.
   std::function<void()> test_after_commit;
-  clock_fn clock;                     ///< empty => system clock
+  clock_fn clock;  ///< empty => system clock
 };
 
 /// One message offered for ingest. The gateway has validated and routed it.

@@ -50,7 +50,8 @@ fs::path shared_path(std::string_view rel);
 /// of the clock interprets it. Copies share the same time.
 class manual_clock {
  public:
-  explicit manual_clock(std::int64_t start_ms = 1'700'000'000'000) : now_(std::make_shared<std::atomic<std::int64_t>>(start_ms)) {}
+  explicit manual_clock(std::int64_t start_ms = 1'700'000'000'000)
+      : now_(std::make_shared<std::atomic<std::int64_t>>(start_ms)) {}
   std::int64_t now_ms() const noexcept { return now_->load(); }
   void set(std::int64_t ms) noexcept { now_->store(ms); }
   void advance(std::chrono::milliseconds d) noexcept { now_->fetch_add(d.count()); }
