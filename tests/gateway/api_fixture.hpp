@@ -77,6 +77,7 @@ class api_fixture : public ::testing::Test {
   }
 
   jubes::testing::temp_dir dir_{"gateway-api"};
+  net::io_context ioc_;  // before api_: outlives it
   std::optional<config> cfg_;
   registry metrics_;
   std::optional<api> api_;
@@ -85,15 +86,18 @@ class api_fixture : public ::testing::Test {
  private:
   static query_map split(const request& req) { return split_target(req.target()).query; }
 
+  /// One io_context for the fixture's life, destroyed after the api (and so after the store's
+  /// threads are joined): a store thread may still be returning from posting a completion when
+  /// the handler it posted has already run here.
   template <class F>
-  static response drive(F f) {
-    net::io_context ioc;
+  response drive(F f) {
     std::optional<response> out;
-    net::co_spawn(ioc, f(), [&](std::exception_ptr e, response r) {
+    ioc_.restart();
+    net::co_spawn(ioc_, f(), [&](std::exception_ptr e, response r) {
       if (e) std::rethrow_exception(e);
       out = std::move(r);
     });
-    ioc.run();
+    ioc_.run();
     EXPECT_TRUE(out.has_value());
     return out ? std::move(*out) : response{};
   }
