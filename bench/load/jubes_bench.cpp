@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "app.hpp"
+#include "common/version.hpp"
 
 namespace jubes::bench {
 namespace {
@@ -202,6 +203,10 @@ int main(int argc, char** argv) {
   std::string err = parse_options(args, o);
   if (err == "help") {
     std::cout << usage();
+    return 0;
+  }
+  if (err == "version") {
+    std::cout << jubes::version_line("jubes-bench") << '\n';
     return 0;
   }
   if (!err.empty()) {

@@ -170,6 +170,7 @@ const char* usage() {
          "                   [--record FILE] [--replay FILE] [--verify] [--poll] [--poll-max N] [--poll-wait S]\n"
          "                   [--idle-polls N] [--ops HOST:PORT] [--threads T] [--timeout S] [--quiet]\n"
          "       jubes-bench --serve-trivial ADDR:PORT --pki DIR [--threads T]\n"
+         "       jubes-bench --version | --help\n"
          "Sends generated jubes notices over mutual TLS (one client certificate per source party from\n"
          "DIR/clients/<party>.crt|key), optionally polls every outbox (--poll) and checks delivery (--verify).\n"
          "Ends with one line on stdout:\n"
@@ -181,6 +182,7 @@ std::string parse_options(const std::vector<std::string>& args, options& o) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& name = args[i];
     if (name == "--help" || name == "-h") return "help";
+    if (name == "--version") return "version";
     if (auto* f = find_in(flag_options, name)) {
       o.*f->field = true;
       continue;

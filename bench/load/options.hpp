@@ -33,7 +33,8 @@ struct options {
   bool quiet = false;
 };
 
-/// @return empty on success, else a one-line error naming the option
+/// @return empty on success, "help" for --help/-h, "version" for --version, else a one-line error
+/// naming the option
 std::string parse_options(const std::vector<std::string>& args, options& o);
 
 /// @return the usage text

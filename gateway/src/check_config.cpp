@@ -1,5 +1,7 @@
 // What start refuses, found without starting: `jubesd --check-config` and server start share these
 // checks, so a configuration that --check-config calls OK does not fail at start.
+#include <filesystem>
+
 #include "common/recipient.hpp"
 #include "gateway/config.hpp"
 #include "gateway/errc.hpp"
@@ -51,6 +53,10 @@ std::vector<std::string> config_warnings(const config& cfg) {
   if (!cfg.ops_listen.loopback())
     out.push_back(cfg.where("ops_listen") + ": ops_listen: " + cfg.ops_listen.text() +
                   " is not a loopback address; the ops listener has no authentication");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(cfg.dashboard_dir / "index.html", ec))
+    out.push_back(cfg.where("dashboard_dir") + ": dashboard_dir: no index.html in " + cfg.dashboard_dir.string() +
+                  "; /dashboard will answer 404");
   return out;
 }
 

@@ -361,6 +361,13 @@ void resolve_files(config& c, const config_overrides& ov, const fs::path& base) 
     for (auto* p : {&c.tls_ca, &c.tls_cert, &c.tls_key, &c.tls_crl})
       if (!p->empty() && p->is_relative()) *p = (c.pki_dir / *p).lexically_normal();
   }
+  // The dashboard is not needed to serve messages: a missing one is a warning (config_warnings), not
+  // a refusal. Not set: the installed copy (JUBES_DASHBOARD_DIR, gateway/CMakeLists.txt).
+  if (c.dashboard_dir.empty())
+    c.dashboard_dir = JUBES_DASHBOARD_DIR;
+  else if (c.dashboard_dir.is_relative())
+    c.dashboard_dir = base / c.dashboard_dir;
+  c.dashboard_dir = c.dashboard_dir.lexically_normal();
   must_exist(c.routes_file, base, "routes_file", false);
   must_exist(c.gemeenten_file, base, "gemeenten_file", false);
   for (auto& s : c.schemas)

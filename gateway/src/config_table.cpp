@@ -26,6 +26,13 @@ const std::vector<key_desc>& key_table() {
         "The plain-HTTP ops listener (/healthz, /readyz, /metrics, /dashboard). Keep it on loopback: it "
         "has no authentication. Overridden by `--ops-listen`."},
        [](config& c, const value& v) { c.ops_listen = v.ep; }},
+      {{"dashboard_dir", k::dir, "", false, 0, 0,
+        "Directory of the dashboard's files (`index.html`, `app.js`, `style.css`, "
+        "`node_modules/uplot/dist/`), served on the ops listener under /dashboard. Relative to the config "
+        "file's directory. Empty: the installed copy, `<prefix>/share/jubes/dashboard` of the install prefix "
+        "the binary was built for. When it holds no `index.html`, the gateway still starts, with a warning, "
+        "and /dashboard answers 404."},
+       [](config& c, const value& v) { c.dashboard_dir = v.s; }},
       {{"data_dir", k::path, "../data", false, 0, 0,
         "Directory of the store (`<data_dir>/store`, LMDB files) and, by default, of the PKI (`<data_dir>/pki`). "
         "Relative to the config file's "

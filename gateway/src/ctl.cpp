@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codecs/errc.hpp"
+#include "common/version.hpp"
 #include "gateway/client.hpp"
 #include "gateway/config.hpp"
 #include "pipeline.hpp"
@@ -37,7 +38,9 @@ constexpr const char* kUsage =
     "  check\n"
     "  init\n"
     "  purge\n"
-    "  stats\n";
+    "  stats\n"
+    "jubesctl --version   print the version and git revision\n"
+    "jubesctl --help      print this text\n";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -73,6 +76,9 @@ class ctl {
         ++i;
       } else if (a == "--help" || a == "-h") {
         out_ << kUsage;
+        return 0;
+      } else if (a == "--version") {
+        out_ << version_line("jubesctl") << "\n";
         return 0;
       } else {
         break;

@@ -2,22 +2,27 @@
 //   jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]
 //   jubesd --check-config --config FILE
 //   jubesd --print-config-doc
+//   jubesd --version | --help
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
 
 #include "common/log.hpp"
+#include "common/version.hpp"
 #include "dashboard/dashboard.hpp"
 #include "gateway/config.hpp"
 #include "gateway/server.hpp"
 
 namespace {
+constexpr const char* kUsage =
+    "usage: jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]\n"
+    "       jubesd --check-config --config FILE [--data-dir DIR]\n"
+    "       jubesd --print-config-doc\n"
+    "       jubesd --version   print the version and git revision, exit 0\n"
+    "       jubesd --help      print this text, exit 0\n";
 int usage() {
-  std::fprintf(stderr,
-               "usage: jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]\n"
-               "       jubesd --check-config --config FILE [--data-dir DIR]\n"
-               "       jubesd --print-config-doc\n");
+  std::fputs(kUsage, stderr);
   return 2;
 }
 }  // namespace
@@ -45,6 +50,12 @@ int main(int argc, char** argv) {
       ov.ops_listen = v;
     } else if (a == "--check-config") {
       check = true;
+    } else if (a == "--version") {
+      std::printf("%s\n", version_line("jubesd").c_str());
+      return 0;
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
     } else if (a == "--print-config-doc") {
       std::fputs(gateway::config_doc_markdown().c_str(), stdout);
       return 0;
@@ -74,6 +85,7 @@ int main(int argc, char** argv) {
   if (log::parse_level(cfg->log_level, lvl)) log::set_level(lvl);
   for (const auto& w : gateway::config_warnings(*cfg)) log::warn("gateway", "config_warning", {{"detail", w}});
 
+  const auto dashboard_dir = cfg->dashboard_dir;
   gateway::server srv(std::move(*cfg));
   if (auto r = srv.start(); !r) {
     log::error("gateway", "start_failed", {{"reason", r.error().message()}});
@@ -82,7 +94,7 @@ int main(int argc, char** argv) {
   }
   // /dashboard and /events on the ops listener (docs/dashboard.md).
   auto dash =
-      std::make_shared<dashboard::ops_handler>(dashboard::default_root(), [&srv] { return srv.metrics().render(); });
+      std::make_shared<dashboard::ops_handler>(dashboard_dir, [&srv] { return srv.metrics().render(); });
   srv.set_ops_hook([dash](std::string_view method, std::string_view target) -> std::optional<gateway::ops_reply> {
     auto r = dash->handle(method, target);
     if (!r) return std::nullopt;

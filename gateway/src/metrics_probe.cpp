@@ -5,6 +5,7 @@
 
 #include "codecs/errc.hpp"
 #include "common/metric_names.hpp"
+#include "common/version.hpp"
 #include "process_stats.hpp"
 
 namespace jubes::gateway::detail {
@@ -41,6 +42,9 @@ metrics_probe::metrics_probe(registry& r)
       process_fds_(r.get_gauge(mn::process_open_fds, "Number of open file descriptors.")),
       process_start_(
           r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")) {
+  r.get_gauge(mn::build_info, "The running build: version and git revision (labels), value 1.",
+              {{"version", std::string(build_version())}, {"revision", std::string(build_revision())}})
+      .set(1);
   for (auto reason : ingest_reject_reasons)
     rejected_[std::string(reason)] =
         &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", std::string(reason)}});

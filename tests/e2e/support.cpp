@@ -56,6 +56,8 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
                             "gemeenten_file: " + conf + "/gemeenten.csv");
   text = std::regex_replace(text, std::regex("\\[schemas/"), "[" + conf + "/schemas/");
   text = std::regex_replace(text, std::regex("data_dir: \\.\\./data"), "data_dir: " + data_dir.string());
+  text = std::regex_replace(text, std::regex("dashboard_dir: \\.\\./gateway/dashboard"),
+                            "dashboard_dir: " + std::string(JUBES_SOURCE_DIR) + "/gateway/dashboard");
   text = std::regex_replace(text, std::regex("\ntls:"), "\ntls:\n  pki_dir: " + pki().string());
   text = std::regex_replace(text, std::regex("io_threads: 0"), "io_threads: 2");
   text = std::regex_replace(text, std::regex("durable: true"), "durable: false");

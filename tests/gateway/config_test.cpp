@@ -15,7 +15,8 @@ class config_test : public ::testing::Test {
  protected:
   void SetUp() override {
     // The files a config refers to must exist; their content does not matter to load_config.
-    for (fs::path f : {"pki/ca.crt", "pki/server.crt", "pki/server.key", "routes.yaml", "gemeenten.csv", "s.xsd"})
+    for (fs::path f : {"pki/ca.crt", "pki/server.crt", "pki/server.key", "routes.yaml", "gemeenten.csv", "s.xsd",
+                       "dash/index.html"})
       jubes::testing::write_file(dir_.path() / f.parent_path(), f.filename().string(), "x");
   }
 
@@ -25,7 +26,10 @@ class config_test : public ::testing::Test {
     auto r = load_config(write(text));
     return r ? std::string() : r.error().message();
   }
-  static std::string base() { return "data_dir: .\nschemas:\n  - name: s\n    entry_points: [s.xsd]\n"; }
+  // Four lines: the tests below name positions from line 5 on.
+  static std::string base() {
+    return "data_dir: .\ndashboard_dir: dash\nschemas:\n  - {name: s, entry_points: [s.xsd]}\n";
+  }
 
   jubes::testing::temp_dir dir_{"config"};
 };
@@ -131,6 +135,30 @@ TEST_F(config_test, warnings_for_durable_false_and_an_ops_listener_off_loopback)
   ASSERT_EQ(w.size(), 2u);
   EXPECT_NE(w[0].find("c.yaml:7:12: store.durable: false"), std::string::npos) << w[0];
   EXPECT_NE(w[1].find("c.yaml:5:13: ops_listen: 0.0.0.0:9090 is not a loopback address"), std::string::npos) << w[1];
+}
+
+TEST_F(config_test, dashboard_dir_resolves_against_the_config_file_and_defaults_to_the_installed_copy) {
+  auto r = load_config(write(base()));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->dashboard_dir, (dir_ / "dash").lexically_normal());
+  // Not set: the install prefix's share/jubes/dashboard (where `cmake --install` puts the files).
+  r = load_config(write("data_dir: .\nschemas:\n  - {name: s, entry_points: [s.xsd]}\n"));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->dashboard_dir.is_absolute()) << r->dashboard_dir;
+  EXPECT_EQ(r->dashboard_dir.filename(), "dashboard");
+  EXPECT_EQ(r->dashboard_dir.parent_path().filename(), "jubes");
+  EXPECT_EQ(r->dashboard_dir.parent_path().parent_path().filename(), "share");
+}
+
+TEST_F(config_test, a_dashboard_dir_without_index_html_is_a_warning_not_a_refusal) {
+  auto r = load_config(write("data_dir: .\nschemas:\n  - {name: s, entry_points: [s.xsd]}\ndashboard_dir: pki\n"));
+  ASSERT_TRUE(r) << r.error().message();
+  auto w = config_warnings(*r);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("c.yaml:4:16: dashboard_dir: no index.html in " + (dir_ / "pki").lexically_normal().string() +
+                      "; /dashboard will answer 404"),
+            std::string::npos)
+      << w[0];
 }
 
 TEST_F(config_test, parties_load_with_oin_and_cn_default) {

@@ -58,6 +58,9 @@ inline constexpr std::string_view route_table_reloads = "jubes_route_table_reloa
 inline constexpr std::string_view route_reload_failures_total =
     "jubes_route_reload_failures_total";  ///< counter {file}
 
+// ---- the build (common/version.hpp) ----
+inline constexpr std::string_view build_info = "jubes_build_info";  ///< gauge {version, revision}, value 1
+
 // ---- the process (Prometheus' standard process collector names) ----
 inline constexpr std::string_view process_cpu_seconds_total = "process_cpu_seconds_total";  ///< counter, user+system
 inline constexpr std::string_view process_resident_memory_bytes = "process_resident_memory_bytes";  ///< gauge

@@ -110,6 +110,7 @@ struct config {
   std::vector<schema_set_config> schemas;
   std::filesystem::path routes_file;
   std::filesystem::path gemeenten_file;
+  std::filesystem::path dashboard_dir;  // absolute after load; the installed assets when not set
   std::string log_level;
   std::uint32_t drain_timeout_ms = 0;
 
