@@ -93,8 +93,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // /dashboard and /events on the ops listener (docs/dashboard.md).
-  auto dash =
-      std::make_shared<dashboard::ops_handler>(dashboard_dir, [&srv] { return srv.metrics().render(); });
+  auto dash = std::make_shared<dashboard::ops_handler>(dashboard_dir, [&srv] { return srv.metrics().render(); });
   srv.set_ops_hook([dash](std::string_view method, std::string_view target) -> std::optional<gateway::ops_reply> {
     auto r = dash->handle(method, target);
     if (!r) return std::nullopt;

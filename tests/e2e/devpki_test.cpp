@@ -64,8 +64,8 @@ TEST(dev_pki, add_issues_a_certificate_that_jubesd_accepts_for_that_recipient) {
 
 TEST(dev_pki, add_refuses_without_a_ca_and_refuses_a_name_that_is_not_a_party_name) {
   temp_dir dir;
-  auto r = run({"/bin/bash", std::string(JUBES_SOURCE_DIR) + "/scripts/dev-pki", (dir.path() / "pki").string(),
-                "--add", "gemeente:0014"});
+  auto r = run({"/bin/bash", std::string(JUBES_SOURCE_DIR) + "/scripts/dev-pki", (dir.path() / "pki").string(), "--add",
+                "gemeente:0014"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("no development CA in"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir.path() / "pki" / "clients" / "gemeente:0014.crt"));

@@ -15,8 +15,8 @@ class config_test : public ::testing::Test {
  protected:
   void SetUp() override {
     // The files a config refers to must exist; their content does not matter to load_config.
-    for (fs::path f : {"pki/ca.crt", "pki/server.crt", "pki/server.key", "routes.yaml", "gemeenten.csv", "s.xsd",
-                       "dash/index.html"})
+    for (fs::path f :
+         {"pki/ca.crt", "pki/server.crt", "pki/server.key", "routes.yaml", "gemeenten.csv", "s.xsd", "dash/index.html"})
       jubes::testing::write_file(dir_.path() / f.parent_path(), f.filename().string(), "x");
   }
 

@@ -36,7 +36,8 @@ struct asset {
 /// @return the asset, or nullopt for any other target (reply 404)
 std::optional<asset> find_asset(const std::filesystem::path& root, std::string_view target);
 
-/// @return the dashboard directory of this source tree (compile-time default for jubesd).
+/// @return the dashboard directory of this source tree (the tests use it; jubesd serves the
+/// configuration's `dashboard_dir`).
 std::filesystem::path default_root();
 
 /// One sample of the Prometheus text exposition format.
