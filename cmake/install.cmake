@@ -5,7 +5,7 @@
 #   <datadir>/jubes/schemas/          the XSDs (conf/schemas)
 #   <datadir>/jubes/examples/         the example messages (conf/examples)
 #   <datadir>/jubes/dashboard/        the dashboard's files, uPlot from gateway/dashboard/node_modules
-#   <docdir>/                         LICENSE, THIRD-PARTY-NOTICES.md, README.md
+#   <docdir>/                         LICENSE, THIRD-PARTY-NOTICES.md, README.md, operations.md
 #   JUBES_SYSTEMD_UNIT_DIR            jubesd.service; JUBES_SYSUSERS_DIR: jubes.conf (the `jubes` user)
 # The store lives in /var/lib/jubes (the unit's StateDirectory=jubes), whatever the prefix.
 # The configuration files are never overwritten: an existing file that differs from the new one is
@@ -33,7 +33,7 @@ install(FILES ${dash}/node_modules/uplot/dist/uPlot.iife.min.js ${dash}/node_mod
 install(FILES ${dash}/node_modules/uplot/LICENSE ${dash}/node_modules/uplot/package.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/dashboard/node_modules/uplot)
 
-install(FILES LICENSE THIRD-PARTY-NOTICES.md README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES LICENSE THIRD-PARTY-NOTICES.md README.md docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # Install-time generation (cmake/install_generate.cmake): the installed jubes.yaml, the other
 # configuration files (never overwritten), the systemd unit and the sysusers.d file.
@@ -43,6 +43,7 @@ set(JUBES_GEN_DIR \"${PROJECT_BINARY_DIR}/install-gen\")
 set(JUBES_BINDIR \"${CMAKE_INSTALL_BINDIR}\")
 set(JUBES_SYSCONFDIR \"${CMAKE_INSTALL_SYSCONFDIR}\")
 set(JUBES_DATADIR \"${CMAKE_INSTALL_DATADIR}\")
+set(JUBES_DOCDIR \"${CMAKE_INSTALL_DOCDIR}\")
 set(JUBES_SYSTEMD_UNIT_DIR \"${JUBES_SYSTEMD_UNIT_DIR}\")
 set(JUBES_SYSUSERS_DIR \"${JUBES_SYSUSERS_DIR}\")
 include(\"${PROJECT_SOURCE_DIR}/cmake/install_generate.cmake\")

@@ -1,6 +1,6 @@
 # Runs at install time (included by cmake_install.cmake, see cmake/install.cmake), where
 # CMAKE_INSTALL_PREFIX is the prefix of this install (`cmake --install --prefix P` included).
-# Input: JUBES_SOURCE_DIR, JUBES_GEN_DIR, JUBES_BINDIR, JUBES_SYSCONFDIR, JUBES_DATADIR,
+# Input: JUBES_SOURCE_DIR, JUBES_GEN_DIR, JUBES_BINDIR, JUBES_SYSCONFDIR, JUBES_DATADIR, JUBES_DOCDIR,
 # JUBES_SYSTEMD_UNIT_DIR, JUBES_SYSUSERS_DIR (as GNUInstallDirs gives them: relative to the prefix
 # or absolute).
 
@@ -18,6 +18,7 @@ endfunction()
 jubes_full(bindir "${JUBES_BINDIR}" plain)
 jubes_full(confdir "${JUBES_SYSCONFDIR}/jubes" sysconf)
 jubes_full(datadir "${JUBES_DATADIR}/jubes" plain)
+jubes_full(docdir "${JUBES_DOCDIR}" plain)
 jubes_full(unitdir "${JUBES_SYSTEMD_UNIT_DIR}" plain)
 jubes_full(sysusersdir "${JUBES_SYSUSERS_DIR}" plain)
 set(statedir "/var/lib/jubes")  # systemd's StateDirectory=jubes
@@ -63,6 +64,7 @@ endforeach()
 # The systemd unit and the sysusers.d entry, naming this prefix's binary and configuration.
 set(JUBESD "${bindir}/jubesd")
 set(JUBES_CONFIG "${confdir}/jubes.yaml")
+set(JUBES_DOCS "${docdir}/operations.md")
 configure_file("${JUBES_SOURCE_DIR}/packaging/systemd/jubesd.service.in" "${JUBES_GEN_DIR}/jubesd.service" @ONLY)
 file(INSTALL DESTINATION "${unitdir}" TYPE FILE FILES "${JUBES_GEN_DIR}/jubesd.service")
 file(INSTALL DESTINATION "${sysusersdir}" TYPE FILE RENAME jubes.conf FILES

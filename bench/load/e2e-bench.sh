@@ -32,6 +32,7 @@ config=$work/jubes.yaml
 sed -e "s#^routes_file: .*#routes_file: $here/conf/routes.yaml#" \
     -e "s#^gemeenten_file: .*#gemeenten_file: $here/conf/gemeenten.csv#" \
     -e "s#entry_points: \[schemas/#entry_points: [$here/conf/schemas/#" \
+    -e "s#^dashboard_dir: [^ ]*#dashboard_dir: $here/gateway/dashboard#" \
     -e "s#^limits:#limits:\n  max_connections: 20000\n  max_connections_per_party: 20000\n  long_poll_max_wait_s: 3600#" \
     "$here/conf/jubes.yaml" > "$config"
 
