@@ -21,7 +21,7 @@ std::string config_doc_markdown() {
        "  names) that does not compile is refused, at start and by `--check-config`, with\n"
        "  `file:line:column: key.path: reason` on stderr and a non-zero exit.\n"
        "- Settings that work but deserve attention are warned about at start (and by `--check-config`):\n"
-       "  `store.durable: false`, an `ops_listen` outside loopback.\n"
+       "  `store.durable: false`, an `ops_listen` outside loopback, a `dashboard_dir` without `index.html`.\n"
        "- Relative paths in the file resolve against the directory of the config file; `tls.*` files\n"
        "  resolve against `tls.pki_dir` (default `<data_dir>/pki`, where `scripts/dev-pki DIR` writes).\n"
        "- Command-line flags override the file: `--data-dir DIR` (relative to the current directory),\n"
