@@ -8,8 +8,8 @@
 #   <docdir>/                         LICENSE, THIRD-PARTY-NOTICES.md, README.md, operations.md
 #   JUBES_SYSTEMD_UNIT_DIR            jubesd.service; JUBES_SYSUSERS_DIR: jubes.conf (the `jubes` user)
 # The store lives in /var/lib/jubes (the unit's StateDirectory=jubes), whatever the prefix.
-# The configuration files are never overwritten: an existing file that differs from the new one is
-# left alone and the new one installed beside it as FILE.new (the install prints which).
+# The configuration files are never overwritten: an existing file that differs from this version's is
+# left alone and this version installed beside it as FILE.new (the install prints which).
 # jubes.yaml and jubesd.service are written at install time, so that `--prefix` given to
 # `cmake --install` is the prefix they name; DESTDIR is honoured (staging for a package).
 

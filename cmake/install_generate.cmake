@@ -43,8 +43,8 @@ jubes_replace(yaml "entry_points: [schemas/" "entry_points: [${datadir}/schemas/
 file(MAKE_DIRECTORY "${JUBES_GEN_DIR}")
 file(WRITE "${JUBES_GEN_DIR}/jubes.yaml" "${yaml}")
 
-# Configuration files: installed when absent or unchanged; an operator's edited copy stays and the
-# new version goes beside it as FILE.new.
+# Configuration files: installed when absent or identical; one that differs (edited by the operator,
+# or from an earlier version) stays, and this version goes beside it as FILE.new.
 foreach(f "${JUBES_GEN_DIR}/jubes.yaml" "${JUBES_SOURCE_DIR}/conf/routes.yaml" "${JUBES_SOURCE_DIR}/conf/gemeenten.csv"
         "${JUBES_SOURCE_DIR}/conf/bij-deelnemers.yaml")
   get_filename_component(name "${f}" NAME)
@@ -53,7 +53,7 @@ foreach(f "${JUBES_GEN_DIR}/jubes.yaml" "${JUBES_SOURCE_DIR}/conf/routes.yaml" "
     file(SHA256 "${dest}" have)
     file(SHA256 "${f}" want)
     if(NOT have STREQUAL want)
-      message(STATUS "Kept (edited): ${dest}; the new version is ${dest}.new")
+      message(STATUS "Kept: ${dest} (it differs from this version's); this version is ${dest}.new")
       file(COPY_FILE "${f}" "${dest}.new")
       continue()
     endif()

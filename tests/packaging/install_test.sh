@@ -99,5 +99,5 @@ cmake --install "$build" --prefix "$prefix" >"$work/install2.log" || fail "secon
 tail -1 "$prefix/etc/jubes/routes.yaml" | grep -qx "# edited by the operator" || fail "the edited routes.yaml was overwritten"
 cmp -s "$prefix/etc/jubes/routes.yaml.new" "$src/conf/routes.yaml" || fail "no routes.yaml.new beside the edited file"
 [ ! -e "$prefix/etc/jubes/jubes.yaml.new" ] || fail "jubes.yaml.new although jubes.yaml was not edited"
-grep -q "Kept (edited): .*routes.yaml" "$work/install2.log" || fail "the second install did not say it kept routes.yaml"
+grep -q "Kept: .*routes.yaml" "$work/install2.log" || fail "the second install did not say it kept routes.yaml"
 echo "packaging.install: OK ($prefix)"

@@ -1,7 +1,8 @@
 #pragma once
 // The build's identity, for `--version` on every binary and the jubes_build_info metric.
 // The version is the CMake project(VERSION); the revision is `git rev-parse --short=12 HEAD` of the
-// source tree at configure time ("unknown" when the tree is not a git checkout, e.g. a tarball).
+// source tree at configure time ("unknown" when the tree is not a git checkout, e.g. a tarball;
+// -DJUBES_REVISION=... sets it). A commit after configuring shows only once cmake runs again.
 #include <string>
 #include <string_view>
 
