@@ -143,6 +143,25 @@ void read_root_tag(std::string_view s, std::size_t p, std::size_t e, embed_plan&
   }
 }
 
+// Whether s[p..] is Misc* only (whitespace, comments, PIs): what may follow the root element. xerces accepts a
+// NUL and whatever comes after it there; that is refused too, since it is neither part of the message nor XML.
+bool only_misc(std::string_view s, std::size_t p) {
+  for (;;) {
+    while (p < s.size() && detail::is_xml_space(s[p])) ++p;
+    if (p >= s.size()) return true;
+    std::size_t e = std::string_view::npos;
+    if (starts_with(s, p, "<!--")) {
+      e = s.find("-->", p + 4);
+      if (e != std::string_view::npos) e += 3;
+    } else if (starts_with(s, p, "<?")) {
+      e = s.find("?>", p + 2);
+      if (e != std::string_view::npos) e += 2;
+    }
+    if (e == std::string_view::npos) return false;
+    p = e;
+  }
+}
+
 // Follows the markup from the root's '<' to the end of its element (the document is well-formed: the validator
 // accepted it; anything else gives false).
 bool plan_embedding(std::string_view s, embed_plan& plan) {
@@ -168,7 +187,7 @@ bool plan_embedding(std::string_view s, embed_plan& plan) {
       if (e == none || depth == 0) return false;
       if (--depth == 0) {
         plan.end = e + 1;
-        return true;
+        return only_misc(s, plan.end);
       }
       e += 1;
     } else if (p + 1 < s.size() && is_name_start(s[p + 1])) {
@@ -179,7 +198,7 @@ bool plan_embedding(std::string_view s, embed_plan& plan) {
         ++depth;
       } else if (depth == 0) {
         plan.end = e;
-        return true;
+        return only_misc(s, plan.end);
       }
     }
     if (e == none) return false;
@@ -268,7 +287,9 @@ jubes::result<void> check_embeddable(std::string_view body) {
     if (!utf8) return jubes::fail(errc::not_well_formed, "the message has bytes its declared encoding cannot carry");
     ok = plan_embedding(*utf8, plan);
   }
-  if (!ok) return jubes::fail(errc::not_well_formed, "the message element cannot be delimited for delivery");
+  if (!ok)
+    return jubes::fail(errc::not_well_formed,
+                       "no single root element followed only by whitespace, comments or processing instructions");
   return {};
 }
 

@@ -425,4 +425,47 @@ std::vector<variant> delivery_variants(std::string_view example) {
   return out;
 }
 
+std::string make_variant(std::string_view example, std::string_view payload, unsigned place, unsigned decl,
+                         unsigned encoding) {
+  std::string out;
+  if (!is_xml10_utf8(payload)) return out;  // also refuses C0 controls: the encoders below need valid text
+  std::string core(example);
+  if (core.rfind("<?xml ", 0) == 0) core.erase(0, core.find("?>") + 2);
+  const std::size_t root = core.find("<dti:");
+  if (root == std::string::npos) return out;
+  switch (place % 4) {
+    case 0:
+      if (!insert_after_start(core, "dti:voornamen", payload)) core.insert(core.find('>', root) + 1, payload);
+      break;
+    case 1:
+      core.insert(root, payload);
+      break;
+    case 2:
+      core += payload;
+      break;
+    default:
+      core.insert(core.find('>', root), std::string(" ") + std::string(payload));
+      break;
+  }
+  constexpr enc encs[] = {enc::utf8, enc::utf8_bom, enc::utf16le_bom, enc::utf16be_bom, enc::utf16le, enc::latin1};
+  const enc e = encs[encoding % 6];
+  const std::string name = declared(e);
+  std::string d;
+  switch (decl % 4) {
+    case 0:
+      break;
+    case 1:
+      d = "<?xml version=\"1.0\" encoding=\"" + name + "\"?>";
+      break;
+    case 2:
+      d = "<?xml version=\"1.1\" encoding=\"" + name + "\"?>";
+      break;
+    default:
+      d = "<?xml version=\"1.0\"" + std::string(600, ' ') + "encoding=\"" + name + "\"?>";
+      break;
+  }
+  if (!encode(d + core, e, out)) out.clear();
+  return out;
+}
+
 }  // namespace jubes::codecs::test

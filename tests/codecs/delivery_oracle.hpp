@@ -47,4 +47,12 @@ struct variant {
 /// carry are left out. Some variants are invalid on purpose (garbage after the root, a declaration that lies).
 std::vector<variant> delivery_variants(std::string_view example);
 
+/// One variant chosen by numbers (for the fuzz target): `payload` (taken as UTF-8 text) put into `example` at
+/// `place` % 4 (inside the first dti:voornamen, before the root, after the root, inside the root start tag), with
+/// XML declaration `decl` % 4 (none, 1.0, 1.1, 1.0 longer than 512 bytes, each naming the encoding) and encoding
+/// `encoding` % 6 (UTF-8, UTF-8 with BOM, UTF-16LE/BE with BOM, UTF-16LE without, ISO-8859-1).
+/// @return the bytes; empty if the encoding cannot carry them or the payload is not UTF-8
+std::string make_variant(std::string_view example, std::string_view payload, unsigned place, unsigned decl,
+                         unsigned encoding);
+
 }  // namespace jubes::codecs::test
