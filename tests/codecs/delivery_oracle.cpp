@@ -412,6 +412,7 @@ std::vector<variant> delivery_variants(std::string_view example) {
   std::string bytes;
   for (const variant& c : contents(example)) {
     for (const auto& [dname, decl] : decls) {
+      if (dname == "decl-long-70000" && c.name != "as-is") continue;  // 70 KB each: once per encoding is enough
       std::string d = decl;
       for (const enc e :
            {enc::utf8, enc::utf8_bom, enc::utf16le_bom, enc::utf16be_bom, enc::utf16le, enc::latin1, enc::ascii}) {

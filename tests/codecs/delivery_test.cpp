@@ -129,8 +129,8 @@ TEST_F(delivery_policy, a_declaration_longer_than_the_prescan_window_still_decid
 }
 
 TEST_F(delivery_policy, anything_after_the_root_but_whitespace_comments_and_pis_is_refused) {
-  for (const std::string tail : {std::string("garbage"), std::string("<x/>"), std::string(1, '\0'),
-                                 std::string("\0<bogus>", 8), std::string("<!-- c -->\0")}) {
+  for (const std::string& tail : {std::string("garbage"), std::string("<x/>"), std::string(1, '\0'),
+                                  std::string("\0<bogus>", 8), std::string("<!-- c -->\0", 11)}) {
     ASSERT_FALSE(v.parse(example + tail, p, f)) << tail;
     EXPECT_EQ(f.code, errc::not_well_formed) << tail;
     EXPECT_FALSE(f.text.empty());
