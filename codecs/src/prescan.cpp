@@ -247,20 +247,34 @@ void read_root_tag(std::string_view v, std::size_t p, prescan_result& out) {
 encoding_info detect_encoding(std::string_view body) {
   encoding_info enc;
   if (!sniff_family(body, enc)) return enc;
-  // The XML declaration, read through the ASCII view of its first 512 units.
+  // The whole XML declaration, read through the ASCII view of up to view_limit_units units: a declaration may
+  // hold any amount of whitespace, and an encoding= we did not see would be read by xerces but not by us.
   std::string small;
   std::string_view view;
   if (is_utf16(enc.family)) {
-    append_ascii_units(body.substr(enc.bom_bytes), enc.family, 512, small);
+    append_ascii_units(body.substr(enc.bom_bytes), enc.family, view_limit_units, small);
     view = small;
   } else {
-    view = body.substr(enc.bom_bytes, 512);
+    view = body.substr(enc.bom_bytes, view_limit_units);
   }
   if (!has_xml_declaration(view)) return enc;
   const std::size_t end = view.find("?>");
-  if (end == std::string_view::npos) return enc;  // xerces reports the syntax error
-  std::string_view name;
-  if (decl_attribute(view.substr(0, end), "encoding", name)) check_declared(name, enc);
+  if (end == std::string_view::npos) {
+    if (view.size() < view_limit_units) return enc;  // no end at all: xerces reports the syntax error
+    refuse(enc, errc::not_well_formed,
+           "the XML declaration is longer than " + std::to_string(view_limit_units) + " characters");
+    return enc;
+  }
+  std::string_view value;
+  if (decl_attribute(view.substr(0, end), "version", value) && value != "1.0") {
+    // The outbox batch is XML 1.0: it cannot carry what 1.1 adds (references to control characters, NEL and
+    // U+2028 as line ends, other name characters), so a 1.1 document is not accepted (docs/api.md).
+    refuse(enc, errc::unsupported_encoding,
+           "XML " + std::string(value.substr(0, 8)) +
+               " is not accepted: messages are delivered as XML 1.0 (send an XML 1.0 document)");
+    return enc;
+  }
+  if (decl_attribute(view.substr(0, end), "encoding", value)) check_declared(value, enc);
   return enc;
 }
 

@@ -15,7 +15,9 @@
 #include <xercesc/util/SecurityManager.hpp>
 #include <xercesc/util/XMLEntityResolver.hpp>
 #include <xercesc/util/XMLUni.hpp>
+#include <xercesc/validators/schema/SchemaSymbols.hpp>
 
+#include "codecs/xml_text.hpp"
 #include "compiled/scanner.hpp"
 #include "field_trie.hpp"
 #include "prescan.hpp"
@@ -83,6 +85,16 @@ fault make_fault(errc code, std::string text, std::uint64_t line = 0, std::uint6
   return f;
 }
 
+// Accepted means deliverable (issue 12, invariant 1): the outbox batch must be able to embed the message element.
+// Cannot fail for a document xerces accepted, unless the two disagree on its bytes; then it is refused here.
+bool deliverable(std::string_view body, fault& err) {
+  auto r = check_embeddable(body);
+  if (r) return true;
+  err = make_fault(static_cast<errc>(r.error().code.value()),
+                   "the message cannot be delivered as it was sent: " + r.error().detail);
+  return false;
+}
+
 // Thrown by the handler to stop the scan at the first fault; caught in validator::parse only.
 struct stop_parse {};
 
@@ -108,6 +120,8 @@ class handler final : public x::DefaultHandler, public x::XMLEntityResolver {
     last_uri_jubes_ = false;
   }
   bool failed() const { return failed_; }
+  // false while only explaining a refusal (syntax errors first): the hint check is part of validation.
+  void refuse_hints(bool on) { hints_refused_ = on; }
   fault& get_fault() { return fault_; }
 
   // Records the first fault and stops the scan.
@@ -146,6 +160,7 @@ class handler final : public x::DefaultHandler, public x::XMLEntityResolver {
                                           " attributes, more than the limit of " +
                                           std::to_string(lim_->max_attributes));
     }
+    if (hints_refused_ && attrs.getLength() > 0) refuse_schema_hints(attrs);
     text_units_ = 0;
     int node = -1;
     if (depth_ == 1) {
@@ -235,6 +250,22 @@ class handler final : public x::DefaultHandler, public x::XMLEntityResolver {
     bool set = false;
     std::array<char, 10> day{};
   };
+
+  // xsi:schemaLocation and xsi:noNamespaceSchemaLocation are refused (docs/api.md, "What the batch carries"): we
+  // never follow them, but a recipient's parser might (fetch a URL, validate against the source's schema
+  // instead of its own), and the message is delivered as sent.
+  void refuse_schema_hints(const x::Attributes& attrs) {
+    for (XMLSize_t i = 0; i < attrs.getLength(); ++i) {
+      if (!equals(attrs.getURI(i), x::SchemaSymbols::fgURI_XSI)) continue;
+      const XMLCh* local = attrs.getLocalName(i);
+      if (equals(local, x::SchemaSymbols::fgXSI_SCHEMALOCATION) ||
+          equals(local, x::SchemaSymbols::fgXSI_NONAMESPACESCHEMALOCATION)) {
+        fail(errc::schema_invalid, "xsi:" + detail::to_utf8(local) +
+                                       " is not accepted: a recipient's parser could follow the hint "
+                                       "(send the message without it)");
+      }
+    }
+  }
 
   // xerces hands out namespace URIs from its URI pool, one pointer per URI for the whole parse; comparing the
   // pointer first avoids a 40-character comparison per element (it was most of this handler's cost).
@@ -329,6 +360,7 @@ class handler final : public x::DefaultHandler, public x::XMLEntityResolver {
   const semantic_options* sem_ = nullptr;
   const x::Locator* locator_ = nullptr;
   bool failed_ = false;
+  bool hints_refused_ = true;
   fault fault_;
   std::size_t depth_ = 0;
   bool jubes_ = false;
@@ -436,7 +468,10 @@ struct validator::impl {
                fault unknown) {
     if (!wf_parser) wf_parser = make_parser(nullptr);
     h.begin(&no_fields.compiled(), &out, &lim, &sem);
-    if (!run(*wf_parser, body, wf_parser, err)) return;
+    h.refuse_hints(false);
+    const bool ok = run(*wf_parser, body, wf_parser, err);
+    h.refuse_hints(true);
+    if (!ok) return;
     err = std::move(unknown);
   }
 };
@@ -525,7 +560,7 @@ bool validator::parse(std::string_view body, const field_set& fields, parsed& ou
     if (ok) {
       out.env.schema_set = set.config.name;
       m.last = engine::compiled;
-      return true;
+      return deliverable(body, err);
     }
     // Not sure or invalid: xerces decides and describes the fault (code, line, column, element path).
     out.clear();
@@ -541,7 +576,7 @@ bool validator::parse(std::string_view body, const field_set& fields, parsed& ou
   m.h.begin(&fields.compiled(), &out, &limits_, &sem_);
   if (!m.run(*parser, body, parser, err)) return false;
   out.env.schema_set = set.config.name;
-  return true;
+  return deliverable(body, err);
 }
 
 }  // namespace jubes::codecs

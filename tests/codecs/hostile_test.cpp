@@ -110,7 +110,10 @@ TEST_F(hostile_test, schema_location_hints_are_not_followed) {
   doc.replace(doc.find(root), root.size(),
               root + " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"" +
                   std::string(jubes_namespace) + " " + url + "\" xsi:noNamespaceSchemaLocation=\"" + url + "\"");
-  EXPECT_TRUE(parse(doc)) << err_.text;  // the hint is ignored; the catalog's grammar validates
+  // Refused (a recipient's parser could follow it; docs/api.md), and never fetched on the way.
+  EXPECT_FALSE(parse(doc));
+  EXPECT_EQ(err_.code, errc::schema_invalid) << err_.text;
+  EXPECT_NE(err_.text.find("xsi:schemaLocation is not accepted"), std::string::npos) << err_.text;
   EXPECT_FALSE(l.was_contacted());
 
   // A hint to a local schema that would declare the root: still an unknown root (the file is not read).

@@ -83,8 +83,9 @@ struct outbox_entry_view {
 
 /// <outbox recipient after count [last]> with one <entry seq id type source time> per entry, in the given
 /// order, each holding the message itself as its only child (UTF-8, without XML declaration), or empty with
-/// purged="true". A body that cannot be embedded (impossible for one that passed validation) becomes
-/// <unembeddable/>, so the batch is well-formed whatever the store holds.
+/// purged="true". The message is embedded by embeddable_body() (its element only, UTF-8, same infoset). A body that
+/// cannot be embedded (impossible for one the validator accepted, which checks it; only a body stored by an older
+/// version, e.g. XML 1.1) becomes <unembeddable/>, so the batch is well-formed whatever the store holds.
 /// @param after the seq the recipient asked to read after; last = the seq of the final entry (omitted if none)
 std::string encode_outbox_batch(std::string_view recipient, std::uint64_t after,
                                 std::span<const outbox_entry_view> entries);
