@@ -118,6 +118,7 @@ struct verify_report {
   std::uint64_t seq_gaps = 0;    ///< places where an outbox's seqs are not 1, 2, 3, ...
   std::uint64_t unexpected = 0;  ///< entries not sent by the run, or in an outbox routing does not send to
   std::uint64_t not_atomic = 0;  ///< unacknowledged messages in some but not all of their outboxes
+  std::uint64_t two_ids = 0;     ///< referentienummers acknowledged with two different message ids
   std::uint64_t errors = 0;      ///< outboxes that could not be read
   void fail(std::string s) {
     ok = false;
