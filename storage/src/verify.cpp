@@ -91,9 +91,10 @@ std::string walk_all(MDB_env* env, std::size_t last_pgno) {
   for (const auto& name : names) {
     if (!p.empty()) break;
     MDB_dbi dbi = 0;
-    if (name.find('\0') != std::string::npos || name.empty()) {
-      p = "main: a table name that is not a name";
-    } else if (int rc = mdb_dbi_open(t, name.c_str(), 0, &dbi); rc != 0) {
+    if (name.find('\0') != std::string::npos || name.empty()) continue;  // not a table name either
+    if (int rc = mdb_dbi_open(t, name.c_str(), 0, &dbi); rc == MDB_INCOMPATIBLE) {
+      continue;  // a plain record, not a table (another application's store: open says whose)
+    } else if (rc != 0) {
       p = "table " + name + ": " + lmdb_text(rc);
     } else {
       p = walk(t, dbi, "table " + name, last_pgno, false, nullptr, sink);
