@@ -49,7 +49,9 @@ TEST(writer, a_poll_never_shows_a_group_before_its_meta_page_is_flushed) {
 class failing_disk : public ::testing::Test {
  protected:
   void TearDown() override { jubes::testing::fault::disarm(); }
-  static std::string id_of(const jubes::result<ingest_result>& r) { return r ? std::to_string(r->rcpt.message_id) : "-"; }
+  static std::string id_of(const jubes::result<ingest_result>& r) {
+    return r ? std::to_string(r->rcpt.message_id) : "-";
+  }
 };
 
 TEST_F(failing_disk, a_commit_whose_flush_fails_is_never_acknowledged_and_the_store_stops_for_good) {
