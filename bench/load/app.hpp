@@ -49,7 +49,11 @@ struct poller_result {
 
 struct app {
   options opt;
-  generator gen{generator_options{}};
+  generator gen{generator_options{}};  ///< builds this run's fresh messages
+  /// The generator of each outcome (outcome::gen): the headers of the --replay or --verify record,
+  /// else just `gen`.
+  std::vector<generator> gens;
+  const generator& gen_of(const outcome& o) const { return gens.at(o.gen); }
   asio::io_context ioc;
   std::unique_ptr<ssl::context> source_ctx[4];
   std::map<std::string, std::unique_ptr<ssl::context>> recipient_ctx;
@@ -103,11 +107,19 @@ asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r);
 /// A long poll that is only held open (the idle-connections benchmark), re-issued when it returns.
 asio::awaitable<void> idle_poll(app& a, std::string recipient, int index);
 
-/// What --verify found.
+/// What --verify found. The counts by kind are printed as one line (scripts/soak reads it).
 struct verify_report {
   bool ok = true;
   std::vector<std::string> problems;
   std::uint64_t checked_entries = 0, expected_entries = 0;
+  std::uint64_t acked = 0;       ///< distinct referentienummers with a receipt
+  std::uint64_t lost = 0;        ///< (recipient, acknowledged message) pairs missing from the outbox
+  std::uint64_t duplicated = 0;  ///< (recipient, message) pairs present more than once
+  std::uint64_t seq_gaps = 0;    ///< places where an outbox's seqs are not 1, 2, 3, ...
+  std::uint64_t unexpected = 0;  ///< entries not sent by the run, or in an outbox routing does not send to
+  std::uint64_t not_atomic = 0;  ///< unacknowledged messages in some but not all of their outboxes
+  std::uint64_t two_ids = 0;     ///< referentienummers acknowledged with two different message ids
+  std::uint64_t errors = 0;      ///< outboxes that could not be read
   void fail(std::string s) {
     ok = false;
     if (problems.size() < 20) problems.push_back(std::move(s));

@@ -50,21 +50,27 @@ std::optional<generator_options> load_inputs(app& a, run_plan& p) {
   const options& o = a.opt;
   std::string err;
   generator_options go{o.seed, o.plan_fraction, o.size};
+  const std::vector<generator_options>* recorded = nullptr;
   if (!o.replay.empty()) {
     if (!read_replay(a, err)) {
       std::cerr << "jubes-bench: --replay " << err << '\n';
       return std::nullopt;
     }
-    go = a.replayed.options;
+    recorded = &a.replayed.generators;
   }
   if (p.verify_from_record) {
     if (!read_record(o.record, p.verify_only, err)) {
       std::cerr << "jubes-bench: --record " << err << '\n';
       return std::nullopt;
     }
-    go = p.verify_only.options;
+    recorded = &p.verify_only.generators;
+  }
+  if (recorded) {
+    go = recorded->front();  // read_record guarantees a header
+    for (const auto& g : *recorded) a.gens.emplace_back(g);
   }
   a.gen = generator(go);
+  if (!recorded) a.gens.push_back(a.gen);
   a.keep_outcomes = o.verify;
   return go;
 }

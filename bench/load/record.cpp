@@ -12,21 +12,35 @@ record_writer::~record_writer() {
   if (f_) std::fclose(f_);
 }
 
+namespace {
+void write_header(std::FILE* f, const generator_options& o) {
+  std::fprintf(f, "# jubes-bench record v1 seed=%" PRIu64 " plan_fraction=%.17g size=%zu\n", o.seed, o.plan_fraction,
+               o.target_size);
+}
+bool same(const generator_options& a, const generator_options& b) {
+  return a.seed == b.seed && a.plan_fraction == b.plan_fraction && a.target_size == b.target_size;
+}
+}  // namespace
+
 bool record_writer::open(const std::string& path, const generator_options& o, std::string& error) {
   f_ = std::fopen(path.c_str(), "w");
   if (!f_) {
     error = path + ": " + std::strerror(errno);
     return false;
   }
-  std::fprintf(f_, "# jubes-bench record v1 seed=%" PRIu64 " plan_fraction=%.17g size=%zu\n", o.seed, o.plan_fraction,
-               o.target_size);
+  write_header(f_, o);
+  last_ = o;
   std::fflush(f_);
   return true;
 }
 
-void record_writer::write(const outcome& o) {
+void record_writer::write(const outcome& o, const generator_options& g) {
   std::lock_guard lk(mu_);
   if (!f_) return;
+  if (!same(g, last_)) {
+    write_header(f_, g);
+    last_ = g;
+  }
   std::fprintf(f_, "%s %" PRIu64 " %s %d %s ", o.party.c_str(), o.slot, o.referentienummer.c_str(), o.status,
                o.message_id.empty() ? "-" : o.message_id.c_str());
   if (o.receipt)
@@ -61,20 +75,22 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
     if (l[0] == '#') {
       if (l.rfind("# jubes-bench record v1 ", 0) == 0) {
         std::istringstream h(l.substr(24));
+        generator_options g;
         std::string kv;
         while (h >> kv) {
           auto eq = kv.find('=');
           if (eq == std::string::npos) continue;
           std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
           try {
-            if (k == "seed") out.options.seed = std::stoull(v);
-            if (k == "plan_fraction") out.options.plan_fraction = std::stod(v);
-            if (k == "size") out.options.target_size = std::stoull(v);
+            if (k == "seed") g.seed = std::stoull(v);
+            if (k == "plan_fraction") g.plan_fraction = std::stod(v);
+            if (k == "size") g.target_size = std::stoull(v);
           } catch (...) {
             error = path + ":" + std::to_string(n) + ": bad header value " + kv;
             return false;
           }
         }
+        out.generators.push_back(g);
         header = true;
       }
       continue;
@@ -92,6 +108,7 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
       return false;
     }
     if (id != "-") o.message_id = id;
+    o.gen = out.generators.size() - 1;
     try {
       if (receipt != "-") o.receipt = std::stoull(receipt, nullptr, 16);
       o.body = std::stoull(body, nullptr, 16);

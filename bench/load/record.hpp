@@ -5,6 +5,9 @@
 // every line, so that a gateway crash — or a killed load tool — leaves every outcome seen so far:
 //   # jubes-bench record v1 seed=<u64> plan_fraction=<f> size=<n>
 //   <party> <slot> <referentienummer> <status> <message id or -> <receipt fnv1a hex or -> <body fnv1a hex>
+// Records concatenate: each outcome belongs to the header above it, so `cat a.rec b.rec` of runs with
+// different seeds is one record (the union; scripts/soak verifies and replays it). A writer whose
+// outcomes come from several headers (a replay of such a union) writes a header where that changes.
 // status 0 means no reply (connection lost, timeout); the message may or may not have been stored.
 // (party, slot) and the header's generator options are what is needed to build the same bytes again;
 // the body fingerprint lets --replay prove that it did.
@@ -28,6 +31,7 @@ struct outcome {
   std::string message_id;     ///< from the receipt (201/200), else empty
   std::uint64_t receipt = 0;  ///< fnv1a of the receipt body (201/200), else 0
   std::uint64_t body = 0;     ///< fnv1a of the message body sent
+  std::size_t gen = 0;        ///< which generator built it: index into record_file::generators / app::gens
 };
 
 class record_writer {
@@ -39,19 +43,23 @@ class record_writer {
   /// Opens (truncates) `path` and writes the header. @return false with `error` set on failure.
   bool open(const std::string& path, const generator_options& o, std::string& error);
   bool is_open() const { return f_ != nullptr; }
-  void write(const outcome& o);
+  /// Writes one outcome built with generator options `g`, after a header for `g` if the last
+  /// header written was another one.
+  void write(const outcome& o, const generator_options& g);
 
  private:
   std::mutex mu_;
   std::FILE* f_ = nullptr;
+  generator_options last_;
 };
 
 struct record_file {
-  generator_options options;
-  std::vector<outcome> outcomes;
+  std::vector<generator_options> generators;  ///< one per header, in file order
+  std::vector<outcome> outcomes;              ///< outcome::gen indexes `generators`
 };
 
-/// Reads a record file. A truncated last line (the writer was killed mid-line) is ignored.
+/// Reads a record file (one or more concatenated records). A truncated last line (the writer was
+/// killed mid-line) is ignored (concatenate only complete lines: scripts/soak cuts a torn end).
 /// @return false with `error` naming file:line and the cause on any other malformed line.
 bool read_record(const std::string& path, record_file& out, std::string& error);
 

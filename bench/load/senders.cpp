@@ -128,9 +128,11 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
       timer.expires_at(w.scheduled);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    message m = a.gen.make(party, w.slot);
-    outcome o = outcome_of(m);
     const bool replaying = w.replay_index >= 0;
+    const std::size_t gen = replaying ? a.replayed.outcomes[static_cast<std::size_t>(w.replay_index)].gen : 0;
+    message m = a.gens.at(gen).make(party, w.slot);
+    outcome o = outcome_of(m);
+    o.gen = gen;
     if (replaying && a.replayed.outcomes[static_cast<std::size_t>(w.replay_index)].body != o.body) {
       r.replay_failures.push_back(m.referentienummer +
                                   ": the generator no longer builds the recorded bytes (body fingerprint differs)");
@@ -146,7 +148,7 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
       co_await sleep_for(timer, std::chrono::milliseconds(200));
     }
     if (replaying) check_replayed(a, o, r);
-    if (a.rec.is_open()) a.rec.write(o);
+    if (a.rec.is_open()) a.rec.write(o, a.gens.at(gen).options());
     if (a.keep_outcomes) r.outcomes.push_back(std::move(o));
   }
   c.close();

@@ -63,15 +63,19 @@ expectations expected(const app& a, const std::vector<outcome>& outcomes, verify
   expectations x;
   for (const auto& o : outcomes) {
     auto [it, fresh] = x.by_ref.try_emplace(o.referentienummer);
-    if (fresh) it->second.recipients = a.gen.make(source_index(o.party), o.slot).recipients;
+    if (fresh) it->second.recipients = a.gen_of(o).make(source_index(o.party), o.slot).recipients;
     if (!o.message_id.empty()) {
+      if (!it->second.id.empty() && it->second.id != o.message_id) ++rep.two_ids;
       if (!it->second.id.empty() && it->second.id != o.message_id)
         rep.fail(o.referentienummer + ": two receipts with different ids " + it->second.id + " and " + o.message_id);
       it->second.id = o.message_id;
     }
   }
   for (const auto& [ref, e] : x.by_ref)
-    if (!e.id.empty()) x.ref_of_id[e.id] = &ref;
+    if (!e.id.empty()) {
+      x.ref_of_id[e.id] = &ref;
+      ++rep.acked;
+    }
   return x;
 }
 
@@ -88,8 +92,26 @@ std::map<std::string, std::vector<batch_entry>> read_outboxes(app& a, verify_rep
     asio::co_spawn(asio::make_strand(a.ioc), read_all(a, r, seen[r], errors[r]), asio::detached);
   a.ioc.run();
   for (const auto& [r, e] : errors)
-    if (!e.empty()) rep.fail("verify: " + e);
+    if (!e.empty()) {
+      ++rep.errors;
+      rep.fail("verify: " + e);
+    }
   return seen;
+}
+
+// Outbox entries are never deleted (retention keeps them as purge records), so each outbox read
+// from the start must be numbered 1, 2, 3, ... without a gap.
+void check_seqs(const std::map<std::string, std::vector<batch_entry>>& seen, verify_report& rep) {
+  for (const auto& [r, entries] : seen) {
+    std::uint64_t want = 1;
+    for (const auto& e : entries) {
+      if (e.seq != want) {
+        ++rep.seq_gaps;
+        rep.fail(r + ": seq " + std::to_string(e.seq) + " where " + std::to_string(want) + " was due");
+      }
+      want = e.seq + 1;
+    }
+  }
 }
 
 using seen_count = std::map<std::pair<std::string, std::string>, int>;  // (recipient, ref) -> times seen
@@ -102,12 +124,14 @@ seen_count count_entries(const expectations& x, const std::map<std::string, std:
       ++rep.checked_entries;
       const std::string* ref = x.ref_of(e);
       if (!ref) {
+        ++rep.unexpected;
         rep.fail(r + ": unexpected entry seq " + std::to_string(e.seq) + " id " + e.id +
                  (e.referentienummer.empty() ? "" : " (" + e.referentienummer + ")") + ": not sent by this run");
         continue;
       }
       const auto& ex = x.by_ref.at(*ref);
       if (!std::binary_search(ex.recipients.begin(), ex.recipients.end(), r)) {
+        ++rep.unexpected;
         rep.fail(r + ": " + *ref + " (id " + e.id + ") is in this outbox but routing should not send it here");
         continue;
       }
@@ -126,13 +150,16 @@ void check_counts(const expectations& x, const seen_count& count, verify_report&
       ++expected;
       int n = 0;
       if (auto it = count.find({r, ref}); it != count.end()) n = it->second;
+      if (n > 1) ++rep.duplicated;
       if (n > 1) rep.fail(r + ": " + ref + " appears " + std::to_string(n) + " times");
       if (n >= 1) ++present;
       if (!ex.id.empty()) {
         ++rep.expected_entries;
+        if (n == 0) ++rep.lost;
         if (n == 0) rep.fail(r + ": " + ref + " (id " + ex.id + ") was acknowledged but is not in this outbox");
       }
     }
+    if (ex.id.empty() && present != 0 && present != expected) ++rep.not_atomic;
     if (ex.id.empty() && present != 0 && present != expected)
       rep.fail(ref + ": reply lost, and the message is in only " + std::to_string(present) + " of its " +
                std::to_string(expected) + " outboxes (not atomic)");
@@ -145,6 +172,7 @@ verify_report verify(app& a, const std::vector<outcome>& outcomes) {
   verify_report rep;
   const expectations x = expected(a, outcomes, rep);
   const auto seen = read_outboxes(a, rep);
+  check_seqs(seen, rep);
   check_counts(x, count_entries(x, seen, rep), rep);
   return rep;
 }

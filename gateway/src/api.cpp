@@ -79,10 +79,13 @@ services& api::handler_services() {
   return *st_->svc;
 }
 
-std::string readiness(bool open, bool draining, std::uint64_t used_bytes, std::uint64_t max_bytes,
-                      unsigned max_used_percent) {
+std::string readiness(bool open, bool draining, const storage::store_health& health, std::uint64_t used_bytes,
+                      std::uint64_t max_bytes, unsigned max_used_percent) {
   if (!open) return "not open";
   if (draining) return "draining";
+  // The store's own word first: a disk that refused a write or a flush, or a map at its maximum.
+  if (health.st != storage::store_health::state::writable)
+    return std::string(storage::to_string(health.st)) + ": " + health.reason;
   // A store this full refuses the next large message with 507: a load balancer should send new
   // traffic elsewhere before that, not after. Integer arithmetic: max_bytes is at most 1 TiB.
   if (max_bytes > 0 && used_bytes * 100 >= max_bytes * max_used_percent)
@@ -95,7 +98,9 @@ std::string api::not_ready_reason() const {
   const auto& s = *st_;
   bool open = s.opened && s.store && s.pipe;
   std::uint64_t used = open ? s.store->metrics().map_used : 0;
-  return readiness(open, s.polls.draining(), used, s.cfg.store.map_size_bytes, s.cfg.store.ready_max_used_percent);
+  const auto health = open ? s.store->health() : storage::store_health{};
+  return readiness(open, s.polls.draining(), health, used, s.cfg.store.map_size_bytes,
+                   s.cfg.store.ready_max_used_percent);
 }
 
 jubes::result<void> api::reload_routes() {

@@ -15,15 +15,17 @@
 #include "gateway/metrics.hpp"
 #include "handlers/handler.hpp"
 #include "net.hpp"
+#include "storage/types.hpp"
 
 namespace jubes::gateway::detail {
 
 /// Readiness from what the api knows, without Asio (unit-tested).
+/// @param health the store's own state (storage::backend::health): full or failed is not ready
 /// @param used_bytes, max_bytes the store's map use and the most it may grow to (store.map_size_bytes)
 /// @param max_used_percent store.ready_max_used_percent
 /// @return "" when ready, else the reason
-std::string readiness(bool open, bool draining, std::uint64_t used_bytes, std::uint64_t max_bytes,
-                      unsigned max_used_percent);
+std::string readiness(bool open, bool draining, const storage::store_health& health, std::uint64_t used_bytes,
+                      std::uint64_t max_bytes, unsigned max_used_percent);
 
 class api {
  public:

@@ -157,6 +157,8 @@ class loader {
         v.s = scalar();
         if (path == "log_level" && v.s != "debug" && v.s != "info" && v.s != "warn" && v.s != "error")
           fail(n.Mark(), path, "must be debug, info, warn or error, not '" + v.s + "'");
+        if (path == "store.verify_on_start" && v.s != "none" && v.s != "structure" && v.s != "full")
+          fail(n.Mark(), path, "must be none, structure or full, not '" + v.s + "'");
         return v;
       }
       case key_kind::integer: {

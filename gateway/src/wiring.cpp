@@ -1,5 +1,7 @@
 #include "wiring.hpp"
 
+#include <cmath>
+
 #include "common/recipient.hpp"
 
 namespace jubes::gateway::detail {
@@ -12,9 +14,14 @@ storage::options store_options(const config& cfg) {
   so.queue_capacity = cfg.store.queue_capacity;
   so.max_group = cfg.store.max_group;
   so.durable = cfg.store.durable;
-  so.retention_bodies = std::chrono::hours(24) * cfg.retention.bodies_days;
-  so.retention_dedup_extra = std::chrono::hours(24) * cfg.retention.dedup_extra_days;
-  so.retention_audit = std::chrono::hours(24) * cfg.retention.audit_days;
+  so.verify = cfg.store.verify_on_start == "full"   ? storage::open_check::full
+              : cfg.store.verify_on_start == "none" ? storage::open_check::none
+                                                    : storage::open_check::structure;
+  auto days = [](double d) { return std::chrono::seconds(static_cast<std::int64_t>(std::llround(d * 86400.0))); };
+  so.retention_bodies = days(cfg.retention.bodies_days);
+  so.retention_dedup_extra = days(cfg.retention.dedup_extra_days);
+  so.retention_audit = days(cfg.retention.audit_days);
+  so.retention_interval = std::chrono::seconds(cfg.retention.interval_s);
   return so;
 }
 

@@ -16,6 +16,7 @@
 #include "reads.hpp"
 #include "retention.hpp"
 #include "state.hpp"
+#include "verify.hpp"
 #include "watch.hpp"
 #include "writer.hpp"
 
@@ -38,6 +39,7 @@ struct store::impl {
   options opt_;
   bool read_only_ = false;
   bool restoring_ = false;  // opening a verified backup: its manifest goes after the open
+  bool existing_ = false;   // data.mdb was there before this open
   lock_file lock_;
   database db_;
   counters counters_;
@@ -76,7 +78,8 @@ struct store::impl {
   jubes::result<void> prepare_files() {
     auto pre = files::preflight(opt_.dir, opt_.initialise, false);
     if (!pre) return pre.error();
-    restoring_ = *pre == files::found::existing && files::has_manifest(opt_.dir);
+    existing_ = *pre == files::found::existing;
+    restoring_ = existing_ && files::has_manifest(opt_.dir);
     if (restoring_)
       if (auto r = files::verify_backup(opt_.dir); !r) {
         log::error(log_c, "restore_refused", {{"dir", opt_.dir.string()}, {"error", r.error().message()}});
@@ -132,6 +135,9 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   }
   if (auto r = p->lock(); !r) return r.error();
   if (auto r = p->prepare_files(); !r) return r.error();
+  // Garbage pages would crash LMDB at the first read: walk them in a child first (verify.hpp).
+  if (p->existing_)
+    if (auto r = verify::isolated(o.dir, o.verify, false); !r) return r.error();
   // MDB_NOMETASYNC: one flush per commit; the writer completes a group only after a later flush
   // covered its meta page (writer.hpp, docs/storage.md "Crash safety").
   if (auto r = database::open(p->db_, o.dir, o.durable ? MDB_NOMETASYNC : MDB_NOSYNC, o.map_size_initial); !r)
@@ -147,9 +153,10 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   return std::unique_ptr<store>(new store(std::move(p)));
 }
 
-jubes::result<std::unique_ptr<store>> store::open_readonly(const std::filesystem::path& dir) {
+jubes::result<std::unique_ptr<store>> store::open_readonly(const std::filesystem::path& dir, open_check check) {
   // A backup's manifest is not verified here but by check(), so that `jubesctl check` can say so.
   if (auto pre = files::preflight(dir, false, true); !pre) return pre.error();
+  if (auto r = verify::isolated(dir, check, true); !r) return r.error();
   auto p = std::make_unique<impl>();
   p->opt_.dir = dir;
   p->read_only_ = true;
@@ -239,6 +246,11 @@ metrics_snapshot store::metrics() const {
   m.map_size = u.map_size;
   m.map_used = u.used;
   return m;
+}
+
+store_health store::health() const {
+  if (impl_->read_only_) return {store_health::state::failed, "opened read-only"};
+  return impl_->writer_.health();
 }
 
 jubes::result<void> store::backup(const std::filesystem::path& dir) const {

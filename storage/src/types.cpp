@@ -16,6 +16,18 @@ std::string_view to_string(ingest_outcome o) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(store_health::state s) noexcept {
+  switch (s) {
+    case store_health::state::writable:
+      return "writable";
+    case store_health::state::full:
+      return "full";
+    case store_health::state::failed:
+      return "failed";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(audit_kind k) noexcept {
   switch (k) {
     case audit_kind::accepted:

@@ -67,11 +67,46 @@ std::size_t writer::depth() const {
   return q_.size();
 }
 
+store_health writer::health() const {
+  std::lock_guard lk(mu_);
+  if (failed_) return {store_health::state::failed, failed_->message()};
+  if (full_)
+    return {store_health::state::full,
+            "store full: the map is at its maximum of " + std::to_string(opt_.map_size_max) + " bytes"};
+  return {};
+}
+
+void writer::fail_store(const jubes::error& cause) {
+  std::deque<op> queued;
+  jubes::error e;
+  {
+    std::lock_guard lk(mu_);
+    if (!failed_) {
+      failed_ = jubes::error(errc::io_error, "store failed: " + cause.message() +
+                                                 "; writes stopped, nothing not on stable storage was acknowledged;"
+                                                 " restart jubesd");
+      log::error(log_c, "store_failed", {{"error", cause.message()}, {"pending_groups", pending_.size()}});
+    }
+    e = *failed_;
+    queued.swap(q_);
+    q_bytes_ = 0;
+  }
+  for (auto& o : queued) {
+    if (auto* p = std::get_if<purge_op>(&o); p && !p->done) purge_inflight_ = false;
+    complete_with(o, e);
+  }
+  // Committed, perhaps even on disk, but not known to be: the senders retry after the restart,
+  // and dedup answers with the original receipt whatever survived.
+  for (auto& g : pending_) fail_all(g.batch, e);
+  pending_.clear();
+}
+
 std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
   const std::size_t bytes = op_bytes(o);
   {
     std::lock_guard lk(mu_);
     if (!started_) return jubes::error(errc::read_only);
+    if (failed_) return *failed_;  // the cause, at once: nothing is queued into a failed writer
     if (stopping_) return jubes::error(errc::closed);
     // An empty queue takes any one request, so a single large body is never refused for size.
     if (!bypass_capacity &&
@@ -102,7 +137,9 @@ bool writer::submit_background_purge() {
 
 writer::next writer::take(std::vector<op>& batch) {
   std::unique_lock lk(mu_);
-  cv_.wait(lk, [&] { return !q_.empty() || stopping_ || synced_upto_ > released_upto_; });
+  cv_.wait(lk,
+           [&] { return !q_.empty() || stopping_ || synced_upto_ > released_upto_ || (failed_ && !pending_.empty()); });
+  if (failed_ && !pending_.empty()) return next::failed;
   if (synced_upto_ > released_upto_) return next::release;  // completions before new work
   if (q_.empty()) return next::stop;
   // A purge runs alone; everything else goes into one group, up to max_group.
@@ -132,6 +169,15 @@ void writer::loop() {
     batch.clear();
     const next n = take(batch);
     if (n == next::stop) break;
+    if (n == next::failed) {
+      jubes::error e;
+      {
+        std::lock_guard lk(mu_);
+        e = *failed_;
+      }
+      fail_store(e);
+      continue;
+    }
     if (n == next::release) {
       std::uint64_t upto = 0;
       {
@@ -160,35 +206,46 @@ void writer::loop() {
   }
   // Stopping: flush what is committed and complete it, here.
   if (!pending_.empty()) {
-    if (auto r = opt_.durable ? db_.sync() : jubes::result<void>{}; r) {
+    auto r = opt_.durable ? db_.sync() : jubes::result<void>{};
+    if (r && may_release_by_commit()) {
       release_upto(pending_.back().seq);
     } else {
-      log::error(log_c, "sync_failed", {{"error", r.error().message()}});
-      for (auto& g : pending_) fail_all(g.batch, r.error());  // never acknowledged as stored
-      pending_.clear();
+      if (!r) log::error(log_c, "sync_failed", {{"error", r.error().message()}});
+      fail_store(r ? jubes::error(errc::io_error, "an earlier flush failed") : r.error());  // never acknowledged
     }
   }
+}
+
+bool writer::may_release_by_commit() {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return !sync_busy_; });
+  return !failed_;
 }
 
 void writer::sync_loop() {
   std::unique_lock lk(mu_);
   for (;;) {
-    sync_cv_.wait(lk, [&] { return sync_wanted_ > synced_upto_ || sync_stop_; });
+    sync_cv_.wait(lk, [&] { return (sync_wanted_ > synced_upto_ && !failed_) || sync_stop_; });
     if (sync_stop_) return;
     // Every group up to `upto` wrote its meta page before the writer asked for this sync.
     const std::uint64_t upto = sync_wanted_;
+    sync_busy_ = true;
     lk.unlock();
     auto r = db_.sync();
     lk.lock();
+    sync_busy_ = false;
     if (!r) {
-      // The groups stay pending: the next commit's data sync or a later attempt may still make
-      // them durable; they are never acknowledged without one.
+      // Never retried: after a failed fdatasync the kernel may have dropped the dirty pages, so a
+      // later success would prove nothing. The writer fails the pending groups (fail_store).
       ++counters_.commit_failures;
       log::error(log_c, "sync_failed", {{"error", r.error().message()}});
-      sync_cv_.wait_for(lk, std::chrono::milliseconds(100), [&] { return sync_stop_; });
-      continue;
+      if (!failed_)
+        failed_ = jubes::error(errc::io_error, "store failed: " + r.error().message() +
+                                                   "; writes stopped, nothing not on stable storage was "
+                                                   "acknowledged; restart jubesd");
+    } else {
+      synced_upto_ = std::max(synced_upto_, upto);
     }
-    synced_upto_ = std::max(synced_upto_, upto);
     cv_.notify_one();
   }
 }
@@ -215,11 +272,13 @@ std::uint64_t writer::durable_head(std::string_view recipient) const {
   return it == durable_heads_.end() ? 0 : it->second;
 }
 
-bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure) {
+bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure, bool& disk) {
   auto t0 = std::chrono::steady_clock::now();
+  disk = false;
   auto t = db_.begin_write();
   if (!t) {
     failure = t.error();
+    disk = true;
     return false;
   }
   group g(db_, opt_, ws_, *t, lvl, now_ms(opt_));
@@ -249,6 +308,7 @@ bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure)
   }
   if (int rc = t->commit(); rc != 0) {
     failure = tables::lmdb_error(rc);
+    disk = failure != errc::store_full;
     return false;
   }
   counters_.record_commit(batch.size(), std::chrono::steady_clock::now() - t0);
@@ -265,11 +325,15 @@ bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure)
   counters_.acks += c.acks;
   counters_.forwards += c.forwards;
   counters_.reroutes += c.reroutes;
+  if (lvl != level::all || c.accepted > 0) {
+    std::lock_guard lk(mu_);
+    full_ = lvl != level::all;  // full until new messages fit again
+  }
   pending_group pg{0, std::move(batch), std::move(fire), c.heads};
   batch.clear();  // the closures in `fire` point into pg.batch's elements (moving keeps them)
   // This commit's data sync flushed the previous group's meta page (see writer.hpp).
   if (opt_.durable) {
-    if (!pending_.empty()) release_upto(pending_.back().seq);
+    if (!pending_.empty() && may_release_by_commit()) release_upto(pending_.back().seq);
     // Crash tests stop here: this group's data is synced, its meta page written but not flushed.
     if (opt_.test_after_commit) opt_.test_after_commit();
   }
@@ -282,8 +346,9 @@ bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure)
 void writer::run_group(std::vector<op>& batch) {
   level lvl = level::all;
   jubes::error failure;
+  bool disk = false;
   for (int attempt = 0;; ++attempt) {
-    if (try_group(batch, lvl, failure)) {
+    if (try_group(batch, lvl, failure, disk)) {
       if (db_.grow_ahead(opt_.map_size_max)) ++counters_.map_grows;
       return;
     }
@@ -300,6 +365,11 @@ void writer::run_group(std::vector<op>& batch) {
     }
     ++counters_.commit_failures;
     log::error(log_c, "group_commit_failed", {{"error", failure.message()}, {"requests", batch.size()}});
+    if (disk) {
+      fail_store(failure);  // the groups before it waited for a flush that is now in doubt
+      std::lock_guard lk(mu_);
+      failure = *failed_;
+    }
     fail_all(batch, failure);
     return;
   }
@@ -321,6 +391,7 @@ void writer::run_purge(purge_op& o) {
   if (!r) {
     ++counters_.commit_failures;
     log::error(log_c, "purge_failed", {{"error", r.error().message()}});
+    if (r.error() == errc::io_error) fail_store(r.error());  // a commit or begin the disk refused
     if (o.done) o.done(r.error());
     if (!o.done) purge_inflight_ = false;
     return;
@@ -337,6 +408,7 @@ void writer::run_purge(purge_op& o) {
     // Purges are not pipelined: the caller hears back only after an explicit flush (which
     // also covers the groups committed before; they are released by the next take()).
     if (auto f = opt_.durable ? db_.sync() : jubes::result<void>{}; !f) {
+      fail_store(f.error());
       o.done(f.error());
       return;
     }

@@ -17,6 +17,11 @@
 // Whichever comes first releases the group on the writer thread: its completions run, then its
 // wakes. Meanwhile the writer already builds the next group. See docs/storage.md, "Crash safety".
 //
+// A failed commit or flush stops the store for good (types.hpp, store_health): the writer fails
+// every group still waiting for durability and everything queued, and refuses new requests with
+// the cause (errc::io_error); it never acknowledges a group after a failed flush, not even when a
+// later commit's own sync succeeds (the failed sync may have dropped the earlier pages).
+//
 // Lifecycle: start() launches the writer and the sync thread (not for a read-only store); stop()
 // lets the writer drain the queue, flushes, completes everything and joins both. After stop()
 // submits complete at once with errc::closed.
@@ -62,6 +67,9 @@ class writer {
 
   std::size_t depth() const;
 
+  /// writable, full (the last group hit the map's maximum) or failed (a commit or flush failed).
+  store_health health() const;
+
   /// Highest seq of `recipient`'s outbox that is on stable storage (0 if none). Polls do not show
   /// entries past it: a committed group is visible to read transactions before it is durable.
   std::uint64_t durable_head(std::string_view recipient) const;
@@ -77,11 +85,17 @@ class writer {
   std::optional<jubes::error> enqueue(op& o, bool bypass_capacity);
   void loop();
   void run_group(std::vector<op>& batch);
-  /// One attempt at a group. @return false if the transaction failed with `failure`.
-  bool try_group(std::vector<op>& batch, level lvl, jubes::error& failure);
+  /// One attempt at a group. @return false if the transaction failed with `failure`; `disk` is
+  /// then true when the failure was the disk's (begin or commit), not the group's content.
+  bool try_group(std::vector<op>& batch, level lvl, jubes::error& failure, bool& disk);
+  /// After a commit succeeded: may its fdatasync release the groups before it? Not while the
+  /// sync thread is flushing (its failure would be ours too), not once the store failed.
+  bool may_release_by_commit();
+  /// Marks the store failed (first cause wins) and fails everything queued and pending.
+  void fail_store(const jubes::error& cause);
   void run_purge(purge_op& o);
   void fail_all(std::vector<op>& batch, const jubes::error& e);
-  enum class next { group, release, stop };
+  enum class next { group, release, failed, stop };
   /// Waits for work: groups the sync thread made durable (release them first), else the next
   /// batch from the queue (lingering briefly, see options::group_linger), else stop.
   next take(std::vector<op>& batch);
@@ -103,7 +117,10 @@ class writer {
   bool started_ = false;
   std::atomic<bool> purge_inflight_{false};  // at most one background pass queued or running
   bool stopping_ = false;
-  std::size_t last_group_ = 0;  // writer thread: size of the previous group (linger target)
+  std::optional<jubes::error> failed_;  // under mu_: set once, never cleared (restart the process)
+  bool full_ = false;                   // under mu_
+  bool sync_busy_ = false;              // under mu_: the sync thread is inside mdb_env_sync
+  std::size_t last_group_ = 0;          // writer thread: size of the previous group (linger target)
   std::thread thread_;
 
   // Writer thread only: committed groups waiting for a flush, oldest first.

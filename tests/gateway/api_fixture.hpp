@@ -27,11 +27,14 @@ class api_fixture : public ::testing::Test {
     ASSERT_TRUE(c) << c.error().message();
     cfg_.emplace(std::move(*c));
     cfg_->store.durable = false;  // no fsync per test commit; durability is the store's own test
+    tune(*cfg_);
     api_.emplace(*cfg_, metrics_);
     auto r = api_->open();
     ASSERT_TRUE(r) << r.error().message();
   }
   void TearDown() override { api_.reset(); }
+  /// A test fixture's changes to the configuration before the api opens.
+  virtual void tune(config&) {}
 
   services& svc() { return api_->handler_services(); }
 

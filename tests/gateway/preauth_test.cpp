@@ -67,15 +67,25 @@ TEST(printable, control_characters_from_certificates_are_escaped) {
 }
 
 TEST(readiness, not_ready_while_the_store_is_full_or_draining) {
-  EXPECT_EQ(readiness(true, false, 50, 100, 95), "");
-  EXPECT_EQ(readiness(true, true, 50, 100, 95), "draining");
-  EXPECT_EQ(readiness(false, false, 0, 100, 95), "not open");
-  auto why = readiness(true, false, 95, 100, 95);
+  const storage::store_health ok;
+  EXPECT_EQ(readiness(true, false, ok, 50, 100, 95), "");
+  EXPECT_EQ(readiness(true, true, ok, 50, 100, 95), "draining");
+  EXPECT_EQ(readiness(false, false, ok, 0, 100, 95), "not open");
+  auto why = readiness(true, false, ok, 95, 100, 95);
   EXPECT_NE(why.find("store full: 95 of 100 bytes used"), std::string::npos) << why;
   // Near the 1 TiB maximum: no overflow.
   std::uint64_t tib = 1ull << 40;
-  EXPECT_EQ(readiness(true, false, tib / 2, tib, 95), "");
-  EXPECT_NE(readiness(true, false, tib, tib, 95), "");
+  EXPECT_EQ(readiness(true, false, ok, tib / 2, tib, 95), "");
+  EXPECT_NE(readiness(true, false, ok, tib, tib, 95), "");
+}
+
+TEST(readiness, not_ready_while_the_store_says_full_or_failed_whatever_the_percentage) {
+  using st = storage::store_health::state;
+  EXPECT_EQ(readiness(true, false, {st::failed, "store failed: sync: Input/output error"}, 1, 100, 95),
+            "failed: store failed: sync: Input/output error");
+  EXPECT_EQ(readiness(true, false, {st::full, "store full: the map is at its maximum"}, 1, 100, 95),
+            "full: store full: the map is at its maximum");
+  EXPECT_EQ(readiness(true, true, {st::failed, "x"}, 1, 100, 95), "draining");
 }
 
 }  // namespace

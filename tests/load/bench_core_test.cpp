@@ -200,15 +200,16 @@ TEST(record, round_trip_and_torn_last_line) {
   {
     jb::record_writer w;
     ASSERT_TRUE(w.open(path, {99, 0.25, 3000}, err)) << err;
-    w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd});
-    w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef});
+    w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd}, {99, 0.25, 3000});
+    w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef}, {99, 0.25, 3000});
   }
   append_file(path, "jvs 5 B-JVS-5 20");  // a writer killed mid-line
   jb::record_file r;
   ASSERT_TRUE(jb::read_record(path, r, err)) << err;
-  EXPECT_EQ(r.options.seed, 99u);
-  EXPECT_DOUBLE_EQ(r.options.plan_fraction, 0.25);
-  EXPECT_EQ(r.options.target_size, 3000u);
+  ASSERT_EQ(r.generators.size(), 1u);
+  EXPECT_EQ(r.generators[0].seed, 99u);
+  EXPECT_DOUBLE_EQ(r.generators[0].plan_fraction, 0.25);
+  EXPECT_EQ(r.generators[0].target_size, 3000u);
   ASSERT_EQ(r.outcomes.size(), 2u);
   EXPECT_EQ(r.outcomes[0].party, "tulp-gw");
   EXPECT_EQ(r.outcomes[0].slot, 3u);
@@ -226,6 +227,37 @@ TEST(record, round_trip_and_torn_last_line) {
   EXPECT_FALSE(jb::read_record((d.path() / "missing").string(), r2, err));
   write_file(d.path(), "other", "hello\n");
   EXPECT_FALSE(jb::read_record((d.path() / "other").string(), r2, err));
+}
+
+// scripts/soak verifies and replays the union of many runs' records: `cat` of records with
+// different seeds, each outcome tied to the header above it; a writer given outcomes of another
+// generator writes a header before them.
+TEST(record, concatenated_records_keep_each_outcomes_generator) {
+  const temp_dir d("bench");
+  auto a = (d.path() / "a.rec").string(), b = (d.path() / "b.rec").string();
+  std::string err;
+  {
+    jb::record_writer w;
+    ASSERT_TRUE(w.open(a, {1, 0, 2048}, err)) << err;
+    w.write({"tulp-gw", 0, "B-1", 201, "id-1", 1, 2}, {1, 0, 2048});
+    jb::record_writer w2;
+    ASSERT_TRUE(w2.open(b, {2, 0, 2048}, err)) << err;
+    w2.write({"jvs", 0, "B-2", 201, "id-2", 1, 2}, {2, 0, 2048});
+    w2.write({"mits", 7, "B-3", 0, "", 0, 2}, {3, 0.5, 1024});  // another generator: a new header
+  }
+  write_file(d.path(), "union.rec", read_file(a) + read_file(b));
+  jb::record_file r;
+  ASSERT_TRUE(jb::read_record((d.path() / "union.rec").string(), r, err)) << err;
+  ASSERT_EQ(r.generators.size(), 3u);
+  EXPECT_EQ(r.generators[0].seed, 1u);
+  EXPECT_EQ(r.generators[1].seed, 2u);
+  EXPECT_EQ(r.generators[2].seed, 3u);
+  EXPECT_EQ(r.generators[2].target_size, 1024u);
+  ASSERT_EQ(r.outcomes.size(), 3u);
+  EXPECT_EQ(r.outcomes[0].gen, 0u);
+  EXPECT_EQ(r.outcomes[1].gen, 1u);
+  EXPECT_EQ(r.outcomes[2].gen, 2u);
+  EXPECT_EQ(r.outcomes[2].slot, 7u);
 }
 
 TEST(options, accepts_the_product_command_line) {

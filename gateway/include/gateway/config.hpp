@@ -85,13 +85,15 @@ struct store_config {
   std::uint32_t queue_capacity = 0;
   std::uint32_t max_group = 0;
   bool durable = true;
-  std::uint32_t ready_max_used_percent = 0;  // /readyz is 503 from this percentage of map_size_bytes
+  std::uint32_t ready_max_used_percent = 0;   // /readyz is 503 from this percentage of map_size_bytes
+  std::string verify_on_start = "structure";  // none, structure or full (storage::open_check)
 };
 
 struct retention_config {
-  std::uint32_t bodies_days = 0;
-  std::uint32_t dedup_extra_days = 0;
-  std::uint32_t audit_days = 0;
+  double bodies_days = 0;  // fractions of a day allowed (scripts/soak runs retention in seconds)
+  double dedup_extra_days = 0;
+  double audit_days = 0;
+  std::uint32_t interval_s = 0;  // how often the background purge runs
 };
 
 struct config {

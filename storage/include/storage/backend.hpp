@@ -99,6 +99,8 @@ class backend {
   virtual void unwatch(std::uint64_t token) = 0;
 
   virtual metrics_snapshot metrics() const = 0;
+  /// Whether writes are taken now (types.hpp, store_health). Cheap: one lock, no I/O.
+  virtual store_health health() const = 0;
   virtual jubes::result<store_stats> stats() const = 0;
   /// Integrity check; a store that cannot be read at all is reported as a problem, not an error.
   virtual check_report check() const = 0;

@@ -28,15 +28,19 @@ class store final : public backend {
  public:
   struct impl;
 
-  /// Opens (creating if needed) the store in options.dir for exclusive writing.
+  /// Opens (creating if needed) the store in options.dir for exclusive writing. An existing store
+  /// is first verified as options.verify says (a forked child walks it; docs/storage.md).
   /// @return the store, or errc::locked (another process holds the directory), errc::bad_version,
-  ///         errc::io_error (cannot create/open; the cause is logged), errc::invalid_argument.
+  ///         errc::corrupt (damaged: refused, the cause named), errc::io_error (cannot
+  ///         create/open; the cause is logged), errc::invalid_argument.
   static jubes::result<std::unique_ptr<store>> open(const options& o);
 
-  /// Opens an existing store read-only, without the exclusive lock, e.g. while jubesd runs.
+  /// Opens an existing store read-only, without the exclusive lock, e.g. while jubesd runs, after
+  /// verifying it as `check` says (structure: its page walk, in a forked child).
   /// Every submit_* completes with errc::read_only. @return errc::not_found if `dir` holds no
-  /// store, errc::bad_version.
-  static jubes::result<std::unique_ptr<store>> open_readonly(const std::filesystem::path& dir);
+  /// store, errc::bad_version, errc::corrupt (damaged: refused).
+  static jubes::result<std::unique_ptr<store>> open_readonly(const std::filesystem::path& dir,
+                                                             open_check check = open_check::structure);
 
   ~store() override;
   store(const store&) = delete;
@@ -63,6 +67,8 @@ class store final : public backend {
   void unwatch(std::uint64_t token) override;
 
   metrics_snapshot metrics() const override;
+  /// A read-only store reports failed ("opened read-only").
+  store_health health() const override;
   jubes::result<store_stats> stats() const override;
   /// Every outbox entry points at a message (or its purge record), seqs are gapless from 1,
   /// cursors are not past the head, dedup and messages agree, bodies present.

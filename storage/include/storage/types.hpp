@@ -19,6 +19,12 @@ inline constexpr std::uint32_t format_version = 1;
 /// Milliseconds since the Unix epoch; injectable so that retention can be tested without sleeping.
 using clock_fn = std::function<std::int64_t()>;
 
+/// How much of a store is verified, in a forked child, before it is mounted (docs/storage.md,
+/// "Damaged stores"): none; structure (every page LMDB can reach, walked with cursors: garbage
+/// pages are refused instead of crashing the process; the default); full (also check(): every
+/// record decoded, dedup and message records agreeing, every body's SHA-256).
+enum class open_check { none, structure, full };
+
 /// Options of a writable store. Defaults suit a production gateway.
 struct options {
   std::filesystem::path dir;  ///< data directory; created if absent
@@ -26,6 +32,8 @@ struct options {
   /// once, or other files) or has an empty data.mdb. Never over a non-empty data.mdb. An absent or
   /// empty directory is a new store without it. See docs/storage.md, "Damaged stores".
   bool initialise = false;
+  /// Verification before mounting; see open_check and docs/storage.md for what each costs.
+  open_check verify = open_check::structure;
   std::size_t map_size_initial = 1ull << 30;  ///< initial LMDB map size in bytes
   std::size_t map_size_max = 64ull << 30;     ///< the map grows up to this, then ingest gets store_full
   std::size_t queue_capacity = 16384;         ///< bounded writer queue; full => errc::overloaded at once
@@ -184,6 +192,21 @@ struct metrics_snapshot {
   std::uint64_t purged_bodies = 0, purged_dedup = 0, purged_audit = 0;
   std::uint64_t last_message_id = 0;
 };
+
+/// Whether a store takes writes. Backend-neutral: /readyz and ingest read it.
+///  - writable: commits succeed;
+///  - full: the store is at its size limit (new messages get store_full; acks, polls and
+///    duplicates still work); back to writable once a group with new messages commits again;
+///  - failed: a commit or a flush to stable storage failed. After a failed fsync the kernel may
+///    have dropped the dirty pages, so a later successful one proves nothing about them
+///    ("fsyncgate"): the store stops taking writes for good, fails whatever was waiting for
+///    durability (never acknowledged) and needs a restart, which reads what is really on disk.
+struct store_health {
+  enum class state { writable, full, failed };
+  state st = state::writable;
+  std::string reason;  ///< empty when writable
+};
+std::string_view to_string(store_health::state s) noexcept;
 
 /// Result of one retention pass (or of admin purge).
 struct purge_result {
