@@ -162,8 +162,7 @@ std::string iso_timestamp(std::int64_t unix_ms) {
   return format_utc(unix_ms, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ");
 }
 
-std::string encode_outbox_open(std::string_view recipient, std::uint64_t after, std::size_t count,
-                               std::uint64_t last) {
+std::string encode_outbox_open(std::string_view recipient, std::uint64_t after, std::size_t count, std::uint64_t last) {
   std::string out;
   open_delivery_document(out, "outbox");
   attribute(out, "recipient", recipient);

@@ -318,8 +318,9 @@ struct server::impl {
     for (std::size_t off = 0;;) {
       while (buf.size() - off >= piece || (!more && off < buf.size())) {
         net::const_buffer b(buf.data() + off, std::min(piece, buf.size() - off));
+        auto chunk = http::make_chunk(b);  // a named local: GCC 12 and temporaries in co_await
         lowest.expires_after(interval);
-        auto [ec, n] = chunked ? co_await net::async_write(ss, http::make_chunk(b)) : co_await net::async_write(ss, b);
+        auto [ec, n] = chunked ? co_await net::async_write(ss, chunk) : co_await net::async_write(ss, b);
         if (ec) {
           if (ec == beast::error::timeout) write_timeouts->inc();
           co_return false;
@@ -332,8 +333,9 @@ struct server::impl {
       while (more && buf.size() < piece) more = src->next(buf);
     }
     if (!chunked) co_return false;
+    auto last = http::make_chunk_last();
     lowest.expires_after(interval);
-    auto [lec, ln] = co_await net::async_write(ss, http::make_chunk_last());
+    auto [lec, ln] = co_await net::async_write(ss, last);
     co_return !lec;
   }
 

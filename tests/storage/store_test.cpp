@@ -90,7 +90,8 @@ TEST_F(store_test, accepted_message_is_readable_with_its_outbox_entries) {
 
 TEST_F(store_test, a_batch_is_capped_in_bytes_the_first_entry_always_goes_and_more_is_said) {
   for (int i = 0; i < 4; ++i)
-    test::ingest_ok(*s_, make_req("tulp-gw", "big-" + std::to_string(i), {"rvdk"}, std::string(1000, static_cast<char>('a' + i))));
+    test::ingest_ok(
+        *s_, make_req("tulp-gw", "big-" + std::to_string(i), {"rvdk"}, std::string(1000, static_cast<char>('a' + i))));
   auto two = s_->read_batch("rvdk", 0, 100, 2500);
   ASSERT_TRUE(two) << two.error().message();
   ASSERT_EQ(two->entries.size(), 2u);  // a third would make 3000 bytes

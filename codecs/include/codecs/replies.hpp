@@ -92,8 +92,7 @@ std::string encode_outbox_batch(std::string_view recipient, std::uint64_t after,
 /// The same document in pieces, for a reply written as it is produced (never held whole in memory):
 /// encode_outbox_open() + append_outbox_entry() for each entry + outbox_close() == encode_outbox_batch().
 /// @param count the number of entries that will follow; last their final seq (0 and ignored when count is 0)
-std::string encode_outbox_open(std::string_view recipient, std::uint64_t after, std::size_t count,
-                               std::uint64_t last);
+std::string encode_outbox_open(std::string_view recipient, std::uint64_t after, std::size_t count, std::uint64_t last);
 void append_outbox_entry(std::string& out, const outbox_entry_view& e);
 std::string_view outbox_close();
 
