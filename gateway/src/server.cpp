@@ -277,7 +277,7 @@ struct server::impl {
     }
     if (draining) close_after = true;
     res.keep_alive(!close_after);
-    bool written = co_await write_reply(ss, lowest, res, std::move(stream));
+    bool written = co_await write_reply(ss, lowest, res, stream);
     co_return written && !close_after;
   }
 
@@ -287,8 +287,9 @@ struct server::impl {
   /// so it is never whole in memory. Each piece must be written within limits.write_timeout_ms: a
   /// progress timeout, so a slow but live client gets a large reply and a stalled one is cut.
   /// @return false when the write failed or timed out, or the connection must close
+  /// `src` is passed as a named lvalue (GCC 12: no non-trivial temporaries inside a co_await).
   net::awaitable<bool> write_reply(ssl_stream& ss, tcp_stream& lowest, response& res,
-                                   std::unique_ptr<body_source> src) {
+                                   std::unique_ptr<body_source>& src) {
     const std::size_t piece = cfg.limits.write_progress_bytes;
     const auto interval = std::chrono::milliseconds(cfg.limits.write_timeout_ms);
     if (!src && res.body().size() > piece) src = std::make_unique<string_source>(std::move(res.body()));

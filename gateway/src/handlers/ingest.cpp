@@ -88,7 +88,8 @@ response store_reply(services& s, call& c, const admitted& a, const jubes::resul
 /// The pipeline's admit: on this IO thread for a small body; for one of at least
 /// limits.offload_body_bytes on the validation pool (services::validation), so that validating it
 /// does not hold up small requests on this IO thread. The coroutine resumes on its own strand.
-net::awaitable<admission<admitted>> admit_body(services& s, std::string body, const party_config& party) {
+/// `body` is a named lvalue, moved from here (GCC 12: no non-trivial temporaries inside a co_await).
+net::awaitable<admission<admitted>> admit_body(services& s, std::string& body, const party_config& party) {
   if (!s.validation || body.size() < s.cfg.limits.offload_body_bytes)
     co_return s.pipe.admit(std::move(body), party, s.now_ms());
   auto work = [&s, &party, b = std::move(body)]() mutable -> net::awaitable<admission<admitted>> {
@@ -115,7 +116,7 @@ net::awaitable<response> handle_ingest(services& s, call& c) {
     c.reason = "draining";
     co_return fault_response(s, c, errc::draining);
   }
-  auto a = co_await admit_body(s, std::move(c.req.body()), party);
+  auto a = co_await admit_body(s, c.req.body(), party);
   if (!a) {
     c.reason = reason_of(a.error());
     co_return fault_response(s, c, a.error());
