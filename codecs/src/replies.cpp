@@ -162,35 +162,46 @@ std::string iso_timestamp(std::int64_t unix_ms) {
   return format_utc(unix_ms, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ");
 }
 
-std::string encode_outbox_batch(std::string_view recipient, std::uint64_t after,
-                                std::span<const outbox_entry_view> entries) {
+std::string encode_outbox_open(std::string_view recipient, std::uint64_t after, std::size_t count, std::uint64_t last) {
   std::string out;
-  std::size_t total = 256;
-  for (const auto& e : entries) total += e.body.size() + 256;
-  out.reserve(total);
   open_delivery_document(out, "outbox");
   attribute(out, "recipient", recipient);
   attribute(out, "after", after);
-  attribute(out, "count", entries.size());
-  if (!entries.empty()) attribute(out, "last", entries.back().seq);
+  attribute(out, "count", count);
+  if (count > 0) attribute(out, "last", last);
   out += ">\n";
-  for (const auto& e : entries) {
-    out += "<entry";
-    attribute(out, "seq", e.seq);
-    attribute(out, "id", e.message_id);
-    attribute(out, "type", e.message_type);
-    attribute(out, "source", e.source_party);
-    attribute(out, "time", iso_timestamp(e.accepted_at_ms));
-    if (e.purged) {
-      out += " purged=\"true\"/>\n";
-      continue;
-    }
-    out += '>';
-    auto body = embeddable_body(e.body);
-    out += body ? std::string_view(*body) : std::string_view("<unembeddable/>");
-    out += "</entry>\n";
+  return out;
+}
+
+void append_outbox_entry(std::string& out, const outbox_entry_view& e) {
+  out += "<entry";
+  attribute(out, "seq", e.seq);
+  attribute(out, "id", e.message_id);
+  attribute(out, "type", e.message_type);
+  attribute(out, "source", e.source_party);
+  attribute(out, "time", iso_timestamp(e.accepted_at_ms));
+  if (e.purged) {
+    out += " purged=\"true\"/>\n";
+    return;
   }
-  out += "</outbox>\n";
+  out += '>';
+  auto body = embeddable_body(e.body);
+  out += body ? std::string_view(*body) : std::string_view("<unembeddable/>");
+  out += "</entry>\n";
+}
+
+std::string_view outbox_close() {
+  return "</outbox>\n";
+}
+
+std::string encode_outbox_batch(std::string_view recipient, std::uint64_t after,
+                                std::span<const outbox_entry_view> entries) {
+  std::string out = encode_outbox_open(recipient, after, entries.size(), entries.empty() ? 0 : entries.back().seq);
+  std::size_t total = out.size() + 16;
+  for (const auto& e : entries) total += e.body.size() + 256;
+  out.reserve(total);
+  for (const auto& e : entries) append_outbox_entry(out, e);
+  out += outbox_close();
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <optional>
 
@@ -40,6 +41,9 @@ struct api::state {
   std::unique_ptr<pipeline> pipe;
   std::unique_ptr<storage::backend> store;
   std::optional<services> svc;
+  // Validates large bodies off the IO threads; joined in close() before the pipeline goes (its
+  // threads' validators belong to the pipeline).
+  std::optional<net::thread_pool> validation;
   std::optional<metrics_probe> probe;
   std::atomic<bool> opened{false};
 };
@@ -65,7 +69,11 @@ jubes::result<void> api::open() {
   if (!st) return jubes::fail(st.error(), "store " + so.dir.string() + ": " + st.error().message());
   s.store = std::move(*st);
 
-  s.svc.emplace(services{s.cfg, s.metrics, *s.pipe, *s.store, s.polls, api_counters(s.metrics), wall_ms});
+  s.svc.emplace(services{s.cfg, s.metrics, *s.pipe, *s.store, s.polls, api_counters(s.metrics), wall_ms, {}});
+  if (s.cfg.limits.validation_threads > 0) {
+    s.validation.emplace(s.cfg.limits.validation_threads);
+    s.svc->validation = s.validation->get_executor();
+  }
   s.probe.emplace(s.metrics);
   s.metrics.add_collector([this](registry&) {
     auto& s = *st_;
@@ -117,6 +125,10 @@ void api::drain() {
 void api::close() {
   auto& s = *st_;
   s.opened = false;
+  if (s.validation) {
+    s.validation->join();
+    s.validation.reset();
+  }
   s.svc.reset();
   if (s.store) {
     s.store->close();
@@ -125,10 +137,10 @@ void api::close() {
   s.pipe.reset();
 }
 
-net::awaitable<response> api::handle(request& req, const caller& who) {
+net::awaitable<response> api::handle(request& req, const caller& who, std::unique_ptr<body_source>& stream) {
   auto& s = *st_;
   auto t = split_target(req.target());
-  call c{req, who, std::move(t.query), 0, {}};
+  call c{req, who, std::move(t.query), 0, {}, {}};
   response res;
   if (!who.party) {
     res = fault_response(*s.svc, c, errc::unknown_party);
@@ -143,6 +155,7 @@ net::awaitable<response> api::handle(request& req, const caller& who) {
   } else {
     c.id = m.id;
     res = co_await m.found->fn(*s.svc, c);
+    stream = std::move(c.stream);
   }
   if (!c.reason.empty() && t.path == "/v1/messages") s.probe->count_rejected(c.reason);
   s.metrics

@@ -37,7 +37,8 @@ class api {
   /// Loads the pipeline and opens the store. @return the first error, its detail naming the key
   jubes::result<void> open();
   /// Answers one request of `c`: 403 without a party, 429 over its rate, else the route's handler.
-  net::awaitable<response> handle(request& req, const caller& c);
+  /// @param stream set when the reply's body comes from a source (the response is then its head)
+  net::awaitable<response> handle(request& req, const caller& c, std::unique_ptr<body_source>& stream);
   /// @return "" when ready to take traffic, else why not ("draining", "store full: ...")
   std::string not_ready_reason() const;
   bool ready() const { return not_ready_reason().empty(); }

@@ -1,5 +1,6 @@
 // docs/configuration.md, generated from the key table (config_keys()); a test keeps the two in sync.
 #include <sstream>
+#include <string_view>
 
 #include "config_text.hpp"
 #include "gateway/config.hpp"
@@ -7,6 +8,45 @@
 namespace jubes::gateway {
 using detail::fmt_num;
 using detail::kind_name;
+
+namespace {
+// The worst case of the process's memory as a formula of the limits (issue 12, invariant 2);
+// tests/e2e/memory_test.cpp computes the same figure and holds the real jubesd under it.
+constexpr std::string_view memory_section = R"(
+## Worst-case memory
+
+Memory is bounded by the limits above, never by the data: not by the size of a backlog, of a message
+or of the store. Each connection serves one request at a time, and what a request holds is bounded:
+
+```
+M  <=  M_idle + M_store + C × (M_conn + max(R_in, R_out)) + (T_io + T_val) × M_validator
+
+C        = limits.max_connections
+M_conn   = 64 KiB (TLS state and records, the 16 KiB read buffer) + limits.max_header_bytes
+           + 2 × limits.write_progress_bytes (the piece being written and the next)
+R_in     = 4 × limits.max_body_bytes: a request body (read whole, up to the limit), plus while it is
+           validated (the xerces fallback holds the text of the largest element as UTF-16) or
+           committed (its copy packed into a blob and LMDB's dirty pages of the write transaction)
+R_out    = max(limits.max_batch_bytes, limits.max_body_bytes) + 2 × limits.max_body_bytes:
+           a poll batch as the store read it (at most limits.max_batch_bytes of bodies, or its first
+           entry alone, however large), the entry being encoded (its UTF-8 form) and the piece of the
+           reply it is appended to; the reply is written piece by piece as it is produced, never whole.
+           GET /v1/messages/{id} holds one body.
+T_io     = io_threads; T_val = limits.validation_threads; M_validator = 8 MiB (a parser per thread)
+M_idle   = the process after start: code, the schema grammar pools, the routing table, thread stacks
+M_store  = LMDB maps data.mdb: the pages a read touches count in the resident set as file pages,
+           which the kernel reclaims under pressure; at most the size of data.mdb
+           (<= store.map_size_bytes)
+```
+
+The store's queue (store.queue_capacity) holds requests of connections that wait for their commit,
+so it adds nothing beyond C × R_in. With the defaults (C = 4096, 10 MiB bodies) the figure is large:
+size `limits.max_connections` and `limits.max_body_bytes` to the machine, e.g. C = 256 gives about
+10 GiB plus M_idle and M_store. `tests/e2e/memory_test.cpp` fills an outbox with 8 MiB
+re-integration plans and runs concurrent polls and reads of them under C = 20: the peak resident set
+(VmHWM) stays under this figure (see docs/BENCHMARKS.md, "Memory").
+)";
+}  // namespace
 
 std::string config_doc_markdown() {
   std::ostringstream o;
@@ -49,6 +89,7 @@ std::string config_doc_markdown() {
     if (i.kind == key_kind::integer || i.kind == key_kind::number) range = fmt_num(i.min) + " – " + fmt_num(i.max);
     o << "| `" << i.path << "` | " << kind_name(i.kind) << " | " << def << " | " << range << " | " << i.doc << " |\n";
   }
+  o << memory_section;
   return o.str();
 }
 

@@ -76,8 +76,14 @@ const std::vector<key_desc>& key_table() {
       {{"limits.read_timeout_ms", k::integer, "10000", false, 100, 600000,
         "Time allowed to read one whole request once it has started; a client trickling bytes is cut off."},
        [](config& c, const value& v) { c.limits.read_timeout_ms = static_cast<std::uint32_t>(v.i); }},
-      {{"limits.write_timeout_ms", k::integer, "10000", false, 100, 600000, "Time allowed to write one response."},
+      {{"limits.write_timeout_ms", k::integer, "10000", false, 100, 600000,
+        "Progress timeout of a reply: the connection is cut when fewer than `limits.write_progress_bytes` of "
+        "it were written in this long (a slow but live client fetches a 10 MiB message; a stalled one is cut)."},
        [](config& c, const value& v) { c.limits.write_timeout_ms = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.write_progress_bytes", k::integer, "65536", false, 1024, 16777216,
+        "A reply is written in pieces of at most this many bytes, each within `limits.write_timeout_ms`; a reply "
+        "larger than one piece is sent with chunked transfer encoding as it is produced."},
+       [](config& c, const value& v) { c.limits.write_progress_bytes = static_cast<std::uint32_t>(v.i); }},
       {{"limits.idle_timeout_ms", k::integer, "30000", false, 100, 3600000,
         "A keep-alive connection with no request for this long is closed."},
        [](config& c, const value& v) { c.limits.idle_timeout_ms = static_cast<std::uint32_t>(v.i); }},
@@ -110,6 +116,18 @@ const std::vector<key_desc>& key_table() {
        [](config& c, const value& v) { c.limits.long_poll_max_wait_s = static_cast<std::uint32_t>(v.i); }},
       {{"limits.max_batch", k::integer, "1000", false, 1, 100000, "Upper bound of `max` on GET /v1/outbox."},
        [](config& c, const value& v) { c.limits.max_batch = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.max_batch_bytes", k::integer, "4194304", false, 1024, 1073741824,
+        "Most bytes of message bodies in one GET /v1/outbox batch (besides `limits.max_batch` entries). The "
+        "first entry is always delivered, however large, so no message is stuck behind the cap; the reply's "
+        "`X-Jubes-More: true` says that more entries are waiting."},
+       [](config& c, const value& v) { c.limits.max_batch_bytes = static_cast<std::uint64_t>(v.i); }},
+      {{"limits.validation_threads", k::integer, "1", false, 0, 256,
+        "Threads that validate bodies of at least `limits.offload_body_bytes`, so that a large body does not "
+        "hold up small requests on the IO threads. 0: every body is validated on its IO thread."},
+       [](config& c, const value& v) { c.limits.validation_threads = static_cast<std::uint32_t>(v.i); }},
+      {{"limits.offload_body_bytes", k::integer, "262144", false, 1024, 1073741824,
+        "Bodies of at least this size are validated on the validation threads (see `limits.validation_threads`)."},
+       [](config& c, const value& v) { c.limits.offload_body_bytes = static_cast<std::uint64_t>(v.i); }},
 
       {{"store", k::section, "", false, 0, 0, "The LMDB store and its writer thread."}, nullptr},
       {{"store.map_size_bytes", k::integer, "17179869184", false, 1048576, 1099511627776.0,

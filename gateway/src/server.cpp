@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -90,6 +92,7 @@ struct server::impl {
   // Hot-path metric series, looked up once.
   counter* handshake_ok = nullptr;
   counter* session_errors = nullptr;
+  counter* write_timeouts = nullptr;
   gauge* open_connections = nullptr;
   gauge* preauth_open = nullptr;
 
@@ -256,25 +259,85 @@ struct server::impl {
     if (g == got::gone) co_return false;
     if (g == got::party_limit) count_party_refusal(who);
     bool close_after = g != got::request;
+    std::unique_ptr<body_source> stream;
     if (g == got::request) {
       request req = parser.release();
       try {
-        res = co_await apis.handle(req, who);
+        res = co_await apis.handle(req, who, stream);
       } catch (const std::exception& e) {
         log::error(
             kComponent, "request_exception",
             {{"peer", peer}, {"subject", who.subject}, {"target", std::string(req.target())}, {"what", e.what()}});
         session_errors->inc();
         res = make_response(500, "internal error\n", "text/plain", req.version(), false);
+        stream.reset();
         close_after = true;
       }
       if (!req.keep_alive()) close_after = true;
     }
     if (draining) close_after = true;
     res.keep_alive(!close_after);
-    lowest.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
-    auto [wec, wn] = co_await http::async_write(ss, res);
-    co_return !wec && !close_after;
+    bool written = co_await write_reply(ss, lowest, res, stream);
+    co_return written && !close_after;
+  }
+
+  /// Writes `res`, its body from `src` when set (else its own body). A reply that fits in one
+  /// piece (limits.write_progress_bytes) goes as one message with Content-Length; a larger one is
+  /// written piece by piece as the source produces it, chunked (HTTP/1.0: unframed, then closed),
+  /// so it is never whole in memory. Each piece must be written within limits.write_timeout_ms: a
+  /// progress timeout, so a slow but live client gets a large reply and a stalled one is cut.
+  /// @return false when the write failed or timed out, or the connection must close
+  /// `src` is passed as a named lvalue (GCC 12: no non-trivial temporaries inside a co_await).
+  net::awaitable<bool> write_reply(ssl_stream& ss, tcp_stream& lowest, response& res,
+                                   std::unique_ptr<body_source>& src) {
+    const std::size_t piece = cfg.limits.write_progress_bytes;
+    const auto interval = std::chrono::milliseconds(cfg.limits.write_timeout_ms);
+    if (!src && res.body().size() > piece) src = std::make_unique<string_source>(std::move(res.body()));
+    std::string buf;
+    bool more = src != nullptr;
+    while (more && buf.size() <= piece) more = src->next(buf);
+    if (!more) {
+      if (src) {
+        res.body() = std::move(buf);
+        res.prepare_payload();
+      }
+      lowest.expires_after(interval);
+      auto [ec, n] = co_await http::async_write(ss, res);
+      co_return !ec;
+    }
+    const bool chunked = res.version() >= 11;
+    http::response<http::empty_body> head(std::move(res.base()));
+    head.erase(http::field::content_length);
+    if (chunked)
+      head.chunked(true);
+    else
+      head.keep_alive(false);
+    http::response_serializer<http::empty_body> sr(head);
+    lowest.expires_after(interval);
+    auto [hec, hn] = co_await http::async_write_header(ss, sr);
+    if (hec) co_return false;
+    for (std::size_t off = 0;;) {
+      while (buf.size() - off >= piece || (!more && off < buf.size())) {
+        net::const_buffer b(buf.data() + off, std::min(piece, buf.size() - off));
+        auto chunk = http::make_chunk(b);  // a named local: GCC 12 and temporaries in co_await
+        lowest.expires_after(interval);
+        auto [ec, n] = chunked ? co_await net::async_write(ss, chunk) : co_await net::async_write(ss, b);
+        if (ec) {
+          if (ec == beast::error::timeout) write_timeouts->inc();
+          co_return false;
+        }
+        off += b.size();
+      }
+      if (!more) break;
+      buf.erase(0, off);  // less than one piece is left: a small move
+      off = 0;
+      while (more && buf.size() < piece) more = src->next(buf);
+    }
+    if (!chunked) co_return false;
+    auto last = http::make_chunk_last();
+    lowest.expires_after(interval);
+    auto [lec, ln] = co_await net::async_write(ss, last);
+    co_return !lec;
   }
 
   // A per-party 503 never reaches the api: count it here, in the same series as every other reply.
@@ -512,6 +575,10 @@ jubes::result<void> server::start() {
       &s.metrics.get_counter(metric_names::tls_handshakes_total, "Successful TLS handshakes on the API listener.");
   s.session_errors = &s.metrics.get_counter(metric_names::session_exceptions_total,
                                             "Requests or sessions ended by an unexpected exception (a bug).");
+  s.write_timeouts = &s.metrics.get_counter(
+      metric_names::write_timeouts_total,
+      "API replies cut off by the write progress timeout (fewer than limits.write_progress_bytes written in "
+      "limits.write_timeout_ms).");
   s.open_connections = &s.metrics.get_gauge(metric_names::api_connections, "Open connections on the API listener.");
   s.metrics.get_counter(metric_names::tls_handshake_failures_total,
                         "Failed TLS handshakes on the API listener, by reason.", {{"reason", "untrusted"}});

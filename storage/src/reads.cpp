@@ -72,24 +72,35 @@ jubes::result<std::vector<std::pair<std::string, outbox_state>>> list_outboxes(c
   }
 }
 
-jubes::result<std::vector<outbox_entry>> read_outbox(const database& db, std::string_view recipient,
-                                                     std::uint64_t after, std::size_t max) {
-  if (!codec::valid_name(recipient) || max == 0 || after == UINT64_MAX) return std::vector<outbox_entry>{};
-  return db.read([&](const lmdb::txn& t) -> jubes::result<std::vector<outbox_entry>> {
-    std::vector<outbox_entry> out;
+jubes::result<outbox_batch> read_outbox(const database& db, std::string_view recipient, std::uint64_t after,
+                                        std::size_t max, std::size_t max_bytes) {
+  if (!codec::valid_name(recipient) || max == 0 || after == UINT64_MAX) return outbox_batch{};
+  return db.read([&](const lmdb::txn& t) -> jubes::result<outbox_batch> {
+    outbox_batch out;
     auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
     if (!sc) return sc.error();
     body_reader bodies;
     codec::message_rec rec;  // one record decoded into again and again: its strings keep their capacity
-    for (auto e = sc->seek({recipient, after + 1}); out.size() < max; e = sc->next()) {
+    std::size_t bytes = 0;
+    for (auto e = sc->seek({recipient, after + 1});; e = sc->next()) {
       if (!e) return e.error();
       if (!*e || (*e)->recipient != recipient) break;
+      if (out.entries.size() >= max) {
+        out.more = true;
+        break;
+      }
       auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
       if (!found) return found.error();
       if (!*found)
         return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
       auto body = bodies.body(db, t, rec);
       if (!body) return body.error();
+      // The byte cap is checked before the body is copied: the first entry always goes.
+      if (!out.entries.empty() && body->size() > max_bytes - std::min(bytes, max_bytes)) {
+        out.more = true;
+        break;
+      }
+      bytes += body->size();
       outbox_entry x;
       x.seq = (*e)->seq;
       x.message_id = (*e)->message_id;
@@ -98,7 +109,7 @@ jubes::result<std::vector<outbox_entry>> read_outbox(const database& db, std::st
       x.source_party = rec.party;
       x.accepted_at_ms = rec.accepted_at_ms;
       x.purged = (rec.flags & codec::flag_purged) != 0;
-      out.push_back(std::move(x));
+      out.entries.push_back(std::move(x));
     }
     return out;
   });

@@ -30,8 +30,10 @@ class body_reader {
   std::optional<tables::blobs_db::entry> blob_;
 };
 
-jubes::result<std::vector<outbox_entry>> read_outbox(const database& db, std::string_view recipient,
-                                                     std::uint64_t after, std::size_t max);
+/// Up to `max` entries after `after` whose bodies take at most `max_bytes` together (the first
+/// entry always), and whether a committed entry follows them.
+jubes::result<outbox_batch> read_outbox(const database& db, std::string_view recipient, std::uint64_t after,
+                                        std::size_t max, std::size_t max_bytes);
 jubes::result<outbox_state> outbox(const database& db, std::string_view recipient);
 jubes::result<std::optional<stored_message>> get(const database& db, std::uint64_t id);
 jubes::result<std::vector<parked_entry>> parked(const database& db, std::size_t max);

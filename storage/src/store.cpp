@@ -200,12 +200,20 @@ void store::audit_read(std::uint64_t message_id, std::string party) {
 
 jubes::result<std::vector<outbox_entry>> store::read_outbox(std::string_view recipient, std::uint64_t after,
                                                             std::size_t max) const {
-  auto r = reads::read_outbox(impl_->db_, recipient, after, max);
+  auto r = read_batch(recipient, after, max, SIZE_MAX);
+  if (!r) return r.error();
+  return std::move(r->entries);
+}
+jubes::result<outbox_batch> store::read_batch(std::string_view recipient, std::uint64_t after, std::size_t max,
+                                              std::size_t max_bytes) const {
+  auto r = reads::read_outbox(impl_->db_, recipient, after, max, max_bytes);
   if (!r || impl_->read_only_) return r;
   // A committed group is visible before its meta page is flushed: never deliver what a power cut
   // could still take back (the sender was not acknowledged yet and would resend under a new id).
   const std::uint64_t durable = impl_->writer_.durable_head(recipient);
-  while (!r->empty() && r->back().seq > durable) r->pop_back();
+  auto& es = r->entries;
+  while (!es.empty() && es.back().seq > durable) es.pop_back();
+  r->more = (es.empty() ? after : es.back().seq) < durable;
   return r;
 }
 jubes::result<outbox_state> store::outbox(std::string_view recipient) const {

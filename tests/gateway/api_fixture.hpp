@@ -66,13 +66,25 @@ class api_fixture : public ::testing::Test {
   /// Runs `fn(services&, call&)` for one request, to completion, on an io_context here.
   response run(handler fn, request req, const caller& c, std::uint64_t id = 0) {
     auto t = split(req);
-    call k{req, c, std::move(t), id, {}};
-    return drive([&]() -> net::awaitable<response> { co_return co_await fn(svc(), k); });
+    call k{req, c, std::move(t), id, {}, {}};
+    auto res = drive([&]() -> net::awaitable<response> { co_return co_await fn(svc(), k); });
+    return with_body(std::move(res), k.stream);
   }
 
   /// Runs api::handle (token bucket, route table, handler) for one request.
   response handle(request req, const caller& c) {
-    return drive([&]() -> net::awaitable<response> { co_return co_await api_->handle(req, c); });
+    std::unique_ptr<body_source> stream;
+    auto res = drive([&]() -> net::awaitable<response> { co_return co_await api_->handle(req, c, stream); });
+    return with_body(std::move(res), stream);
+  }
+
+  /// The response with the body of a streamed reply put in, as the client would read it.
+  static response with_body(response res, const std::unique_ptr<body_source>& stream) {
+    if (stream) {
+      res.body() = drain_body(*stream);
+      res.prepare_payload();
+    }
+    return res;
   }
 
   static std::string example(const std::string& name) {

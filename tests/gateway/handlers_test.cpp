@@ -125,5 +125,66 @@ TEST_F(handlers, the_api_checks_party_then_route_table) {
   EXPECT_EQ(handle(make_request(v::get, "/v1/messages/abc"), who("rvdk")).result_int(), 404u);
 }
 
+/// conf/examples/reintegratieplan.xml for gemeente:0363 with a base64 document of `b64_bytes`.
+std::string plan_of(std::string plan, const std::string& ref, std::size_t b64_bytes) {
+  for (auto p = plan.find("<dti:gemeentecode>"); p != std::string::npos; p = plan.find("<dti:gemeentecode>", p + 1))
+    plan.replace(p + 18, 4, "0363");
+  auto a = plan.find("<dti:inhoud>") + 12;
+  plan.replace(a, plan.find("</dti:inhoud>") - a, std::string(b64_bytes / 4 * 4, 'Q'));
+  auto r = plan.find("<dti:referentienummer>") + 22;
+  plan.replace(r, plan.find("</dti:referentienummer>") - r, ref);
+  return plan;
+}
+
+TEST_F(handlers, a_poll_batch_is_capped_in_bytes_the_first_entry_always_goes_and_more_is_said) {
+  const auto plan = example("reintegratieplan");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(ingest(plan_of(plan, "MEM-" + std::to_string(i), 300 * 1024)).result_int(), 201u);
+  cfg_->limits.max_batch_bytes = 700 * 1024;  // two of the three plans
+  auto me = who("gemeente:0363");
+  auto two = run(handle_poll, make_request(v::get, "/v1/outbox?after=0"), me);
+  EXPECT_TRUE(has(two, "count=\"2\" last=\"2\"")) << two.body().substr(0, 300);
+  EXPECT_EQ(two["X-Jubes-More"], "true");
+  EXPECT_TRUE(two.body().ends_with("</entry>\n</outbox>\n"));
+  cfg_->limits.max_batch_bytes = 1024;  // less than one plan: the first still goes
+  auto one = run(handle_poll, make_request(v::get, "/v1/outbox?after=1"), me);
+  EXPECT_TRUE(has(one, "count=\"1\" last=\"2\"")) << one.body().substr(0, 300);
+  EXPECT_EQ(one["X-Jubes-More"], "true");
+  auto last = run(handle_poll, make_request(v::get, "/v1/outbox?after=2"), me);
+  EXPECT_TRUE(has(last, "count=\"1\" last=\"3\"")) << last.body().substr(0, 300);
+  EXPECT_EQ(last["X-Jubes-More"], "false");
+}
+
+TEST_F(handlers, a_small_poll_is_answered_while_a_large_body_is_validated) {
+  // One thread runs both requests, as one IO thread would. The large body (over
+  // limits.offload_body_bytes) is invalid only at its very end, so its validation reads all of it;
+  // it starts first. Validated on this thread, it would be answered before the poll even started.
+  ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
+  auto big = plan_of(example("reintegratieplan"), "MEM-BAD", 4 * 1024 * 1024);
+  big.insert(big.rfind("</dti:reintegratieplan>"), "<dti:onbekend/>");
+  ASSERT_GE(big.size(), cfg_->limits.offload_body_bytes);
+  auto src = who("tulp-gw"), me = who("gemeente:0363");
+  auto ingest_req = make_request(v::post, "/v1/messages", big, "application/xml");
+  auto poll_req = make_request(v::get, "/v1/outbox?after=0");
+  call ic{ingest_req, src, split_target(ingest_req.target()).query, 0, {}, {}};
+  call pc{poll_req, me, split_target(poll_req.target()).query, 0, {}, {}};
+  std::vector<std::string> order;
+  std::optional<response> ingested, polled;
+  ioc_.restart();
+  net::co_spawn(ioc_, handle_ingest(svc(), ic), [&](std::exception_ptr, response r) {
+    order.push_back("ingest");
+    ingested = std::move(r);
+  });
+  net::co_spawn(ioc_, handle_poll(svc(), pc), [&](std::exception_ptr, response r) {
+    order.push_back("poll");
+    polled = std::move(r);
+  });
+  ioc_.run();
+  ASSERT_TRUE(ingested && polled);
+  EXPECT_EQ(ingested->result_int(), 400u) << ingested->body().substr(0, 300);
+  EXPECT_EQ(polled->result_int(), 200u);
+  EXPECT_EQ(order, (std::vector<std::string>{"poll", "ingest"}));
+}
+
 }  // namespace
 }  // namespace jubes::gateway::detail

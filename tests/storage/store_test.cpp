@@ -88,6 +88,34 @@ TEST_F(store_test, accepted_message_is_readable_with_its_outbox_entries) {
   expect_check_ok();
 }
 
+TEST_F(store_test, a_batch_is_capped_in_bytes_the_first_entry_always_goes_and_more_is_said) {
+  for (int i = 0; i < 4; ++i)
+    test::ingest_ok(
+        *s_, make_req("tulp-gw", "big-" + std::to_string(i), {"rvdk"}, std::string(1000, static_cast<char>('a' + i))));
+  auto two = s_->read_batch("rvdk", 0, 100, 2500);
+  ASSERT_TRUE(two) << two.error().message();
+  ASSERT_EQ(two->entries.size(), 2u);  // a third would make 3000 bytes
+  EXPECT_EQ(two->entries[1].body, std::string(1000, 'b'));
+  EXPECT_TRUE(two->more);
+  auto first = s_->read_batch("rvdk", 2, 100, 10);  // under one body: the first goes anyway
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->entries.size(), 1u);
+  EXPECT_EQ(first->entries[0].seq, 3u);
+  EXPECT_TRUE(first->more);
+  auto by_count = s_->read_batch("rvdk", 0, 3, SIZE_MAX);
+  ASSERT_TRUE(by_count);
+  EXPECT_EQ(by_count->entries.size(), 3u);
+  EXPECT_TRUE(by_count->more);
+  auto rest = s_->read_batch("rvdk", 3, 100, 2500);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->entries.size(), 1u);
+  EXPECT_FALSE(rest->more);
+  auto none = s_->read_batch("rvdk", 4, 100, 2500);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->entries.empty());
+  EXPECT_FALSE(none->more);
+}
+
 TEST_F(store_test, same_body_again_returns_the_original_receipt_and_stores_nothing) {
   auto first = test::ingest_ok(*s_, make_req("tulp-gw", "ref-1", {"rvdk"}));
   clock_.advance(5s);

@@ -90,6 +90,13 @@ struct outbox_entry_view {
 std::string encode_outbox_batch(std::string_view recipient, std::uint64_t after,
                                 std::span<const outbox_entry_view> entries);
 
+/// The same document in pieces, for a reply written as it is produced (never held whole in memory):
+/// encode_outbox_open() + append_outbox_entry() for each entry + outbox_close() == encode_outbox_batch().
+/// @param count the number of entries that will follow; last their final seq (0 and ignored when count is 0)
+std::string encode_outbox_open(std::string_view recipient, std::uint64_t after, std::size_t count, std::uint64_t last);
+void append_outbox_entry(std::string& out, const outbox_entry_view& e);
+std::string_view outbox_close();
+
 /// <ack recipient cursor/>: the recipient's cursor after POST /v1/outbox/ack.
 std::string encode_ack(std::string_view recipient, std::uint64_t cursor);
 

@@ -28,6 +28,7 @@ inline constexpr std::string_view preauth_connections = "jubes_preauth_connectio
 inline constexpr std::string_view preauth_evictions_total =
     "jubes_preauth_evictions_total";  ///< counter {reason}: address_cap, preauth_cap, connection_cap
 inline constexpr std::string_view read_timeouts_total = "jubes_read_timeouts_total";            ///< counter
+inline constexpr std::string_view write_timeouts_total = "jubes_write_timeouts_total";          ///< counter
 inline constexpr std::string_view session_exceptions_total = "jubes_session_exceptions_total";  ///< counter
 
 // ---- delivery (outboxes) ----

@@ -78,6 +78,10 @@ struct limits_config {
   std::uint32_t burst_per_party = 0;
   std::uint32_t long_poll_max_wait_s = 0;
   std::uint32_t max_batch = 0;
+  std::uint64_t max_batch_bytes = 0;       // bodies in one poll batch (the first entry always goes)
+  std::uint32_t write_progress_bytes = 0;  // a reply is written in pieces of this size, each within write_timeout_ms
+  std::uint32_t validation_threads = 0;    // the pool that validates large bodies off the IO threads
+  std::uint64_t offload_body_bytes = 0;    // bodies from this size on are validated on that pool
 };
 
 struct store_config {

@@ -10,13 +10,15 @@ net::awaitable<response> handle_get_message(services& s, call& c) {
   if (!m) co_return fault_response(s, c, jubes::error(m.error()));
   // 404 for a party that may not see it: never reveal that the id exists.
   if (!*m || !storage::may_read(**m, c.who.party->id)) co_return fault_response(s, c, errc::not_found);
-  const auto& msg = **m;
+  auto& msg = **m;
   if (msg.purged) co_return fault_response(s, c, errc::gone);
   s.store.audit_read(c.id, c.who.party->id);
-  auto res = make_response(200, msg.body, "application/xml", c.req.version(), true);
+  auto res = make_response(200, {}, "application/xml", c.req.version(), true);
   res.set("X-Jubes-Message-Type", msg.message_type);
   res.set("X-Jubes-Source", msg.source_party);
   res.set("X-Jubes-Accepted", codecs::iso_timestamp(msg.accepted_at_ms));
+  // The body is moved, never copied: the server writes it in pieces (one body in memory per request).
+  c.stream = std::make_unique<string_source>(std::move(msg.body));
   co_return res;
 }
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -82,9 +83,33 @@ struct services {
   api_counters counters;
   /// Wall clock, Unix milliseconds (receipts, reply times).
   std::function<std::int64_t()> now_ms;
+  /// Where bodies of at least limits.offload_body_bytes are validated (no value: on the IO thread).
+  std::optional<net::any_io_executor> validation{};
 
   /// Recompiles the routes file, logging and counting a refusal (the old table keeps serving).
   jubes::result<std::shared_ptr<const route_snapshot>> reload_routes();
+};
+
+/// A reply body produced piece by piece, so that a large reply (a poll batch, a message) is never
+/// built whole in memory: the server writes each piece as it comes (server.cpp, write_reply).
+/// Not thread-safe: one reply, one writer.
+class body_source {
+ public:
+  virtual ~body_source() = default;
+  /// Appends the next piece of the body to `out`. @return false once the body is complete (then
+  /// nothing was appended)
+  virtual bool next(std::string& out) = 0;
+};
+
+/// A body already in one string, handed out whole (moved, not copied, into an empty `out`).
+class string_source final : public body_source {
+ public:
+  explicit string_source(std::string s) : s_(std::move(s)) {}
+  bool next(std::string& out) override;
+
+ private:
+  std::string s_;
+  bool done_ = false;
 };
 
 /// One request on its way through a handler.
@@ -94,7 +119,12 @@ struct call {
   query_map query;
   std::uint64_t id = 0;  ///< the {id} of the path, for routes that have one
   std::string reason;    ///< ingest: why it was refused, for jubes_ingest_rejected_total{reason}
+  /// When set, the reply's body: the handler's response is then the head only (status, headers).
+  std::unique_ptr<body_source> stream{};
 };
+
+/// Drains `src` into one string (tests and small replies). @return the whole body
+std::string drain_body(body_source& src);
 
 using handler = net::awaitable<response> (*)(services&, call&);
 

@@ -7,14 +7,40 @@ namespace jubes::gateway::detail {
 
 namespace {
 
-/// The batch document (codecs/replies.hpp, conf/schemas/jubes/outbox.xsd) over the store's entries.
-std::string batch_xml(const std::string& recipient, std::uint64_t after, const std::vector<storage::outbox_entry>& es) {
-  std::vector<codecs::outbox_entry_view> views;
-  views.reserve(es.size());
-  for (const auto& e : es)
-    views.push_back({e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged, e.body});
-  return codecs::encode_outbox_batch(recipient, after, views);
-}
+/// The batch document (codecs/replies.hpp, conf/schemas/jubes/outbox.xsd) written entry by entry:
+/// the entries were read under the byte cap, and each body is released once it is encoded, so a
+/// poll holds at most its batch plus one encoded entry.
+class batch_source final : public body_source {
+ public:
+  batch_source(std::string recipient, std::uint64_t after, std::vector<storage::outbox_entry> es)
+      : recipient_(std::move(recipient)), after_(after), es_(std::move(es)) {}
+
+  bool next(std::string& out) override {
+    if (!opened_) {
+      opened_ = true;
+      out += codecs::encode_outbox_open(recipient_, after_, es_.size(), es_.empty() ? 0 : es_.back().seq);
+      return true;
+    }
+    if (i_ < es_.size()) {
+      auto& e = es_[i_++];
+      codecs::append_outbox_entry(
+          out, {e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged, e.body});
+      std::string().swap(e.body);
+      return true;
+    }
+    if (closed_) return false;
+    closed_ = true;
+    out += codecs::outbox_close();
+    return true;
+  }
+
+ private:
+  std::string recipient_;
+  std::uint64_t after_;
+  std::vector<storage::outbox_entry> es_;
+  std::size_t i_ = 0;
+  bool opened_ = false, closed_ = false;
+};
 
 struct poll_args {
   std::uint64_t after = 0, max = 0, wait = 0;
@@ -46,19 +72,23 @@ net::awaitable<response> handle_poll(services& s, call& c) {
   const std::string& me = c.who.party->id;
   auto args = parse_args(s, c);
   if (!args) co_return fault_response(s, c, args.error());
-  auto entries = s.store.read_outbox(me, args->after, args->max);
-  if (!entries) co_return fault_response(s, c, jubes::error(entries.error()));
-  if (entries->empty() && args->wait > 0 && !s.polls.draining()) {
+  const std::size_t max_bytes = s.cfg.limits.max_batch_bytes;
+  auto batch = s.store.read_batch(me, args->after, args->max, max_bytes);
+  if (!batch) co_return fault_response(s, c, jubes::error(batch.error()));
+  if (batch->entries.empty() && args->wait > 0 && !s.polls.draining()) {
     auto wait = std::chrono::seconds(args->wait);
     co_await s.polls.wait(s.store, me, args->after, wait);
     if (s.polls.draining())
-      entries->clear();
+      batch->entries.clear();
     else
-      entries = s.store.read_outbox(me, args->after, args->max);
-    if (!entries) co_return fault_response(s, c, jubes::error(entries.error()));
+      batch = s.store.read_batch(me, args->after, args->max, max_bytes);
+    if (!batch) co_return fault_response(s, c, jubes::error(batch.error()));
   }
-  s.counters.entries_served.inc(entries->size());
-  co_return xml_response(c, 200, batch_xml(me, args->after, *entries));
+  s.counters.entries_served.inc(batch->entries.size());
+  auto res = xml_response(c, 200, {});
+  res.set("X-Jubes-More", batch->more ? "true" : "false");
+  c.stream = std::make_unique<batch_source>(me, args->after, std::move(batch->entries));
+  co_return res;
 }
 
 }  // namespace jubes::gateway::detail

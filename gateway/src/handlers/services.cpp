@@ -33,6 +33,24 @@ response make_response(unsigned status, std::string body, std::string_view conte
   return res;
 }
 
+bool string_source::next(std::string& out) {
+  if (done_) return false;
+  done_ = true;
+  if (out.empty())
+    out.swap(s_);
+  else
+    out += s_;
+  std::string().swap(s_);
+  return true;
+}
+
+std::string drain_body(body_source& src) {
+  std::string out;
+  while (src.next(out)) {
+  }
+  return out;
+}
+
 response fault_response(const services& s, const call& c, const refusal& r) {
   auto parts = fault_reply(r, s.now_ms());
   auto res = xml_response(c, parts.status, std::move(parts.body));

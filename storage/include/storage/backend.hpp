@@ -78,6 +78,13 @@ class backend {
   /// An unknown recipient has an empty outbox. @return errc::corrupt for a damaged record.
   virtual jubes::result<std::vector<outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
                                                                std::size_t max) const = 0;
+  /// A poll batch: entries of `recipient`'s outbox with seq > after, in seq order, bodies
+  /// included, at most `max` of them and at most `max_bytes` of bodies together, except that the
+  /// first entry is always included however large it is (so that no message is stuck behind the
+  /// cap). The memory a poll needs is bounded here, before any reply is encoded.
+  /// @return the entries and whether more are waiting; errc::corrupt for a damaged record.
+  virtual jubes::result<outbox_batch> read_batch(std::string_view recipient, std::uint64_t after, std::size_t max,
+                                                 std::size_t max_bytes) const = 0;
   /// State of one outbox (head 0 if unknown).
   virtual jubes::result<outbox_state> outbox(std::string_view recipient) const = 0;
   /// Every recipient that has an outbox, sorted by name.

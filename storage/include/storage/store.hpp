@@ -57,6 +57,8 @@ class store final : public backend {
 
   jubes::result<std::vector<outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
                                                        std::size_t max) const override;
+  jubes::result<outbox_batch> read_batch(std::string_view recipient, std::uint64_t after, std::size_t max,
+                                         std::size_t max_bytes) const override;
   jubes::result<outbox_state> outbox(std::string_view recipient) const override;
   jubes::result<std::vector<std::pair<std::string, outbox_state>>> outboxes() const override;
   jubes::result<std::optional<stored_message>> get(std::uint64_t message_id) const override;

@@ -109,6 +109,12 @@ struct outbox_entry {
   std::string body;
 };
 
+/// One poll's worth of an outbox: the entries and whether more are waiting after them.
+struct outbox_batch {
+  std::vector<outbox_entry> entries;
+  bool more = false;  ///< entries after the last one are waiting (left out by a cap)
+};
+
 /// A message as stored, with everything needed to decide who may read it.
 struct stored_message {
   std::uint64_t message_id = 0;
