@@ -165,6 +165,11 @@ const std::vector<key_desc>& key_table() {
       {{"retention.audit_days", k::number, "2555", false, 0.0001, 36500,
         "The audit trail (sent, received, read, forwarded) is kept this many days."},
        [](config& c, const value& v) { c.retention.audit_days = v.d; }},
+      {{"retention.read_audit_window_s", k::integer, "3600", false, 0, 2592000,
+        "Repeated `GET /v1/messages/{id}` of one message by one party are recorded in the audit trail once per "
+        "this many seconds (the first read of each window), so re-reads cannot grow the trail without bound; 0 "
+        "records every read."},
+       [](config& c, const value& v) { c.retention.read_audit_window_s = static_cast<std::uint32_t>(v.i); }},
       {{"retention.interval_s", k::integer, "60", false, 1, 86400,
         "How often the background retention pass runs (it purges in small batches between ingest groups)."},
        [](config& c, const value& v) { c.retention.interval_s = static_cast<std::uint32_t>(v.i); }},

@@ -2,6 +2,8 @@
 // in a temporary directory and the real conf/ schemas, routes and parties. No process, no socket.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "api_fixture.hpp"
 #include "handlers/handler.hpp"
 
@@ -82,6 +84,43 @@ TEST_F(handlers, get_message_shows_a_message_only_to_who_may_read_it) {
   EXPECT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("rvdk"), 1).result_int(), 404u);
   EXPECT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/7"), who("gemeente:0363"), 7).result_int(),
             404u);
+}
+
+TEST_F(handlers, repeated_reads_of_one_message_by_one_party_are_audited_once_per_window) {
+  ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("gemeente:0363"), 1).result_int(),
+              200u);
+    ASSERT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("tulp-gw"), 1).result_int(), 200u);
+  }
+  // The writer applies requests in order: once a later ingest is answered, the reads are committed.
+  auto later = example("piBeeindiging");
+  later.replace(later.find("TULP-2026-0000184213"), 20, "TULP-2026-0000184214");
+  ASSERT_EQ(ingest(later).result_int(), 201u);
+  auto trail = svc().store.audit(1);
+  ASSERT_TRUE(trail) << trail.error().message();
+  std::map<std::string, int> reads;
+  for (const auto& r : *trail)
+    if (r.kind == storage::audit_kind::read) ++reads[r.party];
+  EXPECT_EQ(reads, (std::map<std::string, int>{{"gemeente:0363", 1}, {"tulp-gw", 1}}));
+}
+
+TEST(read_coalescer, one_record_per_party_and_message_per_window) {
+  read_coalescer c(1000, 3);
+  EXPECT_TRUE(c.admit(1, "a", 10'000));
+  EXPECT_FALSE(c.admit(1, "a", 10'999));
+  EXPECT_TRUE(c.admit(1, "b", 10'999));  // another party
+  EXPECT_TRUE(c.admit(2, "a", 10'999));  // another message
+  EXPECT_FALSE(c.admit(1, "a", 9'000));  // the clock went back: no new window
+  EXPECT_TRUE(c.admit(1, "a", 11'000));  // the window passed
+  EXPECT_FALSE(c.admit(1, "a", 11'500));
+  // Full (3 tracked): a fourth pair forgets the expired windows first, then, if needed, all of them.
+  EXPECT_TRUE(c.admit(3, "a", 11'600));
+  EXPECT_LE(c.tracked(), 3u);
+  EXPECT_TRUE(read_coalescer(0).admit(1, "a", 0));
+  read_coalescer every(0);
+  EXPECT_TRUE(every.admit(1, "a", 5));
+  EXPECT_TRUE(every.admit(1, "a", 5));
 }
 
 TEST_F(handlers, forward_is_for_municipalities_and_bij_notices) {

@@ -12,7 +12,8 @@ net::awaitable<response> handle_get_message(services& s, call& c) {
   if (!*m || !storage::may_read(**m, c.who.party->id)) co_return fault_response(s, c, errc::not_found);
   auto& msg = **m;
   if (msg.purged) co_return fault_response(s, c, errc::gone);
-  s.store.audit_read(c.id, c.who.party->id);
+  if (!s.read_audits || s.read_audits->admit(c.id, c.who.party->id, s.now_ms()))
+    s.store.audit_read(c.id, c.who.party->id);
   auto res = make_response(200, {}, "application/xml", c.req.version(), true);
   res.set("X-Jubes-Message-Type", msg.message_type);
   res.set("X-Jubes-Source", msg.source_party);

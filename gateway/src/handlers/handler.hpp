@@ -21,6 +21,7 @@
 
 #include "../net.hpp"
 #include "../pipeline.hpp"
+#include "../read_audit.hpp"
 #include "gateway/config.hpp"
 #include "gateway/error_map.hpp"
 #include "gateway/metrics.hpp"
@@ -85,6 +86,8 @@ struct services {
   std::function<std::int64_t()> now_ms;
   /// Where bodies of at least limits.offload_body_bytes are validated (no value: on the IO thread).
   std::optional<net::any_io_executor> validation{};
+  /// Which reads of a message are recorded in the audit trail (retention.read_audit_window_s).
+  std::shared_ptr<read_coalescer> read_audits{};
 
   /// Recompiles the routes file, logging and counting a refusal (the old table keeps serving).
   jubes::result<std::shared_ptr<const route_snapshot>> reload_routes();
