@@ -157,6 +157,8 @@ class loader {
         v.s = scalar();
         if (path == "log_level" && v.s != "debug" && v.s != "info" && v.s != "warn" && v.s != "error")
           fail(n.Mark(), path, "must be debug, info, warn or error, not '" + v.s + "'");
+        if (path == "store.backend" && v.s != "lmdb" && v.s != "postgresql")
+          fail(n.Mark(), path, "must be lmdb or postgresql, not '" + v.s + "'");
         return v;
       }
       case key_kind::integer: {
@@ -374,6 +376,9 @@ void resolve_files(config& c, const config_overrides& ov, const fs::path& base) 
                   ": limits.reserved_party_connections: must be less than limits.max_connections (" +
                   std::to_string(c.limits.max_connections) + ")"};
   if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
+  if (c.store.backend == "postgresql" && c.store.postgresql_conninfo.empty())
+    throw refused{c.where("store.backend") +
+                  ": store.postgresql.conninfo: required with store.backend: postgresql (a libpq connection string)"};
 }
 
 }  // namespace

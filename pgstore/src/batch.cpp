@@ -32,7 +32,8 @@ constexpr stmt writer_statements[] = {
      "SELECT d.party, d.referentienummer, d.sha256, d.message_id, d.accepted_at_ms FROM dedup d JOIN "
      "unnest($1::text[], $2::text[]) AS k(p, r) ON d.party = k.p AND d.referentienummer = k.r"},
     {"w_msg_lock",
-     "SELECT id, party, recipients, parked, purged FROM messages WHERE id = ANY ($1::bigint[]) ORDER BY id FOR NO "
+     "SELECT id, party, recipients, parked, purged, route_version FROM messages WHERE id = ANY ($1::bigint[]) "
+     "ORDER BY id FOR NO "
      "KEY UPDATE"},
     {"w_ids", "SELECT nextval('message_ids') FROM generate_series(1, $1::int)"},
     {"w_msg",
@@ -245,7 +246,7 @@ bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
     const auto& r = run.results[msgs_at];
     for (int i = 0; i < r.rows(); ++i)
       p.msgs[static_cast<std::uint64_t>(r.i64(i, 0))] =
-          msg_row{r.str(i, 1), {}, r.text_array(i, 2), r.boolean(i, 3), r.boolean(i, 4), false};
+          msg_row{r.str(i, 1), r.str(i, 5), r.text_array(i, 2), r.boolean(i, 3), r.boolean(i, 4), false};
   }
   return true;
 }

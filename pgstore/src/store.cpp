@@ -50,6 +50,8 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   if (auto r = detail::check_schema(o.conninfo); !r) return r.error();
   auto p = std::make_unique<impl>(o);
   if (auto r = p->reads.warm_up(); !r) return r.error();
+  // LISTEN before reading the heads: a commit of another node in between is then notified.
+  if (auto r = p->listen.start(); !r) return r.error();
   auto heads = p->reads.heads();
   if (!heads) return heads.error();
   p->hub.init({heads->begin(), heads->end()});
@@ -57,7 +59,6 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   if (!st) return st.error();
   p->counters.parked = static_cast<std::int64_t>(st->parked);
   p->counters.last_id = st->last_message_id;
-  if (auto r = p->listen.start(); !r) return r.error();
   if (auto r = p->writer.start(); !r) return r.error();
   log::info(log_c, "open", {{"recipients", heads->size()}, {"schema_version", schema_version()}});
   return std::unique_ptr<store>(new store(std::move(p)));

@@ -1,10 +1,15 @@
 #include "watch.hpp"
 
+#include <algorithm>
+
 namespace jubes::pgstore::detail {
 
 void watch_hub::init(heads h) {
   std::lock_guard lk(mu_);
-  heads_ = std::move(h);
+  for (auto& [r, head] : h) {
+    auto& known = heads_[r];  // a notification may have come in first
+    known = std::max(known, head);
+  }
 }
 
 std::uint64_t watch_hub::watch(std::string recipient, std::uint64_t after, std::function<void()> wake) {

@@ -17,6 +17,7 @@ class watch_hub {
  public:
   using heads = std::unordered_map<std::string, std::uint64_t>;
 
+  /// Raises the known heads to `h` (read at open, after the listener started).
   void init(heads h);
   /// See storage::backend::watch. @return the token, 0 if `wake` ran already.
   std::uint64_t watch(std::string recipient, std::uint64_t after, std::function<void()> wake);

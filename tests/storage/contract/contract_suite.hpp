@@ -236,6 +236,8 @@ TEST_P(backend_contract, forward_adds_the_message_to_the_target_outbox_once) {
   auto m = b().get(id);
   ASSERT_TRUE(m && m->has_value());
   EXPECT_EQ((*m)->recipients, (std::vector<std::string>{"gemeente:0363", "gemeente:0599"}));
+  EXPECT_EQ((*m)->route_version, "v1");  // a forward changes nothing else
+  EXPECT_EQ((*m)->matched_rules, (std::vector<std::string>{"bij-pi", "rule \"2\""}));
 }
 
 TEST_P(backend_contract, a_parked_message_is_listed_and_rerouted_exactly_once) {
