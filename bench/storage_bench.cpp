@@ -176,8 +176,9 @@ void closed_loop(benchmark::State& state, jubes::storage::backend& s, std::size_
   const auto rc = recipients(1);
   std::atomic<std::uint64_t> next{0}, bad{0};
   const double cpu0 = process_cpu_s();
-  // Message numbers unique per run, so that a database kept between runs does not deduplicate.
-  const std::uint64_t base = static_cast<std::uint64_t>(::getpid()) * 1'000'000'000ull;
+  // Message numbers unique per call and process: a database kept between calls must not deduplicate.
+  static std::atomic<std::uint64_t> calls{0};
+  const std::uint64_t base = (static_cast<std::uint64_t>(::getpid()) * 1000 + calls++) * 1'000'000ull;
   for (auto _ : state) {
     std::vector<std::thread> ts;
     for (std::size_t c = 0; c < clients; ++c)
