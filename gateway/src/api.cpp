@@ -64,9 +64,8 @@ jubes::result<void> api::open() {
   auto snap = s.pipe->routes();
   log::info(kComponent, "routes_loaded", {{"version", snap->table->version()}, {"rules", snap->table->rule_count()}});
 
-  auto so = store_options(s.cfg);
-  auto st = storage::store::open(so);
-  if (!st) return jubes::fail(st.error(), "store " + so.dir.string() + ": " + st.error().message());
+  auto st = open_backend(s.cfg);  // store.backend: the embedded LMDB store or PostgreSQL
+  if (!st) return st.error();
   s.store = std::move(*st);
 
   s.svc.emplace(services{s.cfg, s.metrics, *s.pipe, *s.store, s.polls, api_counters(s.metrics), wall_ms, {},

@@ -5,6 +5,7 @@
 #include "common/recipient.hpp"
 #include "gateway/config.hpp"
 #include "gateway/errc.hpp"
+#include "pgstore/pgstore.hpp"
 #include "pipeline.hpp"
 #include "wiring.hpp"
 
@@ -41,6 +42,12 @@ jubes::result<void> check_config(const config& cfg) {
   // same verdict.
   auto p = detail::pipeline::open(cfg);
   if (!p) return detail::located(cfg, p.error());
+  // The PostgreSQL connection string is parsed, not used: the database may not be reachable
+  // from where the configuration is checked.
+  if (detail::uses_postgresql(cfg))
+    if (auto c = pgstore::check_conninfo(cfg.store.postgresql_conninfo); !c)
+      return jubes::fail(errc::config_invalid, cfg.where("store.postgresql.conninfo") +
+                                                   ": store.postgresql.conninfo: " + c.error().message());
   return {};
 }
 

@@ -159,6 +159,8 @@ class loader {
           fail(n.Mark(), path, "must be debug, info, warn or error, not '" + v.s + "'");
         if (path == "store.verify_on_start" && v.s != "none" && v.s != "structure" && v.s != "full")
           fail(n.Mark(), path, "must be none, structure or full, not '" + v.s + "'");
+        if (path == "store.backend" && v.s != "lmdb" && v.s != "postgresql")
+          fail(n.Mark(), path, "must be lmdb or postgresql, not '" + v.s + "'");
         return v;
       }
       case key_kind::integer: {
@@ -383,6 +385,9 @@ void resolve_files(config& c, const config_overrides& ov, const fs::path& base) 
                   ": limits.reserved_party_connections: must be less than limits.max_connections (" +
                   std::to_string(c.limits.max_connections) + ")"};
   if (c.limits.burst_per_party < 1) throw refused{c.where("limits.burst_per_party") + ": must be >= 1"};
+  if (c.store.backend == "postgresql" && c.store.postgresql_conninfo.empty())
+    throw refused{c.where("store.backend") +
+                  ": store.postgresql.conninfo: required with store.backend: postgresql (a libpq connection string)"};
 }
 
 }  // namespace

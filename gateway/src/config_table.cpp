@@ -129,14 +129,28 @@ const std::vector<key_desc>& key_table() {
         "Bodies of at least this size are validated on the validation threads (see `limits.validation_threads`)."},
        [](config& c, const value& v) { c.limits.offload_body_bytes = static_cast<std::uint64_t>(v.i); }},
 
-      {{"store", k::section, "", false, 0, 0, "The LMDB store and its writer thread."}, nullptr},
+      {{"store", k::section, "", false, 0, 0, "The message store and its writer thread."}, nullptr},
+      {{"store.backend", k::string, "lmdb", false, 0, 0,
+        "Where messages are stored: `lmdb` (embedded, in `<data_dir>/store`; one gateway node) or `postgresql` "
+        "(a PostgreSQL database that several gateway nodes may share, `store.postgresql.conninfo`; create its "
+        "schema with `jubesctl db migrate`). See docs/storage.md."},
+       [](config& c, const value& v) { c.store.backend = v.s; }},
+      {{"store.postgresql", k::section, "", false, 0, 0, "The PostgreSQL backend (`store.backend: postgresql`)."},
+       nullptr},
+      {{"store.postgresql.conninfo", k::string, "", false, 0, 0,
+        "libpq connection string, e.g. `host=db1,db2,db3 dbname=jubes user=jubes target_session_attrs=read-write` "
+        "(several hosts: the first that accepts writes) or a `postgresql://` URI. Required with `store.backend: "
+        "postgresql`. Keep passwords out of it: use ~/.pgpass or PGPASSFILE."},
+       [](config& c, const value& v) { c.store.postgresql_conninfo = v.s; }},
       {{"store.map_size_bytes", k::integer, "17179869184", false, 1048576, 1099511627776.0,
-        "LMDB map size: the most the store may hold; when full, ingest gets 507."},
+        "LMDB map size: the most the store may hold; when full, ingest gets 507. (`lmdb` backend only.)"},
        [](config& c, const value& v) { c.store.map_size_bytes = static_cast<std::uint64_t>(v.i); }},
       {{"store.queue_capacity", k::integer, "8192", false, 1, 1000000,
         "Requests waiting for the writer; when full, ingest gets 503 with Retry-After."},
        [](config& c, const value& v) { c.store.queue_capacity = static_cast<std::uint32_t>(v.i); }},
-      {{"store.max_group", k::integer, "512", false, 1, 100000, "Most requests committed in one group commit."},
+      {{"store.max_group", k::integer, "512", false, 1, 100000,
+        "Most requests committed in one group commit (one transaction). The `postgresql` backend uses at most "
+        "100 of them per transaction."},
        [](config& c, const value& v) { c.store.max_group = static_cast<std::uint32_t>(v.i); }},
       {{"store.ready_max_used_percent", k::integer, "95", false, 1, 100,
         "/readyz answers 503 (not ready) once the store uses this percentage of `store.map_size_bytes`, so "

@@ -14,6 +14,7 @@
 #include "common/version.hpp"
 #include "gateway/client.hpp"
 #include "gateway/config.hpp"
+#include "pgstore/pgstore.hpp"
 #include "pipeline.hpp"
 #include "storage/admin.hpp"
 #include "storage/store.hpp"
@@ -36,6 +37,7 @@ constexpr const char* kUsage =
     "  backup DIR\n"
     "  backup verify DIR\n"
     "  check\n"
+    "  db migrate\n"
     "  init\n"
     "  purge\n"
     "  stats\n"
@@ -91,8 +93,8 @@ class ctl {
     }
     const std::string& c = cmd[0];
     std::string sub = cmd.size() > 1 ? cmd[1] : "";
-    static const char* known[] = {"validate", "route", "routes", "outbox", "parked",
-                                  "backup",   "check", "purge",  "stats",  "init"};
+    static const char* known[] = {"validate", "route", "routes", "outbox", "parked", "backup",
+                                  "check",    "purge", "stats",  "init",   "db"};
     if (std::find(std::begin(known), std::end(known), c) == std::end(known)) {
       err_ << "jubesctl: unknown command '" << c << "'\n" << kUsage;
       return 2;
@@ -107,6 +109,7 @@ class ctl {
     if (c == "backup" && sub == "verify" && cmd.size() == 3) return backup_verify(cmd[2]);
     if (c == "backup" && cmd.size() == 2) return backup(sub);
     if (c == "init" && cmd.size() == 1) return init();
+    if (c == "db" && sub == "migrate" && cmd.size() == 2) return db_migrate();
     if (c == "check" && cmd.size() == 1) return check();
     if (c == "purge" && cmd.size() == 1) return purge();
     if (c == "stats" && cmd.size() == 1) return stats();
@@ -239,7 +242,19 @@ class ctl {
     return std::move(*s);
   }
 
-  std::unique_ptr<storage::store> open_readonly(int& rc) {
+  /// The store for reading: the LMDB store read-only (works while jubesd runs), or the PostgreSQL
+  /// store (shared with the running nodes).
+  std::unique_ptr<storage::backend> open_readonly(int& rc) {
+    if (uses_postgresql(*cfg_)) {
+      auto po = pg_options(*cfg_);
+      po.retention_interval = std::chrono::milliseconds(0);
+      auto s = pgstore::store::open(po);
+      if (!s) {
+        rc = fail("store (postgresql): " + s.error().message());
+        return nullptr;
+      }
+      return std::move(*s);
+    }
     auto dir = cfg_->data_dir / "store";
     auto s = storage::store::open_readonly(dir);
     if (!s) {
@@ -250,6 +265,7 @@ class ctl {
   }
 
   int routes_reload() {
+    if (uses_postgresql(*cfg_)) return admin("POST", "/v1/admin/routes/reload");
     bool locked = false;
     int rc = 0;
     {
@@ -295,6 +311,8 @@ class ctl {
     } else {
       return fail("parked reroute: give a message id or --all");
     }
+    // PostgreSQL: the store is shared, so the running gateway re-routes with its own routes.
+    if (uses_postgresql(*cfg_)) return admin("POST", "/v1/admin/parked/reroute?" + q);
     bool locked = false;
     int rc = 0;
     auto s = open_exclusive(locked, rc);
@@ -330,12 +348,21 @@ class ctl {
   int check() {
     // In a child process: a store damaged in LMDB's own page structure can crash LMDB itself;
     // check reports that as a problem instead of dying (storage::admin::check_isolated).
-    auto r = storage::admin::check_isolated(store_options(*cfg_).dir);
+    storage::check_report r;
+    if (uses_postgresql(*cfg_)) {
+      int rc = 0;
+      auto s = open_readonly(rc);
+      if (!s) return rc;
+      r = s->check();
+    } else {
+      r = storage::admin::check_isolated(store_options(*cfg_).dir);
+    }
     out_ << storage::admin::to_text(r);
     return r.ok() ? 0 : fail("check found " + std::to_string(r.problems.size()) + " problem(s)");
   }
 
   int purge() {
+    if (uses_postgresql(*cfg_)) return admin("POST", "/v1/admin/purge");
     bool locked = false;
     int rc = 0;
     {
@@ -360,10 +387,25 @@ class ctl {
   /// Makes a new, empty store where none is (or where data.mdb is empty): the operator's explicit
   /// choice, since an empty data directory that once held a store must not silently start afresh.
   int init() {
+    if (uses_postgresql(*cfg_))
+      return fail("init: store.backend is postgresql: create or upgrade its schema with `jubesctl db migrate`");
     auto so = store_options(*cfg_);
     if (auto r = storage::admin::initialise(so); !r)
       return fail("init " + so.dir.string() + ": " + r.error().message());
     out_ << "initialised a new store in " << so.dir.string() << "\n";
+    return 0;
+  }
+
+  /// Applies the PostgreSQL schema migrations this build carries (store.backend: postgresql).
+  int db_migrate() {
+    if (!uses_postgresql(*cfg_))
+      return fail("db migrate: store.backend is lmdb; only the postgresql backend has a schema to migrate");
+    auto r = pgstore::migrate(cfg_->store.postgresql_conninfo);
+    if (!r) return fail("db migrate: " + r.error().message());
+    if (r->from == r->to)
+      out_ << "schema is up to date (version " << r->to << ")\n";
+    else
+      out_ << "schema migrated from version " << r->from << " to " << r->to << "\n";
     return 0;
   }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/recipient.hpp"
+#include "pgstore/pgstore.hpp"
 
 namespace jubes::gateway::detail {
 
@@ -23,6 +24,35 @@ storage::options store_options(const config& cfg) {
   so.retention_audit = days(cfg.retention.audit_days);
   so.retention_interval = std::chrono::seconds(cfg.retention.interval_s);
   return so;
+}
+
+bool uses_postgresql(const config& cfg) {
+  return cfg.store.backend == "postgresql";
+}
+
+pgstore::options pg_options(const config& cfg) {
+  pgstore::options po;
+  po.conninfo = cfg.store.postgresql_conninfo;
+  po.queue_capacity = cfg.store.queue_capacity;
+  // Tens to a hundred requests per transaction: larger batches hold the head-row locks that
+  // other nodes' writers wait for longer (docs/storage.md, "PostgreSQL backend").
+  po.max_group = std::min<std::size_t>(cfg.store.max_group, 100);
+  po.retention_bodies = std::chrono::hours(24) * cfg.retention.bodies_days;
+  po.retention_dedup_extra = std::chrono::hours(24) * cfg.retention.dedup_extra_days;
+  po.retention_audit = std::chrono::hours(24) * cfg.retention.audit_days;
+  return po;
+}
+
+jubes::result<std::unique_ptr<storage::backend>> open_backend(const config& cfg) {
+  if (uses_postgresql(cfg)) {
+    auto st = pgstore::store::open(pg_options(cfg));
+    if (!st) return jubes::fail(st.error(), "store (postgresql): " + st.error().message());
+    return std::unique_ptr<storage::backend>(std::move(*st));
+  }
+  auto so = store_options(cfg);
+  auto st = storage::store::open(so);
+  if (!st) return jubes::fail(st.error(), "store " + so.dir.string() + ": " + st.error().message());
+  return std::unique_ptr<storage::backend>(std::move(*st));
 }
 
 std::vector<codecs::schema_set_config> schema_sets(const config& cfg) {

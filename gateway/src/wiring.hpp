@@ -7,13 +7,28 @@
 
 #include "codecs/catalog.hpp"
 #include "gateway/config.hpp"
+#include "pgstore/pgstore.hpp"
 #include "routing/table.hpp"
 #include "storage/store.hpp"
+
+namespace jubes::pgstore {
+struct options;  // pgstore/pgstore.hpp: a private dependency of the gateway
+}  // namespace jubes::pgstore
 
 namespace jubes::gateway::detail {
 
 /// @return the store options of `cfg` (directory <data_dir>/store).
 storage::options store_options(const config& cfg);
+
+/// @return the PostgreSQL store options of `cfg` (store.backend: postgresql).
+pgstore::options pg_options(const config& cfg);
+
+/// @return true if `cfg` stores messages in PostgreSQL (store.backend: postgresql)
+bool uses_postgresql(const config& cfg);
+
+/// Opens the store `cfg` chooses (store.backend): the embedded LMDB store in <data_dir>/store or
+/// the PostgreSQL store. @return the store, or the error with a detail naming which store failed
+jubes::result<std::unique_ptr<storage::backend>> open_backend(const config& cfg);
 
 /// @return the codec schema sets of `cfg`.
 std::vector<codecs::schema_set_config> schema_sets(const config& cfg);

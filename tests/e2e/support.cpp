@@ -11,6 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include "pg_server.hpp"
+#include "pgstore/pgstore.hpp"
+
 namespace jubes::e2e {
 using namespace std::chrono_literals;
 
@@ -61,6 +64,14 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
   text = std::regex_replace(text, std::regex("\ntls:"), "\ntls:\n  pki_dir: " + pki().string());
   text = std::regex_replace(text, std::regex("io_threads: 0"), "io_threads: 2");
   text = std::regex_replace(text, std::regex("durable: true"), "durable: false");
+  // JUBES_E2E_STORE=postgresql (CTest's *_pg runs): the store is a fresh database of this binary's
+  // throw-away PostgreSQL, its schema migrated.
+  if (const char* b = std::getenv("JUBES_E2E_STORE"); b && std::string(b) == "postgresql") {
+    const std::string ci = pgtest::server().create_database();
+    if (auto m = pgstore::migrate(ci); !m) throw std::runtime_error("migrate: " + m.error().message());
+    text = std::regex_replace(text, std::regex("\nstore:\n"),
+                              "\nstore:\n  backend: postgresql\n  postgresql:\n    conninfo: \"" + ci + "\"\n");
+  }
   if (!limits.empty()) {
     // Drop keys of the default file that `limits` sets again (duplicate keys are refused).
     std::istringstream in(limits);

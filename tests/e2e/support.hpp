@@ -25,6 +25,8 @@ using testing::write_file;
 
 /// A config for tests: repo conf/ files by absolute path, the test PKI, `extra` YAML appended
 /// (top-level keys not already present) and `limits` lines inserted into the limits section.
+/// With JUBES_E2E_STORE=postgresql in the environment the store is a fresh, migrated database of
+/// the binary's throw-away PostgreSQL (tests/pgstore/pg_server.hpp; main() installs it, see main.cpp).
 std::string test_config(const fs::path& data_dir, const std::string& limits = "", const std::string& extra = "");
 
 /// Result of running a command to completion.

@@ -66,6 +66,22 @@ TEST_F(config_test, wrong_type_is_refused) {
   EXPECT_NE(e.find("tls: expected a mapping"), std::string::npos) << e;
 }
 
+TEST_F(config_test, store_backend_is_lmdb_by_default_and_postgresql_needs_a_connection_string) {
+  auto r = load_config(write(base()));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->store.backend, "lmdb");
+  EXPECT_TRUE(r->store.postgresql_conninfo.empty());
+  auto e = error_of(base() + "store:\n  backend: mongodb\n");
+  EXPECT_NE(e.find(":6:12: store.backend: must be lmdb or postgresql, not 'mongodb'"), std::string::npos) << e;
+  e = error_of(base() + "store:\n  backend: postgresql\n");
+  EXPECT_NE(e.find("store.postgresql.conninfo: required with store.backend: postgresql"), std::string::npos) << e;
+  r = load_config(write(base() + "store:\n  backend: postgresql\n  postgresql:\n    conninfo: \"host=db1,db2 "
+                                 "dbname=jubes target_session_attrs=read-write\"\n"));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->store.backend, "postgresql");
+  EXPECT_EQ(r->store.postgresql_conninfo, "host=db1,db2 dbname=jubes target_session_attrs=read-write");
+}
+
 TEST_F(config_test, out_of_range_is_refused) {
   auto e = error_of(base() + "limits:\n  max_body_bytes: 10\n");
   EXPECT_NE(e.find("limits.max_body_bytes: value 10 out of range [1024, 1073741824]"), std::string::npos) << e;

@@ -85,6 +85,8 @@ struct limits_config {
 };
 
 struct store_config {
+  std::string backend = "lmdb";     // "lmdb" (embedded, <data_dir>/store) or "postgresql"
+  std::string postgresql_conninfo;  // libpq connection string (backend postgresql)
   std::uint64_t map_size_bytes = 0;
   std::uint32_t queue_capacity = 0;
   std::uint32_t max_group = 0;

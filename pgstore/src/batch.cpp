@@ -1,0 +1,497 @@
+#include "batch.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "common/log.hpp"
+#include "listener.hpp"
+#include "storage/errc.hpp"
+#include "text.hpp"
+
+namespace jubes::pgstore::detail {
+
+namespace {
+
+using storage::errc;
+using status = batch_result::status;
+constexpr std::size_t max_body = 256u << 20;
+constexpr auto i64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+struct stmt {
+  const char* name;
+  const char* sql;
+};
+constexpr stmt writer_statements[] = {
+    {"w_heads_add", "INSERT INTO outbox_heads (recipient) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING"},
+    {"w_heads_lock",
+     "SELECT recipient, head, acked FROM outbox_heads WHERE recipient = ANY ($1::text[]) ORDER BY recipient FOR "
+     "UPDATE"},
+    {"w_dedup_get",
+     "SELECT d.party, d.referentienummer, d.sha256, d.message_id, d.accepted_at_ms FROM dedup d JOIN "
+     "unnest($1::text[], $2::text[]) AS k(p, r) ON d.party = k.p AND d.referentienummer = k.r"},
+    {"w_msg_lock",
+     "SELECT id, party, recipients, parked, purged, route_version FROM messages WHERE id = ANY ($1::bigint[]) "
+     "ORDER BY id FOR NO "
+     "KEY UPDATE"},
+    {"w_ids", "SELECT nextval('message_ids') FROM generate_series(1, $1::int)"},
+    {"w_msg",
+     "INSERT INTO messages (id, party, referentienummer, message_type, received_at_ms, accepted_at_ms, "
+     "route_version, matched_rules, recipients, parked, park_reason, body) VALUES ($1::bigint, $2, $3, $4, "
+     "$5::bigint, $6::bigint, $7, $8::text[], $9::text[], $10::boolean, $11, $12::bytea)"},
+    {"w_dedup",
+     "INSERT INTO dedup (party, referentienummer, sha256, message_id, accepted_at_ms) SELECT p, r, decode(h, 'hex'), "
+     "id, at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(p, r, h, id, at)"},
+    {"w_outbox",
+     "INSERT INTO outbox (recipient, seq, message_id) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])"},
+    {"w_msg_update",
+     "UPDATE messages SET recipients = $2::text[], parked = $3::boolean, route_version = $4 WHERE id = $1::bigint"},
+    {"w_audit",
+     "INSERT INTO audit (at_ms, kind, message_id, party, detail) SELECT * FROM unnest($1::bigint[], "
+     "$2::smallint[], $3::bigint[], $4::text[], $5::text[])"},
+    {"w_ack_audit",
+     "INSERT INTO audit (at_ms, kind, message_id, party, detail) SELECT $1::bigint, 4, message_id, recipient, "
+     "seq::text FROM outbox WHERE recipient = $2 AND seq > $3::bigint AND seq <= $4::bigint ORDER BY seq"},
+    {"w_heads",
+     "UPDATE outbox_heads h SET head = u.head, acked = u.acked FROM unnest($1::text[], $2::bigint[], $3::bigint[]) "
+     "AS u(r, head, acked) WHERE h.recipient = u.r"},
+    {"w_notify", "SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x"},
+};
+
+struct head_row {
+  std::uint64_t head = 0, acked = 0;
+  bool found = false, changed = false, moved = false;  // moved: the head itself changed
+};
+struct dedup_row {
+  std::string sha;
+  std::uint64_t id = 0;
+  std::int64_t at = 0;
+  bool added = false;
+};
+struct msg_row {
+  std::string party, route_version;
+  std::vector<std::string> recipients;
+  bool parked = false, purged = false, dirty = false;
+};
+using dedup_key = std::pair<std::string, std::string>;
+
+/// What round trip 1 read and what the batch writes, built request by request.
+struct plan {
+  std::int64_t now = 0;
+  std::map<std::string, head_row> heads;
+  std::map<dedup_key, dedup_row> dedup;
+  std::map<std::uint64_t, msg_row> msgs;
+  std::vector<std::uint64_t> ids;
+  std::size_t next_id = 0;
+  std::vector<pq::command> msg_inserts, ack_audits;
+  std::vector<std::string> ob_rcpt;
+  std::vector<std::int64_t> ob_seq, ob_id;
+  std::vector<std::int64_t> au_at, au_kind, au_id;
+  std::vector<std::string> au_party, au_detail;
+  batch_result* out = nullptr;
+
+  void audit(storage::audit_kind k, std::uint64_t id, std::string party, std::string detail) {
+    au_at.push_back(now);
+    au_kind.push_back(static_cast<std::int64_t>(k));
+    au_id.push_back(static_cast<std::int64_t>(id));
+    au_party.push_back(std::move(party));
+    au_detail.push_back(std::move(detail));
+  }
+  void append(const std::string& r, std::uint64_t id) {
+    auto& h = heads[r];  // locked in round trip 1 (the batch created it if it was new)
+    h.head += 1;
+    h.changed = h.moved = true;
+    ob_rcpt.push_back(r);
+    ob_seq.push_back(static_cast<std::int64_t>(h.head));
+    ob_id.push_back(static_cast<std::int64_t>(id));
+  }
+};
+
+/// Recipients in first-seen order without repeats (a rule set may name one recipient twice).
+std::vector<std::string> unique_names(const std::vector<std::string>& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v)
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  return out;
+}
+
+bool valid_ingest(const ingest_op& o) {
+  const auto& r = o.req;
+  return o.sha_ok && valid_name(r.party) && valid_name(r.referentienummer) && !r.message_type.empty() &&
+         valid_text(r.message_type) && r.body.size() <= max_body && valid_names(r.recipients) &&
+         valid_text(r.park_reason) && valid_text(r.route_version) &&
+         std::all_of(r.matched_rules.begin(), r.matched_rules.end(), [](const auto& s) { return valid_text(s); });
+}
+
+/// A forward's refusal (result<bool> does not convert from an error: bool would be ambiguous).
+jubes::result<bool> refuse(jubes::error e) {
+  return jubes::result<bool>(boost::system::in_place_error, std::move(e));
+}
+template <class E>
+jubes::result<bool> refuse(E e, std::string detail = {}) {
+  return refuse(fail(e, std::move(detail)));
+}
+
+bool valid_id(std::uint64_t id) {
+  return id >= 1 && id <= i64_max;
+}
+
+/// The names, keys and ids round trip 1 must lock or read.
+struct wants {
+  std::set<std::string> grow, lock;
+  std::set<dedup_key> keys;
+  std::set<std::uint64_t> ids;
+};
+
+wants collect(const std::vector<op>& ops) {
+  wants w;
+  auto grow = [&](const std::string& r) {
+    if (valid_name(r)) w.grow.insert(r), w.lock.insert(r);
+  };
+  for (const auto& o : ops) {
+    if (auto* i = std::get_if<ingest_op>(&o); i && valid_ingest(*i)) {
+      w.keys.emplace(i->req.party, i->req.referentienummer);
+      for (const auto& r : i->req.recipients) grow(r);
+    } else if (auto* a = std::get_if<ack_op>(&o); a && valid_name(a->recipient)) {
+      w.lock.insert(a->recipient);
+    } else if (auto* f = std::get_if<forward_op>(&o)) {
+      grow(f->to);
+      if (valid_id(f->id)) w.ids.insert(f->id);
+    } else if (auto* rr = std::get_if<reroute_op>(&o)) {
+      for (const auto& r : rr->recipients) grow(r);
+      if (valid_id(rr->id)) w.ids.insert(rr->id);
+    }
+  }
+  return w;
+}
+
+/// The outcome of a statement that failed inside the transaction.
+batch_result failed_with(PGconn* c, const pq::res& r, std::string_view what) {
+  batch_result b;
+  const std::string s = r.state();
+  b.st = s == "23505" || s == "40P01" || s == "40001" ? status::retry : status::failed;
+  b.error = pq::error_of(c, r, what);
+  b.connection_lost = pq::broken(c);
+  if (!b.connection_lost) pq::res rb = pq::exec(c, "ROLLBACK", {}, false);
+  return b;
+}
+
+batch_result lost(PGconn* c, const jubes::error& e) {
+  batch_result b;
+  b.st = status::failed;
+  b.error = e;
+  b.connection_lost = pq::broken(c);
+  if (!b.connection_lost) pq::res rb = pq::exec(c, "ROLLBACK", {}, false);
+  return b;
+}
+
+/// @return the first failed result of a pipeline (index), or -1.
+int first_failure(const pq::pipeline_run& run) {
+  for (std::size_t i = 0; i < run.results.size(); ++i)
+    if (!run.results[i].ok()) return static_cast<int>(i);
+  return -1;
+}
+
+pq::command cmd(const char* name, pq::params p = {}) {
+  return pq::command{name, std::move(p), true, true};
+}
+pq::command sql(const char* text) {
+  return pq::command{text, {}, false, false};
+}
+
+}  // namespace
+
+jubes::result<void> prepare_writer(PGconn* c) {
+  for (const auto& s : writer_statements)
+    if (auto r = pq::prepare(c, s.name, s.sql); !r) return r;
+  return {};
+}
+
+namespace {
+
+/// Round trip 1: BEGIN, head rows, dedup rows, messages to change. @return false with `fail` set
+bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
+  std::vector<pq::command> cmds;
+  cmds.push_back(sql("BEGIN"));
+  std::vector<std::string> grow(w.grow.begin(), w.grow.end()), lock(w.lock.begin(), w.lock.end());
+  if (!grow.empty()) cmds.push_back(cmd("w_heads_add", std::move(pq::params().array(grow))));
+  const int heads_at = lock.empty() ? -1 : static_cast<int>(cmds.size());
+  if (!lock.empty()) cmds.push_back(cmd("w_heads_lock", std::move(pq::params().array(lock))));
+  const int dedup_at = w.keys.empty() ? -1 : static_cast<int>(cmds.size());
+  if (!w.keys.empty()) {
+    std::vector<std::string> parties, refs;
+    for (const auto& [party, ref] : w.keys) parties.push_back(party), refs.push_back(ref);
+    cmds.push_back(cmd("w_dedup_get", std::move(pq::params().array(parties).array(refs))));
+  }
+  const int msgs_at = w.ids.empty() ? -1 : static_cast<int>(cmds.size());
+  if (!w.ids.empty())
+    cmds.push_back(cmd("w_msg_lock", std::move(pq::params().i64_array({w.ids.begin(), w.ids.end()}))));
+  pq::pipeline_run run;
+  if (auto r = pq::pipeline(c, cmds, run); !r) return fail = lost(c, r.error()), false;
+  if (int f = first_failure(run); f >= 0) return fail = failed_with(c, run.results[f], cmds[f].stmt), false;
+  if (heads_at >= 0) {
+    const auto& r = run.results[heads_at];
+    for (int i = 0; i < r.rows(); ++i)
+      p.heads[r.str(i, 0)] = head_row{static_cast<std::uint64_t>(r.i64(i, 1)), static_cast<std::uint64_t>(r.i64(i, 2)),
+                                      true, false, false};
+  }
+  if (dedup_at >= 0) {
+    const auto& r = run.results[dedup_at];
+    for (int i = 0; i < r.rows(); ++i)
+      p.dedup[{r.str(i, 0), r.str(i, 1)}] =
+          dedup_row{r.str(i, 2), static_cast<std::uint64_t>(r.i64(i, 3)), r.i64(i, 4), false};
+  }
+  if (msgs_at >= 0) {
+    const auto& r = run.results[msgs_at];
+    for (int i = 0; i < r.rows(); ++i)
+      p.msgs[static_cast<std::uint64_t>(r.i64(i, 0))] =
+          msg_row{r.str(i, 1), r.str(i, 5), r.text_array(i, 2), r.boolean(i, 3), r.boolean(i, 4), false};
+  }
+  return true;
+}
+
+/// Round trip 2: ids for the new messages (at most one per key not stored yet).
+bool take_ids(PGconn* c, const wants& w, plan& p, batch_result& fail) {
+  std::size_t n = 0;
+  for (const auto& k : w.keys)
+    if (!p.dedup.count(k)) ++n;
+  if (n == 0) return true;
+  pq::params prm;
+  prm.u64(n);
+  auto v = prm.raw();
+  pq::res ids(PQexecPrepared(c, "w_ids", prm.size(), v.values.data(), v.lengths.data(), v.formats.data(), 1));
+  if (!ids.ok()) return fail = failed_with(c, ids, "w_ids"), false;
+  for (int i = 0; i < ids.rows(); ++i) p.ids.push_back(static_cast<std::uint64_t>(ids.i64(i, 0)));
+  return true;
+}
+
+}  // namespace
+
+namespace {
+
+jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
+  const auto& r = o.req;
+  if (!valid_ingest(o)) return fail(errc::invalid_argument, "invalid ingest request");
+  const std::string sha(reinterpret_cast<const char*>(o.sha.data()), o.sha.size());
+  dedup_key key{r.party, r.referentienummer};
+  if (auto it = p.dedup.find(key); it != p.dedup.end()) {
+    if (it->second.sha == sha) {
+      ++p.out->duplicate;
+      return storage::ingest_result{storage::ingest_outcome::duplicate,
+                                    storage::receipt{it->second.id, r.referentienummer, it->second.at}};
+    }
+    ++p.out->conflict;
+    return storage::ingest_result{storage::ingest_outcome::conflict, {}};
+  }
+  if (p.next_id >= p.ids.size()) return fail(errc::io_error, "no message id left in the batch (a bug)");
+  const std::uint64_t id = p.ids[p.next_id++];
+  const auto to = unique_names(r.recipients);
+  p.dedup.emplace(std::move(key), dedup_row{sha, id, p.now, true});
+  pq::params m;
+  m.u64(id).text(r.party).text(r.referentienummer).text(r.message_type).i64(r.received_at_ms).i64(p.now);
+  m.text(r.route_version).array(r.matched_rules).array(to).boolean(to.empty());
+  m.text(to.empty() ? r.park_reason : std::string()).bytes(std::string_view(r.body));
+  p.msg_inserts.push_back(cmd("w_msg", std::move(m)));
+  // One audit record per message covers acceptance and routing (as in the LMDB store).
+  std::string detail = r.message_type;
+  detail += to.empty() ? " parked: " + r.park_reason : " to=";
+  for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
+  p.audit(to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party, std::move(detail));
+  for (const auto& rc : to) p.append(rc, id);
+  if (to.empty()) ++p.out->parked_delta;
+  ++p.out->accepted;
+  p.out->last_id = std::max(p.out->last_id, id);
+  return storage::ingest_result{storage::ingest_outcome::accepted, storage::receipt{id, r.referentienummer, p.now}};
+}
+
+jubes::result<std::uint64_t> apply(plan& p, const ack_op& o) {
+  if (!valid_name(o.recipient)) return fail(errc::invalid_argument, "recipient name");
+  auto it = p.heads.find(o.recipient);
+  const std::uint64_t cur = it == p.heads.end() ? 0 : it->second.acked;
+  const std::uint64_t head = it == p.heads.end() ? 0 : it->second.head;
+  if (o.upto <= cur) return cur;
+  if (o.upto > head)
+    return fail(errc::beyond_head, "ack " + std::to_string(o.upto) + " above the head; cursor " + std::to_string(cur));
+  pq::params a;
+  a.i64(p.now).text(o.recipient).u64(cur).u64(o.upto);
+  p.ack_audits.push_back(cmd("w_ack_audit", std::move(a)));
+  it->second.acked = o.upto;
+  it->second.changed = true;
+  ++p.out->acks;
+  return o.upto;
+}
+
+jubes::result<bool> apply(plan& p, const forward_op& o) {
+  if (!valid_name(o.from) || !valid_name(o.to)) return refuse(errc::invalid_argument, "recipient name");
+  auto it = p.msgs.find(o.id);
+  if (it == p.msgs.end()) return refuse(errc::not_found, "message " + std::to_string(o.id));
+  auto& m = it->second;
+  if (std::find(m.recipients.begin(), m.recipients.end(), o.from) == m.recipients.end())
+    return refuse(errc::not_recipient);
+  if (o.to == m.party) return refuse(errc::invalid_argument, "forward to the source");
+  // Exactly once per (message, target): a repeat changes nothing.
+  if (std::find(m.recipients.begin(), m.recipients.end(), o.to) != m.recipients.end()) return false;
+  m.recipients.push_back(o.to);
+  m.dirty = true;
+  p.append(o.to, o.id);
+  p.audit(storage::audit_kind::forwarded, o.id, o.from, o.to);
+  ++p.out->forwards;
+  return true;
+}
+
+jubes::result<void> apply(plan& p, const reroute_op& o) {
+  auto to = unique_names(o.recipients);
+  if (to.empty() || !valid_names(to) || !valid_text(o.route_version))
+    return fail(errc::invalid_argument, "reroute needs valid recipients");
+  auto it = p.msgs.find(o.id);
+  if (it == p.msgs.end()) return fail(errc::not_found, "message " + std::to_string(o.id));
+  auto& m = it->second;
+  if (!m.parked || m.purged) return fail(errc::not_parked);
+  m.parked = false;
+  m.recipients = to;
+  m.route_version = o.route_version;
+  m.dirty = true;
+  --p.out->parked_delta;
+  for (const auto& r : to) {
+    p.append(r, o.id);
+    p.audit(storage::audit_kind::rerouted, o.id, r, o.route_version);
+  }
+  ++p.out->reroutes;
+  return {};
+}
+
+jubes::result<void> apply(plan& p, const read_op& o) {
+  if (!valid_name(o.party) || !valid_id(o.id)) return fail(errc::invalid_argument, "party name or id");
+  p.audit(storage::audit_kind::read, o.id, o.party, {});
+  return {};
+}
+
+/// Decides every request in order; their completions go into p.out->fire.
+void apply_all(plan& p, std::vector<op>& ops) {
+  for (auto& o : ops)
+    std::visit(
+        [&](auto& x) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(x)>, purge_op>) {
+            auto answer = apply(p, x);
+            if (x.done) p.out->fire.push_back([&x, v = std::move(answer)]() mutable { x.done(std::move(v)); });
+          }
+        },
+        o);
+}
+
+/// Round trip 3's commands: every write of the batch, then the notifications and COMMIT.
+std::vector<pq::command> writes(plan& p) {
+  std::vector<pq::command> cmds = std::move(p.msg_inserts);
+  std::vector<std::string> parties, refs, shas;
+  std::vector<std::int64_t> ids, ats;
+  for (const auto& [k, d] : p.dedup)  // sorted by key: concurrent writers insert keys in one order
+    if (d.added) {
+      parties.push_back(k.first), refs.push_back(k.second), shas.push_back(hex(d.sha));
+      ids.push_back(static_cast<std::int64_t>(d.id)), ats.push_back(d.at);
+    }
+  if (!ids.empty())
+    cmds.push_back(
+        cmd("w_dedup", std::move(pq::params().array(parties).array(refs).array(shas).i64_array(ids).i64_array(ats))));
+  if (!p.ob_seq.empty())
+    cmds.push_back(cmd("w_outbox", std::move(pq::params().array(p.ob_rcpt).i64_array(p.ob_seq).i64_array(p.ob_id))));
+  for (const auto& [id, m] : p.msgs)
+    if (m.dirty)
+      cmds.push_back(cmd("w_msg_update",
+                         std::move(pq::params().u64(id).array(m.recipients).boolean(m.parked).text(m.route_version))));
+  if (!p.au_at.empty())
+    cmds.push_back(cmd("w_audit", std::move(pq::params()
+                                                .i64_array(p.au_at)
+                                                .i64_array(p.au_kind)
+                                                .i64_array(p.au_id)
+                                                .array(p.au_party)
+                                                .array(p.au_detail))));
+  for (auto& a : p.ack_audits) cmds.push_back(std::move(a));
+  std::vector<std::string> names, notes;
+  std::vector<std::int64_t> heads, acked;
+  for (const auto& [r, h] : p.heads) {
+    if (!h.changed) continue;
+    names.push_back(r), heads.push_back(static_cast<std::int64_t>(h.head)),
+        acked.push_back(static_cast<std::int64_t>(h.acked));
+    if (h.moved) notes.push_back(std::to_string(h.head) + " " + r), p.out->heads[r] = h.head;
+  }
+  if (!names.empty())
+    cmds.push_back(cmd("w_heads", std::move(pq::params().array(names).i64_array(heads).i64_array(acked))));
+  // One notification per recipient per batch, never per message.
+  if (!notes.empty()) cmds.push_back(cmd("w_notify", std::move(pq::params().text(notify_channel).array(notes))));
+  cmds.push_back(sql("COMMIT"));
+  return cmds;
+}
+
+}  // namespace
+
+batch_result run_batch(PGconn* c, std::vector<op>& ops, std::int64_t now) {
+  batch_result out;
+  plan p;
+  p.now = now;
+  p.out = &out;
+  const wants w = collect(ops);
+  batch_result failure;
+  if (!read_phase(c, w, p, failure) || !take_ids(c, w, p, failure)) return failure;
+  apply_all(p, ops);
+  const auto cmds = writes(p);
+  pq::pipeline_run run;
+  auto sent = pq::pipeline(c, cmds, run);
+  const int f = first_failure(run);
+  if (f >= 0) return failed_with(c, run.results[f], cmds[f].stmt);
+  if (!sent) {
+    // The COMMIT may have reached the server and run: nobody can say whether the batch is stored.
+    if (run.all_sent) {
+      batch_result u;
+      u.st = status::unknown;
+      u.connection_lost = true;
+      u.error = fail(errc::io_error, "PostgreSQL commit outcome unknown (" + sent.error().message() +
+                                         "): not acknowledged; a retry is absorbed by dedup");
+      return u;
+    }
+    return lost(c, sent.error());
+  }
+  out.st = status::committed;
+  return out;
+}
+
+jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cut, std::int64_t dedup_cut,
+                               std::int64_t audit_cut, std::size_t limit, storage::purge_result& acc) {
+  const std::string lim = std::to_string(limit);
+  std::vector<pq::command> cmds;
+  cmds.push_back(sql("BEGIN"));
+  pq::params b;
+  b.i64(body_cut).text(lim).i64(now);
+  // Bodies: the message row stays as the purge record; a parked message leaves the parked list.
+  cmds.push_back(pq::command{
+      "WITH p AS (SELECT id FROM messages WHERE NOT purged AND accepted_at_ms < $1::bigint ORDER BY accepted_at_ms, "
+      "id LIMIT $2::bigint FOR UPDATE), u AS (UPDATE messages m SET body = NULL, purged = true, parked = false FROM "
+      "p WHERE m.id = p.id RETURNING m.id) INSERT INTO audit (at_ms, kind, message_id, party, detail) SELECT "
+      "$3::bigint, 7, id, '', '' FROM u",
+      std::move(b), false, false});
+  pq::params d;
+  d.i64(dedup_cut).text(lim);
+  cmds.push_back(
+      pq::command{"DELETE FROM dedup WHERE ctid = ANY (ARRAY(SELECT ctid FROM dedup WHERE accepted_at_ms < "
+                  "$1::bigint LIMIT $2::bigint))",
+                  std::move(d), false, false});
+  pq::params a;
+  a.i64(audit_cut).text(lim);
+  cmds.push_back(
+      pq::command{"DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at_ms < $1::bigint ORDER BY seq "
+                  "LIMIT $2::bigint)",
+                  std::move(a), false, false});
+  cmds.push_back(sql("COMMIT"));
+  pq::pipeline_run run;
+  auto sent = pq::pipeline(c, cmds, run);
+  if (int f = first_failure(run); f >= 0) return failed_with(c, run.results[f], "purge").error;
+  if (!sent) return lost(c, sent.error()).error;
+  auto n = [&](int i) { return std::strtoull(PQcmdTuples(run.results[i].get()), nullptr, 10); };
+  acc.bodies += n(1);
+  acc.dedup += n(2);
+  acc.audit += n(3);
+  acc.more = n(1) == limit || n(2) == limit || n(3) == limit;
+  return {};
+}
+
+}  // namespace jubes::pgstore::detail

@@ -1,0 +1,45 @@
+#pragma once
+// The writer's requests (one per submit_* kind) as the queue holds them.
+#include <array>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "storage/backend.hpp"
+
+namespace jubes::pgstore::detail {
+
+struct ingest_op {
+  storage::ingest_request req;
+  std::array<unsigned char, 32> sha{};
+  bool sha_ok = false;  ///< hashed on the caller's thread; false only if OpenSSL failed
+  storage::completion<storage::ingest_result> done;
+};
+struct ack_op {
+  std::string recipient;
+  std::uint64_t upto = 0;
+  storage::completion<std::uint64_t> done;
+};
+struct forward_op {
+  std::uint64_t id = 0;
+  std::string from, to;
+  storage::completion<bool> done;
+};
+struct reroute_op {
+  std::uint64_t id = 0;
+  std::vector<std::string> recipients;
+  std::string route_version;
+  storage::completion<void> done;
+};
+struct read_op {  ///< a best-effort "read" audit record; nobody waits
+  std::uint64_t id = 0;
+  std::string party;
+  storage::completion<void> done;
+};
+struct purge_op {  ///< never batched with others
+  storage::purge_result acc;
+  storage::completion<storage::purge_result> done;  ///< empty: the background retention task
+};
+using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, purge_op>;
+
+}  // namespace jubes::pgstore::detail

@@ -1,0 +1,230 @@
+#include "reads.hpp"
+
+#include <cstdint>
+#include <limits>
+
+#include "common/log.hpp"
+#include "storage/errc.hpp"
+#include "text.hpp"
+
+namespace jubes::pgstore::detail {
+
+namespace {
+
+using storage::errc;
+constexpr std::string_view log_c = "pgstore";
+constexpr auto i64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+constexpr const char* state_cols =
+    "h.recipient, h.head, h.acked, (SELECT m.accepted_at_ms FROM outbox o JOIN messages m ON m.id = o.message_id "
+    "WHERE o.recipient = h.recipient AND o.seq = h.acked + 1)";
+
+struct stmt {
+  const char* name;
+  std::string sql;
+};
+
+const std::vector<stmt>& statements() {
+  static const std::vector<stmt> s = {
+      {"r_outbox",
+       "SELECT o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, m.purged, m.body FROM outbox o "
+       "JOIN messages m ON m.id = o.message_id WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq "
+       "LIMIT $3::bigint"},
+      {"r_state", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.recipient = $1"},
+      {"r_states", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.head > 0 ORDER BY h.recipient"},
+      {"r_get",
+       "SELECT party, referentienummer, message_type, recipients, received_at_ms, accepted_at_ms, route_version, "
+       "matched_rules, parked, park_reason, purged, body FROM messages WHERE id = $1::bigint"},
+      {"r_parked",
+       "SELECT id, party, referentienummer, message_type, park_reason, accepted_at_ms FROM messages WHERE parked "
+       "ORDER BY id LIMIT $1::bigint"},
+      {"r_audit",
+       "SELECT seq, at_ms, kind, message_id, party, detail FROM audit WHERE ($1::bigint = 0 OR message_id = "
+       "$1::bigint) ORDER BY seq LIMIT $2::bigint"},
+      {"r_heads", "SELECT recipient, head FROM outbox_heads"},
+  };
+  return s;
+}
+
+storage::outbox_state state_of(const pq::res& r, int row) {
+  storage::outbox_state s;
+  s.head = static_cast<std::uint64_t>(r.i64(row, 1));
+  s.cursor = static_cast<std::uint64_t>(r.i64(row, 2));
+  s.oldest_unacked_ms = r.null(row, 3) ? 0 : r.i64(row, 3);
+  return s;
+}
+
+std::string clamp(std::uint64_t v) {
+  return std::to_string(std::min(v, i64_max));
+}
+
+jubes::result<pq::res> query(PGconn* c, const char* stmt_name, const pq::params& p) {
+  auto v = p.raw();
+  pq::res r(PQexecPrepared(c, stmt_name, p.size(), v.values.data(), v.lengths.data(), v.formats.data(), 1));
+  if (!r.ok()) return pq::error_of(c, r, stmt_name);
+  return r;
+}
+
+}  // namespace
+
+jubes::result<pq::conn> reader::acquire() {
+  {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return !idle_.empty() || open_ < size_; });
+    if (!idle_.empty()) {
+      pq::conn c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    ++open_;
+  }
+  auto c = pq::connect(conninfo_, "reader");
+  if (c)
+    for (const auto& s : statements())
+      if (auto p = pq::prepare(c->get(), s.name, s.sql.c_str()); !p) {
+        c = p.error();
+        break;
+      }
+  if (!c) {
+    std::lock_guard lk(mu_);
+    --open_;
+    cv_.notify_one();
+  }
+  return c;
+}
+
+void reader::release(pq::conn c) {
+  std::lock_guard lk(mu_);
+  if (c && !pq::broken(c.get()) && PQtransactionStatus(c.get()) == PQTRANS_IDLE)
+    idle_.push_back(std::move(c));
+  else
+    --open_;
+  cv_.notify_one();
+}
+
+jubes::result<void> reader::warm_up() {
+  auto c = acquire();
+  if (!c) return c.error();
+  release(std::move(*c));
+  return {};
+}
+
+jubes::result<std::vector<storage::outbox_entry>> reader::read_outbox(std::string_view recipient, std::uint64_t after,
+                                                                      std::size_t max) {
+  using out_t = std::vector<storage::outbox_entry>;
+  if (!valid_name(recipient) || max == 0 || after >= i64_max) return out_t{};
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    pq::params p;
+    p.text(std::string(recipient)).u64(after).text(clamp(max));
+    auto r = query(c, "r_outbox", p);
+    if (!r) return r.error();
+    out_t out;
+    out.reserve(static_cast<std::size_t>(r->rows()));
+    for (int i = 0; i < r->rows(); ++i) {
+      storage::outbox_entry e;
+      e.seq = static_cast<std::uint64_t>(r->i64(i, 0));
+      e.message_id = static_cast<std::uint64_t>(r->i64(i, 1));
+      e.message_type = r->str(i, 2);
+      e.source_party = r->str(i, 3);
+      e.accepted_at_ms = r->i64(i, 4);
+      e.purged = r->boolean(i, 5);
+      if (!e.purged) e.body = r->str(i, 6);
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+jubes::result<storage::outbox_state> reader::outbox(std::string_view recipient) {
+  if (!valid_name(recipient)) return storage::outbox_state{};
+  return run<storage::outbox_state>([&](PGconn* c) -> jubes::result<storage::outbox_state> {
+    pq::params p;
+    p.text(std::string(recipient));
+    auto r = query(c, "r_state", p);
+    if (!r) return r.error();
+    return r->rows() ? state_of(*r, 0) : storage::outbox_state{};
+  });
+}
+
+jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> reader::outboxes() {
+  using out_t = std::vector<std::pair<std::string, storage::outbox_state>>;
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    auto r = query(c, "r_states", {});
+    if (!r) return r.error();
+    out_t out;
+    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->str(i, 0), state_of(*r, i));
+    return out;
+  });
+}
+
+jubes::result<std::optional<storage::stored_message>> reader::get(std::uint64_t id) {
+  using out_t = std::optional<storage::stored_message>;
+  if (id == 0 || id > i64_max) return out_t{};
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    pq::params p;
+    p.u64(id);
+    auto r = query(c, "r_get", p);
+    if (!r) return r.error();
+    if (r->rows() == 0) return out_t{};
+    storage::stored_message m;
+    m.message_id = id;
+    m.source_party = r->str(0, 0);
+    m.referentienummer = r->str(0, 1);
+    m.message_type = r->str(0, 2);
+    m.recipients = r->text_array(0, 3);
+    m.received_at_ms = r->i64(0, 4);
+    m.accepted_at_ms = r->i64(0, 5);
+    m.route_version = r->str(0, 6);
+    m.matched_rules = r->text_array(0, 7);
+    m.parked = r->boolean(0, 8);
+    m.park_reason = r->str(0, 9);
+    m.purged = r->boolean(0, 10);
+    if (!m.purged) m.body = r->str(0, 11);
+    return out_t(std::move(m));
+  });
+}
+
+jubes::result<std::vector<storage::parked_entry>> reader::parked(std::size_t max) {
+  using out_t = std::vector<storage::parked_entry>;
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    pq::params p;
+    p.text(clamp(max));
+    auto r = query(c, "r_parked", p);
+    if (!r) return r.error();
+    out_t out;
+    for (int i = 0; i < r->rows(); ++i)
+      out.push_back(storage::parked_entry{static_cast<std::uint64_t>(r->i64(i, 0)), r->str(i, 1), r->str(i, 2),
+                                          r->str(i, 3), r->str(i, 4), r->i64(i, 5)});
+    return out;
+  });
+}
+
+jubes::result<std::vector<storage::audit_record>> reader::audit(std::uint64_t message_id, std::size_t max) {
+  using out_t = std::vector<storage::audit_record>;
+  if (message_id > i64_max) return out_t{};
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    pq::params p;
+    p.u64(message_id).text(clamp(max));
+    auto r = query(c, "r_audit", p);
+    if (!r) return r.error();
+    out_t out;
+    for (int i = 0; i < r->rows(); ++i)
+      out.push_back(storage::audit_record{static_cast<std::uint64_t>(r->i64(i, 0)), r->i64(i, 1),
+                                          static_cast<storage::audit_kind>(r->i64(i, 2)),
+                                          static_cast<std::uint64_t>(r->i64(i, 3)), r->str(i, 4), r->str(i, 5)});
+    return out;
+  });
+}
+
+jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> reader::heads() {
+  using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    auto r = query(c, "r_heads", {});
+    if (!r) return r.error();
+    out_t out;
+    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->str(i, 0), static_cast<std::uint64_t>(r->i64(i, 1)));
+    return out;
+  });
+}
+
+}  // namespace jubes::pgstore::detail

@@ -1,0 +1,152 @@
+#include <filesystem>
+
+#include "common/log.hpp"
+#include "listener.hpp"
+#include "pgstore/pgstore.hpp"
+#include "reads.hpp"
+#include "storage/errc.hpp"
+#include "text.hpp"
+#include "watch.hpp"
+#include "writer.hpp"
+
+namespace jubes::pgstore {
+
+namespace detail {
+jubes::result<void> check_schema(const std::string& conninfo);
+}  // namespace detail
+
+namespace {
+using storage::errc;
+constexpr std::string_view log_c = "pgstore";
+}  // namespace
+
+/// The parts of the store, in the order they start and the reverse of the order they stop.
+struct store::impl {
+  explicit impl(options o)
+      : opt(std::move(o)), reads(opt.conninfo, opt.read_connections), listen(opt.conninfo, opt.safety_poll, hub) {}
+  ~impl() { close(); }
+  void close() {
+    writer.stop();  // every queued request completes first
+    listen.stop();
+    hub.close();
+  }
+
+  options opt;
+  detail::counters counters;
+  detail::watch_hub hub;
+  detail::reader reads;
+  detail::listener listen;
+  detail::writer writer{opt, counters, hub};
+};
+
+store::store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+store::~store() = default;
+
+jubes::result<std::unique_ptr<store>> store::open(const options& o) {
+  if (o.conninfo.empty() || o.queue_capacity == 0 || o.max_group == 0 || o.read_connections == 0 ||
+      o.safety_poll.count() <= 0)
+    return fail(errc::invalid_argument, "pgstore options: empty conninfo, zero queue, group, pool or poll interval");
+  if (auto r = check_conninfo(o.conninfo); !r) return r.error();
+  if (auto r = detail::check_schema(o.conninfo); !r) return r.error();
+  auto p = std::make_unique<impl>(o);
+  if (auto r = p->reads.warm_up(); !r) return r.error();
+  // LISTEN before reading the heads: a commit of another node in between is then notified.
+  if (auto r = p->listen.start(); !r) return r.error();
+  auto heads = p->reads.heads();
+  if (!heads) return heads.error();
+  p->hub.init({heads->begin(), heads->end()});
+  auto st = p->reads.stats();
+  if (!st) return st.error();
+  p->counters.parked = static_cast<std::int64_t>(st->parked);
+  p->counters.last_id = st->last_message_id;
+  if (auto r = p->writer.start(); !r) return r.error();
+  log::info(log_c, "open", {{"recipients", heads->size()}, {"schema_version", schema_version()}});
+  return std::unique_ptr<store>(new store(std::move(p)));
+}
+
+void store::submit(storage::ingest_request req, storage::completion<storage::ingest_result> done) {
+  detail::ingest_op o;
+  // Hash on the caller's thread: the single writer only talks to the database.
+  o.sha_ok = detail::sha256(req.body, o.sha);
+  o.req = std::move(req);
+  o.done = std::move(done);
+  impl_->writer.submit(std::move(o));
+}
+
+void store::submit_ack(std::string recipient, std::uint64_t upto, storage::completion<std::uint64_t> done) {
+  impl_->writer.submit(detail::ack_op{std::move(recipient), upto, std::move(done)});
+}
+
+void store::submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
+                           storage::completion<bool> done) {
+  impl_->writer.submit(
+      detail::forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done)});
+}
+
+void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
+                           storage::completion<void> done) {
+  impl_->writer.submit(
+      detail::reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done)});
+}
+
+void store::submit_purge(storage::completion<storage::purge_result> done) {
+  if (!done) return;
+  impl_->writer.submit(detail::purge_op{{}, std::move(done)});
+}
+
+void store::audit_read(std::uint64_t message_id, std::string party) {
+  impl_->writer.submit(detail::read_op{message_id, std::move(party), {}});
+}
+
+jubes::result<std::vector<storage::outbox_entry>> store::read_outbox(std::string_view recipient, std::uint64_t after,
+                                                                     std::size_t max) const {
+  return impl_->reads.read_outbox(recipient, after, max);
+}
+jubes::result<storage::outbox_state> store::outbox(std::string_view recipient) const {
+  return impl_->reads.outbox(recipient);
+}
+jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> store::outboxes() const {
+  return impl_->reads.outboxes();
+}
+jubes::result<std::optional<storage::stored_message>> store::get(std::uint64_t message_id) const {
+  return impl_->reads.get(message_id);
+}
+jubes::result<std::vector<storage::parked_entry>> store::parked(std::size_t max) const {
+  return impl_->reads.parked(max);
+}
+jubes::result<std::vector<storage::audit_record>> store::audit(std::uint64_t message_id, std::size_t max) const {
+  return impl_->reads.audit(message_id, max);
+}
+
+std::uint64_t store::watch(std::string recipient, std::uint64_t after, std::function<void()> wake) {
+  return impl_->hub.watch(std::move(recipient), after, std::move(wake));
+}
+void store::unwatch(std::uint64_t token) {
+  impl_->hub.unwatch(token);
+}
+
+storage::metrics_snapshot store::metrics() const {
+  storage::metrics_snapshot m;
+  m.queue_depth = impl_->writer.depth();
+  m.queue_capacity = impl_->opt.queue_capacity;
+  impl_->counters.fill(m);
+  return m;
+}
+
+jubes::result<storage::store_stats> store::stats() const {
+  return impl_->reads.stats();
+}
+storage::check_report store::check() const {
+  return impl_->reads.check();
+}
+
+jubes::result<void> store::backup(const std::filesystem::path&) const {
+  return fail(errc::invalid_argument,
+              "a PostgreSQL store is backed up by PostgreSQL (pg_basebackup and WAL archiving), not by jubesctl");
+}
+
+void store::close() {
+  impl_->close();
+}
+
+}  // namespace jubes::pgstore

@@ -1,0 +1,175 @@
+// The real jubesd and jubesctl with `store.backend: postgresql` over mutual TLS, on this binary's
+// throw-away PostgreSQL (tests/pgstore/pg_server.hpp): `jubesctl db migrate`, ingest -> poll ->
+// ack, and two gateway nodes on one database (the same message on both at once: one 201 and a
+// byte-identical 200; a long poll on one node woken by an ingest on the other). Label e2e;pg.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include "pg_server.hpp"
+#include "support.hpp"
+
+namespace jubes::e2e {
+namespace {
+using namespace std::chrono_literals;
+
+std::string between(const std::string& s, const std::string& open, const std::string& close) {
+  auto a = s.find(open);
+  if (a == std::string::npos) return {};
+  a += open.size();
+  auto b = s.find(close, a);
+  return b == std::string::npos ? std::string() : s.substr(a, b - a);
+}
+int count_of(const std::string& s, const std::string& what) {
+  int n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+/// test_config with the store in PostgreSQL at `conninfo`.
+std::string pg_config(const fs::path& data_dir, const std::string& conninfo) {
+  std::string text = test_config(data_dir);
+  const std::string store = "\nstore:\n";
+  auto at = text.find(store);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no store section in the test configuration";
+    return text;
+  }
+  text.insert(at + store.size(), "  backend: postgresql\n  postgresql:\n    conninfo: \"" + conninfo + "\"\n");
+  return text;
+}
+
+class pg_gateway : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conninfo_ = pgtest::server().create_database();
+    cfg_ = write_file(dir_.path(), "jubes.yaml", pg_config(dir_.path() / "data", conninfo_));
+  }
+  run_result ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {JUBESCTL_PATH, "--config", cfg_.string()});
+    return run(args);
+  }
+  void migrate() {
+    auto r = ctl({"db", "migrate"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::unique_ptr<jubesd> start(const std::string& name) {
+    auto d = std::make_unique<jubesd>(cfg_, dir_.path() / name);
+    EXPECT_TRUE(d->started()) << d->log();
+    return d;
+  }
+  static gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
+                                  const std::string& body = "", const std::string& ct = "application/xml") {
+    auto r = c.request(method, target, body, ct);
+    EXPECT_TRUE(r) << method << " " << target << ": " << r.error().message();
+    return r ? *r : gateway::http_reply{};
+  }
+
+  temp_dir dir_;
+  std::string conninfo_;
+  fs::path cfg_;
+};
+
+TEST_F(pg_gateway, jubesctl_db_migrate_creates_the_schema_once_and_jubesd_refuses_a_database_without_it) {
+  auto check = run({JUBESD_PATH, "--check-config", "--config", cfg_.string()});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  jubesd without(cfg_, dir_.path() / "early");
+  EXPECT_FALSE(without.started());
+  EXPECT_NE(without.log().find("jubesctl db migrate"), std::string::npos) << without.log();
+  auto m = ctl({"db", "migrate"});
+  ASSERT_EQ(m.exit_code, 0) << m.output;
+  EXPECT_NE(m.output.find("schema migrated from version 0 to 1"), std::string::npos) << m.output;
+  m = ctl({"db", "migrate"});
+  ASSERT_EQ(m.exit_code, 0) << m.output;
+  EXPECT_NE(m.output.find("schema is up to date (version 1)"), std::string::npos) << m.output;
+}
+
+TEST_F(pg_gateway, a_bad_connection_string_is_refused_by_check_config) {
+  auto bad = write_file(dir_.path(), "bad.yaml", pg_config(dir_.path() / "data", "host=127.0.0.1 nonsense_key=1"));
+  auto r = run({JUBESD_PATH, "--check-config", "--config", bad.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("store.postgresql.conninfo"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("nonsense_key"), std::string::npos) << r.output;
+}
+
+TEST_F(pg_gateway, ingest_poll_ack_over_mtls) {
+  migrate();
+  auto d = start("data");
+  ASSERT_TRUE(d->started());
+  auto tulp = d->client_for("tulp-gw");
+  auto xml = with_ref(example("piBeeindiging"), "PG-E2E-1");
+  auto a = call(tulp, "POST", "/v1/messages", xml);
+  ASSERT_EQ(a.status, 201u) << a.body;
+  auto again = call(tulp, "POST", "/v1/messages", xml);
+  EXPECT_EQ(again.status, 200u);
+  EXPECT_EQ(again.body, a.body);
+  std::string id = between(a.body, "<dti:referentienummer>", "</dti:referentienummer>");
+  auto g = d->client_for("gemeente:0363");
+  auto box = call(g, "GET", "/v1/outbox?after=0");
+  ASSERT_EQ(box.status, 200u) << box.body;
+  EXPECT_EQ(count_of(box.body, "<entry "), 1) << box.body;
+  EXPECT_NE(box.body.find("id=\"" + id + "\" type=\"piBeeindiging\" source=\"tulp-gw\""), std::string::npos)
+      << box.body;
+  auto ack = call(g, "POST", "/v1/outbox/ack?upto=1", "", "text/plain");
+  EXPECT_EQ(ack.status, 200u) << ack.body;
+  EXPECT_NE(ack.body.find("cursor=\"1\""), std::string::npos) << ack.body;
+  EXPECT_EQ(count_of(call(g, "GET", "/v1/outbox?after=1").body, "<entry "), 0);
+  EXPECT_EQ(call(g, "GET", "/v1/messages/" + id).status, 200u);
+  auto list = ctl({"outbox", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("gemeente:0363"), std::string::npos) << list.output;
+  auto chk = ctl({"check"});
+  EXPECT_EQ(chk.exit_code, 0) << chk.output;
+  EXPECT_EQ(d->stop(SIGTERM), 0) << d->log();
+}
+
+TEST_F(pg_gateway, two_nodes_one_database_same_message_at_once_and_a_poll_woken_across_nodes) {
+  migrate();
+  auto a = start("node-a");
+  auto b = start("node-b");
+  ASSERT_TRUE(a->started() && b->started());
+  for (int i = 0; i < 5; ++i) {
+    auto xml = with_ref(example("piBeeindiging"), "PG-TWO-" + std::to_string(i));
+    std::promise<void> go;
+    auto start_line = go.get_future().share();
+    auto post_on = [&](jubesd& node) {
+      return std::async(std::launch::async, [&node, xml, start_line] {
+        auto c = node.client_for("tulp-gw");
+        EXPECT_TRUE(c.connect());
+        start_line.wait();
+        return call(c, "POST", "/v1/messages", xml);
+      });
+    };
+    auto fa = post_on(*a), fb = post_on(*b);
+    go.set_value();
+    auto ra = fa.get(), rb = fb.get();
+    EXPECT_EQ((std::multiset<unsigned>{ra.status, rb.status}), (std::multiset<unsigned>{200u, 201u}))
+        << ra.body << rb.body;
+    EXPECT_EQ(ra.body, rb.body);  // the duplicate's receipt is the original, byte for byte
+  }
+  auto g = b->client_for("gemeente:0363");
+  EXPECT_EQ(count_of(call(g, "GET", "/v1/outbox?after=0").body, "<entry "), 5);
+  // A long poll on node B, woken by an ingest on node A (pg_notify to B's LISTEN session).
+  auto poll = std::async(std::launch::async, [&] {
+    auto c = b->client_for("gemeente:0363");
+    return call(c, "GET", "/v1/outbox?after=5&wait=60");
+  });
+  std::this_thread::sleep_for(300ms);  // let the poll reach its wait; correctness does not depend on it
+  auto tulp = a->client_for("tulp-gw");
+  ASSERT_EQ(call(tulp, "POST", "/v1/messages", with_ref(example("piBeeindiging"), "PG-WAKE")).status, 201u);
+  auto polled = poll.get();
+  EXPECT_EQ(polled.status, 200u);
+  EXPECT_EQ(count_of(polled.body, "<entry "), 1) << polled.body;
+  EXPECT_NE(polled.body.find("seq=\"6\""), std::string::npos) << polled.body;
+}
+
+}  // namespace
+}  // namespace jubes::e2e
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  jubes::pgtest::install_environment();
+  return RUN_ALL_TESTS();
+}
