@@ -7,6 +7,13 @@
 
 namespace jubes::gateway::detail {
 
+namespace {
+/// Retention periods are days in the configuration, fractions allowed (scripts/soak uses seconds).
+std::chrono::seconds days(double d) {
+  return std::chrono::seconds(static_cast<std::int64_t>(std::llround(d * 86400.0)));
+}
+}  // namespace
+
 storage::options store_options(const config& cfg) {
   storage::options so;
   so.dir = cfg.data_dir / "store";
@@ -18,7 +25,6 @@ storage::options store_options(const config& cfg) {
   so.verify = cfg.store.verify_on_start == "full"   ? storage::open_check::full
               : cfg.store.verify_on_start == "none" ? storage::open_check::none
                                                     : storage::open_check::structure;
-  auto days = [](double d) { return std::chrono::seconds(static_cast<std::int64_t>(std::llround(d * 86400.0))); };
   so.retention_bodies = days(cfg.retention.bodies_days);
   so.retention_dedup_extra = days(cfg.retention.dedup_extra_days);
   so.retention_audit = days(cfg.retention.audit_days);
@@ -37,9 +43,10 @@ pgstore::options pg_options(const config& cfg) {
   // Tens to a hundred requests per transaction: larger batches hold the head-row locks that
   // other nodes' writers wait for longer (docs/storage.md, "PostgreSQL backend").
   po.max_group = std::min<std::size_t>(cfg.store.max_group, 100);
-  po.retention_bodies = std::chrono::hours(24) * cfg.retention.bodies_days;
-  po.retention_dedup_extra = std::chrono::hours(24) * cfg.retention.dedup_extra_days;
-  po.retention_audit = std::chrono::hours(24) * cfg.retention.audit_days;
+  po.retention_bodies = days(cfg.retention.bodies_days);
+  po.retention_dedup_extra = days(cfg.retention.dedup_extra_days);
+  po.retention_audit = days(cfg.retention.audit_days);
+  po.retention_interval = std::chrono::seconds(cfg.retention.interval_s);
   return po;
 }
 

@@ -31,7 +31,20 @@ jubes::result<void> listener::connect() {
   pq::res r = pq::exec(c->get(), std::string("LISTEN ") + notify_channel, {}, false);
   if (!r.ok()) return pq::error_of(c->get(), r, "LISTEN");
   conn_ = std::move(*c);
+  std::lock_guard lk(state_mu_);
+  down_.reset();
   return {};
+}
+
+void listener::lost(std::string why) {
+  conn_.reset();
+  std::lock_guard lk(state_mu_);
+  down_ = std::move(why);
+}
+
+std::optional<std::string> listener::down() const {
+  std::lock_guard lk(state_mu_);
+  return down_;
 }
 
 jubes::result<void> listener::start() {
@@ -100,20 +113,21 @@ void listener::loop() {
       if (stopping_) break;
       if (auto r = connect(); !r) {
         log::warn(log_c, "listener_reconnect_failed", {{"error", r.error().message()}});
+        lost(r.error().message());
         backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
         continue;
       }
       log::info(log_c, "listener_reconnected", {});
       backoff = std::chrono::milliseconds(100);
       // Whatever was notified while the session was down is lost: read every watched head.
-      if (!poll_heads()) conn_.reset();
+      if (!poll_heads()) lost("the safety poll failed after reconnecting");
       continue;
     }
     auto now = std::chrono::steady_clock::now();
     if (now >= next_poll) {
       next_poll = now + safety_poll_;
       if (!poll_heads()) {
-        conn_.reset();
+        lost("the safety poll failed");
         continue;
       }
     }
@@ -126,8 +140,9 @@ void listener::loop() {
       continue;
     }
     if (n > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) && !drain_notifications()) {
-      log::warn(log_c, "listener_connection_lost", {{"error", std::string(PQerrorMessage(conn_.get()))}});
-      conn_.reset();
+      std::string why = PQerrorMessage(conn_.get());
+      log::warn(log_c, "listener_connection_lost", {{"error", why}});
+      lost("connection lost: " + why);
     }
   }
   conn_.reset();

@@ -8,6 +8,8 @@
 // joins it. Threading: its own thread and connection; it publishes into the watch_hub.
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -30,6 +32,9 @@ class listener {
   void stop();
   /// Notifications handled so far (tests and metrics).
   std::uint64_t notifications() const noexcept { return notes_; }
+  /// Whether the LISTEN session is connected to a server now (it reconnects on its own, with
+  /// backoff, so this recovers without traffic). @return the last connection error when not
+  std::optional<std::string> down() const;
 
  private:
   jubes::result<void> connect();
@@ -39,6 +44,8 @@ class listener {
   /// @return false if the connection failed
   bool drain_notifications();
   void sleep_for(std::chrono::milliseconds d);
+  /// Drops the connection, remembering why (down()).
+  void lost(std::string why);
 
   std::string conninfo_;
   std::chrono::milliseconds safety_poll_;
@@ -47,6 +54,8 @@ class listener {
   int stop_fd_ = -1;  // eventfd: stop() wakes the poll
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> notes_{0};
+  mutable std::mutex state_mu_;
+  std::optional<std::string> down_{"not started"};
   std::thread thread_;
 };
 

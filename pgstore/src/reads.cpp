@@ -30,6 +30,9 @@ const std::vector<stmt>& statements() {
        "SELECT o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, m.purged, m.body FROM outbox o "
        "JOIN messages m ON m.id = o.message_id WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq "
        "LIMIT $3::bigint"},
+      {"r_sizes",
+       "SELECT o.seq, COALESCE(octet_length(m.body), 0) FROM outbox o JOIN messages m ON m.id = o.message_id "
+       "WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq LIMIT $3::bigint"},
       {"r_state", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.recipient = $1"},
       {"r_states", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.head > 0 ORDER BY h.recipient"},
       {"r_get",
@@ -133,6 +136,35 @@ jubes::result<std::vector<storage::outbox_entry>> reader::read_outbox(std::strin
     }
     return out;
   });
+}
+
+jubes::result<storage::outbox_batch> reader::read_batch(std::string_view recipient, std::uint64_t after,
+                                                        std::size_t max, std::size_t max_bytes) {
+  if (!valid_name(recipient) || max == 0 || after >= i64_max) return storage::outbox_batch{};
+  // How many entries fit: the first always, then while the bodies stay within max_bytes.
+  auto sized = run<std::pair<std::size_t, bool>>([&](PGconn* c) -> jubes::result<std::pair<std::size_t, bool>> {
+    pq::params p;
+    p.text(std::string(recipient)).u64(after).text(clamp(max == SIZE_MAX ? max : max + 1));
+    auto r = query(c, "r_sizes", p);
+    if (!r) return r.error();
+    std::size_t n = 0, bytes = 0;
+    const auto rows = static_cast<std::size_t>(r->rows());
+    while (n < rows && n < max) {
+      auto size = static_cast<std::size_t>(r->i64(static_cast<int>(n), 1));
+      if (n > 0 && (size > max_bytes || bytes > max_bytes - size)) break;
+      bytes += size;
+      ++n;
+    }
+    return std::pair{n, rows > n};
+  });
+  if (!sized) return sized.error();
+  storage::outbox_batch out;
+  if (sized->first == 0) return out;
+  auto es = read_outbox(recipient, after, sized->first);
+  if (!es) return es.error();
+  out.entries = std::move(*es);
+  out.more = sized->second;
+  return out;
 }
 
 jubes::result<storage::outbox_state> reader::outbox(std::string_view recipient) {

@@ -25,6 +25,10 @@ class reader {
 
   jubes::result<std::vector<storage::outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
                                                                 std::size_t max);
+  /// read_outbox capped in body bytes (storage::backend::read_batch): the sizes are read first,
+  /// without bodies, so that only the bodies that fit are ever fetched.
+  jubes::result<storage::outbox_batch> read_batch(std::string_view recipient, std::uint64_t after, std::size_t max,
+                                                  std::size_t max_bytes);
   jubes::result<storage::outbox_state> outbox(std::string_view recipient);
   jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> outboxes();
   jubes::result<std::optional<storage::stored_message>> get(std::uint64_t id);

@@ -102,6 +102,10 @@ jubes::result<std::vector<storage::outbox_entry>> store::read_outbox(std::string
                                                                      std::size_t max) const {
   return impl_->reads.read_outbox(recipient, after, max);
 }
+jubes::result<storage::outbox_batch> store::read_batch(std::string_view recipient, std::uint64_t after, std::size_t max,
+                                                       std::size_t max_bytes) const {
+  return impl_->reads.read_batch(recipient, after, max, max_bytes);
+}
 jubes::result<storage::outbox_state> store::outbox(std::string_view recipient) const {
   return impl_->reads.outbox(recipient);
 }
@@ -131,6 +135,15 @@ storage::metrics_snapshot store::metrics() const {
   m.queue_capacity = impl_->opt.queue_capacity;
   impl_->counters.fill(m);
   return m;
+}
+
+storage::store_health store::health() const {
+  storage::store_health h;
+  if (auto why = impl_->listen.down()) {
+    h.st = storage::store_health::state::failed;
+    h.reason = "no connection to a read-write PostgreSQL server: " + *why;
+  }
+  return h;
 }
 
 jubes::result<storage::store_stats> store::stats() const {

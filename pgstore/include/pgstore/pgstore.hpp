@@ -77,6 +77,8 @@ class store final : public storage::backend {
 
   jubes::result<std::vector<storage::outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
                                                                 std::size_t max) const override;
+  jubes::result<storage::outbox_batch> read_batch(std::string_view recipient, std::uint64_t after, std::size_t max,
+                                                  std::size_t max_bytes) const override;
   jubes::result<storage::outbox_state> outbox(std::string_view recipient) const override;
   jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> outboxes() const override;
   jubes::result<std::optional<storage::stored_message>> get(std::uint64_t message_id) const override;
@@ -88,6 +90,9 @@ class store final : public storage::backend {
   void unwatch(std::uint64_t token) override;
 
   storage::metrics_snapshot metrics() const override;
+  /// failed (with the cause) while this node has no connection to a read-write server (the
+  /// LISTEN session, which reconnects on its own); writable otherwise. Transient, unlike LMDB's.
+  storage::store_health health() const override;
   jubes::result<storage::store_stats> stats() const override;
   /// Gapless seqs, heads and cursors agree with the entries, dedup agrees with messages (and with
   /// the SHA-256 of every unpurged body), parked flags, bodies present.

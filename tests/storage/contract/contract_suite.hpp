@@ -342,6 +342,42 @@ TEST_P(backend_contract, read_outbox_returns_entries_after_the_cursor_in_order_w
   EXPECT_EQ(ids_seen->front().seq, 5u);
 }
 
+TEST_P(backend_contract, read_batch_is_capped_in_bytes_the_first_entry_always_goes_and_says_more) {
+  for (int i = 1; i <= 4; ++i) ingest_ok(request("b" + std::to_string(i), {"3rb"}));
+  const std::size_t body = request("b1", {}).body.size();
+  auto all = b().read_batch("3rb", 0, 100, SIZE_MAX);
+  ASSERT_TRUE(all) << all.error().message();
+  EXPECT_EQ(all->entries.size(), 4u);
+  EXPECT_FALSE(all->more);
+  auto two = b().read_batch("3rb", 0, 100, 2 * body);  // exactly two bodies fit
+  ASSERT_TRUE(two);
+  ASSERT_EQ(two->entries.size(), 2u);
+  EXPECT_EQ(two->entries[1].seq, 2u);
+  EXPECT_TRUE(two->more);
+  auto one = b().read_batch("3rb", 1, 100, 1);  // smaller than any body: the first still goes
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->entries.size(), 1u);
+  EXPECT_EQ(one->entries[0].seq, 2u);
+  EXPECT_EQ(one->entries[0].body, request("b2", {}).body);
+  EXPECT_TRUE(one->more);
+  auto by_count = b().read_batch("3rb", 2, 1, SIZE_MAX);  // the entry cap too
+  ASSERT_TRUE(by_count);
+  ASSERT_EQ(by_count->entries.size(), 1u);
+  EXPECT_TRUE(by_count->more);
+  auto last = b().read_batch("3rb", 3, 100, 1);
+  ASSERT_TRUE(last);
+  ASSERT_EQ(last->entries.size(), 1u);
+  EXPECT_FALSE(last->more);
+  auto none = b().read_batch("3rb", 4, 100, 1);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->entries.empty());
+  EXPECT_FALSE(none->more);
+}
+
+TEST_P(backend_contract, a_healthy_backend_says_writable) {
+  EXPECT_EQ(b().health().st, store_health::state::writable) << b().health().reason;
+}
+
 TEST_P(backend_contract, stats_count_what_was_stored) {
   ingest_ok(request("s1", {"rvdk", "idv"}));
   ingest_ok(request("s2", {"rvdk"}));
