@@ -18,8 +18,8 @@ bool record_writer::open(const std::string& path, const generator_options& o, st
     error = path + ": " + std::strerror(errno);
     return false;
   }
-  std::fprintf(f_, "# jubes-bench record v1 seed=%" PRIu64 " plan_fraction=%.17g size=%zu\n", o.seed, o.plan_fraction,
-               o.target_size);
+  std::fprintf(f_, "# jubes-bench record v2 seed=%" PRIu64 " plan_fraction=%.17g size=%zu templates=%" PRIu64 "\n",
+               o.seed, o.plan_fraction, o.target_size, o.templates);
   std::fflush(f_);
   return true;
 }
@@ -60,6 +60,11 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
     if (l.empty()) continue;
     if (l[0] == '#') {
       if (l.rfind("# jubes-bench record v1 ", 0) == 0) {
+        error = path + ":" + std::to_string(n) +
+                ": a record v1 (an older jubes-bench, whose generator and fingerprints differ): record it again";
+        return false;
+      }
+      if (l.rfind("# jubes-bench record v2 ", 0) == 0) {
         std::istringstream h(l.substr(24));
         std::string kv;
         while (h >> kv) {
@@ -70,6 +75,7 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
             if (k == "seed") out.options.seed = std::stoull(v);
             if (k == "plan_fraction") out.options.plan_fraction = std::stod(v);
             if (k == "size") out.options.target_size = std::stoull(v);
+            if (k == "templates") out.options.templates = std::stoull(v);
           } catch (...) {
             error = path + ":" + std::to_string(n) + ": bad header value " + kv;
             return false;
@@ -80,7 +86,7 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
       continue;
     }
     if (!header) {
-      error = path + ":" + std::to_string(n) + ": not a jubes-bench record (no '# jubes-bench record v1' header)";
+      error = path + ":" + std::to_string(n) + ": not a jubes-bench record (no '# jubes-bench record v2' header)";
       return false;
     }
     std::istringstream ls(l);
