@@ -113,11 +113,6 @@ const std::vector<key_desc>& key_table() {
        [](config& c, const value& v) { c.store.queue_capacity = static_cast<std::uint32_t>(v.i); }},
       {{"store.max_group", k::integer, "512", false, 1, 100000, "Most requests committed in one group commit."},
        [](config& c, const value& v) { c.store.max_group = static_cast<std::uint32_t>(v.i); }},
-      {{"store.group_linger_us", k::integer, "0", false, 0, 1000,
-        "How long the writer may wait (microseconds) for more requests before it commits a group that is "
-        "smaller than the previous one, so that groups stay large at moderate rates. Never when its queue is "
-        "empty; 0 turns it off. See docs/BENCHMARKS.md (half rate) for the measurement behind the default."},
-       [](config& c, const value& v) { c.store.group_linger_us = static_cast<std::uint32_t>(v.i); }},
       {{"store.ready_max_used_percent", k::integer, "95", false, 1, 100,
         "/readyz answers 503 (not ready) once the store uses this percentage of `store.map_size_bytes`, so "
         "that a load balancer sends traffic elsewhere before ingest gets 507."},

@@ -11,7 +11,6 @@ storage::options store_options(const config& cfg) {
   so.map_size_initial = std::min<std::size_t>(so.map_size_max, 1ull << 30);
   so.queue_capacity = cfg.store.queue_capacity;
   so.max_group = cfg.store.max_group;
-  so.group_linger = std::chrono::microseconds(cfg.store.group_linger_us);
   so.durable = cfg.store.durable;
   so.retention_bodies = std::chrono::hours(24) * cfg.retention.bodies_days;
   so.retention_dedup_extra = std::chrono::hours(24) * cfg.retention.dedup_extra_days;

@@ -71,17 +71,6 @@ TEST_F(config_test, out_of_range_is_refused) {
   EXPECT_NE(e.find("listen: expected HOST:PORT"), std::string::npos) << e;
 }
 
-TEST_F(config_test, group_linger_is_off_by_default_and_bounded_to_a_millisecond) {
-  auto r = load_config(write(base()));
-  ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->store.group_linger_us, 0u);
-  r = load_config(write(base() + "store:\n  group_linger_us: 500\n"));
-  ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->store.group_linger_us, 500u);
-  auto e = error_of(base() + "store:\n  group_linger_us: 1001\n");
-  EXPECT_NE(e.find("store.group_linger_us: value 1001 out of range [0, 1000]"), std::string::npos) << e;
-}
-
 TEST_F(config_test, missing_file_is_refused_naming_the_key) {
   auto e = error_of(base() + "tls:\n  cert: nope.crt\n");
   EXPECT_NE(e.find("c.yaml:6:9: tls.cert: file not found"), std::string::npos) << e;

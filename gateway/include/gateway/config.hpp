@@ -84,7 +84,6 @@ struct store_config {
   std::uint64_t map_size_bytes = 0;
   std::uint32_t queue_capacity = 0;
   std::uint32_t max_group = 0;
-  std::uint32_t group_linger_us = 0;  // the writer's linger before a smaller group (storage::options::group_linger)
   bool durable = true;
   std::uint32_t ready_max_used_percent = 0;  // /readyz is 503 from this percentage of map_size_bytes
 };
