@@ -82,12 +82,26 @@ struct app {
 
   // --ops: the gateway's process_cpu_seconds_total when the run started
   std::optional<double> ops_cpu_before;
+  std::string ops_before;  // and its whole /metrics text (the accept-latency histogram's buckets)
+  // this process's CPU time (user + system) when the run started: client_cpu_us_per_msg
+  double cpu_start_s = 0;
 };
+
+/// @return this process's CPU time so far (user + system, all threads), seconds
+double process_cpu_seconds();
 
 /// GET /metrics from the gateway's ops listener (--ops). @return the text, or nullopt (said on stderr)
 std::optional<std::string> fetch_ops_metrics(const options& o);
 /// @return the value of process_cpu_seconds_total in a /metrics text, if present
 std::optional<double> cpu_seconds_of(std::string_view metrics);
+
+/// The cumulative buckets (upper bound in seconds, count) of an unlabelled histogram `name` in a
+/// /metrics text, in the order written (ascending bounds, +Inf last as infinity).
+std::vector<std::pair<double, double>> histogram_buckets(std::string_view metrics, std::string_view name);
+/// @return the upper bound (seconds) of the bucket holding quantile `q` of the observations between
+/// two scrapes of the same histogram, or nullopt when there were none
+std::optional<double> bucket_quantile(const std::vector<std::pair<double, double>>& before,
+                                      const std::vector<std::pair<double, double>>& after, double q);
 
 /// The per-request timeout of --timeout.
 inline std::chrono::milliseconds request_timeout(const app& a) {

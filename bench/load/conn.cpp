@@ -55,17 +55,31 @@ asio::awaitable<bool> connection::ensure_open(std::string& error) {
   co_return true;
 }
 
+void connection::prepare(http::verb method, std::string_view target, std::string_view content_type,
+                         std::string_view body) {
+  const bool alike = req_.method() == method && req_.target() == target && req_content_type_ == content_type &&
+                     !req_[http::field::host].empty();
+  if (!alike) {
+    req_ = {};
+    req_.method(method);
+    req_.target(target);
+    req_.version(11);
+    req_.set(http::field::host, host_);
+    req_.set(http::field::user_agent, "jubes-bench");
+    if (!content_type.empty()) req_.set(http::field::content_type, content_type);
+    req_.keep_alive(true);
+    req_content_type_ = content_type;
+  }
+  req_.body().assign(body.data(), body.size());
+  req_.prepare_payload();
+}
+
 asio::awaitable<reply> connection::request(http::verb method, std::string target, std::string_view content_type,
-                                           std::string body) {
+                                           std::string_view body) {
   reply r;
   if (!co_await ensure_open(r.error)) co_return r;
-  http::request<http::string_body> req{method, target, 11};
-  req.set(http::field::host, host_);
-  req.set(http::field::user_agent, "jubes-bench");
-  if (!content_type.empty()) req.set(http::field::content_type, content_type);
-  req.keep_alive(true);
-  req.body() = std::move(body);
-  req.prepare_payload();
+  prepare(method, target, content_type, body);
+  auto& req = req_;
 
   auto& tcp_layer = beast::get_lowest_layer(*stream_);
   tcp_layer.expires_after(timeout_);

@@ -47,14 +47,19 @@ class connection {
              std::chrono::milliseconds timeout);
   /// Sends one request and reads the reply; never throws.
   /// @param content_type empty for a request without a body
+  /// The request's header fields are built once per (method, target, content type) and kept, and
+  /// the body is copied into the kept request's buffer: a repeated request allocates nothing.
+  /// `body` must stay valid until the request completes (pass a named lvalue, not a temporary).
   asio::awaitable<reply> request(http::verb method, std::string target, std::string_view content_type,
-                                 std::string body);
+                                 std::string_view body);
   /// Closes the TCP connection (no TLS close_notify: the peer treats that as a normal close).
   void close();
   std::uint64_t reconnects() const { return connects_; }
 
  private:
   asio::awaitable<bool> ensure_open(std::string& error);
+  /// Sets req_ up for this request, keeping its fields when the last one was alike.
+  void prepare(http::verb method, std::string_view target, std::string_view content_type, std::string_view body);
 
   asio::any_io_executor ex_;
   ssl::context& ctx_;
@@ -62,6 +67,8 @@ class connection {
   std::chrono::milliseconds timeout_;
   std::optional<tls_stream_t> stream_;
   beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;  // the last request's fields, reused when the next is alike
+  std::string req_content_type_;
   std::uint64_t connects_ = 0;
 };
 

@@ -52,6 +52,15 @@ start_gateway() {  # $1: data dir name; sets API, OPS, GW_PID
   echo "jubesd did not become ready:" >&2; tail -20 "$data/jubesd.log" >&2; exit 1
 }
 stop_gateway() { kill -TERM "$GW_PID"; wait "$GW_PID" || true; }
+start_trivial() {  # sets TRIVIAL_PORT, TRIVIAL_PID
+  local port_file=$work/trivial.out
+  "$bin/jubes-bench" --serve-trivial 127.0.0.1:0 --pki "$pki" > "$port_file" &
+  TRIVIAL_PID=$!
+  pids+=("$TRIVIAL_PID")
+  for _ in $(seq 1 100); do grep -q serving "$port_file" && break; sleep 0.1; done
+  TRIVIAL_PORT=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$port_file")
+}
+stop_trivial() { kill "$TRIVIAL_PID"; wait "$TRIVIAL_PID" || true; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 bench() { echo "+ jubes-bench $*" >&2; "$bin/jubes-bench" --quiet "$@"; }
 max_rate=""
@@ -60,16 +69,12 @@ base_rate=""
 for s in "${scenarios[@]}"; do
   case $s in
     baseline)
-      port_file=$work/trivial.out
-      "$bin/jubes-bench" --serve-trivial 127.0.0.1:0 --pki "$pki" > "$port_file" &
-      pids+=($!); tp=$!
-      for _ in $(seq 1 100); do grep -q serving "$port_file" && break; sleep 0.1; done
-      port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$port_file")
+      start_trivial
       echo "== baseline: trivial mTLS endpoint, $conns connections, ${duration}s"
-      out=$(bench --target 127.0.0.1:$port --pki "$pki" --connections "$conns" --duration "$duration" --seed 1)
+      out=$(bench --target 127.0.0.1:$TRIVIAL_PORT --pki "$pki" --connections "$conns" --duration "$duration" --seed 1)
       echo "$out"
       base_rate=$(sed -n 's/.*msgs_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
-      kill "$tp"; wait "$tp" || true
+      stop_trivial
       ;;
     ingest)
       start_gateway ingest
@@ -88,8 +93,14 @@ for s in "${scenarios[@]}"; do
       rate=$(awk -v r="$max_rate" 'BEGIN { printf "%d", r / 2 }')
       start_gateway half
       echo "== half: p99 at half the maximum rate ($rate msg/s), $conns connections, ${duration}s"
-      bench --target 127.0.0.1:$API --pki "$pki" --connections "$conns" --duration "$duration" --rate "$rate" --seed 3
+      bench --target 127.0.0.1:$API --pki "$pki" --connections "$conns" --duration "$duration" --rate "$rate" --seed 3 \
+        --ops 127.0.0.1:$OPS 2> >(grep -E 'accept_latency|group_commit_size|process_cpu' >&2)
       stop_gateway
+      # The goal compares the client-side p99 with the trivial endpoint's at the same paced rate.
+      start_trivial
+      echo "== half-trivial: the trivial endpoint at the same paced rate ($rate msg/s), $conns connections, ${duration}s"
+      bench --target 127.0.0.1:$TRIVIAL_PORT --pki "$pki" --connections "$conns" --duration "$duration" --rate "$rate" --seed 3
+      stop_trivial
       ;;
     poll)
       start_gateway poll

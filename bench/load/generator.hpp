@@ -1,14 +1,21 @@
 #pragma once
 // Deterministic generator of valid jubes notices (docs/MESSAGES.md) for the load tool.
 //
-// A message is identified by (source party, slot): the same seed, party and slot always give the same
-// bytes, so a record file needs only those to send a message again (--replay), and the tool knows,
+// A message is identified by (source party, slot): the same options, party and slot always give the
+// same bytes, so a record file needs only those to send a message again (--replay), and the tool knows,
 // by construction, which recipients the default routing table (conf/routes.yaml) gives each message:
 // every municipality used is one of the dev PKI's (0363, 0599, 0518, 0344, 0141, all current and
 // taking part in BIJ), BIJ notices always carry a qualifying offence and a final sentence, and no
 // institution is one that a subscription (hvh-almelo) follows. See docs/BENCHMARKS.md.
 //
-// Threading: a generator is immutable after construction; make() is const and thread-safe.
+// The contents are drawn per template: slot s of a party has the content of its template
+// s % templates and its own referentienummer (so every body is distinct). prepare() builds every
+// template of the run beforehand, so that sending a message costs a copy of its template with the
+// referentienummer filled in, not a generation (bodies with a 1 MiB plan are never kept; they are
+// built when sent).
+//
+// Threading: after construction and prepare() a generator is immutable; make(), body() and
+// referentienummer() are const and thread-safe.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +45,7 @@ struct generator_options {
   std::uint64_t seed = 1;
   double plan_fraction = 0;        ///< share of messages that are reintegratieplan with a 1 MiB plan
   std::size_t target_size = 2048;  ///< approximate body size of an ordinary message, bytes
+  std::uint64_t templates = 1024;  ///< distinct contents per party (slot s uses template s % templates)
 };
 
 struct message {
@@ -51,24 +59,45 @@ struct message {
 
 class generator {
  public:
-  explicit generator(generator_options o) : o_(o) {}
+  explicit generator(generator_options o);
+  /// Builds every template of every party now (before a run), so that body() only copies.
+  void prepare();
   /// @param party index into sources()
   /// @param slot per-party sequence number
   /// @return the message; deterministic in (options, party, slot)
   message make(int party, std::uint64_t slot) const;
+  /// Writes the body of make(party, slot) alone into `out` (its capacity is reused): after
+  /// prepare() a copy of the template with the referentienummer filled in.
+  void body(int party, std::uint64_t slot, std::string& out) const;
   /// @return the referentienummer of (party, slot) without building the body
   std::string referentienummer(int party, std::uint64_t slot) const;
   const generator_options& options() const { return o_; }
 
+  /// One template: the body split where the referentienummer goes, the type and the recipients.
+  struct content {
+    std::string type;
+    std::vector<std::string> pieces;  ///< body = pieces[0] + ref + pieces[1] + ... + ref + pieces.back()
+    std::vector<std::string> recipients;
+    bool large = false;  ///< a 1 MiB plan: not kept, built with the real referentienummer when sent
+  };
+
  private:
+  /// The message of template `t` with referentienummer `ref`.
+  message build(int party, std::uint64_t t, const std::string& ref) const;
+  content make_content(int party, std::uint64_t t) const;
+  const content* prepared(int party, std::uint64_t slot) const;
+
   generator_options o_;
+  std::string seed_hex_;                    ///< the seed's low 32 bits, 8 hex digits (in referentienummers)
+  std::vector<std::vector<content>> pool_;  ///< [party][template], filled by prepare()
 };
 
 /// The one BSN eleven-test (common/bsn.hpp); the generator only draws numbers that pass it.
 using jubes::bsn_eleven_test;
 
-/// FNV-1a 64: a cheap fingerprint of bodies and receipts in record files (not a security hash).
-std::uint64_t fnv1a(std::string_view s);
+/// A cheap 64-bit fingerprint of bodies and receipts in record files (not a security hash): eight
+/// bytes per step (little-endian words; the same value on every host).
+std::uint64_t fingerprint(std::string_view s);
 
 /// splitmix64 step; the generator's only source of randomness.
 std::uint64_t mix(std::uint64_t x);

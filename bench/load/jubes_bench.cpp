@@ -71,6 +71,9 @@ std::optional<generator_options> load_inputs(app& a, run_plan& p) {
   }
   a.gen = generator(go);
   if (!recorded) a.gens.push_back(a.gen);
+  // Every body of the run is a copy of one of these (generator.hpp), built before the clock starts.
+  if (p.sending)
+    for (auto& g : a.gens) g.prepare();
   a.keep_outcomes = o.verify;
   return go;
 }
@@ -132,6 +135,7 @@ asio::awaitable<void> counted(asio::awaitable<void> task, std::atomic<int>& live
 void run_tasks(app& a, const std::vector<int>& party_of) {
   const options& o = a.opt;
   std::atomic<int> live{0};
+  a.cpu_start_s = process_cpu_seconds();
   a.start = bench_clock::now();
   a.deadline = a.start + std::chrono::milliseconds(static_cast<long>(o.duration_s * 1000));
   a.senders_running = static_cast<int>(party_of.size());
@@ -193,7 +197,10 @@ int run(options& o) {
     std::cerr << "jubes-bench: target=" << o.target_host << ":" << o.target_port << " seed=" << go->seed
               << " connections=" << (p.sending ? o.connections : 0) << " threads=" << o.threads << '\n';
   if (!o.ops_host.empty())
-    if (auto m = fetch_ops_metrics(o)) a.ops_cpu_before = cpu_seconds_of(*m);
+    if (auto m = fetch_ops_metrics(o)) {
+      a.ops_cpu_before = cpu_seconds_of(*m);
+      a.ops_before = std::move(*m);
+    }
   run_tasks(a, connection_parties(a, p.sending));
   const auto end = bench_clock::now();
   return report(a, p.verify_from_record ? &p.verify_only : nullptr, end, p.sending);

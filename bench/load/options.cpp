@@ -175,6 +175,7 @@ const char* usage() {
          "DIR/clients/<party>.crt|key), optionally polls every outbox (--poll) and checks delivery (--verify).\n"
          "Ends with one line on stdout:\n"
          "  jubes-bench: sent=N accepted=N duplicates=N errors=N msgs_per_s=X p50_ms=X p99_ms=X p999_ms=X\n"
+         "               [server_cpu_us_per_msg=X] client_cpu_us_per_msg=X\n"
          "See docs/BENCHMARKS.md.\n";
 }
 

@@ -14,11 +14,12 @@ record_writer::~record_writer() {
 
 namespace {
 void write_header(std::FILE* f, const generator_options& o) {
-  std::fprintf(f, "# jubes-bench record v1 seed=%" PRIu64 " plan_fraction=%.17g size=%zu\n", o.seed, o.plan_fraction,
-               o.target_size);
+  std::fprintf(f, "# jubes-bench record v2 seed=%" PRIu64 " plan_fraction=%.17g size=%zu templates=%" PRIu64 "\n",
+               o.seed, o.plan_fraction, o.target_size, o.templates);
 }
 bool same(const generator_options& a, const generator_options& b) {
-  return a.seed == b.seed && a.plan_fraction == b.plan_fraction && a.target_size == b.target_size;
+  return a.seed == b.seed && a.plan_fraction == b.plan_fraction && a.target_size == b.target_size &&
+         a.templates == b.templates;
 }
 }  // namespace
 
@@ -74,6 +75,11 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
     if (l.empty()) continue;
     if (l[0] == '#') {
       if (l.rfind("# jubes-bench record v1 ", 0) == 0) {
+        error = path + ":" + std::to_string(n) +
+                ": a record v1 (an older jubes-bench, whose generator and fingerprints differ): record it again";
+        return false;
+      }
+      if (l.rfind("# jubes-bench record v2 ", 0) == 0) {
         std::istringstream h(l.substr(24));
         generator_options g;
         std::string kv;
@@ -85,6 +91,7 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
             if (k == "seed") g.seed = std::stoull(v);
             if (k == "plan_fraction") g.plan_fraction = std::stod(v);
             if (k == "size") g.target_size = std::stoull(v);
+            if (k == "templates") g.templates = std::stoull(v);
           } catch (...) {
             error = path + ":" + std::to_string(n) + ": bad header value " + kv;
             return false;
@@ -96,7 +103,7 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
       continue;
     }
     if (!header) {
-      error = path + ":" + std::to_string(n) + ": not a jubes-bench record (no '# jubes-bench record v1' header)";
+      error = path + ":" + std::to_string(n) + ": not a jubes-bench record (no '# jubes-bench record v2' header)";
       return false;
     }
     std::istringstream ls(l);

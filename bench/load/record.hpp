@@ -3,14 +3,15 @@
 //
 // Text, one outcome per line, written as each reply (or transport failure) arrives and flushed
 // every line, so that a gateway crash — or a killed load tool — leaves every outcome seen so far:
-//   # jubes-bench record v1 seed=<u64> plan_fraction=<f> size=<n>
-//   <party> <slot> <referentienummer> <status> <message id or -> <receipt fnv1a hex or -> <body fnv1a hex>
+//   # jubes-bench record v2 seed=<u64> plan_fraction=<f> size=<n> templates=<n>
+//   <party> <slot> <referentienummer> <status> <message id or -> <receipt fingerprint hex or -> <body fingerprint hex>
 // Records concatenate: each outcome belongs to the header above it, so `cat a.rec b.rec` of runs with
 // different seeds is one record (the union; scripts/soak verifies and replays it). A writer whose
 // outcomes come from several headers (a replay of such a union) writes a header where that changes.
 // status 0 means no reply (connection lost, timeout); the message may or may not have been stored.
 // (party, slot) and the header's generator options are what is needed to build the same bytes again;
-// the body fingerprint lets --replay prove that it did.
+// the body fingerprint lets --replay prove that it did. (v1, before the template pool and the
+// word-wide fingerprint, is refused with a message.)
 //
 // Threading: record_writer::write is thread-safe (one mutex); reading is single-threaded.
 #include <cstdint>
@@ -29,8 +30,8 @@ struct outcome {
   std::string referentienummer;
   int status = 0;             ///< HTTP status, 0 = no reply
   std::string message_id;     ///< from the receipt (201/200), else empty
-  std::uint64_t receipt = 0;  ///< fnv1a of the receipt body (201/200), else 0
-  std::uint64_t body = 0;     ///< fnv1a of the message body sent
+  std::uint64_t receipt = 0;  ///< fingerprint() of the receipt body (201/200), else 0
+  std::uint64_t body = 0;     ///< fingerprint() of the message body sent
   std::size_t gen = 0;        ///< which generator built it: index into record_file::generators / app::gens
 };
 

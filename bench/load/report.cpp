@@ -1,7 +1,10 @@
 // jubes-bench reporting: the progress line while a run goes, and at its end the per-role
 // reports on stderr and the one summary line on stdout (docs/BENCHMARKS.md; tests/load parses it).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -99,7 +102,7 @@ int report_verify(app& a, const std::vector<outcome>& list) {
 // The one line on stdout that scripts and tests read (format in options.cpp's usage and
 // docs/BENCHMARKS.md).
 void print_summary(const app& a, const histogram& hist, bench_clock::time_point until,
-                   std::optional<double> server_cpu_us) {
+                   std::optional<double> server_cpu_us, double client_cpu_us) {
   double secs = std::chrono::duration<double>(until - a.start).count();
   std::uint64_t ok = a.accepted.load() + a.duplicates.load();
   char rate[32];
@@ -113,7 +116,10 @@ void print_summary(const app& a, const histogram& hist, bench_clock::time_point 
     std::snprintf(cpu, sizeof cpu, "%.1f", *server_cpu_us);
     std::cout << " server_cpu_us_per_msg=" << cpu;
   }
-  std::cout << std::endl;
+  // The tool's own CPU per request sent (it shares the cores with the gateway in docs/BENCHMARKS.md).
+  char own[32];
+  std::snprintf(own, sizeof own, "%.1f", client_cpu_us);
+  std::cout << " client_cpu_us_per_msg=" << own << std::endl;
 }
 
 // Prints the gateway's own figures of interest from its ops listener (--ops) to stderr.
@@ -131,7 +137,26 @@ void print_ops(const std::string& metrics) {
   }
 }
 
+// The gateway's own accept latency during the run (its histogram, before and after): the bucket
+// bounds that hold p50 and p99.
+void print_accept_latency(const app& a, const std::string& after) {
+  constexpr std::string_view name = "jubes_accept_latency_seconds";
+  const auto b = histogram_buckets(a.ops_before, name), e = histogram_buckets(after, name);
+  const auto p50 = bucket_quantile(b, e, 0.5), p99 = bucket_quantile(b, e, 0.99);
+  if (!p50 || !p99) return;
+  auto ms = [](double s) { return std::isinf(s) ? std::string("+Inf") : fmt_ms(static_cast<std::uint64_t>(s * 1e6)); };
+  std::cerr << "jubes-bench ops: accept_latency (gateway histogram, bucket bounds) p50<=" << ms(*p50)
+            << "ms p99<=" << ms(*p99) << "ms\n";
+}
+
 }  // namespace
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
 
 std::optional<std::string> fetch_ops_metrics(const options& o) {
   // A plain-HTTP GET of /metrics on the gateway's ops listener.
@@ -168,6 +193,37 @@ std::optional<double> cpu_seconds_of(std::string_view metrics) {
     }
   }
   return std::nullopt;
+}
+
+std::vector<std::pair<double, double>> histogram_buckets(std::string_view metrics, std::string_view name) {
+  std::vector<std::pair<double, double>> out;
+  const std::string prefix = std::string(name) + "_bucket{le=\"";
+  for (std::size_t at = 0; (at = metrics.find(prefix, at)) != std::string_view::npos; at += prefix.size()) {
+    if (at != 0 && metrics[at - 1] != '\n') continue;
+    auto line = metrics.substr(at + prefix.size());
+    line = line.substr(0, line.find('\n'));
+    const auto close = line.find("\"} ");
+    if (close == std::string_view::npos) continue;
+    try {
+      const auto le = line.substr(0, close);
+      const double bound = le == "+Inf" ? INFINITY : std::stod(std::string(le));
+      out.emplace_back(bound, std::stod(std::string(line.substr(close + 3))));
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+  return out;
+}
+
+std::optional<double> bucket_quantile(const std::vector<std::pair<double, double>>& before,
+                                      const std::vector<std::pair<double, double>>& after, double q) {
+  if (after.empty()) return std::nullopt;
+  auto delta = [&](std::size_t i) { return after[i].second - (i < before.size() ? before[i].second : 0.0); };
+  const double total = delta(after.size() - 1);
+  if (total <= 0) return std::nullopt;
+  for (std::size_t i = 0; i < after.size(); ++i)
+    if (delta(i) >= q * total) return after[i].first;
+  return after.back().first;
 }
 
 // Prints the progress line once a second while tasks run.
@@ -209,9 +265,12 @@ int report(app& a, const record_file* recorded, bench_clock::time_point end, boo
       auto after = cpu_seconds_of(*m);
       if (after && a.ops_cpu_before && a.accepted.load() > 0)
         server_cpu_us = (*after - *a.ops_cpu_before) * 1e6 / static_cast<double>(a.accepted.load());
+      print_accept_latency(a, *m);
     }
   }
-  print_summary(a, t.hist, sending ? a.send_end : end, server_cpu_us);
+  const std::uint64_t sent = a.sent.load();
+  const double client_cpu_us = sent ? (process_cpu_seconds() - a.cpu_start_s) * 1e6 / static_cast<double>(sent) : 0.0;
+  print_summary(a, t.hist, sending ? a.send_end : end, server_cpu_us, client_cpu_us);
   if (rc == 0 && a.errors.load() > 0) rc = 3;
   return rc;
 }

@@ -2,6 +2,7 @@
 // certificate, sending generated (or replayed) notices and recording what came back.
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 
 #include "app.hpp"
 
@@ -72,15 +73,18 @@ asio::awaitable<reply> post_with_retries(app& a, connection& c, asio::steady_tim
   }
 }
 
-// Counts a reply and fills the outcome. @return true if the message was acknowledged (200/201)
-bool record_reply(app& a, sender_result& r, const reply& rep, std::int64_t us, outcome& o) {
+// Counts a reply and, when the run keeps outcomes, fills `o`. @return true if the message was
+// acknowledged (200/201)
+bool record_reply(app& a, sender_result& r, const reply& rep, std::int64_t us, outcome* o) {
   a.sent.fetch_add(1, std::memory_order_relaxed);
-  o.status = rep.status;
+  if (o) o->status = rep.status;
   if (rep.status == 201 || rep.status == 200) {
     (rep.status == 201 ? a.accepted : a.duplicates).fetch_add(1, std::memory_order_relaxed);
     r.hist.record(static_cast<std::uint64_t>(us));
-    o.message_id = receipt_id(rep.location, rep.body);
-    o.receipt = fnv1a(rep.body);
+    if (o) {
+      o->message_id = receipt_id(rep.location, rep.body);
+      o->receipt = fingerprint(rep.body);
+    }
     return true;
   }
   a.errors.fetch_add(1, std::memory_order_relaxed);
@@ -105,12 +109,13 @@ void check_replayed(const app& a, const outcome& o, sender_result& r) {
   }
 }
 
-outcome outcome_of(const message& m) {
+outcome outcome_of(const generator& g, std::size_t gen, int party, std::uint64_t slot, const std::string& body) {
   outcome o;
-  o.party = m.party;
-  o.slot = m.slot;
-  o.referentienummer = m.referentienummer;
-  o.body = fnv1a(m.body);
+  o.party = std::string(sources()[static_cast<std::size_t>(party)].id);
+  o.slot = slot;
+  o.gen = gen;
+  o.referentienummer = g.referentienummer(party, slot);
+  o.body = fingerprint(body);
   return o;
 }
 
@@ -122,34 +127,39 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
   std::uint64_t rnd = mix(a.opt.seed ^ (0xabcdef12345ULL + static_cast<std::uint64_t>(index)));
   asio::steady_timer timer(ex);
   work w;
+  std::string body;  // reused: its capacity outlives the requests
   int consecutive_failures = 0;
   while (next_work(a, party, rnd, w)) {
     if (a.opt.rate > 0 && w.scheduled > bench_clock::now()) {
       timer.expires_at(w.scheduled);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+    // The body is a copy of a template made before the run; the outcome (fingerprints, receipt id)
+    // only when something reads it: --verify, --record or --replay.
     const bool replaying = w.replay_index >= 0;
     const std::size_t gen = replaying ? a.replayed.outcomes[static_cast<std::size_t>(w.replay_index)].gen : 0;
-    message m = a.gens.at(gen).make(party, w.slot);
-    outcome o = outcome_of(m);
-    o.gen = gen;
-    if (replaying && a.replayed.outcomes[static_cast<std::size_t>(w.replay_index)].body != o.body) {
-      r.replay_failures.push_back(m.referentienummer +
+    a.gens.at(gen).body(party, w.slot, body);
+    const bool keep = a.keep_outcomes || a.rec.is_open() || replaying;
+    std::optional<outcome> o;
+    if (keep) o = outcome_of(a.gens.at(gen), gen, party, w.slot, body);
+    if (replaying && a.replayed.outcomes[static_cast<std::size_t>(w.replay_index)].body != o->body) {
+      r.replay_failures.push_back(o->referentienummer +
                                   ": the generator no longer builds the recorded bytes (body fingerprint differs)");
       continue;
     }
     const auto t0 = a.opt.rate > 0 ? w.scheduled : bench_clock::now();
-    reply rep = co_await post_with_retries(a, c, timer, m.body);
+    reply rep = co_await post_with_retries(a, c, timer, body);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(bench_clock::now() - t0).count();
-    if (record_reply(a, r, rep, us, o)) {
+    if (record_reply(a, r, rep, us, o ? &*o : nullptr)) {
       consecutive_failures = 0;
     } else if (rep.status == 0 && ++consecutive_failures >= 3) {
       // The gateway is gone (e.g. a crash test): back off instead of spinning through the work.
       co_await sleep_for(timer, std::chrono::milliseconds(200));
     }
-    if (replaying) check_replayed(a, o, r);
-    if (a.rec.is_open()) a.rec.write(o, a.gens.at(gen).options());
-    if (a.keep_outcomes) r.outcomes.push_back(std::move(o));
+    if (!o) continue;
+    if (replaying) check_replayed(a, *o, r);
+    if (a.rec.is_open()) a.rec.write(*o, a.gens.at(gen).options());
+    if (a.keep_outcomes) r.outcomes.push_back(std::move(*o));
   }
   c.close();
   if (--a.senders_running == 0) {

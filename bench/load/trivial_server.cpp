@@ -19,8 +19,8 @@ namespace {
 // A mutual-TLS HTTP endpoint that does no work: the ceiling of the TLS/HTTP stack on these cores,
 // the baseline of docs/BENCHMARKS.md. Replies 201 with a fixed receipt; GET gets an empty batch.
 asio::awaitable<void> trivial_session(tcp::socket sock, ssl::context& ctx, std::atomic<std::uint64_t>& ids) {
-  // Asio's SSL stream writes the header and the body as two TLS records; without TCP_NODELAY
-  // Nagle may hold the second until the client's delayed ACK.
+  // A reply is one TLS record (Beast's flat_stream coalesces header and body), but without
+  // TCP_NODELAY Nagle may still hold a small write until the client's delayed ACK.
   beast::error_code nd;
   sock.set_option(tcp::no_delay(true), nd);
   tls_stream_t s(tcp_stream_t(std::move(sock)), ctx);

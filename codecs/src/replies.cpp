@@ -1,6 +1,6 @@
 #include "codecs/replies.hpp"
 
-#include <ctime>
+#include <iterator>
 
 #include "codecs/catalog.hpp"
 #include "codecs/xml_text.hpp"
@@ -117,16 +117,63 @@ std::string encode_fo03(const fault_reply_info& f) {
 
 namespace {
 
-// One formatter for both time formats: `fmt` takes year, month, day, hour, minute, second, millisecond.
-std::string format_utc(std::int64_t unix_ms, const char* fmt) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  const int ms = static_cast<int>(unix_ms % 1000);
-  std::snprintf(buf, sizeof buf, fmt, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                ms < 0 ? 0 : ms);
-  return buf;
+// The UTC civil time of a Unix time in milliseconds, by arithmetic (Howard Hinnant's
+// civil_from_days): no gmtime_r (glibc takes its time-zone lock even for UTC), no snprintf.
+struct utc_time {
+  long long year;
+  int month, day, hour, minute, second, milli;
+};
+
+utc_time utc_of(std::int64_t unix_ms) {
+  std::int64_t days = unix_ms / 86400000, ms = unix_ms % 86400000;
+  if (ms < 0) {
+    ms += 86400000;
+    --days;
+  }
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const auto month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  const auto s = static_cast<int>(ms / 1000);
+  return {static_cast<long long>(yoe) + era * 400 + (month <= 2),
+          month,
+          static_cast<int>(doy - (153 * mp + 2) / 5 + 1),
+          s / 3600,
+          s / 60 % 60,
+          s % 60,
+          static_cast<int>(ms % 1000)};
+}
+
+// Appends `v` in exactly `width` decimal digits (v < 10^width).
+void digits(std::string& out, long long v, int width) {
+  char b[20];
+  for (int i = width - 1; i >= 0; --i, v /= 10) b[i] = static_cast<char>('0' + v % 10);
+  out.append(b, static_cast<std::size_t>(width));
+}
+
+// One formatter for both time formats: StUF (yyyymmddhhmmssmmm) or ISO 8601 with separators.
+std::string format_utc(std::int64_t unix_ms, bool iso) {
+  const utc_time t = utc_of(unix_ms);
+  std::string out;
+  out.reserve(24);
+  if (t.year < 0 || t.year > 9999) {
+    out = std::to_string(t.year);  // outside four digits; never for a real clock
+  } else {
+    digits(out, t.year, 4);
+  }
+  const int fields[] = {t.month, t.day, t.hour, t.minute, t.second};
+  constexpr char iso_separator[] = {'-', '-', 'T', ':', ':'};
+  for (std::size_t i = 0; i < std::size(fields); ++i) {
+    if (iso) out += iso_separator[i];
+    digits(out, fields[i], 2);
+  }
+  if (iso) out += '.';
+  digits(out, t.milli, 3);
+  if (iso) out += 'Z';
+  return out;
 }
 
 // Appends ` name="value"`, the value escaped.
@@ -155,11 +202,11 @@ void open_delivery_document(std::string& out, std::string_view name) {
 }  // namespace
 
 std::string stuf_timestamp(std::int64_t unix_ms) {
-  return format_utc(unix_ms, "%04d%02d%02d%02d%02d%02d%03d");
+  return format_utc(unix_ms, false);
 }
 
 std::string iso_timestamp(std::int64_t unix_ms) {
-  return format_utc(unix_ms, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ");
+  return format_utc(unix_ms, true);
 }
 
 std::string encode_outbox_open(std::string_view recipient, std::uint64_t after, std::size_t count, std::uint64_t last) {

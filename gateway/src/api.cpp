@@ -158,11 +158,7 @@ net::awaitable<response> api::handle(request& req, const caller& who, std::uniqu
     stream = std::move(c.stream);
   }
   if (!c.reason.empty() && t.path == "/v1/messages") s.probe->count_rejected(c.reason);
-  s.metrics
-      .get_counter(
-          metric_names::http_requests_total, "API requests by party and status.",
-          {{"party", who.party ? who.party->id : std::string("unknown")}, {"status", std::to_string(res.result_int())}})
-      .inc();
+  requests_counter(s.metrics, who, res.result_int()).inc();
   co_return res;
 }
 

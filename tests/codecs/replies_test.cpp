@@ -110,6 +110,10 @@ TEST_F(replies_test, stuf016_for_a_reused_referentienummer) {
 TEST(replies, stuf_timestamps) {
   EXPECT_EQ(stuf_timestamp(0), "19700101000000000");
   EXPECT_EQ(stuf_timestamp(1795689015123), "20261126103015123");
+  EXPECT_EQ(stuf_timestamp(951868799999), "20000229235959999");  // the last millisecond of a leap day
+  EXPECT_EQ(iso_timestamp(1795689015123), "2026-11-26T10:30:15.123Z");
+  EXPECT_EQ(iso_timestamp(951782400000), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(iso_timestamp(-1), "1969-12-31T23:59:59.999Z");
 }
 
 // ---- delivery documents: outbox batch, ack, forward (conf/schemas/jubes/outbox.xsd) ----------------------------

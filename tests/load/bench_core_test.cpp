@@ -109,6 +109,35 @@ TEST(generator, plan_fraction_gives_one_mebibyte_plans) {
   EXPECT_LT(m.body.size(), 1400000u + 4096u);
 }
 
+TEST(generator, prepared_templates_give_the_bytes_make_gives) {
+  jb::generator plain({21, 0, 2048, 8}), pooled({21, 0, 2048, 8});
+  pooled.prepare();
+  std::string body;
+  for (int p = 0; p < 4; ++p) {
+    for (std::uint64_t s = 0; s < 20; ++s) {
+      pooled.body(p, s, body);
+      const auto m = plain.make(p, s);
+      EXPECT_EQ(body, m.body);
+      EXPECT_EQ(pooled.make(p, s).body, m.body);
+      EXPECT_EQ(pooled.make(p, s).recipients, m.recipients);
+      EXPECT_EQ(body.find('\x01'), std::string::npos);
+      // slot s and s + templates share a template: same kind, their own referentienummer
+      const auto later = plain.make(p, s + 8);
+      EXPECT_EQ(later.type, m.type);
+      EXPECT_NE(later.body, m.body);
+      EXPECT_EQ(text_of(later.body, "referentienummer"), plain.referentienummer(p, s + 8));
+    }
+  }
+}
+
+TEST(generator, fingerprint_reads_words_and_the_tail) {
+  EXPECT_EQ(jb::fingerprint("abc"), jb::fingerprint(std::string("abc")));
+  EXPECT_NE(jb::fingerprint("abc"), jb::fingerprint("abd"));
+  EXPECT_NE(jb::fingerprint(std::string(8, '\0')), jb::fingerprint(std::string(9, '\0')));
+  EXPECT_NE(jb::fingerprint("0123456789abcdefX"), jb::fingerprint("0123456789abcdefY"));  // the tail
+  EXPECT_NE(jb::fingerprint("X123456789abcdef"), jb::fingerprint("Y123456789abcdef"));    // the first word
+}
+
 TEST(histogram, buckets_are_monotone_and_tight) {
   int prev = -1;
   for (std::uint64_t v = 0; v < 5'000'000; v = v < 100 ? v + 1 : v + v / 37) {
@@ -223,6 +252,11 @@ TEST(record, round_trip_and_torn_last_line) {
   jb::record_file r2;
   EXPECT_FALSE(jb::read_record(path, r2, err));
   EXPECT_NE(err.find("rec.txt:"), std::string::npos) << err;
+
+  EXPECT_EQ(r.generators[0].templates, 1024u);
+  write_file(d.path(), "v1", "# jubes-bench record v1 seed=1 plan_fraction=0 size=2048\n");
+  EXPECT_FALSE(jb::read_record((d.path() / "v1").string(), r2, err));
+  EXPECT_NE(err.find("record v1"), std::string::npos) << err;
 
   EXPECT_FALSE(jb::read_record((d.path() / "missing").string(), r2, err));
   write_file(d.path(), "other", "hello\n");

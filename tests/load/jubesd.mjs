@@ -110,11 +110,12 @@ export async function startGateway({ dataDir, pki }) {
 export function parseSummary(stdout) {
   const lines = stdout.split('\n').filter((l) => l.startsWith('jubes-bench: '));
   if (lines.length !== 1) throw new Error(`expected exactly one summary line, got:\n${stdout}`);
-  const m = lines[0].match(/^jubes-bench: sent=(\d+) accepted=(\d+) duplicates=(\d+) errors=(\d+) msgs_per_s=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) p999_ms=([\d.]+)(?: server_cpu_us_per_msg=([\d.]+))?$/);
+  const m = lines[0].match(/^jubes-bench: sent=(\d+) accepted=(\d+) duplicates=(\d+) errors=(\d+) msgs_per_s=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) p999_ms=([\d.]+)(?: server_cpu_us_per_msg=([\d.]+))?(?: client_cpu_us_per_msg=([\d.]+))?$/);
   if (!m) throw new Error(`summary line has the wrong format: ${lines[0]}`);
   const n = m.slice(1).map(Number);
   const s = { sent: n[0], accepted: n[1], duplicates: n[2], errors: n[3], msgs_per_s: n[4], p50_ms: n[5], p99_ms: n[6], p999_ms: n[7] };
   if (m[9] !== undefined) s.server_cpu_us_per_msg = n[8];  // only with --ops
+  if (m[10] !== undefined) s.client_cpu_us_per_msg = n[9];
   return s;
 }
 

@@ -8,6 +8,7 @@
 // until close(); a `call` lives for one request.
 // Threading: handlers run on any IO thread, many at once; everything in `services` is thread-safe
 // (the pipeline and the store are; the counters are atomic; long_polls has its own mutex).
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -18,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "../net.hpp"
 #include "../pipeline.hpp"
@@ -29,12 +31,27 @@
 
 namespace jubes::gateway::detail {
 
+/// The per-party series of one caller, looked up in the registry on first use and then kept (the
+/// registry keeps series in place), so that a request builds no label text and takes no lock.
+struct caller_series {
+  counter* accepted = nullptr;  ///< jubes_ingest_accepted_total{party}
+  /// jubes_http_requests_total{party,status} by status; a status beyond these is looked up each time
+  std::array<std::pair<unsigned, counter*>, 4> requests{};
+};
+
 /// Who is calling: the party named by the client certificate (nullptr: no party → 403).
+/// One caller per connection, used by one request at a time (on the connection's strand).
 struct caller {
   const party_config* party = nullptr;
-  std::string id;       // party id, or the certificate CN when no party
-  std::string subject;  // certificate subject, for logs
+  std::string id;                // party id, or the certificate CN when no party
+  std::string subject;           // certificate subject, for logs
+  mutable caller_series series;  // a cache: filled while the const caller serves requests
 };
+
+/// @return the caller's jubes_http_requests_total{party,status} series (cached in `who.series`)
+counter& requests_counter(registry& m, const caller& who, unsigned status);
+/// @return the caller's jubes_ingest_accepted_total{party} series (cached in `who.series`)
+counter& accepted_counter(registry& m, const caller& who);
 
 /// Decoded query parameters of a request target.
 struct query_map {

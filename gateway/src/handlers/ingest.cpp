@@ -65,10 +65,7 @@ response store_reply(services& s, call& c, const admitted& a, const jubes::resul
         s.counters.duplicates.inc();
         return res;
       }
-      s.metrics
-          .get_counter(metric_names::ingest_accepted_total, "Messages accepted (201), by source party.",
-                       {{"party", c.who.party->id}})
-          .inc();
+      accepted_counter(s.metrics, c.who).inc();
       if (a.parked) s.counters.parked.inc();
       s.counters.accept_latency.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

@@ -102,6 +102,28 @@ void long_polls::drain() {
 
 // --- counters and reload -----------------------------------------------------------------------
 
+counter& requests_counter(registry& m, const caller& who, unsigned status) {
+  auto& slots = who.series.requests;
+  for (auto& [s, c] : slots)
+    if (c && s == status) return *c;
+  counter& c = m.get_counter(
+      metric_names::http_requests_total, "API requests by party and status.",
+      {{"party", who.party ? who.party->id : std::string("unknown")}, {"status", std::to_string(status)}});
+  for (auto& slot : slots)
+    if (!slot.second) {
+      slot = {status, &c};
+      break;
+    }
+  return c;
+}
+
+counter& accepted_counter(registry& m, const caller& who) {
+  if (!who.series.accepted)
+    who.series.accepted = &m.get_counter(metric_names::ingest_accepted_total,
+                                         "Messages accepted (201), by source party.", {{"party", who.party->id}});
+  return *who.series.accepted;
+}
+
 api_counters::api_counters(registry& r)
     : accept_latency(r.get_histogram(metric_names::accept_latency_seconds,
                                      "Time from a complete ingest request to its durable receipt.",
