@@ -157,6 +157,8 @@ class loader {
         v.s = scalar();
         if (path == "log_level" && v.s != "debug" && v.s != "info" && v.s != "warn" && v.s != "error")
           fail(n.Mark(), path, "must be debug, info, warn or error, not '" + v.s + "'");
+        if (path == "log_format" && v.s != "text" && v.s != "json")
+          fail(n.Mark(), path, "must be text or json, not '" + v.s + "'");
         return v;
       }
       case key_kind::integer: {
@@ -330,6 +332,12 @@ void apply_overrides(config& c, const config_overrides& ov, const fs::path& base
     if (!ep) throw refused{"--ops-listen: " + why};
     c.ops_listen = *ep;
     c.origins["ops_listen"] = "--ops-listen";
+  }
+  if (ov.log_level) {
+    if (*ov.log_level != "debug" && *ov.log_level != "info" && *ov.log_level != "warn" && *ov.log_level != "error")
+      throw refused{"--log-level: must be debug, info, warn or error, not '" + *ov.log_level + "'"};
+    c.log_level = *ov.log_level;
+    c.origins["log_level"] = "--log-level";
   }
 }
 
