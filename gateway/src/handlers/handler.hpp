@@ -95,9 +95,9 @@ struct call {
   std::uint64_t id = 0;  ///< the {id} of the path, for routes that have one
   std::string reason;    ///< ingest: why it was refused, for jubes_ingest_rejected_total{reason}
   // For the request log (request_log.hpp); never message content.
-  std::string referentienummer;  ///< the message's referentienummer, once it was parsed
-  const char* stuf_code = "";    ///< set by fault_response(): the Fo03's StUF code
-  const char* fault = "";        ///< set by fault_response(): the error's stable name (error_name())
+  std::string referentienummer{};  ///< the message's referentienummer, once it was parsed
+  const char* stuf_code = "";      ///< set by fault_response(): the Fo03's StUF code
+  const char* fault = "";          ///< set by fault_response(): the error's stable name (error_name())
 };
 
 using handler = net::awaitable<response> (*)(services&, call&);
