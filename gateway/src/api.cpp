@@ -11,6 +11,7 @@
 #include "metrics_probe.hpp"
 #include "pipeline.hpp"
 #include "rate_limiter.hpp"
+#include "request_log.hpp"
 #include "storage/store.hpp"
 #include "wiring.hpp"
 
@@ -31,11 +32,13 @@ struct api::state {
       : cfg(c),
         metrics(m),
         limiter(c.limits.rate_per_party, c.limits.burst_per_party, rate_limiter::steady_clock()),
-        routes(api_routes()) {}
+        routes(api_routes()),
+        requests(c.access_log) {}
   const config& cfg;
   registry& metrics;
   rate_limiter limiter;
   const router routes;
+  request_log requests;
   long_polls polls;
   // Declaration order: the services refer to the store and the pipeline; the pipeline (xerces) goes last.
   std::unique_ptr<pipeline> pipe;
@@ -137,8 +140,33 @@ void api::close() {
   s.pipe.reset();
 }
 
+namespace {
+/// The request log's line of one answered request (request_log.hpp).
+void log_request(request_log& log, const call& c, const response& res, std::string_view id, std::string_view path,
+                 std::uint64_t bytes_in, std::chrono::steady_clock::time_point started) {
+  if (res.result_int() < 400 && !log.access_log()) return;
+  request_record r;
+  r.request_id = id;
+  r.party = c.who.party ? std::string_view(c.who.party->id) : std::string_view();
+  r.subject = c.who.subject;
+  r.method = c.req.method_string();
+  r.path = path;
+  r.status = res.result_int();
+  r.stuf_code = c.stuf_code;
+  r.reason = c.fault;
+  r.referentienummer = c.referentienummer;
+  r.bytes_in = bytes_in;
+  r.bytes_out = res.body().size();
+  r.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  log.record(r);
+}
+}  // namespace
+
 net::awaitable<response> api::handle(request& req, const caller& who, std::unique_ptr<body_source>& stream) {
   auto& s = *st_;
+  auto started = std::chrono::steady_clock::now();
+  const std::uint64_t bytes_in = req.body().size();  // before ingest moves the body away
+  const std::string request_id = s.requests.next_id();
   auto t = split_target(req.target());
   call c{req, who, std::move(t.query), 0, {}, {}};
   response res;
@@ -158,6 +186,8 @@ net::awaitable<response> api::handle(request& req, const caller& who, std::uniqu
     stream = std::move(c.stream);
   }
   if (!c.reason.empty() && t.path == "/v1/messages") s.probe->count_rejected(c.reason);
+  res.set("X-Request-Id", request_id);
+  log_request(s.requests, c, res, request_id, t.path, bytes_in, started);
   requests_counter(s.metrics, who, res.result_int()).inc();
   co_return res;
 }

@@ -161,6 +161,8 @@ class loader {
           fail(n.Mark(), path, "must be none, structure or full, not '" + v.s + "'");
         if (path == "store.backend" && v.s != "lmdb" && v.s != "postgresql")
           fail(n.Mark(), path, "must be lmdb or postgresql, not '" + v.s + "'");
+        if (path == "log_format" && v.s != "text" && v.s != "json")
+          fail(n.Mark(), path, "must be text or json, not '" + v.s + "'");
         return v;
       }
       case key_kind::integer: {
@@ -334,6 +336,12 @@ void apply_overrides(config& c, const config_overrides& ov, const fs::path& base
     if (!ep) throw refused{"--ops-listen: " + why};
     c.ops_listen = *ep;
     c.origins["ops_listen"] = "--ops-listen";
+  }
+  if (ov.log_level) {
+    if (*ov.log_level != "debug" && *ov.log_level != "info" && *ov.log_level != "warn" && *ov.log_level != "error")
+      throw refused{"--log-level: must be debug, info, warn or error, not '" + *ov.log_level + "'"};
+    c.log_level = *ov.log_level;
+    c.origins["log_level"] = "--log-level";
   }
 }
 

@@ -65,7 +65,7 @@ std::string config_doc_markdown() {
        "- Relative paths in the file resolve against the directory of the config file; `tls.*` files\n"
        "  resolve against `tls.pki_dir` (default `<data_dir>/pki`, where `scripts/dev-pki DIR` writes).\n"
        "- Command-line flags override the file: `--data-dir DIR` (relative to the current directory),\n"
-       "  `--listen ADDRESS:PORT`, `--ops-listen ADDRESS:PORT`.\n"
+       "  `--listen ADDRESS:PORT`, `--ops-listen ADDRESS:PORT`, `--log-level LEVEL`.\n"
        "- Party identity: a client certificate names a party by its subject serialNumber when it matches\n"
        "  a party's `oin` (PKIoverheid certificates carry the organisation's OIN there), otherwise by its\n"
        "  subject CN (`subject_cn`, default the party id). With `municipalities_by_cn`, CN `gemeente:NNNN`\n"

@@ -40,8 +40,18 @@ const std::vector<key_desc>& key_table() {
        [](config& c, const value& v) { c.data_dir = v.s; }},
       {{"io_threads", k::integer, "0", false, 0, 256, "IO threads serving both listeners; 0 means one per core."},
        [](config& c, const value& v) { c.io_threads = static_cast<std::uint32_t>(v.i); }},
-      {{"log_level", k::string, "info", false, 0, 0, "Lowest log level written: debug, info, warn or error."},
+      {{"log_level", k::string, "info", false, 0, 0,
+        "Lowest log level written: debug, info, warn or error. Overridden by `--log-level`; SIGUSR2 toggles "
+        "debug on and back to this level."},
        [](config& c, const value& v) { c.log_level = v.s; }},
+      {{"log_format", k::string, "text", false, 0, 0,
+        "Format of every log line on stderr: `text` (`TIME LEVEL component event key=value ...`) or `json` "
+        "(one JSON object per line: `time`, `level`, `component`, `event`, then the fields)."},
+       [](config& c, const value& v) { c.log_format = v.s; }},
+      {{"access_log", k::boolean, "false", false, 0, 0,
+        "Also write a request-log line (event `request`) for every accepted API request: party, method, path, "
+        "status, referentienummer, bytes, duration. Rejected requests always get one (`request_rejected`)."},
+       [](config& c, const value& v) { c.access_log = v.b; }},
       {{"drain_timeout_ms", k::integer, "10000", false, 100, 600000,
         "On SIGTERM/SIGINT: how long in-flight requests may take before the process exits anyway."},
        [](config& c, const value& v) { c.drain_timeout_ms = static_cast<std::uint32_t>(v.i); }},

@@ -138,6 +138,11 @@ http_fault map_error(const boost::system::error_code& ec) {
   return f;
 }
 
+const char* error_name(const boost::system::error_code& ec) noexcept {
+  const auto* t = dynamic_cast<const table_category*>(&ec.category());
+  return t ? t->short_name(ec.value()) : "unknown";
+}
+
 }  // namespace jubes::gateway
 
 namespace jubes::gateway {
@@ -162,7 +167,7 @@ fault_reply_parts fault_reply(const refusal& r, std::int64_t now_ms) {
   info.zender = codecs::systeem{"JUSTID", "JUBES", "", ""};
   if (r.ontvanger) info.ontvanger = *r.ontvanger;
   info.cross_ref = r.cross_ref;
-  return {f.status, r.retry_after_s ? r.retry_after_s : f.retry_after_s, codecs::encode_fo03(info)};
+  return {f.status, r.retry_after_s ? r.retry_after_s : f.retry_after_s, f.stuf_code, codecs::encode_fo03(info)};
 }
 
 }  // namespace jubes::gateway

@@ -1,5 +1,5 @@
 // jubesd: the gateway daemon. Thin: parse flags, load the config, run the server.
-//   jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]
+//   jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT] [--log-level LEVEL]
 //   jubesd --check-config --config FILE
 //   jubesd --print-config-doc
 //   jubesd --version | --help
@@ -17,6 +17,7 @@
 namespace {
 constexpr const char* kUsage =
     "usage: jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]\n"
+    "              [--log-level debug|info|warn|error]\n"
     "       jubesd --check-config --config FILE [--data-dir DIR]\n"
     "       jubesd --print-config-doc\n"
     "       jubesd --version   print the version and git revision, exit 0\n"
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
       ov.listen = v;
     } else if (a == "--ops-listen" && next(v)) {
       ov.ops_listen = v;
+    } else if (a == "--log-level" && next(v)) {
+      ov.log_level = v;
     } else if (a == "--check-config") {
       check = true;
     } else if (a == "--version") {
@@ -83,6 +86,8 @@ int main(int argc, char** argv) {
   }
   log::level lvl;
   if (log::parse_level(cfg->log_level, lvl)) log::set_level(lvl);
+  log::format fmt;
+  if (log::parse_format(cfg->log_format, fmt)) log::set_format(fmt);
   for (const auto& w : gateway::config_warnings(*cfg)) log::warn("gateway", "config_warning", {{"detail", w}});
 
   const auto dashboard_dir = cfg->dashboard_dir;

@@ -627,12 +627,20 @@ int server::run() {
   s.signals.add(SIGINT);
   s.signals.add(SIGTERM);
   s.signals.add(SIGHUP);
+  s.signals.add(SIGUSR2);
   std::function<void()> arm = [&s, &arm] {
     s.signals.async_wait([&s, &arm](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
         log::info(kComponent, "sighup_reload_routes");
         (void)s.apis.reload_routes();  // a refusal is logged; the old table keeps serving
+        arm();
+        return;
+      }
+      if (sig == SIGUSR2) {  // debug on, or back to the configured level (docs/operations.md, "Logs")
+        log::level base = log::level::info;
+        (void)log::parse_level(s.cfg.log_level, base);
+        log::warn(kComponent, "sigusr2_log_level", {{"level", log::to_string(log::toggle_debug(base))}});
         arm();
         return;
       }
@@ -649,9 +657,10 @@ int server::run() {
   std::string ops_url = "http://" + host(s.ops_ep) + ":" + std::to_string(s.ops_ep.port) + "/";
   log::info(kComponent, "listening",
             {{"api", api_url}, {"bind", s.api_ep.text()}, {"ops", ops_url}, {"io_threads", s.cfg.io_threads}});
-  // The operator-facing summary: what `scripts/run` shows.
-  std::fprintf(stderr, "jubesd: API (mTLS) %s\njubesd: ops %shealthz %sreadyz %smetrics %sdashboard\n", api_url.c_str(),
-               ops_url.c_str(), ops_url.c_str(), ops_url.c_str(), ops_url.c_str());
+  // The operator-facing summary: what `scripts/run` shows (not with log_format json: every line is JSON).
+  if (log::current_format() == log::format::text)
+    std::fprintf(stderr, "jubesd: API (mTLS) %s\njubesd: ops %shealthz %sreadyz %smetrics %sdashboard\n",
+                 api_url.c_str(), ops_url.c_str(), ops_url.c_str(), ops_url.c_str(), ops_url.c_str());
 
   std::vector<std::thread> threads;
   for (std::uint32_t i = 1; i < s.cfg.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });

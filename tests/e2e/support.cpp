@@ -132,14 +132,18 @@ jubesd::jubesd(const fs::path& config, const fs::path& data_dir) {
     _exit(127);
   }
   close(fd);
-  static const std::regex re("INFO gateway listening api=https://[^:]+:([0-9]+)/v1/ .*ops=http://[^:]+:([0-9]+)/");
+  // The "listening" event in either log_format (text key=value, or a JSON object).
+  static const std::regex re(
+      "INFO gateway listening api=https://[^:]+:([0-9]+)/v1/ .*ops=http://[^:]+:([0-9]+)/|"
+      "\"event\":\"listening\",\"api\":\"https://[^:]+:([0-9]+)/v1/\".*\"ops\":\"http://[^:]+:([0-9]+)/");
   auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch m;
     std::string text = slurp(log_);
     if (std::regex_search(text, m, re)) {
-      api_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
-      ops_port_ = static_cast<std::uint16_t>(std::stoi(m[2]));
+      bool text_form = m[1].matched;
+      api_port_ = static_cast<std::uint16_t>(std::stoi(m[text_form ? 1 : 3]));
+      ops_port_ = static_cast<std::uint16_t>(std::stoi(m[text_form ? 2 : 4]));
       return;
     }
     int status = 0;

@@ -203,6 +203,31 @@ TEST_F(config_test, overrides_win_and_are_checked) {
   EXPECT_NE(r.error().message().find("--ops-listen: port 99999 out of range"), std::string::npos);
 }
 
+TEST_F(config_test, log_keys_and_the_log_level_flag) {
+  auto r = load_config(write(base()));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->log_level, "info");
+  EXPECT_EQ(r->log_format, "text");
+  EXPECT_FALSE(r->access_log);
+  r = load_config(write(base() + "log_format: json\naccess_log: true\nlog_level: warn\n"));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->log_format, "json");
+  EXPECT_TRUE(r->access_log);
+  EXPECT_EQ(r->log_level, "warn");
+  auto e = error_of(base() + "log_format: xml\n");
+  EXPECT_NE(e.find("c.yaml:5:13: log_format: must be text or json, not 'xml'"), std::string::npos) << e;
+  config_overrides ov;
+  ov.log_level = "debug";
+  r = load_config(write(base() + "log_level: warn\n"), ov);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->log_level, "debug");
+  ov.log_level = "loud";
+  r = load_config(write(base()), ov);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("--log-level: must be debug, info, warn or error, not 'loud'"), std::string::npos)
+      << r.error().message();
+}
+
 TEST(config_doc, docs_configuration_md_is_generated_from_the_table) {
   EXPECT_EQ(jubes::testing::read_file(jubes::testing::source_dir() / "docs" / "configuration.md"),
             config_doc_markdown())

@@ -120,7 +120,9 @@ struct config {
   std::filesystem::path routes_file;
   std::filesystem::path gemeenten_file;
   std::filesystem::path dashboard_dir;  // absolute after load; the installed assets when not set
-  std::string log_level;
+  std::string log_level;                // debug, info, warn, error
+  std::string log_format;               // text, json
+  bool access_log = false;              // a request-log line per accepted API request too
   std::uint32_t drain_timeout_ms = 0;
 
   /// Where each key was set: "file:line:col", for error messages after load (e.g. a bad route file).
@@ -134,6 +136,7 @@ struct config_overrides {
   std::optional<std::string> data_dir;
   std::optional<std::string> listen;
   std::optional<std::string> ops_listen;
+  std::optional<std::string> log_level;  ///< --log-level: debug, info, warn or error
   /// jubesctl sets false: it serves no TLS, and only its admin calls need the CA (checked when used).
   bool require_tls_files = true;
 };

@@ -32,6 +32,11 @@ struct http_fault {
 /// @return the status, fault code, plek, Retry-After and a text
 http_fault map_error(const boost::system::error_code& ec);
 
+/// @return the short stable name of `ec` ("schema_invalid", "referentienummer_reused") for logs and
+///         labels: the name in its library's error table, or "unknown" for a code of another category.
+///         Never the detail text, which may quote the refused input.
+const char* error_name(const boost::system::error_code& ec) noexcept;
+
 /// A refused request, as the request path passes it around: the error (its code picks the status and
 /// the StUF code through map_error(); its detail, when set, is the omschrijving) plus what the Fo03
 /// tells the client beyond that: the message's own stuurgegevens once they are known, and where the
@@ -59,7 +64,8 @@ struct refusal {
 struct fault_reply_parts {
   unsigned status = 500;
   unsigned retry_after_s = 0;
-  std::string body;  ///< Fo03, application/xml; charset=utf-8
+  const char* stuf_code = "StUF058";  ///< the Fo03's StUF code (for the request log)
+  std::string body;                   ///< Fo03, application/xml; charset=utf-8
 };
 
 /// Builds the reply of `r`: map_error(r.error.code) decides status, code and plek; the Fo03 names

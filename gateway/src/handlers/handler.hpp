@@ -141,6 +141,10 @@ struct call {
   std::string reason;    ///< ingest: why it was refused, for jubes_ingest_rejected_total{reason}
   /// When set, the reply's body: the handler's response is then the head only (status, headers).
   std::unique_ptr<body_source> stream{};
+  // For the request log (request_log.hpp); never message content.
+  std::string referentienummer{};  ///< the message's referentienummer, once it was parsed
+  const char* stuf_code = "";      ///< set by fault_response(): the Fo03's StUF code
+  const char* fault = "";          ///< set by fault_response(): the error's stable name (error_name())
 };
 
 /// Drains `src` into one string (tests and small replies). @return the whole body
@@ -164,8 +168,9 @@ net::awaitable<response> handle_stats(services& s, call& c);           // GET  /
 /// Builds a response with the usual headers.
 response make_response(unsigned status, std::string body, std::string_view content_type, unsigned version,
                        bool keep_alive);
-/// The Fo03 reply of a refusal (error_map.cpp's fault_reply()).
-response fault_response(const services& s, const call& c, const refusal& r);
+/// The Fo03 reply of a refusal (error_map.cpp's fault_reply()); notes its StUF code, error name and
+/// (when the refusal knows it) referentienummer in `c` for the request log.
+response fault_response(const services& s, call& c, const refusal& r);
 /// An application/xml reply.
 response xml_response(const call& c, unsigned status, std::string body);
 /// A text/plain reply (the admin endpoints, read by jubesctl).

@@ -118,6 +118,7 @@ net::awaitable<response> handle_ingest(services& s, call& c) {
     c.reason = reason_of(a.error());
     co_return fault_response(s, c, a.error());
   }
+  c.referentienummer = a->env.referentienummer;
   auto request = std::make_shared<storage::ingest_request>(std::move(a->request));
   auto* store = &s.store;
   auto submit = [store, request](store_done<storage::ingest_result> done) {

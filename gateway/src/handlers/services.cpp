@@ -51,8 +51,11 @@ std::string drain_body(body_source& src) {
   return out;
 }
 
-response fault_response(const services& s, const call& c, const refusal& r) {
+response fault_response(const services& s, call& c, const refusal& r) {
   auto parts = fault_reply(r, s.now_ms());
+  c.stuf_code = parts.stuf_code;
+  c.fault = error_name(r.error.code);
+  if (!r.cross_ref.empty()) c.referentienummer = r.cross_ref;
   auto res = xml_response(c, parts.status, std::move(parts.body));
   if (parts.retry_after_s) res.set(http::field::retry_after, std::to_string(parts.retry_after_s));
   return res;
