@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # jubes in a container: the same two steps as scripts/run (scripts/install-deps --runtime, a Release
 # build of jubesd and jubesctl), then `cmake --install` into a slim Debian 12 image with only the
 # runtime libraries. Runs as the unprivileged user `jubes`; the store and the PKI live in the volume

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // codecs benchmark: the codec's one pass (validate + extract envelope and routing fields + semantic checks), with
 // the compiled validator (the default) and forced onto xerces (limits::compiled = false, the previous path),
 // beside a raw xerces validating SAX2 parse of the same bytes against the same locked grammar pool (the baseline),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Routing decisions per second on extracted fields (no XML): the default table, and generated
 // tables of 10 to 10,000 rules to show that dispatch cost stays flat as the table grows.
 // Baseline: the bare unordered_map lookup of a message type, the floor of any dispatch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Storage benchmarks: the store's durable group-commit ingest and its poll reads, each beside raw
 // LMDB doing the same work in the naive three-database layout (one value per message body), in the
 // same binary, on the same disk. Run (Release build):

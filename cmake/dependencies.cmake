@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # All third-party dependencies, found once. Every one comes from a Debian 12 package that
 # scripts/install-deps installs.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # `cmake --install BUILD [--prefix P]` (docs/operations.md, "Install"). Standard paths from GNUInstallDirs:
 #   <bindir>                          jubesd, jubesctl
 #   <sysconfdir>/jubes/               jubes.yaml (the default configuration, paths made absolute for the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Runs at install time (included by cmake_install.cmake, see cmake/install.cmake), where
 # CMAKE_INSTALL_PREFIX is the prefix of this install (`cmake --install --prefix P` included).
 # Input: JUBES_SOURCE_DIR, JUBES_GEN_DIR, JUBES_BINDIR, JUBES_SYSCONFDIR, JUBES_DATADIR, JUBES_DOCDIR,

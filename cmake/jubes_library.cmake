@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # jubes_library(NAME
 #               SRCS file.cpp...
 #               [PUBLIC_DEPS target...]    needed by the library's public headers

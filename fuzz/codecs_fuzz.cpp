@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // libFuzzer target for the codec's parse entry point: any byte string must give either a parsed message or a
 // fault with a cause, never a crash, a leak or undefined behaviour. Each input also goes through the embedding
 // and reply helpers that see untrusted text. Differential: the same bytes go through a validator forced onto

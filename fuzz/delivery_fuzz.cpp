@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // libFuzzer target for issue 12, invariant 1, "accepted => deliverable, byte-faithfully": for any input that the
 // validator accepts (the production one, compiled validator first, and the xerces-only one), the outbox batch that
 // the real encoder (encode_outbox_batch) builds around it is UTF-8 of XML 1.0 characters, starts with the XML 1.0

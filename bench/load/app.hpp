@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private to the jubes-bench executable: the state one run shares between its coroutines, and the
 // roles that run on it (senders.cpp, pollers.cpp, verify.cpp, report.cpp; trivial_server.cpp is

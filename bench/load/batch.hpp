@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Reads what jubes-bench needs from an outbox batch (GET /v1/outbox): per entry its seq, message id
 // and the referentienummer of the message it carries. Tolerant by design: it needs only that each

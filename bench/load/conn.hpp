@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // One mutual-TLS HTTP/1.1 keep-alive connection of jubes-bench, as a coroutine-friendly object.
 //

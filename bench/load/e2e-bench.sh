@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # The end-to-end benchmarks of docs/BENCHMARKS.md, reproducibly: builds nothing, uses a Release
 # build's bin/jubesd and bin/jubes-bench, a fresh dev PKI and data directory under $WORK, and
 # prints every summary line with the scenario it belongs to. Each scenario gets a fresh gateway.

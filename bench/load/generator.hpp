@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Deterministic generator of valid jubes notices (docs/MESSAGES.md) for the load tool.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // A latency histogram with logarithmic buckets (HdrHistogram's idea, our own small code): values in
 // microseconds, 32 linear sub-buckets per power of two, so every recorded value is known to within

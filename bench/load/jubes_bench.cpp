@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubes-bench: the load tool of issue 7 (docs/BENCHMARKS.md). See options.cpp for the command line.
 //
 // Shape: one io_context run by --threads threads; every connection is a coroutine on its own strand

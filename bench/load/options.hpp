@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Command line of jubes-bench (PRODUCT.md "Operator interface" plus the options docs/BENCHMARKS.md
 // uses). Parsing is a pure function so that tests can check its errors.

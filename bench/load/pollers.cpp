@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubes-bench pollers: --poll drains and acks every known recipient's outbox while the senders
 // run; --idle-polls only holds long polls open (the idle-connections benchmark).
 #include <boost/asio/steady_timer.hpp>

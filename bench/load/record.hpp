@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The record file of jubes-bench (--record FILE, --replay FILE, --verify --record FILE).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubes-bench reporting: the progress line while a run goes, and at its end the per-role
 // reports on stderr and the one summary line on stdout (docs/BENCHMARKS.md; tests/load parses it).
 #include <sys/resource.h>

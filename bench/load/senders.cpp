@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubes-bench senders: one coroutine per --connections, bound to one source party and its
 // certificate, sending generated (or replayed) notices and recording what came back.
 #include <algorithm>

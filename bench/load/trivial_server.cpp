@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubes-bench --serve-trivial: the baseline endpoint of docs/BENCHMARKS.md.
 #include <openssl/ssl.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubes-bench --verify: after the run, every known recipient's whole outbox is read back and
 // checked against what the senders were told: each acknowledged message exactly once in each
 // outbox routing sends it to, a message whose reply was lost in all or none, nothing else.

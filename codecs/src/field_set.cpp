@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "codecs/validator.hpp"
 #include "field_trie.hpp"
 #include "text.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the compiled form of a field_set. A trie of local names rooted at the document's root element; each
 // node may carry body-field indices and/or one envelope slot (the stuurgegevens paths every parse extracts).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: a cheap look at the first bytes of a document before the real (xerces) parse, to
 //  - detect the encoding family (BOM, UTF-16 without BOM, the prolog's encoding=) and refuse encodings we do not

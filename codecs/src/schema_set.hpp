@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: one loaded schema set: its configuration, its locked grammar pool and the global element declarations
 // of that pool (namespace + local name), which tell an accepted-but-undeclared root from a known one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private text helpers: UTF-16 (xerces XMLCh) to UTF-8 without a xerces transcoder (no allocation beyond the
 // output string's growth), XML whitespace trimming, and code-point-safe truncation.

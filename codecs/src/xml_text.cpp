@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "codecs/xml_text.hpp"
 
 #include "prescan.hpp"

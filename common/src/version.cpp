@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "common/version.hpp"
 
 // JUBES_VERSION and JUBES_REVISION are set on this file only (common/CMakeLists.txt), so that a new

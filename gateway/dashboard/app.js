@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubes operators' dashboard: subscribes to /events (Server-Sent Events, one snapshot a second,
 // schema "jubes.dashboard.v1" in docs/dashboard.md) and draws the figures with uPlot.
 // No message contents ever reach this page: the snapshot holds counters, gauges and party ids only.

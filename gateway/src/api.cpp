@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "api.hpp"
 
 #include <boost/asio/thread_pool.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the API behind the mTLS listener (PRODUCT.md "The contract"): the pipeline, the store,
 // the per-party token bucket and the route table of handlers (handlers/).

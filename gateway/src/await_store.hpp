@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the ONE bridge from a store completion (called on the writer thread) to the coroutine
 // that waits for it. The result is posted to the coroutine's executor (its strand), so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // What start refuses, found without starting: `jubesd --check-config` and server start share these
 // checks, so a configuration that --check-config calls OK does not fail at start.
 #include <filesystem>

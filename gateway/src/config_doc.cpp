@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // docs/configuration.md, generated from the key table (config_keys()); a test keeps the two in sync.
 #include <sstream>
 #include <string_view>

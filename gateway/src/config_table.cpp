@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "config_table.hpp"
 
 namespace jubes::gateway::detail {

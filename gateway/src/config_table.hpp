@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the configuration key table (every key, its default, range, meaning and setter, defined
 // once), shared by the loader (config.cpp) and the generated documentation (config_keys()).

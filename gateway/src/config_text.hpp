@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: how the key table's kinds and numbers are written, shared by the loader's error messages
 // (config.cpp) and the generated documentation (config_doc.cpp), so both say the same.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the API listener's checks of a request head, before any handler sees it and before its
 // body is read, so that intermediaries (proxies, load balancers) and the gateway agree on where one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubesctl: the admin CLI. Thin: everything is in gateway/src/ctl.cpp (see gateway/ctl.hpp).
 #include <iostream>
 

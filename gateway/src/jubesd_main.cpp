@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubesd: the gateway daemon. Thin: parse flags, load the config, run the server.
 //   jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT] [--log-level LEVEL]
 //   jubesd --check-config --config FILE

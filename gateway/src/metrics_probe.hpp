@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the API's view of the metric registry. Every series whose labels are known at start is
 // registered in the constructor, so it exists from the first scrape (at 0) and the request path

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the Asio/Beast types every gateway TU shares. Every executor's default completion token
 // is as_tuple(use_awaitable): `auto [ec, n] = co_await stream.async_read_some(...)`, no exceptions.

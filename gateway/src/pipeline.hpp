@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the transport-free ingest pipeline. One object, built from the configuration, owns
 // everything a message is checked and routed against, and offers the steps the API (jubesd) and

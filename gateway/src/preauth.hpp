@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the connections on the API listener that have not yet completed a TLS handshake with a
 // valid client certificate ("pre-authentication"). Anyone who can reach the port can open them, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: what the process costs, read from /proc/self (Linux), for the standard process_* metrics.
 // The load tool reads process_cpu_seconds_total before and after a run to report the gateway's CPU

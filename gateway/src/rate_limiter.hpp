@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the per-party token bucket behind 429 (limits.rate_per_party, limits.burst_per_party).
 //

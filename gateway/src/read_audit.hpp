@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Coalescing of "read" audit records: GET /v1/messages/{id} by one party of one message is recorded
 // once per window, not once per request, so that a client that re-reads a message in a loop cannot

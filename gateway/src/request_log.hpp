@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the request log (docs/operations.md, "Logs"). One structured line per rejected API
 // request (event `request_rejected`) and, when `access_log` is on, one per accepted request (event

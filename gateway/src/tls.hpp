@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the server's TLS context and the party identity of a verified peer certificate.
 #include <boost/asio/ssl/context.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: how the configuration becomes the libraries' own settings. Shared by the pipeline, the
 // API (api.cpp) and jubesctl (ctl.cpp) so that all open the same store and compile routes the same way.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // One batch of requests in one PostgreSQL transaction, in three round trips:
 //  1. BEGIN; create the head rows of outboxes the batch appends to; lock every head row it uses

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // reader::stats and reader::check: counts and the integrity check, as SQL over the whole database.
 #include "reads.hpp"
 #include "storage/errc.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Wake-ups from other nodes: one LISTEN session per process on the channel every writer notifies
 // once per recipient per batch ("<head> <recipient>"), a safety poll of the watched outboxes'

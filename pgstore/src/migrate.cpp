@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubesctl db migrate: the embedded migrations, applied in order, each in its own transaction
 // together with its row in jubes_schema, under a session advisory lock.
 #include "common/log.hpp"

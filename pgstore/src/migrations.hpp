@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The schema migrations embedded at build time (pgstore/migrations/NNNN_name.sql, in order).
 #include <string_view>

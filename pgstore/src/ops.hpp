@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The writer's requests (one per submit_* kind) as the queue holds them.
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The thin RAII layer over libpq: connections, results, parameters (text, or binary for bytea),
 // one pipeline of commands per round trip, binary result decoding, and PostgreSQL errors as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The read side: a small pool of connections (each with its prepared statements) and the queries
 // behind read_outbox, outbox(es), get, parked, audit, stats and check. A read that finds its

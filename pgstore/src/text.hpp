@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Checks of what goes into text columns (PostgreSQL refuses NUL and invalid UTF-8 in text, which
 // would fail a whole batch: the writer refuses such a request alone), and SHA-256.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Long-poll watchers and the committed outbox heads this node knows of (from its own commits,
 // from other nodes' notifications, from the safety poll). Heads only ever go up here.

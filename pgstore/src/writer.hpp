@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The single writer of a process: a bounded queue, the thread that takes up to max_group queued
 // requests into one transaction (batch.hpp), retries a batch that lost a race to another node,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The routes-file compiler, top level: version, features, lists, type groups, forwarding; the
 // helpers shared with compile_rule.cpp; and table::compile itself. See compiler.hpp.
 #include <openssl/evp.h>

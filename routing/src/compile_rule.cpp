@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The routes-file compiler, rules: types, sources, switches, conditions (and the check that they
 // can hold together) and recipient templates. See compiler.hpp and docs/routing.md.
 #include <algorithm>

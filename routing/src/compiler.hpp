@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The routes-file compiler, private to the library: YAML in, an immutable table::impl out, or one
 // error with file:line. compile.cpp holds the top level (version, features, lists, type groups,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Routing a message with a compiled table and explaining the decision.
 // route() and explain() share one evaluator so that the explanation can never disagree with
 // the decision; route() passes no sinks and so builds no text unless the message is parked.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private representation of a compiled table. Everything here is resolved at compile time: field
 // paths are indexes into facts::fields, value sets are sorted vectors, recipient templates are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The integrity check behind store::check and `jubesctl check`: every table walked once in one
 // read transaction, cross-checked against the others. Threading: any thread.

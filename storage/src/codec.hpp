@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private record encodings. Integers in keys are big-endian so that LMDB's byte order is numeric
 // order; values use little-endian fixed-width fields and u32-length-prefixed strings. Decoding never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The LMDB environment of one store with its typed tables, the map size and the lock that lets
 // the writer grow the map while readers come and go.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The files of a data directory around LMDB's own: the checks before LMDB may touch data.mdb (a
 // damaged or missing file is refused, never mounted and never silently replaced by a new store),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // One group commit in the making: the writer's operations, and `group`, which applies them one
 // by one to a single write transaction and stages what changes outside LMDB (ids, heads, counts)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // A thin, private RAII layer over the LMDB C API: move-only env/txn/cursor handles and checked
 // free functions that return LMDB's int codes. Codes are mapped to storage::errc once, by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The read side of the store: outbox polls, message lookups, parked and audit listings, outbox
 // states and statistics. Each public function runs in one read transaction of its own, so it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Retention: expired message bodies (whole blobs), then dedup records, then audit records, each
 // in bounded batches (options::retention_batch) so that a pass never holds the writer for long;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // State shared by the writer, retention and the read side: the writer's caches of what is
 // committed, and the counters behind metrics().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Typed accessors, one per LMDB database (model: lmdbxx's lmdb::dbi). Each is the only code that
 // encodes its keys and decodes its values; the rest of the store works with ids, names and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Verifying a store's page structure before it is mounted (docs/storage.md, "Damaged stores").
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Long-poll watchers: who waits for which recipient's outbox to pass which seq, and the committed
 // heads they are compared with.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The single writer: a bounded queue of operations and the thread that takes everything queued,
 // applies it in one write transaction (group.hpp), commits it, and only once the commit is on

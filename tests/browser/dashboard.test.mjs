@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Browser test of the operators' dashboard (issue 7): headless Debian Chromium, driven by
 // playwright-core, loads /dashboard from a live jubesd while jubes-bench sends load, checks that
 // the charts receive changing data and that a figure shown agrees with /metrics, and saves a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The test oracle of invariant 1 (issue 12, "accepted => deliverable, byte-faithfully"): xerces reads a document
 // (namespace-aware, not validating, no DTD, nothing fetched) and writes the infoset of one element as text: per

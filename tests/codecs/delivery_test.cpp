@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Issue 12, invariant 1: "accepted => deliverable, byte-faithfully". Every variant of the valid examples that the
 // validator accepts is embedded by the real encoder (encode_outbox_batch) into a batch that xerces reads as
 // well-formed XML 1.0 in UTF-8, valid against outbox.xsd, whose entry carries the same infoset as the message's

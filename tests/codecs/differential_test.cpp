@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // xerces is the oracle: every document goes through a validator with the compiled engine and one forced onto
 // xerces; the verdicts, fault codes and positions, and (when valid) the extracted envelope and fields must be the
 // same. Seeds: conf/examples, tests/codecs/invalid, and mutations of the examples (drop/duplicate/swap a line,

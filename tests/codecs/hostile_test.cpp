@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Hostile input: every class is refused with its own clear error, nothing is fetched, the process survives and
 // the validator stays usable.
 #include <arpa/inet.h>

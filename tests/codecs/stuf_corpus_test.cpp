@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The real StUF 03.01 corpus (../shared/stuf, see its README): valid instances validate against the upstream
 // entry points (multiple imports of one namespace handled), invalid ones are refused with the right kind of
 // error, and the stuurgegevens are extracted as they are written.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Shared fixtures of the codecs tests: xerces is initialised once per binary (a gtest environment), the catalogs
 // are loaded once and dropped before xerces terminates.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Issue 6's done-when list against the real jubesd: every status code of the contract, exactly-once,
 // ACLs, 404 for other parties, long poll, ack, forward, limits, metrics, drain.
 #include <gtest/gtest.h>

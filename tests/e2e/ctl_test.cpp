@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // jubesctl against a running jubesd and on a stopped one; SIGHUP route reload; party identity by
 // certificate (unknown CN, PKIoverheid OIN).
 #include <gtest/gtest.h>

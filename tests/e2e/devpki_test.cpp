@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // scripts/dev-pki DIR --add NAME against the real jubesd: a certificate issued for a municipality
 // that the default PKI has none for (gemeente:0014, Groningen, a BIJ participant in conf/routes.yaml's
 // list) is accepted on the mTLS listener as that recipient, which polls the message routed to it.

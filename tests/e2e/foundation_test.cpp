@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Issue 2's done-when list, against the real jubesd: /healthz, mutual TLS accepted and refused,
 // configuration errors naming the key, SIGTERM exits 0.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Issue 12, items 3, 6 and 7 against the real jubesd over real sockets: HTTP conformance where
 // intermediaries care, /readyz telling the truth, and bare TCP connections that cannot lock
 // parties out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // main() of the e2e binaries that CTest runs twice: as they are (LMDB, label e2e) and with
 // JUBES_E2E_STORE=postgresql (labels e2e;pg), where the binary starts its own throw-away
 // PostgreSQL before the first test and stops it after the last (tests/pgstore/pg_server.hpp).

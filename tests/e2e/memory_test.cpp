@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Issue 12, invariant 2 against the real jubesd: memory per request is bounded by configuration, not
 // by the data. An outbox full of re-integration plans near the body limit, many concurrent polls and
 // message reads: the process's peak RSS (VmHWM) stays under the worst-case formula of

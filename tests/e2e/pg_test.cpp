@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The real jubesd and jubesctl with `store.backend: postgresql` over mutual TLS, on this binary's
 // throw-away PostgreSQL (tests/pgstore/pg_server.hpp): `jubesctl db migrate`, ingest -> poll ->
 // ack, and two gateway nodes on one database (the same message on both at once: one 201 and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Issue 15, "Request log", against the real jubesd: a rejected request produces exactly its line
 // (status, StUF code, reason, referentienummer), in text and in JSON, never any of the message's
 // content; the access log writes a line per accepted request when it is on, none when it is off.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Shared support of the end-to-end tests: a development PKI made once per test binary with
 // scripts/dev-pki, config files in temp dirs, and the real jubesd started as a child process on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // A gateway API without a process or a socket: the real conf/ (schemas, routes, municipalities,
 // parties) with the store in a temporary directory. Handlers run on an io_context on this thread.

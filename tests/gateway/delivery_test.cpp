@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Issue 12, invariant 1, through the real handlers and a real store: every variant of a valid example (encodings,
 // BOMs, XML declarations, references, comments and PIs around and inside the root, trailing bytes) is either
 // refused at ingest with 400/415 and a cause, or accepted (201) and then polled by its recipient in a batch that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Each API handler alone: a beast request and a caller, run on an io_context against a real store
 // in a temporary directory and the real conf/ schemas, routes and parties. No process, no socket.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The API listener's checks of a request head (gateway/src/http_request.hpp), without a socket.
 #include "http_request.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The pre-authentication pool (gateway/src/preauth.hpp), the failure summary and log escaping.
 #include "preauth.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "rate_limiter.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Readiness tells the truth about the store (issue 12, invariant 7): a disk that refuses a flush
 // stops the store, /readyz (api::not_ready_reason) says so with the cause, and ingest answers 503
 // with the cause at once instead of queueing into a failed writer. The failing disk is injected at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The request log (request_log.hpp): which requests get a line, what it says, and that the two
 // classes no token bucket bounds are summarised instead of logged one line each.
 #include "request_log.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "handlers/router.hpp"
 
 #include <gtest/gtest.h>

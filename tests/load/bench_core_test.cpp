@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Unit tests of jubes-bench's parts: generator, histogram, outbox batch reader, record file, options.
 #include <gtest/gtest.h>
 

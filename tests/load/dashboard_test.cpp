@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Unit tests of the dashboard's server side: the asset allow-list, the Prometheus text reader and
 // the JSON snapshot (docs/dashboard.md).
 #include "dashboard/dashboard.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The load tool's expected recipients (known by construction, bench/load/generator.hpp) must be what
 // the real routing table conf/routes.yaml decides; --verify depends on it.
 #include <gtest/gtest.h>

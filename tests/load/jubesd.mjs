@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Helpers shared by the node tests that drive a real jubesd with jubes-bench (tests/load) and a
 // browser (tests/browser): a dev PKI, free ports on 127.0.0.1, a gateway in a temporary data
 // directory, and runs of the load tool with its summary line parsed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // End-to-end: jubes-bench --verify against a live jubesd (issue 7, "Done when"). Each scenario
 // gets a fresh data directory, because --verify also checks that nothing else is in the outboxes.
 // Run by CTest (tests/load/CMakeLists.txt), which sets JUBESD, JUBES_BENCH and JUBES_SOURCE_DIR.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # packaging.dockerfile: Docker cannot run on every test machine, so this checks what can be checked
 # without it: the Dockerfile's runtime stage (after its last FROM) installs, with their dependencies,
 # the Debian packages that provide every shared library the built binaries link. A new library

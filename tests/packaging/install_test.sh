@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # packaging.install: `cmake --install` of this build tree into PREFIX, then the installed tree is
 # checked and the installed jubesd started with the installed configuration on 127.0.0.1: every path
 # it names (schemas, routes, municipality table, dashboard) must resolve inside the install, none

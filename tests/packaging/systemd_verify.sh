@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # packaging.systemd_verify: `systemd-analyze verify` on the unit `cmake --install` wrote (its
 # ExecStart names the installed jubesd, which must exist for verify to pass). Any diagnostic about
 # the unit fails the test, not only a non-zero exit.

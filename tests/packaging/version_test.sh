@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # packaging.version: every binary answers --version with "NAME VERSION (git REVISION)" and exit 0,
 # and its --help names --version.
 #   version_test.sh VERSION BINARY...

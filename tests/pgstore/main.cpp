@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // main() of a pg test binary: the throw-away PostgreSQL as a global environment.
 #include <gtest/gtest.h>
 

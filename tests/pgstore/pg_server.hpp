@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // A throw-away PostgreSQL 15 for tests: initdb into a fresh temporary directory, the server on
 // 127.0.0.1 at a free port with its unix socket in that directory, fsync and synchronous_commit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Opening pgstore instances on fresh databases of the test binary's server.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // What only the PostgreSQL store has: several instances (gateway nodes) on one database,
 // migrations, connections that break.
 #include <gtest/gtest.h>

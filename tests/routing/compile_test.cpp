@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The routes compiler: what it accepts, and each error it must refuse with file:line.
 #include <gtest/gtest.h>
 

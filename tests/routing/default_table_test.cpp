@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The default table conf/routes.yaml against the seed's rules (PRODUCT.md, "The message family"):
 // for every rule, messages that should and should not reach each recipient.
 #include <gtest/gtest.h>

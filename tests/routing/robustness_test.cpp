@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Bad input never crashes routing: truncated and garbled routes files are refused with a
 // positioned error, and arbitrary field values give a well-formed decision.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Shared fixtures for the routing tests: a compile context that mirrors docs/MESSAGES.md (types,
 // parties, field paths) and a message builder that fills routing::facts without any XML.

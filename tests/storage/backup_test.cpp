@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Backups: written under a temporary name and renamed only when complete, with a manifest (size,
 // SHA-256) that check and a restore verify; private (0700 directory, 0600 files); a backup killed
 // with SIGKILL mid-copy (a child process, as in crash_test) leaves nothing that looks complete.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The backend contract suite (contract/contract_suite.hpp) on the embedded LMDB store.
 #include "contract/contract_suite.hpp"
 #include "storage/store.hpp"

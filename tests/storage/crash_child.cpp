@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Crash-test child: ingests with group commit until it is killed with SIGKILL.
 // Usage: storage_crash_child DATA_DIR ACK_FILE CYCLE SEED [STOP_AT]   (or --read DATA_DIR RECIPIENT,
 //        or --backup DATA_DIR TARGET, see below)

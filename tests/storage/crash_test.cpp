@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Kills a group-committing child with SIGKILL at random moments, many times, and checks after each
 // reopen that every acknowledged message is present exactly once with all of its outbox entries,
 // that seqs are gapless and that check() is clean. JUBES_CRASH_CYCLES=N runs a longer soak.

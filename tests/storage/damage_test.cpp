@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // A damaged store is refused, never mounted and never a crash (issue 12, item 4): a truncated
 // data.mdb, an empty one where a store was, a directory that lost its store, a file that is not
 // LMDB. New stores need an empty directory or an explicit initialise.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Garbage pages, property style: a real store with random bytes overwritten in many places, one
 // copy per seed. Opening it (read-only as jubesctl does, and for writing as jubesd does), checking
 // it and reading every outbox and message must never crash the process (each probe runs in a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // A second process reads a live store (as jubesctl does while jubesd runs) before and after the
 // writer grows the LMDB map; it must follow the new size (MDB_MAP_RESIZED) and see every commit.
 #include <gtest/gtest.h>

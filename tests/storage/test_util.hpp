@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Helpers shared by the storage tests: options for a small test store, and synchronous wrappers
 // around the store's completions (they run on the writer thread; the test waits). Temporary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The writer's pipeline (issue 11): a group committed with MDB_NOMETASYNC is not durable until a
 // later flush covers its meta page, so nothing of it may be seen before then.
 #include "writer.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The schema catalog: which XSDs validate which documents. Configuration, not code: each schema set names
 // its entry-point XSDs and the (namespace, root element) pairs it accepts, so real StUF traffic can pass the

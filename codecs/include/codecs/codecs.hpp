@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Umbrella header of jubes::codecs. See docs/codecs.md.
 #include "codecs/catalog.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Error codes of the codecs library, registered as a boost::system error-code enum so that they travel
 // in the same error_code type as Asio's and the gateway can map them to HTTP statuses in one place.

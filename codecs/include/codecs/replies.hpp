@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // StUF 03.01-shaped synchronous replies to an asynchronous message (Bv03 receipt, Fo03 fault), valid against
 // conf/schemas/jubes/replies.xsd (namespace jubes_namespace, roots Bv03Bericht and Fo03Bericht).

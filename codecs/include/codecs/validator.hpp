@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // One-pass validation and extraction: for schema sets that compiled, a scanner driven by tables compiled from the
 // schemas (accepts only what it is sure of); otherwise, and for every document it does not accept, a xerces SAX2

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Small XML text utilities the gateway uses when it builds documents of its own (the outbox batch).
 //

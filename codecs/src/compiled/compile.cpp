@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Walks xerces' XSModel of a loaded schema set and builds the tables of grammar.hpp. Reads the same model the
 // catalog's can_supply() walks; the shape follows xerces' SCMPrint sample (element -> type -> particle -> model
 // group -> particles). Unsupported constructs fail the whole set with a reason, so the set stays with xerces.

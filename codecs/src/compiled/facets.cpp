@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // Lexical checks of the built-in types the compiled validator supports and their facets. Each check answers
 // "certainly valid"; anything it is unsure about (non-ASCII in a pattern, a year beyond 9999, a leading '-')
 // answers no, and the document goes to xerces, which has the last word.

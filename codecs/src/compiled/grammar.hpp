@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: a schema set compiled from xerces' XSModel into plain tables the fast scanner walks (docs/codecs.md,
 // "Compiled validator"). Only what the compiler understands is represented; anything else makes compile() fail

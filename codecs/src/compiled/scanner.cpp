@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The compiled validator's scanner (see scanner.hpp for the contract: true = certainly valid, false = ask xerces).
 #include "scanner.hpp"
 

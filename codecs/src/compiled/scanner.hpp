@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the scanner of the compiled validator. It reads UTF-8 bytes in place, checks well-formedness for the
 // subset of XML it knows, walks the grammar's content models and facets, extracts the envelope and fields and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The Dutch citizen service number (BSN) check, in one place for the codec and the load tool.
 #include <string_view>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // One implementation of the error-category boilerplate for every library's `enum class errc`: a
 // category named "jubes.<library>" whose messages come from a table of {value, name, message}, so a

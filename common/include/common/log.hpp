@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Structured one-line log events to stderr, in one of two formats (set_format):
 //   text: 2026-11-29T10:28:00.123Z INFO storage open path=/var/lib/jubes map_size=1073741824

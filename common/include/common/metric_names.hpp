@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The names of every metric the gateway exports on /metrics (Prometheus text format), in one place:
 // the gateway registers them under these names, and the dashboard (gateway/dashboard) and any other

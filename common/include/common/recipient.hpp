@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Who an outbox belongs to, parsed and printed in one place. Every library that names a recipient
 // (routing's templates, the store's outbox keys, the gateway's parties, the load tool) goes through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The one result shape of every jubes library boundary (model: redpanda src/v/base/outcome.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The build's identity, for `--version` on every binary and the jubes_build_info metric.
 // The version is the CMake project(VERSION); the revision is `git rev-parse --short=12 HEAD` of the

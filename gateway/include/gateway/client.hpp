@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // A small synchronous HTTP/1.1 client over mutual TLS (or plain TCP), for jubesctl and the e2e tests.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The gateway configuration: a YAML file (conf/jubes.yaml) read once at start with yaml-cpp.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // jubesctl, the admin CLI, as a library function so that jubesctl_main.cpp stays thin.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Error codes of the gateway itself (request refusals decided by the API layer), registered as a
 // boost::system error-code enum so they share one error_code type with codecs::errc and

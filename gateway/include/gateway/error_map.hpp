@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The ONE translation from an error_code (codecs, storage, gateway or anything else) to the HTTP
 // status and the StUF-style fault of an Fo03 reply. Model: redpanda's map_produce_error_code.

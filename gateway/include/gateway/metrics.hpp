@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // A small Prometheus metrics registry (prometheus-cpp is not in Debian 12).
 //

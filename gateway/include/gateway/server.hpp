@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // jubesd's server: the mutual-TLS API listener and the plain-HTTP ops listener on one io_context.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // POST /v1/outbox/ack?upto=SEQ: moves the caller's cursor (through the store's writer).
 #include "../await_store.hpp"
 #include "codecs/replies.hpp"

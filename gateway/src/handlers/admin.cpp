@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The operator endpoints under /v1/admin/ (the router shows them to operators only). Plain text
 // replies, read by jubesctl; never message contents.
 #include "storage/admin.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // POST /v1/messages/{id}/forward?to=gemeente:NNNN: a municipality passes a BIJ notice on to the
 // municipality the person moved to (audited by the store).
 #include "../await_store.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // GET /v1/messages/{id}: the message to a party that may see it; 404 to any other.
 #include "codecs/replies.hpp"
 #include "gateway/errc.hpp"

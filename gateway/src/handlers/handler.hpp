@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: what every API endpoint handler sees (model: redpanda src/v/kafka/server/handlers/).
 // One endpoint, one small handler: a free function `net::awaitable<response> (services&, call&)`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // POST /v1/messages: validate → authorise → route (the pipeline), then commit (the store), then
 // the Bv03 receipt (201 new, 200 repeat) or an Fo03 through the one fault mapping.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // GET /v1/outbox?after=SEQ&max=N&wait=S: a batch of the caller's outbox (long poll when empty).
 #include "codecs/replies.hpp"
 #include "gateway/errc.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #include "router.hpp"
 
 #include "gateway/errc.hpp"

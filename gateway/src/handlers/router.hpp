@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Private: the API's route table. Matches method + path to one handler:
 //   - a path that exists with another method → 405;

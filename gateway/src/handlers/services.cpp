@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // What the handlers share: the reply builders, long polls, the counters and the routes reload.
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>

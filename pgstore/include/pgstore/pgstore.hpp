@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The PostgreSQL message store (`store.backend: postgresql`): the same storage::backend as the
 // embedded LMDB store, on a PostgreSQL database that several gateway nodes may share. See

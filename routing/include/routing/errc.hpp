@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Error codes of the routing library. Every fallible function returns jubes::result<T>
 // (common/result.hpp): one of these in the jubes.routing error category, and next to it the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The RvIG municipality table (Landelijke tabel 33): which gemeentecodes exist and which
 // municipality an old code belongs to today.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The compiled routing table: which parties receive a message, decided from a few fields that the
 // codec extracted during validation. The rule language is documented in docs/routing.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Operator functions behind jubesctl: each returns data, plus a to_text that renders it as the
 // lines jubesctl prints. They work on any backend: a store from store::open_readonly (a live data

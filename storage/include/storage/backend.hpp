@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // What the gateway needs from a message store, apart from how it is stored. `store` (store.hpp,
 // embedded LMDB) is the implementation today; a PostgreSQL backend for the high-availability mode

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Error codes of the storage library. Expected outcomes (a duplicate, a conflict, a missing key)
 // are ordinary values elsewhere in the API; these codes are for failures and refusals.

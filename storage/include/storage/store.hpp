@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The jubes message store: one LMDB environment under the data directory holding messages,
 // the dedup index, per-recipient outboxes with cursors, parked messages, an audit trail and

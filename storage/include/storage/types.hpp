@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The values the store takes and returns: requests, receipts, outbox entries, stored messages,
 // audit records, metrics, reports. Plain data, shared by every storage backend (backend.hpp).

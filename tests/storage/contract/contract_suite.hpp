@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The backend contract (storage/backend.hpp) as one value-parameterised GoogleTest suite that
 // every storage::backend implementation runs: the LMDB store (storage_tests, label storage) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Helpers of the backend contract suite (contract_suite.hpp) that other backend tests share: an
 // opened backend with what must outlive it, a request, and waiting for a completion.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // See testing/fault_sync.hpp. Compiled into a test executable (never a library: the definitions below
 // must be the executable's own to take precedence over libc's).
 #include "testing/fault_sync.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // The operators' live dashboard, server side: which static files /dashboard may serve, and the JSON
 // snapshot that /events streams once a second as Server-Sent Events (format: docs/dashboard.md).

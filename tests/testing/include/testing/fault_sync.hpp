@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // A disk that refuses to flush, injected at the syscall boundary: a test executable that compiles
 // fault_sync.cpp defines fdatasync(2) and fsync(2) itself. LMDB is a shared library and calls them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // jubes::testing: what every test binary needs and nothing else: temporary directories that remove
 // themselves, reading and writing files, the repository's and the shared corpus's paths, and a
