@@ -21,7 +21,8 @@ bool read_coalescer::admit(std::uint64_t message_id, std::string_view party, std
   std::lock_guard lk(mu_);
   auto it = opened_.find(key);
   if (it != opened_.end()) {
-    // A clock that went back opens no new window; one that passed the window does.
+    // Within the window: coalesced. A clock that went back opens a new window (one record more,
+    // never one fewer), as does one that passed the window.
     if (now_ms >= it->second && now_ms - it->second < window_ms_) return false;
     it->second = now_ms;
     return true;

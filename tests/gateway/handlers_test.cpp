@@ -112,9 +112,10 @@ TEST(read_coalescer, one_record_per_party_and_message_per_window) {
   EXPECT_FALSE(c.admit(1, "a", 10'999));
   EXPECT_TRUE(c.admit(1, "b", 10'999));  // another party
   EXPECT_TRUE(c.admit(2, "a", 10'999));  // another message
-  EXPECT_FALSE(c.admit(1, "a", 9'000));  // the clock went back: no new window
-  EXPECT_TRUE(c.admit(1, "a", 11'000));  // the window passed
-  EXPECT_FALSE(c.admit(1, "a", 11'500));
+  EXPECT_TRUE(c.admit(1, "a", 9'000));   // the clock went back: a new window (a record more, never fewer)
+  EXPECT_FALSE(c.admit(1, "a", 9'999));
+  EXPECT_TRUE(c.admit(1, "a", 10'000));  // the window passed
+  EXPECT_FALSE(c.admit(1, "a", 10'500));
   // Full (3 tracked): a fourth pair forgets the expired windows first, then, if needed, all of them.
   EXPECT_TRUE(c.admit(3, "a", 11'600));
   EXPECT_LE(c.tracked(), 3u);
