@@ -72,8 +72,15 @@ jubes::result<void> api::open() {
   if (!st) return st.error();
   s.store = std::move(*st);
 
-  s.svc.emplace(services{s.cfg, s.metrics, *s.pipe, *s.store, s.polls, api_counters(s.metrics), wall_ms, {},
-                          std::make_shared<read_coalescer>(std::int64_t{s.cfg.retention.read_audit_window_s} * 1000)});
+  s.svc.emplace(services{s.cfg,
+                         s.metrics,
+                         *s.pipe,
+                         *s.store,
+                         s.polls,
+                         api_counters(s.metrics),
+                         wall_ms,
+                         {},
+                         std::make_shared<read_coalescer>(std::int64_t{s.cfg.retention.read_audit_window_s} * 1000)});
   if (s.cfg.limits.validation_threads > 0) {
     s.validation.emplace(s.cfg.limits.validation_threads);
     s.svc->validation = s.validation->get_executor();

@@ -101,7 +101,7 @@ struct retention_config {
   double dedup_extra_days = 0;
   double audit_days = 0;
   std::uint32_t read_audit_window_s = 3600;  // repeated reads of a message by one party: one audit record per window
-  std::uint32_t interval_s = 0;  // how often the background purge runs
+  std::uint32_t interval_s = 0;              // how often the background purge runs
 };
 
 struct config {
