@@ -28,6 +28,39 @@ enum class env_slot : int {
   cross_refnummer,
 };
 
+/// The envelope field a slot fills (nullptr for none): the one mapping for both validators.
+inline std::string* env_field(envelope& e, env_slot s) {
+  switch (s) {
+    case env_slot::berichtcode:
+      return &e.berichtcode;
+    case env_slot::zender_organisatie:
+      return &e.zender_organisatie;
+    case env_slot::zender_applicatie:
+      return &e.zender_applicatie;
+    case env_slot::zender_administratie:
+      return &e.zender_administratie;
+    case env_slot::zender_gebruiker:
+      return &e.zender_gebruiker;
+    case env_slot::ontvanger_organisatie:
+      return &e.ontvanger_organisatie;
+    case env_slot::ontvanger_applicatie:
+      return &e.ontvanger_applicatie;
+    case env_slot::ontvanger_administratie:
+      return &e.ontvanger_administratie;
+    case env_slot::ontvanger_gebruiker:
+      return &e.ontvanger_gebruiker;
+    case env_slot::referentienummer:
+      return &e.referentienummer;
+    case env_slot::tijdstip_bericht:
+      return &e.tijdstip_bericht;
+    case env_slot::cross_refnummer:
+      return &e.cross_refnummer;
+    case env_slot::none:
+      break;
+  }
+  return nullptr;
+}
+
 struct field_set::trie {
   struct node {
     std::vector<std::pair<std::u16string, int>> children;

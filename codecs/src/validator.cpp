@@ -278,39 +278,6 @@ class handler final : public x::DefaultHandler, public x::XMLEntityResolver {
     return last_uri_jubes_;
   }
 
-  std::string* env_field(env_slot s) {
-    envelope& e = out_->env;
-    switch (s) {
-      case env_slot::berichtcode:
-        return &e.berichtcode;
-      case env_slot::zender_organisatie:
-        return &e.zender_organisatie;
-      case env_slot::zender_applicatie:
-        return &e.zender_applicatie;
-      case env_slot::zender_administratie:
-        return &e.zender_administratie;
-      case env_slot::zender_gebruiker:
-        return &e.zender_gebruiker;
-      case env_slot::ontvanger_organisatie:
-        return &e.ontvanger_organisatie;
-      case env_slot::ontvanger_applicatie:
-        return &e.ontvanger_applicatie;
-      case env_slot::ontvanger_administratie:
-        return &e.ontvanger_administratie;
-      case env_slot::ontvanger_gebruiker:
-        return &e.ontvanger_gebruiker;
-      case env_slot::referentienummer:
-        return &e.referentienummer;
-      case env_slot::tijdstip_bericht:
-        return &e.tijdstip_bericht;
-      case env_slot::cross_refnummer:
-        return &e.cross_refnummer;
-      case env_slot::none:
-        break;
-    }
-    return nullptr;
-  }
-
   void finish(const capture c, const XMLCh* localname) {
     value_.clear();
     detail::append_utf8(value_, detail::trim(std::u16string_view(text_).substr(c.offset)));
@@ -319,7 +286,7 @@ class handler final : public x::DefaultHandler, public x::XMLEntityResolver {
     if (c.node > 0) {
       const auto& n = trie_->nodes[static_cast<std::size_t>(c.node)];
       if (n.slot != env_slot::none) {
-        std::string* f = env_field(n.slot);
+        std::string* f = env_field(out_->env, n.slot);
         if (f != nullptr && f->empty()) *f = value_;
       }
       for (const int i : n.fields) out_->fields[static_cast<std::size_t>(i)].push_back(value_);

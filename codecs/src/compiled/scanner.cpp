@@ -78,38 +78,6 @@ bool date_key(std::string_view v, char* out) {
   return true;
 }
 
-std::string* env_field(envelope& e, env_slot s) {
-  switch (s) {
-    case env_slot::berichtcode:
-      return &e.berichtcode;
-    case env_slot::zender_organisatie:
-      return &e.zender_organisatie;
-    case env_slot::zender_applicatie:
-      return &e.zender_applicatie;
-    case env_slot::zender_administratie:
-      return &e.zender_administratie;
-    case env_slot::zender_gebruiker:
-      return &e.zender_gebruiker;
-    case env_slot::ontvanger_organisatie:
-      return &e.ontvanger_organisatie;
-    case env_slot::ontvanger_applicatie:
-      return &e.ontvanger_applicatie;
-    case env_slot::ontvanger_administratie:
-      return &e.ontvanger_administratie;
-    case env_slot::ontvanger_gebruiker:
-      return &e.ontvanger_gebruiker;
-    case env_slot::referentienummer:
-      return &e.referentienummer;
-    case env_slot::tijdstip_bericht:
-      return &e.tijdstip_bericht;
-    case env_slot::cross_refnummer:
-      return &e.cross_refnummer;
-    case env_slot::none:
-      break;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 // S? '=' S? and a quoted value without references, '<' or control characters (attribute-value normalisation
