@@ -217,7 +217,7 @@ bool parse_format(std::string_view s, format& out) {
 }
 
 std::string format_line(format f, level l, std::string_view time, std::string_view component, std::string_view event,
-                        std::initializer_list<field> fields) {
+                        std::span<const field> fields) {
   std::string line;
   line.reserve(160);
   if (f == format::json) {
@@ -243,7 +243,7 @@ std::string format_line(format f, level l, std::string_view time, std::string_vi
   return line;
 }
 
-void write(level l, std::string_view component, std::string_view event, std::initializer_list<field> fields) {
+void write(level l, std::string_view component, std::string_view event, std::span<const field> fields) {
   if (!enabled(l)) return;
   std::string ts;
   append_now(ts);

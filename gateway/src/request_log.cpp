@@ -2,6 +2,7 @@
 #include "request_log.hpp"
 
 #include <cstdio>
+#include <vector>
 
 #include "common/log.hpp"
 
@@ -50,35 +51,20 @@ void request_log::rejected(const request_record& r) {
     if (!counts) return;
     suppressed = std::move(*counts);
   }
-  auto micros = r.duration.count();
-  if (suppressed.empty()) {
-    log::write(lvl, kComponent, "request_rejected",
-               {{"request_id", r.request_id},
-                {"party", r.party},
-                {"subject", r.subject},
-                {"method", r.method},
-                {"path", cut(r.path)},
-                {"status", r.status},
-                {"stuf_code", r.stuf_code},
-                {"reason", r.reason},
-                {"referentienummer", r.referentienummer},
-                {"duration_us", micros}});
-    return;
-  }
+  std::vector<log::field> fields{{"request_id", r.request_id},
+                                 {"party", r.party},
+                                 {"subject", r.subject},
+                                 {"method", r.method},
+                                 {"path", cut(r.path)},
+                                 {"status", r.status},
+                                 {"stuf_code", r.stuf_code},
+                                 {"reason", r.reason},
+                                 {"referentienummer", r.referentienummer},
+                                 {"duration_us", r.duration.count()}};
   // `since_last`: this class's rejections since its previous line, this one included, by error name
   // (no party) or by party (429).
-  log::write(lvl, kComponent, "request_rejected",
-             {{"request_id", r.request_id},
-              {"party", r.party},
-              {"subject", r.subject},
-              {"method", r.method},
-              {"path", cut(r.path)},
-              {"status", r.status},
-              {"stuf_code", r.stuf_code},
-              {"reason", r.reason},
-              {"referentienummer", r.referentienummer},
-              {"duration_us", micros},
-              {"since_last", suppressed}});
+  if (!suppressed.empty()) fields.emplace_back("since_last", suppressed);
+  log::write(lvl, kComponent, "request_rejected", fields);
 }
 
 void request_log::accepted(const request_record& r) {

@@ -15,9 +15,11 @@
 #include <thread>
 
 #include "pq.hpp"
-#include "watch.hpp"
+#include "storage/watch_hub.hpp"
 
 namespace jubes::pgstore::detail {
+
+using storage::watch_hub;
 
 inline constexpr const char* notify_channel = "jubes_outbox";
 

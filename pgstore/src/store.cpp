@@ -7,7 +7,7 @@
 #include "reads.hpp"
 #include "storage/errc.hpp"
 #include "text.hpp"
-#include "watch.hpp"
+#include "storage/watch_hub.hpp"
 #include "writer.hpp"
 
 namespace jubes::pgstore {

@@ -98,7 +98,7 @@ std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
     std::lock_guard lk(mu_);
     if (!started_ || stopping_) return jubes::error(errc::closed);
     if (!bypass_capacity &&
-        (q_.size() >= opt_.queue_capacity || (!q_.empty() && q_bytes_ + bytes > opt_.queue_max_bytes))) {
+        !storage::queue_admits(q_.size(), q_bytes_, bytes, opt_.queue_capacity, opt_.queue_max_bytes)) {
       ++counters_.rejected;
       return jubes::error(errc::overloaded);
     }

@@ -19,9 +19,11 @@
 #include "ops.hpp"
 #include "pgstore/pgstore.hpp"
 #include "pq.hpp"
-#include "watch.hpp"
+#include "storage/watch_hub.hpp"
 
 namespace jubes::pgstore::detail {
+
+using storage::watch_hub;
 
 struct counters {
   std::atomic<std::uint64_t> rejected{0}, commits{0}, commit_failures{0}, retries{0}, unknown{0};

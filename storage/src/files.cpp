@@ -229,7 +229,11 @@ jubes::result<void> seal_backup(const fs::path& tmp) {
   auto hash = sha256_file(data);
   if (!hash) return hash.error();
   std::string m = std::string(manifest_header) + "\n" + data_name + " " + std::to_string(size) + " " + *hash + "\n";
-  if (auto r = write_synced(tmp / manifest_name, m); !r) return r;
+  // Written aside and renamed: a kill leaves no manifest or a whole one, never half of one.
+  const fs::path part = tmp / (std::string(manifest_name) + ".part");
+  if (auto r = write_synced(part, m); !r) return r;
+  fs::rename(part, tmp / manifest_name, ec);
+  if (ec) return fail(errc::io_error, (tmp / manifest_name).string() + ": " + ec.message());
   return sync_path(tmp, O_RDONLY | O_DIRECTORY);
 }
 

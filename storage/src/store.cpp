@@ -17,8 +17,8 @@
 #include "reads.hpp"
 #include "retention.hpp"
 #include "state.hpp"
+#include "storage/watch_hub.hpp"
 #include "verify.hpp"
-#include "watch.hpp"
 #include "writer.hpp"
 
 namespace jubes::storage {
@@ -111,7 +111,8 @@ struct store::impl {
       if (!parked) return parked.error();
       counters_.parked = *parked;
       counters_.last_id = ws->next_id - 1;
-      watch_.init(ws->heads, read_only_);
+      watch_.init(ws->heads);
+      if (read_only_) watch_.close();
       return ws;
     });
   }

@@ -109,9 +109,7 @@ std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
     if (!started_) return jubes::error(errc::read_only);
     if (failed_) return *failed_;  // the cause, at once: nothing is queued into a failed writer
     if (stopping_) return jubes::error(errc::closed);
-    // An empty queue takes any one request, so a single large body is never refused for size.
-    if (!bypass_capacity &&
-        (q_.size() >= opt_.queue_capacity || (!q_.empty() && q_bytes_ + bytes > opt_.queue_max_bytes))) {
+    if (!bypass_capacity && !queue_admits(q_.size(), q_bytes_, bytes, opt_.queue_capacity, opt_.queue_max_bytes)) {
       ++counters_.rejected;
       return jubes::error(errc::overloaded);
     }

@@ -44,7 +44,7 @@
 #include "database.hpp"
 #include "group.hpp"
 #include "state.hpp"
-#include "watch.hpp"
+#include "storage/watch_hub.hpp"
 
 namespace jubes::storage {
 

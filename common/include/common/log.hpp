@@ -11,6 +11,7 @@
 // Cost when a level is off: write() returns before formatting, but the fields of the call are built
 // first; on a hot path, test enabled() before building them.
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -54,12 +55,20 @@ bool parse_format(std::string_view s, format& out);
 /// Formats one event line, '\n' included, without writing it (what write() sends; for tests).
 /// @param time the timestamp text, e.g. "2026-11-29T10:28:00.123Z"
 std::string format_line(format f, level l, std::string_view time, std::string_view component, std::string_view event,
-                        std::initializer_list<field> fields);
+                        std::span<const field> fields);
+inline std::string format_line(format f, level l, std::string_view time, std::string_view component,
+                               std::string_view event, std::initializer_list<field> fields) {
+  return format_line(f, l, time, component, event, std::span<const field>(fields.begin(), fields.size()));
+}
 
 /// Writes one event line to stderr if `l` is at or above the current level.
 /// @param component the library or subsystem, e.g. "storage"
 /// @param event a short snake_case name, e.g. "group_commit"
-void write(level l, std::string_view component, std::string_view event, std::initializer_list<field> fields = {});
+void write(level l, std::string_view component, std::string_view event, std::span<const field> fields);
+inline void write(level l, std::string_view component, std::string_view event,
+                  std::initializer_list<field> fields = {}) {
+  write(l, component, event, std::span<const field>(fields.begin(), fields.size()));
+}
 
 inline void debug(std::string_view c, std::string_view e, std::initializer_list<field> f = {}) {
   write(level::debug, c, e, f);

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: EUPL-1.2
-#include "watch.hpp"
+#include "storage/watch_hub.hpp"
+
+#include <algorithm>
 
 namespace jubes::storage {
 
-void watch_hub::init(std::unordered_map<std::string, std::uint64_t> heads, bool closed) {
+std::uint64_t watch_hub::raise(const std::string& r, std::uint64_t head) {
+  auto& known = heads_[r];
+  known = std::max(known, head);
+  return known;
+}
+
+void watch_hub::init(const heads& h) {
   std::lock_guard lk(mu_);
-  heads_ = std::move(heads);
-  closed_ = closed;
+  for (const auto& [r, head] : h) raise(r, head);
 }
 
 std::uint64_t watch_hub::watch(std::string recipient, std::uint64_t after, std::function<void()> wake) {
@@ -29,24 +36,23 @@ void watch_hub::unwatch(std::uint64_t token) {
   std::lock_guard lk(mu_);
   auto it = token_recipient_.find(token);
   if (it == token_recipient_.end()) return;
-  auto wit = watchers_.find(it->second);
-  if (wit != watchers_.end()) {
+  if (auto wit = watchers_.find(it->second); wit != watchers_.end()) {
     wit->second.remove_if([token](const watcher& w) { return w.token == token; });
     if (wit->second.empty()) watchers_.erase(wit);
   }
   token_recipient_.erase(it);
 }
 
-std::vector<std::function<void()>> watch_hub::publish(const std::unordered_map<std::string, std::uint64_t>& heads) {
+std::vector<std::function<void()>> watch_hub::publish(const heads& h) {
   std::vector<std::function<void()>> wakes;
   std::lock_guard lk(mu_);
-  for (const auto& [r, h] : heads) {
-    heads_[r] = h;
+  for (const auto& [r, head] : h) {
+    const std::uint64_t known = raise(r, head);
     auto it = watchers_.find(r);
     if (it == watchers_.end()) continue;
     auto& l = it->second;
     for (auto w = l.begin(); w != l.end();) {
-      if (h > w->after) {
+      if (known > w->after) {
         token_recipient_.erase(w->token);
         wakes.push_back(std::move(w->wake));
         w = l.erase(w);
@@ -57,6 +63,14 @@ std::vector<std::function<void()>> watch_hub::publish(const std::unordered_map<s
     if (l.empty()) watchers_.erase(it);
   }
   return wakes;
+}
+
+std::vector<std::string> watch_hub::watched() const {
+  std::lock_guard lk(mu_);
+  std::vector<std::string> out;
+  out.reserve(watchers_.size());
+  for (const auto& [r, l] : watchers_) out.push_back(r);
+  return out;
 }
 
 void watch_hub::close() {
