@@ -44,11 +44,10 @@ bool parse(const ctl_audit_env& env, const std::vector<std::string>& cmd, option
       return false;
     }
     const std::string& v = cmd[++i];
-    std::uint64_t n = 0;
     bool ok = true;
     if (a == "--message") {
       ok = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() < 20;
-      if (ok) o.filter.message_id = n = std::stoull(v);
+      if (ok) o.filter.message_id = std::stoull(v);
     } else if (a == "--party") {
       o.filter.party = v;
     } else if (a == "--since") {

@@ -119,6 +119,11 @@ bool verifier::broken(std::uint64_t seq, std::string why) {
 
 bool verifier::feed(const audit_record& r) {
   if (done_) return false;
+  // Appended after the head was read (a live store): not part of what is being verified.
+  if (r.seq > rep_.head.seq && expect_ > rep_.head.seq) {
+    rep_.after_head = r.seq;
+    return false;
+  }
   if (r.seq < start_) {
     if (r.seq <= rep_.anchor.seq) ++rep_.pre_chain;
     return true;
@@ -167,14 +172,28 @@ verify_report verifier::finish() {
 }
 
 jubes::result<verify_report> verify(const backend& b, std::optional<chain_point> checkpoint) {
-  auto st = b.audit_chain();
-  if (!st) return st.error();
-  verifier v(*st, checkpoint);
-  // Without a checkpoint from the first stored record, so that records kept at or below the
-  // anchor (written before the chain existed) are counted.
-  auto r = b.scan_audit(checkpoint ? v.start_seq() : 1, [&](const audit_record& rec) { return v.feed(rec); });
-  if (!r) return r.error();
-  return v.finish();
+  // A live store may purge meanwhile: a report broken at its start is trusted only if the anchor
+  // read before the scan is still the anchor after it; else verify once more from the new one.
+  for (int attempt = 0;; ++attempt) {
+    auto st = b.audit_chain();
+    if (!st) return st.error();
+    verifier v(*st, checkpoint);
+    // Without a checkpoint from the first stored record, so that records kept at or below the
+    // anchor (written before the chain existed) are counted.
+    auto r = b.scan_audit(checkpoint ? v.start_seq() : 1, [&](const audit_record& rec) { return v.feed(rec); });
+    if (!r) return r.error();
+    auto rep = v.finish();
+    auto again = b.audit_chain();
+    if (!again) return again.error();
+    // Records after the head read first are fine if the head has moved past them since.
+    if (rep.ok && rep.after_head > again->head.seq) {
+      rep.ok = false;
+      rep.bad_seq = rep.after_head;
+      rep.problem = "out of order: record " + std::to_string(rep.after_head) + " is stored after the head " +
+                    std::to_string(again->head.seq);
+    }
+    if (rep.ok || attempt > 0 || again->anchor.seq == st->anchor.seq) return rep;
+  }
 }
 
 std::string to_text(const verify_report& r) {

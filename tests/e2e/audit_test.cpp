@@ -15,12 +15,6 @@
 namespace jubes::e2e {
 namespace {
 
-std::string unroutable(const std::string& ref) {
-  return std::regex_replace(with_ref(example("piBeeindiging"), ref),
-                            std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
-                            "<dti:delictcategorie>overig</dti:delictcategorie>");
-}
-
 class audit : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,8 +46,13 @@ class audit : public ::testing::Test {
     args.insert(args.begin(), {"audit", "list", "--json"});
     auto r = jubesctl(args);
     EXPECT_EQ(r.exit_code, 0) << r.output;
+    // stdout and stderr come together: the array is from the first '[' to the last ']'.
+    const auto from = r.output.find('['), to = r.output.rfind(']');
     boost::system::error_code ec;
-    auto v = boost::json::parse(r.output, ec);
+    auto v = boost::json::parse(from == std::string::npos || to == std::string::npos || to < from
+                                    ? std::string("?")
+                                    : r.output.substr(from, to - from + 1),
+                                ec);
     EXPECT_FALSE(ec) << r.output;
     return ec || !v.is_array() ? boost::json::array{} : v.as_array();
   }
@@ -199,7 +198,9 @@ TEST_F(audit, records_altered_removed_or_reordered_in_the_lmdb_file_are_named_by
     ASSERT_EQ(post("tulp-gw", with_ref(example("piBeeindiging"), "T" + std::to_string(i))), 201u);
   auto cp = jubesctl({"audit", "checkpoint", "--json"});
   ASSERT_EQ(cp.exit_code, 0) << cp.output;
-  const auto checkpoint = write_file(dir_.path(), "checkpoint.json", cp.output);
+  ASSERT_NE(cp.output.find("{\"seq\""), std::string::npos) << cp.output;
+  const auto line = cp.output.substr(cp.output.find("{\"seq\""));
+  const auto checkpoint = write_file(dir_.path(), "checkpoint.json", line.substr(0, line.find('\n')));
   ASSERT_EQ(d_->stop(), 0);
   auto r = jubesctl({"audit", "verify", "--from-checkpoint", checkpoint.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -53,6 +53,7 @@ struct verify_report {
   chain_point from;             ///< where verification started (anchor or checkpoint)
   std::uint64_t bad_seq = 0;
   std::string problem;
+  std::uint64_t after_head = 0;    ///< the first record found after the head (a live store appends)
   std::vector<std::string> notes;  ///< e.g. "verified from the retention anchor at seq 120"
 };
 
