@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "audit_checkpoints.hpp"
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 #include "gateway/errc.hpp"
@@ -49,6 +50,7 @@ struct api::state {
   // threads' validators belong to the pipeline).
   std::optional<net::thread_pool> validation;
   std::optional<metrics_probe> probe;
+  audit_checkpoints checkpoints;  // stopped in close() before the store
   std::atomic<bool> opened{false};
 };
 
@@ -85,6 +87,7 @@ jubes::result<void> api::open() {
     s.validation.emplace(s.cfg.limits.validation_threads);
     s.svc->validation = s.validation->get_executor();
   }
+  s.checkpoints.start(*s.store, std::chrono::seconds(s.cfg.retention.audit_checkpoint_interval_s));
   s.probe.emplace(s.metrics);
   s.metrics.add_collector([this](registry&) {
     auto& s = *st_;
@@ -141,6 +144,7 @@ void api::close() {
     s.validation.reset();
   }
   s.svc.reset();
+  s.checkpoints.stop();
   if (s.store) {
     s.store->close();
     s.store.reset();

@@ -195,6 +195,12 @@ const std::vector<key_desc>& key_table() {
         "this many seconds (the first read of each window), so re-reads cannot grow the trail without bound; 0 "
         "records every read."},
        [](config& c, const value& v) { c.retention.read_audit_window_s = static_cast<std::uint32_t>(v.i); }},
+      {{"retention.audit_checkpoint_interval_s", k::integer, "3600", false, 0, 2592000,
+        "Every this many seconds, when the audit trail grew, jubesd appends a `checkpoint` record naming the "
+        "chain's head (seq and hash) and logs it as `audit_checkpoint`, so that shipped logs keep the head "
+        "elsewhere (`jubesctl audit verify --from-checkpoint`); 0 disables it. docs/operations.md, \"Audit "
+        "trail\"."},
+       [](config& c, const value& v) { c.retention.audit_checkpoint_interval_s = static_cast<std::uint32_t>(v.i); }},
       {{"retention.interval_s", k::integer, "60", false, 1, 86400,
         "How often the background retention pass runs (it purges in small batches between ingest groups)."},
        [](config& c, const value& v) { c.retention.interval_s = static_cast<std::uint32_t>(v.i); }},

@@ -2,6 +2,7 @@
 #include "gateway/ctl.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -13,6 +14,7 @@
 
 #include "codecs/errc.hpp"
 #include "common/version.hpp"
+#include "ctl_audit.hpp"
 #include "gateway/client.hpp"
 #include "gateway/config.hpp"
 #include "pgstore/pgstore.hpp"
@@ -42,6 +44,7 @@ constexpr const char* kUsage =
     "  init\n"
     "  purge\n"
     "  stats\n"
+    "  audit list|verify|checkpoint ...   (jubesctl audit --help)\n"
     "jubesctl --version   print the version and git revision\n"
     "jubesctl --help      print this text\n";
 
@@ -88,6 +91,7 @@ class ctl {
       }
     }
     std::vector<std::string> cmd(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+    take_reason(cmd);
     if (cmd.empty()) {
       err_ << kUsage;
       return 2;
@@ -95,7 +99,7 @@ class ctl {
     const std::string& c = cmd[0];
     std::string sub = cmd.size() > 1 ? cmd[1] : "";
     static const char* known[] = {"validate", "route", "routes", "outbox", "parked", "backup",
-                                  "check",    "purge", "stats",  "init",   "db"};
+                                  "check",    "purge", "stats",  "init",   "db",     "audit"};
     if (std::find(std::begin(known), std::end(known), c) == std::end(known)) {
       err_ << "jubesctl: unknown command '" << c << "'\n" << kUsage;
       return 2;
@@ -114,6 +118,7 @@ class ctl {
     if (c == "check" && cmd.size() == 1) return check();
     if (c == "purge" && cmd.size() == 1) return purge();
     if (c == "stats" && cmd.size() == 1) return stats();
+    if (c == "audit") return ctl_audit({out_, err_, [this](int& rc) { return open_readonly(rc); }}, cmd);
     err_ << "jubesctl: unknown command '" << c << (sub.empty() ? "" : " " + sub) << "'\n" << kUsage;
     return 2;
   }
@@ -218,7 +223,10 @@ class ctl {
   /// Sends an admin request. @return exit code; prints the body.
   int admin(const std::string& method, const std::string& target) {
     auto c = operator_client();
-    auto r = c.request(method, target, "", "text/plain");
+    const std::string t = reason_.empty() ? target
+                                          : target + (target.find('?') == std::string::npos ? "?" : "&") +
+                                                "reason=" + pct_encode(reason_);
+    auto r = c.request(method, t, "", "text/plain");
     if (!r) return fail("cannot reach jubesd at " + cfg_->listen.text() + ": " + r.error().message());
     out_ << r->body;
     if (!r->body.empty() && r->body.back() != '\n') out_ << "\n";
@@ -328,6 +336,7 @@ class ctl {
     if (!pipe) return 1;
     auto plan = pipe->plan_reroute(s, only_id);
     if (!plan) return fail(plan.error().message());
+    plan->by = {os_identity(), reason_};
     std::promise<reroute_report> done;
     auto fut = done.get_future();
     pipeline::reroute(s, std::move(*plan), [&done](reroute_report r) { done.set_value(std::move(r)); });
@@ -338,6 +347,7 @@ class ctl {
 
   int backup(const std::string& dir) {
     if (dir.empty()) return fail("backup: give a target DIR");
+    if (!uses_postgresql(*cfg_)) return backup_audited(dir);
     int rc = 0;
     auto s = open_readonly(rc);
     if (!s) return rc;
@@ -373,7 +383,7 @@ class ctl {
     if (locked) return admin("POST", "/v1/admin/purge");
     auto so = store_options(*cfg_);
     so.retention_interval = std::chrono::milliseconds(0);
-    auto r = storage::admin::purge_offline(so);
+    auto r = storage::admin::purge_offline(so, {os_identity(), reason_});
     if (!r) return fail("purge: " + r.error().message());
     out_ << storage::admin::to_text(*r);
     return 0;
@@ -420,8 +430,52 @@ class ctl {
     return 0;
   }
 
+  /// Backs up the LMDB store: through the running jubesd (which audits it with the operator
+  /// certificate), or on the store directly, audited as the OS user.
+  int backup_audited(const std::string& dir) {
+    bool locked = false;
+    int rc = 0;
+    auto s = open_exclusive(locked, rc);
+    if (rc) return rc;
+    const std::string abs = fs::absolute(dir).lexically_normal().string();
+    if (locked) return admin("POST", "/v1/admin/backup?dir=" + pct_encode(abs));
+    auto r = storage::admin::backup(*s, abs);
+    const std::string what = "backup " + abs + (r ? "" : " failed: " + r.error().message());
+    auto a = storage::admin::record(
+        *s, {storage::audit_kind::backup_taken, 0, os_identity(), storage::operator_detail(what, reason_)});
+    if (!r) return fail("backup to " + dir + ": " + r.error().message());
+    if (!a) return fail("backup written to " + dir + " but not audited: " + a.error().message());
+    out_ << "backup written to " << dir << "\n";
+    return 0;
+  }
+
+  /// Removes `--reason TEXT` from the command: the reason recorded with an operator action.
+  void take_reason(std::vector<std::string>& cmd) {
+    for (auto it = cmd.begin(); it != cmd.end();) {
+      if (*it == "--reason" && it + 1 != cmd.end()) {
+        reason_ = *(it + 1);
+        it = cmd.erase(it, it + 2);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  static std::string pct_encode(std::string_view v) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char ch : v) {
+      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '/' || ch == ':')
+        out += static_cast<char>(ch);
+      else
+        (out += '%') += digits[ch >> 4], out += digits[ch & 15];
+    }
+    return out;
+  }
+
   std::ostream& out_;
   std::ostream& err_;
+  std::string reason_;  // --reason
   std::string config_file_ = "conf/jubes.yaml";
   config_overrides ov_ = [] {
     config_overrides o;

@@ -227,13 +227,14 @@ void pipeline::reroute(storage::backend& s, reroute_plan plan, std::function<voi
     while (r->next < r->plan.steps.size()) {
       auto& st = r->plan.steps[r->next++];
       if (st.outcome.empty()) {
-        r->s.submit_reroute(st.id, st.recipients, st.version, [r, &st, self = weak.lock()](jubes::result<void> res) {
+        auto after = [r, &st, self = weak.lock()](jubes::result<void> res) {
           st.outcome = res ? "rerouted to " + joined(st.recipients) : res.error().message();
           st.failed = !res;
           r->report.text += std::to_string(st.id) + ": " + st.outcome + "\n";
           r->report.failed += st.failed ? 1 : 0;
           (*self)();
-        });
+        };
+        r->s.submit_reroute(st.id, st.recipients, st.version, std::move(after), r->plan.by);
         return;
       }
       r->report.text += std::to_string(st.id) + ": " + st.outcome + "\n";

@@ -65,6 +65,9 @@ struct reroute_plan {
     std::string version;
   };
   std::vector<step> steps;
+  /// The operator who ordered it: each message's re-route is audited with this identity and
+  /// reason in the same transaction (storage::backend::submit_reroute).
+  storage::operator_action by;
 };
 
 /// What a re-route did: one line per message ("7: rerouted to rvdk", "8: still unroutable: ...").

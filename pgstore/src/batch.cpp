@@ -8,6 +8,7 @@
 
 #include "common/log.hpp"
 #include "listener.hpp"
+#include "storage/audit_chain.hpp"
 #include "storage/errc.hpp"
 #include "text.hpp"
 
@@ -48,12 +49,20 @@ constexpr stmt writer_statements[] = {
      "INSERT INTO outbox (recipient, seq, message_id) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])"},
     {"w_msg_update",
      "UPDATE messages SET recipients = $2::text[], parked = $3::boolean, route_version = $4 WHERE id = $1::bigint"},
+    {"w_ack_ids",
+     "SELECT o.recipient, o.seq, o.message_id FROM outbox o JOIN unnest($1::text[], $2::bigint[]) AS u(r, upto) ON "
+     "o.recipient = u.r JOIN outbox_heads h ON h.recipient = u.r WHERE o.seq > h.acked AND o.seq <= u.upto"},
+    // The chain's head: the LAST lock of every write transaction (after heads and messages).
+    {"w_chain_lock",
+     "SELECT head_seq, encode(head_hash, 'hex'), head_at_ms, anchor_seq, encode(anchor_hash, 'hex'), anchor_at_ms "
+     "FROM audit_chain FOR UPDATE"},
     {"w_audit",
-     "INSERT INTO audit (at_ms, kind, message_id, party, detail) SELECT * FROM unnest($1::bigint[], "
-     "$2::smallint[], $3::bigint[], $4::text[], $5::text[])"},
-    {"w_ack_audit",
-     "INSERT INTO audit (at_ms, kind, message_id, party, detail) SELECT $1::bigint, 4, message_id, recipient, "
-     "seq::text FROM outbox WHERE recipient = $2 AND seq > $3::bigint AND seq <= $4::bigint ORDER BY seq"},
+     "INSERT INTO audit (seq, at_ms, kind, message_id, party, detail, prev_hash, hash) SELECT s, a, k, m, p, d, "
+     "decode(ph, 'hex'), decode(h, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::bigint[], "
+     "$5::text[], $6::text[], $7::text[], $8::text[]) AS u(s, a, k, m, p, d, ph, h)"},
+    {"w_chain_set",
+     "UPDATE audit_chain SET head_seq = $1::bigint, head_hash = decode($2, 'hex'), head_at_ms = $3::bigint, "
+     "anchor_seq = $4::bigint, anchor_hash = decode($5, 'hex'), anchor_at_ms = $6::bigint"},
     {"w_heads",
      "UPDATE outbox_heads h SET head = u.head, acked = u.acked FROM unnest($1::text[], $2::bigint[], $3::bigint[]) "
      "AS u(r, head, acked) WHERE h.recipient = u.r"},
@@ -77,6 +86,63 @@ struct msg_row {
 };
 using dedup_key = std::pair<std::string, std::string>;
 
+pq::command cmd(const char* name, pq::params p = {}) {
+  return pq::command{name, std::move(p), true, true};
+}
+pq::command sql(const char* text) {
+  return pq::command{text, {}, false, false};
+}
+
+/// The audit chain inside one transaction: the ends as locked (w_chain_lock), the records
+/// appended to it (sealed in order, storage/audit_chain.hpp), and the writes that store them.
+struct chain_writes {
+  storage::chain_point head, anchor;
+  bool changed = false;
+  std::vector<std::int64_t> seq, at, kind, id;
+  std::vector<std::string> party, detail, prev, hash;
+
+  void locked(const pq::res& r) {
+    auto point = [&](int col) {
+      storage::chain_point p;
+      p.seq = static_cast<std::uint64_t>(r.i64(0, col));
+      storage::audit_chain::parse_hex(r.str(0, col + 1), p.hash);
+      p.at_ms = r.i64(0, col + 2);
+      return p;
+    };
+    head = point(0);
+    anchor = point(3);
+  }
+  storage::audit_record append(storage::audit_record a) {
+    a.seq = head.seq + 1;
+    storage::audit_chain::seal(a, head.hash);
+    head = storage::chain_point{a.seq, a.hash, a.at_ms};
+    changed = true;
+    seq.push_back(static_cast<std::int64_t>(a.seq)), at.push_back(a.at_ms);
+    kind.push_back(static_cast<std::int64_t>(a.kind)), id.push_back(static_cast<std::int64_t>(a.message_id));
+    party.push_back(a.party), detail.push_back(a.detail);
+    prev.push_back(storage::audit_chain::hex(a.prev_hash)), hash.push_back(storage::audit_chain::hex(a.hash));
+    return a;
+  }
+  /// The inserts and the chain row's update (nothing if nothing changed).
+  void write(std::vector<pq::command>& cmds) const {
+    if (!seq.empty())
+      cmds.push_back(cmd("w_audit", std::move(pq::params()
+                                                  .i64_array(seq)
+                                                  .i64_array(at)
+                                                  .i64_array(kind)
+                                                  .i64_array(id)
+                                                  .array(party)
+                                                  .array(detail)
+                                                  .array(prev)
+                                                  .array(hash))));
+    if (!changed) return;
+    pq::params p;
+    p.u64(head.seq).text(storage::audit_chain::hex(head.hash)).i64(head.at_ms);
+    p.u64(anchor.seq).text(storage::audit_chain::hex(anchor.hash)).i64(anchor.at_ms);
+    cmds.push_back(cmd("w_chain_set", std::move(p)));
+  }
+};
+
 /// What round trip 1 read and what the batch writes, built request by request.
 struct plan {
   std::int64_t now = 0;
@@ -85,19 +151,21 @@ struct plan {
   std::map<std::uint64_t, msg_row> msgs;
   std::vector<std::uint64_t> ids;
   std::size_t next_id = 0;
-  std::vector<pq::command> msg_inserts, ack_audits;
+  std::vector<pq::command> msg_inserts;
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> ack_ids;  ///< (recipient, seq) -> message id
   std::vector<std::string> ob_rcpt;
   std::vector<std::int64_t> ob_seq, ob_id;
-  std::vector<std::int64_t> au_at, au_kind, au_id;
-  std::vector<std::string> au_party, au_detail;
+  chain_writes chain;
   batch_result* out = nullptr;
 
-  void audit(storage::audit_kind k, std::uint64_t id, std::string party, std::string detail) {
-    au_at.push_back(now);
-    au_kind.push_back(static_cast<std::int64_t>(k));
-    au_id.push_back(static_cast<std::int64_t>(id));
-    au_party.push_back(std::move(party));
-    au_detail.push_back(std::move(detail));
+  storage::audit_record audit(storage::audit_kind k, std::uint64_t id, std::string party, std::string detail) {
+    storage::audit_record a;
+    a.at_ms = now;
+    a.kind = k;
+    a.message_id = id;
+    a.party = std::move(party);
+    a.detail = std::move(detail);
+    return chain.append(std::move(a));
   }
   void append(const std::string& r, std::uint64_t id) {
     auto& h = heads[r];  // locked in round trip 1 (the batch created it if it was new)
@@ -143,6 +211,7 @@ struct wants {
   std::set<std::string> grow, lock;
   std::set<dedup_key> keys;
   std::set<std::uint64_t> ids;
+  std::map<std::string, std::uint64_t> ack_upto;  ///< highest ack per recipient (its audit needs the ids)
 };
 
 wants collect(const std::vector<op>& ops) {
@@ -154,8 +223,10 @@ wants collect(const std::vector<op>& ops) {
     if (auto* i = std::get_if<ingest_op>(&o); i && valid_ingest(*i)) {
       w.keys.emplace(i->req.party, i->req.referentienummer);
       for (const auto& r : i->req.recipients) grow(r);
-    } else if (auto* a = std::get_if<ack_op>(&o); a && valid_name(a->recipient)) {
+    } else if (auto* a = std::get_if<ack_op>(&o); a && valid_name(a->recipient) && a->upto <= i64_max) {
       w.lock.insert(a->recipient);
+      auto& u = w.ack_upto[a->recipient];
+      u = std::max(u, a->upto);
     } else if (auto* f = std::get_if<forward_op>(&o)) {
       grow(f->to);
       if (valid_id(f->id)) w.ids.insert(f->id);
@@ -194,13 +265,6 @@ int first_failure(const pq::pipeline_run& run) {
   return -1;
 }
 
-pq::command cmd(const char* name, pq::params p = {}) {
-  return pq::command{name, std::move(p), true, true};
-}
-pq::command sql(const char* text) {
-  return pq::command{text, {}, false, false};
-}
-
 }  // namespace
 
 jubes::result<void> prepare_writer(PGconn* c) {
@@ -228,6 +292,15 @@ bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
   const int msgs_at = w.ids.empty() ? -1 : static_cast<int>(cmds.size());
   if (!w.ids.empty())
     cmds.push_back(cmd("w_msg_lock", std::move(pq::params().i64_array({w.ids.begin(), w.ids.end()}))));
+  const int acks_at = w.ack_upto.empty() ? -1 : static_cast<int>(cmds.size());
+  if (!w.ack_upto.empty()) {
+    std::vector<std::string> names;
+    std::vector<std::int64_t> upto;
+    for (const auto& [r, u] : w.ack_upto) names.push_back(r), upto.push_back(static_cast<std::int64_t>(u));
+    cmds.push_back(cmd("w_ack_ids", std::move(pq::params().array(names).i64_array(upto))));
+  }
+  const int chain_at = static_cast<int>(cmds.size());
+  cmds.push_back(cmd("w_chain_lock"));
   pq::pipeline_run run;
   if (auto r = pq::pipeline(c, cmds, run); !r) return fail = lost(c, r.error()), false;
   if (int f = first_failure(run); f >= 0) return fail = failed_with(c, run.results[f], cmds[f].stmt), false;
@@ -249,6 +322,14 @@ bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
       p.msgs[static_cast<std::uint64_t>(r.i64(i, 0))] =
           msg_row{r.str(i, 1), r.str(i, 5), r.text_array(i, 2), r.boolean(i, 3), r.boolean(i, 4), false};
   }
+  if (acks_at >= 0) {
+    const auto& r = run.results[acks_at];
+    for (int i = 0; i < r.rows(); ++i)
+      p.ack_ids[{r.str(i, 0), static_cast<std::uint64_t>(r.i64(i, 1))}] = static_cast<std::uint64_t>(r.i64(i, 2));
+  }
+  const auto& ch = run.results[chain_at];
+  if (ch.rows() != 1) return fail = lost(c, jubes::error(errc::corrupt, "audit_chain has no row")), false;
+  p.chain.locked(ch);
   return true;
 }
 
@@ -314,9 +395,10 @@ jubes::result<std::uint64_t> apply(plan& p, const ack_op& o) {
   if (o.upto <= cur) return cur;
   if (o.upto > head)
     return fail(errc::beyond_head, "ack " + std::to_string(o.upto) + " above the head; cursor " + std::to_string(cur));
-  pq::params a;
-  a.i64(p.now).text(o.recipient).u64(cur).u64(o.upto);
-  p.ack_audits.push_back(cmd("w_ack_audit", std::move(a)));
+  for (std::uint64_t seq = cur + 1; seq <= o.upto; ++seq) {
+    auto id = p.ack_ids.find({o.recipient, seq});
+    p.audit(storage::audit_kind::acked, id == p.ack_ids.end() ? 0 : id->second, o.recipient, std::to_string(seq));
+  }
   it->second.acked = o.upto;
   it->second.changed = true;
   ++p.out->acks;
@@ -343,7 +425,8 @@ jubes::result<bool> apply(plan& p, const forward_op& o) {
 
 jubes::result<void> apply(plan& p, const reroute_op& o) {
   auto to = unique_names(o.recipients);
-  if (to.empty() || !valid_names(to) || !valid_text(o.route_version))
+  if (to.empty() || !valid_names(to) || !valid_text(o.route_version) || !valid_text(o.by.identity) ||
+      !valid_text(o.by.reason))
     return fail(errc::invalid_argument, "reroute needs valid recipients");
   auto it = p.msgs.find(o.id);
   if (it == p.msgs.end()) return fail(errc::not_found, "message " + std::to_string(o.id));
@@ -354,6 +437,11 @@ jubes::result<void> apply(plan& p, const reroute_op& o) {
   m.route_version = o.route_version;
   m.dirty = true;
   --p.out->parked_delta;
+  if (!o.by.identity.empty()) {
+    std::string what = "re-routed to ";
+    for (std::size_t i = 0; i < to.size(); ++i) (what += i ? "," : "") += to[i];
+    p.audit(storage::audit_kind::reroute_ordered, o.id, o.by.identity, storage::operator_detail(what, o.by.reason));
+  }
   for (const auto& r : to) {
     p.append(r, o.id);
     p.audit(storage::audit_kind::rerouted, o.id, r, o.route_version);
@@ -366,6 +454,15 @@ jubes::result<void> apply(plan& p, const read_op& o) {
   if (!valid_name(o.party) || !valid_id(o.id)) return fail(errc::invalid_argument, "party name or id");
   p.audit(storage::audit_kind::read, o.id, o.party, {});
   return {};
+}
+
+jubes::result<storage::audit_record> apply(plan& p, const audit_op& o) {
+  const auto& e = o.ev;
+  if (e.party.size() > max_name || !valid_text(e.party) || !valid_text(e.detail) || e.message_id > i64_max)
+    return fail(errc::invalid_argument, "audit party, detail or id");
+  if (e.kind != storage::audit_kind::checkpoint && e.party.empty())
+    return fail(errc::invalid_argument, "an operator action needs the operator's identity");
+  return p.audit(e.kind, e.message_id, e.party, e.detail);
 }
 
 /// Decides every request in order; their completions go into p.out->fire.
@@ -400,14 +497,7 @@ std::vector<pq::command> writes(plan& p) {
     if (m.dirty)
       cmds.push_back(cmd("w_msg_update",
                          std::move(pq::params().u64(id).array(m.recipients).boolean(m.parked).text(m.route_version))));
-  if (!p.au_at.empty())
-    cmds.push_back(cmd("w_audit", std::move(pq::params()
-                                                .i64_array(p.au_at)
-                                                .i64_array(p.au_kind)
-                                                .i64_array(p.au_id)
-                                                .array(p.au_party)
-                                                .array(p.au_detail))));
-  for (auto& a : p.ack_audits) cmds.push_back(std::move(a));
+  p.chain.write(cmds);
   std::vector<std::string> names, notes;
   std::vector<std::int64_t> heads, acked;
   for (const auto& [r, h] : p.heads) {
@@ -462,13 +552,12 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
   std::vector<pq::command> cmds;
   cmds.push_back(sql("BEGIN"));
   pq::params b;
-  b.i64(body_cut).text(lim).i64(now);
+  b.i64(body_cut).text(lim);
   // Bodies: the message row stays as the purge record; a parked message leaves the parked list.
   cmds.push_back(pq::command{
       "WITH p AS (SELECT id FROM messages WHERE NOT purged AND accepted_at_ms < $1::bigint ORDER BY accepted_at_ms, "
-      "id LIMIT $2::bigint FOR UPDATE), u AS (UPDATE messages m SET body = NULL, purged = true, parked = false FROM "
-      "p WHERE m.id = p.id RETURNING m.id) INSERT INTO audit (at_ms, kind, message_id, party, detail) SELECT "
-      "$3::bigint, 7, id, '', '' FROM u",
+      "id LIMIT $2::bigint FOR UPDATE) UPDATE messages m SET body = NULL, purged = true, parked = false FROM p WHERE "
+      "m.id = p.id RETURNING m.id",
       std::move(b), false, false});
   pq::params d;
   d.i64(dedup_cut).text(lim);
@@ -476,17 +565,48 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
       pq::command{"DELETE FROM dedup WHERE ctid = ANY (ARRAY(SELECT ctid FROM dedup WHERE accepted_at_ms < "
                   "$1::bigint LIMIT $2::bigint))",
                   std::move(d), false, false});
+  // Audit records: a prefix in seq order only, up to the first one not expired (clocks of several
+  // nodes need not agree), so that the chain stays gapless after its anchor.
   pq::params a;
   a.i64(audit_cut).text(lim);
-  cmds.push_back(
-      pq::command{"DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at_ms < $1::bigint ORDER BY seq "
-                  "LIMIT $2::bigint)",
-                  std::move(a), false, false});
-  cmds.push_back(sql("COMMIT"));
+  cmds.push_back(pq::command{
+      "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE seq < coalesce((SELECT seq FROM audit WHERE at_ms "
+      ">= $1::bigint ORDER BY seq LIMIT 1), 9223372036854775807) ORDER BY seq LIMIT $2::bigint) RETURNING seq, "
+      "encode(hash, 'hex'), at_ms",
+      std::move(a), false, false});
+  cmds.push_back(cmd("w_chain_lock"));  // the last lock, as in a batch
   pq::pipeline_run run;
   auto sent = pq::pipeline(c, cmds, run);
   if (int f = first_failure(run); f >= 0) return failed_with(c, run.results[f], "purge").error;
   if (!sent) return lost(c, sent.error()).error;
+  if (run.results[4].rows() != 1) return lost(c, jubes::error(errc::corrupt, "audit_chain has no row")).error;
+  chain_writes chain;
+  chain.locked(run.results[4]);
+  const auto& dead = run.results[3];
+  for (int i = 0; i < dead.rows(); ++i)
+    if (auto seq = static_cast<std::uint64_t>(dead.i64(i, 0)); seq > chain.anchor.seq) {
+      // The last record removed becomes the anchor (a record from before the chain never does).
+      chain.anchor = storage::chain_point{seq, {}, dead.i64(i, 2)};
+      if (!dead.null(i, 1)) storage::audit_chain::parse_hex(dead.str(i, 1), chain.anchor.hash);
+      chain.changed = true;
+    }
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < run.results[1].rows(); ++i) ids.push_back(static_cast<std::uint64_t>(run.results[1].i64(i, 0)));
+  std::sort(ids.begin(), ids.end());
+  for (auto id : ids) {
+    storage::audit_record r;
+    r.at_ms = now;
+    r.kind = storage::audit_kind::purged;
+    r.message_id = id;
+    chain.append(std::move(r));
+  }
+  std::vector<pq::command> writes;
+  chain.write(writes);
+  writes.push_back(sql("COMMIT"));
+  pq::pipeline_run run2;
+  auto sent2 = pq::pipeline(c, writes, run2);
+  if (int f = first_failure(run2); f >= 0) return failed_with(c, run2.results[f], "purge").error;
+  if (!sent2) return lost(c, sent2.error()).error;
   auto n = [&](int i) { return std::strtoull(PQcmdTuples(run.results[i].get()), nullptr, 10); };
   acc.bodies += n(1);
   acc.dedup += n(2);

@@ -31,16 +31,21 @@ struct reroute_op {
   std::vector<std::string> recipients;
   std::string route_version;
   storage::completion<void> done;
+  storage::operator_action by;  ///< identity empty: not ordered by an operator
 };
-struct read_op {  ///< a best-effort "read" audit record; nobody waits
+struct read_op {  ///< a "read" audit record; nobody waits
   std::uint64_t id = 0;
   std::string party;
   storage::completion<void> done;
+};
+struct audit_op {  ///< one audit record of its own (operator action, checkpoint)
+  storage::audit_event ev;
+  storage::completion<storage::audit_record> done;
 };
 struct purge_op {  ///< never batched with others
   storage::purge_result acc;
   storage::completion<storage::purge_result> done;  ///< empty: the background retention task
 };
-using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, purge_op>;
+using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, audit_op, purge_op>;
 
 }  // namespace jubes::pgstore::detail

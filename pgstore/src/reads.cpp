@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common/log.hpp"
+#include "storage/audit_chain.hpp"
 #include "storage/errc.hpp"
 #include "text.hpp"
 
@@ -43,8 +44,14 @@ const std::vector<stmt>& statements() {
        "SELECT id, party, referentienummer, message_type, park_reason, accepted_at_ms FROM messages WHERE parked "
        "ORDER BY id LIMIT $1::bigint"},
       {"r_audit",
-       "SELECT seq, at_ms, kind, message_id, party, detail FROM audit WHERE ($1::bigint = 0 OR message_id = "
-       "$1::bigint) ORDER BY seq LIMIT $2::bigint"},
+       "SELECT seq, at_ms, kind, message_id, party, detail, encode(prev_hash, 'hex'), encode(hash, 'hex') FROM audit "
+       "WHERE ($1::bigint = 0 OR message_id = $1::bigint) ORDER BY seq LIMIT $2::bigint"},
+      {"r_audit_from",
+       "SELECT seq, at_ms, kind, message_id, party, detail, encode(prev_hash, 'hex'), encode(hash, 'hex') FROM audit "
+       "WHERE seq >= $1::bigint ORDER BY seq LIMIT $2::bigint"},
+      {"r_chain",
+       "SELECT head_seq, encode(head_hash, 'hex'), head_at_ms, anchor_seq, encode(anchor_hash, 'hex'), anchor_at_ms "
+       "FROM audit_chain"},
       {"r_heads", "SELECT recipient, head FROM outbox_heads"},
   };
   return s;
@@ -232,6 +239,34 @@ jubes::result<std::vector<storage::parked_entry>> reader::parked(std::size_t max
   });
 }
 
+namespace {
+
+/// One audit row (seq, at, kind, message id, party, detail, prev hash hex, hash hex).
+storage::audit_record audit_row(const pq::res& r, int i) {
+  storage::audit_record a;
+  a.seq = static_cast<std::uint64_t>(r.i64(i, 0));
+  a.at_ms = r.i64(i, 1);
+  a.kind = static_cast<storage::audit_kind>(r.i64(i, 2));
+  a.message_id = static_cast<std::uint64_t>(r.i64(i, 3));
+  a.party = r.str(i, 4);
+  a.detail = r.str(i, 5);
+  a.chained = !r.null(i, 7);
+  if (a.chained && (r.null(i, 6) || !storage::audit_chain::parse_hex(r.str(i, 6), a.prev_hash) ||
+                    !storage::audit_chain::parse_hex(r.str(i, 7), a.hash)))
+    a.damage = "audit " + std::to_string(a.seq) + ": hashes not 32 bytes each";
+  return a;
+}
+
+storage::chain_point point_at(const pq::res& r, int col) {
+  storage::chain_point p;
+  p.seq = static_cast<std::uint64_t>(r.i64(0, col));
+  storage::audit_chain::parse_hex(r.str(0, col + 1), p.hash);
+  p.at_ms = r.i64(0, col + 2);
+  return p;
+}
+
+}  // namespace
+
 jubes::result<std::vector<storage::audit_record>> reader::audit(std::uint64_t message_id, std::size_t max) {
   using out_t = std::vector<storage::audit_record>;
   if (message_id > i64_max) return out_t{};
@@ -241,12 +276,41 @@ jubes::result<std::vector<storage::audit_record>> reader::audit(std::uint64_t me
     auto r = query(c, "r_audit", p);
     if (!r) return r.error();
     out_t out;
-    for (int i = 0; i < r->rows(); ++i)
-      out.push_back(storage::audit_record{static_cast<std::uint64_t>(r->i64(i, 0)), r->i64(i, 1),
-                                          static_cast<storage::audit_kind>(r->i64(i, 2)),
-                                          static_cast<std::uint64_t>(r->i64(i, 3)), r->str(i, 4), r->str(i, 5)});
+    for (int i = 0; i < r->rows(); ++i) out.push_back(audit_row(*r, i));
     return out;
   });
+}
+
+jubes::result<storage::audit_chain_state> reader::audit_chain() {
+  return run<storage::audit_chain_state>([&](PGconn* c) -> jubes::result<storage::audit_chain_state> {
+    auto r = query(c, "r_chain", {});
+    if (!r) return r.error();
+    if (r->rows() != 1) return fail(errc::corrupt, "audit_chain: " + std::to_string(r->rows()) + " rows, not one");
+    return storage::audit_chain_state{point_at(*r, 3), point_at(*r, 0)};
+  });
+}
+
+jubes::result<void> reader::scan_audit(std::uint64_t from,
+                                       const std::function<bool(const storage::audit_record&)>& visit) {
+  constexpr std::size_t page = 4096;
+  for (;;) {
+    if (from > i64_max) return {};
+    auto rows =
+        run<std::vector<storage::audit_record>>([&](PGconn* c) -> jubes::result<std::vector<storage::audit_record>> {
+          pq::params p;
+          p.u64(from).text(std::to_string(page));
+          auto r = query(c, "r_audit_from", p);
+          if (!r) return r.error();
+          std::vector<storage::audit_record> out;
+          for (int i = 0; i < r->rows(); ++i) out.push_back(audit_row(*r, i));
+          return out;
+        });
+    if (!rows) return rows.error();
+    for (const auto& a : *rows)
+      if (!visit(a)) return {};
+    if (rows->size() < page) return {};
+    from = rows->back().seq + 1;
+  }
 }
 
 jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> reader::heads() {

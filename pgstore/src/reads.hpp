@@ -6,6 +6,7 @@
 //
 // Threading: any thread; a connection is borrowed by one read at a time.
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ class reader {
   jubes::result<std::optional<storage::stored_message>> get(std::uint64_t id);
   jubes::result<std::vector<storage::parked_entry>> parked(std::size_t max);
   jubes::result<std::vector<storage::audit_record>> audit(std::uint64_t message_id, std::size_t max);
+  jubes::result<storage::audit_chain_state> audit_chain();
+  /// storage::backend::scan_audit, in pages of 4096 records.
+  jubes::result<void> scan_audit(std::uint64_t from, const std::function<bool(const storage::audit_record&)>& visit);
   /// Every recipient's head (for the watchers at open).
   jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> heads();
   jubes::result<storage::store_stats> stats();

@@ -85,9 +85,13 @@ void store::submit_forward(std::uint64_t message_id, std::string from_recipient,
 }
 
 void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                           storage::completion<void> done) {
+                           storage::completion<void> done, storage::operator_action by) {
   impl_->writer.submit(
-      detail::reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done)});
+      detail::reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done), std::move(by)});
+}
+
+void store::submit_audit(storage::audit_event e, storage::completion<storage::audit_record> done) {
+  impl_->writer.submit(detail::audit_op{std::move(e), std::move(done)});
 }
 
 void store::submit_purge(storage::completion<storage::purge_result> done) {
@@ -121,6 +125,13 @@ jubes::result<std::vector<storage::parked_entry>> store::parked(std::size_t max)
 }
 jubes::result<std::vector<storage::audit_record>> store::audit(std::uint64_t message_id, std::size_t max) const {
   return impl_->reads.audit(message_id, max);
+}
+jubes::result<storage::audit_chain_state> store::audit_chain() const {
+  return impl_->reads.audit_chain();
+}
+jubes::result<void> store::scan_audit(std::uint64_t from,
+                                      const std::function<bool(const storage::audit_record&)>& visit) const {
+  return impl_->reads.scan_audit(from, visit);
 }
 
 std::uint64_t store::watch(std::string recipient, std::uint64_t after, std::function<void()> wake) {

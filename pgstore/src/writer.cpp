@@ -110,7 +110,10 @@ std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
 }
 
 void writer::submit(op o) {
-  if (auto e = enqueue(o, false)) complete_with(o, *e);
+  // Audit records are never refused for a full queue (reads are coalesced by the gateway,
+  // operator actions are few): docs/storage.md, "Audit trail".
+  const bool audit_only = std::holds_alternative<read_op>(o) || std::holds_alternative<audit_op>(o);
+  if (auto e = enqueue(o, audit_only)) complete_with(o, *e);
 }
 
 void writer::submit_background_purge() {

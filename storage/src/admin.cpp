@@ -180,25 +180,44 @@ jubes::result<void> initialise(const options& o) {
   return {};
 }
 
-jubes::result<purge_result> purge_offline(const options& o) {
-  options opt = o;
-  opt.retention_interval = std::chrono::milliseconds(0);  // this call purges; no background task
-  auto st = store::open(opt);
-  if (!st) return st.error();
+namespace {
+/// Runs `submit(done)` and waits for its completion.
+template <class T, class F>
+jubes::result<T> wait_for(F&& submit) {
   std::mutex mu;
   std::condition_variable cv;
-  std::optional<jubes::result<purge_result>> out;
-  (*st)->submit_purge([&](jubes::result<purge_result> r) {
+  std::optional<jubes::result<T>> out;
+  submit([&](jubes::result<T> r) {
     std::lock_guard lk(mu);
     out = std::move(r);
     cv.notify_all();
   });
-  {
-    std::unique_lock lk(mu);
-    cv.wait(lk, [&] { return out.has_value(); });
+  std::unique_lock lk(mu);
+  cv.wait(lk, [&] { return out.has_value(); });
+  return std::move(*out);
+}
+}  // namespace
+
+jubes::result<audit_record> record(backend& s, audit_event e) {
+  return wait_for<audit_record>([&](completion<audit_record> d) { s.submit_audit(std::move(e), std::move(d)); });
+}
+
+jubes::result<purge_result> purge_offline(const options& o, const operator_action& by) {
+  options opt = o;
+  opt.retention_interval = std::chrono::milliseconds(0);  // this call purges; no background task
+  auto st = store::open(opt);
+  if (!st) return st.error();
+  auto out = wait_for<purge_result>([&](completion<purge_result> d) { (*st)->submit_purge(std::move(d)); });
+  if (out && !by.identity.empty()) {
+    std::string what = to_text(*out);
+    what.pop_back();  // the newline
+    if (auto a =
+            record(**st, {audit_kind::purge_ordered, 0, by.identity, operator_detail("purge: " + what, by.reason)});
+        !a)
+      return a.error();
   }
   (*st)->close();
-  return std::move(*out);
+  return out;
 }
 
 std::string to_text(const purge_result& r) {

@@ -190,11 +190,22 @@ void encode(const audit_rec& r, std::string& out) {
   w.u64(r.message_id);
   w.str(r.party);
   w.str(r.detail);
+  if (!r.chained) return;
+  w.u64(r.seq);
+  w.raw(std::string_view(reinterpret_cast<const char*>(r.prev_hash.data()), r.prev_hash.size()));
+  w.raw(std::string_view(reinterpret_cast<const char*>(r.hash.data()), r.hash.size()));
 }
 
 bool decode(std::string_view in, audit_rec& r) {
   reader rd(in);
-  return rd.i64(r.at_ms) && rd.u8(r.kind) && rd.u64(r.message_id) && rd.str(r.party) && rd.str(r.detail) && rd.done();
+  if (!(rd.i64(r.at_ms) && rd.u8(r.kind) && rd.u64(r.message_id) && rd.str(r.party) && rd.str(r.detail))) return false;
+  r.chained = !rd.done();
+  if (!r.chained) return true;
+  std::string_view prev, hash;
+  if (!(rd.u64(r.seq) && rd.raw(32, prev) && rd.raw(32, hash) && rd.done())) return false;
+  std::memcpy(r.prev_hash.data(), prev.data(), 32);
+  std::memcpy(r.hash.data(), hash.data(), 32);
+  return true;
 }
 
 bool sha256(std::string_view data, std::array<unsigned char, 32>& out) noexcept {

@@ -109,13 +109,18 @@ inline std::size_t blob_header_len(std::size_t count) noexcept {
   return 4 + 8 * count;
 }
 
-/// audit db value (key be64(audit seq)).
+/// audit db value (key be64(audit seq)): at, kind, message id, party, detail, then (chained
+/// records, all written since the chain exists) u64 seq, 32 bytes prev hash, 32 bytes hash. The
+/// seq inside the value makes a record moved to another key show as out of order.
 struct audit_rec {
   std::int64_t at_ms = 0;
   std::uint8_t kind = 0;
   std::uint64_t message_id = 0;
   std::string party;
   std::string detail;
+  bool chained = false;
+  std::uint64_t seq = 0;  ///< chained only
+  std::array<unsigned char, 32> prev_hash{}, hash{};
 };
 void encode(const audit_rec& r, std::string& out);
 bool decode(std::string_view in, audit_rec& r);

@@ -2,6 +2,7 @@
 #include "database.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/log.hpp"
 #include "files.hpp"
@@ -141,6 +142,21 @@ database::usage database::map_usage() const {
   mdb_env_info(env_.get(), &info);
   mdb_env_stat(env_.get(), &st);
   return usage{info.me_mapsize, (info.me_last_pgno + 1) * st.ms_psize, st.ms_psize};
+}
+
+std::uint64_t database::live_bytes(const lmdb::txn& t) const {
+  const auto u = map_usage();
+  lmdb::cursor c;
+  if (lmdb::cursor::open(t, 0, c) != 0) return u.used;  // dbi 0: LMDB's freelist (FREE_DBI)
+  MDB_val k{}, d{};
+  std::uint64_t free_pages = 0;
+  for (int rc = c.get(k, d, MDB_FIRST); rc == 0; rc = c.get(k, d, MDB_NEXT)) {
+    std::size_t n = 0;  // each value is an IDL: its first word is the number of page numbers
+    if (d.mv_size >= sizeof n) std::memcpy(&n, d.mv_data, sizeof n);
+    free_pages += n;
+  }
+  const std::uint64_t free_bytes = free_pages * u.page_size;
+  return free_bytes < u.used ? u.used - free_bytes : 0;
 }
 
 jubes::result<void> database::copy_compact(const std::filesystem::path& dir) const {

@@ -64,6 +64,9 @@ class database {
     std::uint64_t map_size = 0, used = 0, page_size = 0;
   };
   usage map_usage() const;
+  /// Bytes in use by live data within `t`: the used bytes less the pages on LMDB's freelist
+  /// (which later commits reuse). Walks the freelist: call only when map_usage() is high.
+  std::uint64_t live_bytes(const lmdb::txn& t) const;
   /// mdb_env_copy2 with MDB_CP_COMPACT into `dir`.
   jubes::result<void> copy_compact(const std::filesystem::path& dir) const;
 

@@ -57,7 +57,7 @@ group::group(const database& db, const options& opt, const writer_state& ws, con
              std::int64_t now)
     : db_(db), opt_(opt), ws_(ws), t_(t), lvl_(lvl), now_(now) {
   st_.next_id = ws.next_id;
-  st_.next_audit = ws.next_audit;
+  st_.audit_head = ws.audit_head;
 }
 
 std::uint64_t group::head_of(const std::string& recipient) const {
@@ -66,16 +66,17 @@ std::uint64_t group::head_of(const std::string& recipient) const {
   return 0;
 }
 
-jubes::result<void> group::put_audit(audit_kind kind, std::uint64_t id, std::string_view party,
-                                     std::string_view detail) {
-  if (lvl_ >= level::no_audit) return {};
-  codec::audit_rec a;
+jubes::result<void> group::put_audit(audit_kind kind, std::uint64_t id, std::string_view party, std::string_view detail,
+                                     audit_record* out) {
+  audit_record a;
   a.at_ms = now_;
-  a.kind = static_cast<std::uint8_t>(kind);
+  a.kind = kind;
   a.message_id = id;
   a.party.assign(party);
   a.detail.assign(detail);
-  return db_.t().audit.append(t_, st_.next_audit++, a);
+  if (auto w = db_.t().audit.append_chained(t_, st_.audit_head, a); !w) return w;
+  if (out) *out = std::move(a);
+  return {};
 }
 
 jubes::result<void> group::append_outbox(const std::string& recipient, std::uint64_t id) {
@@ -172,13 +173,11 @@ applied<std::uint64_t> group::apply(ack_op& o) {
   if (o.upto > head_of(o.recipient))
     return answer<std::uint64_t>(
         fail(errc::beyond_head, "ack " + std::to_string(o.upto) + " above the head; cursor " + std::to_string(cur)));
-  if (lvl_ < level::no_audit) {
-    for (std::uint64_t seq = cur + 1; seq <= o.upto; ++seq) {
-      auto id = db_.t().outbox.get(t_, {o.recipient, seq});
-      if (!id) return read_failure<std::uint64_t>(id.error());
-      if (auto w = put_audit(audit_kind::acked, id->value_or(0), o.recipient, std::to_string(seq)); !w)
-        return abort_txn<std::uint64_t>(w.error());
-    }
+  for (std::uint64_t seq = cur + 1; seq <= o.upto; ++seq) {
+    auto id = db_.t().outbox.get(t_, {o.recipient, seq});
+    if (!id) return read_failure<std::uint64_t>(id.error());
+    if (auto w = put_audit(audit_kind::acked, id->value_or(0), o.recipient, std::to_string(seq)); !w)
+      return abort_txn<std::uint64_t>(w.error());
   }
   if (auto w = db_.t().cursors.put(t_, o.recipient, o.upto); !w) return abort_txn<std::uint64_t>(w.error());
   ++st_.acks;
@@ -234,6 +233,12 @@ applied<void> group::apply(reroute_op& o) {
   auto was_parked = tb.parked.del(t_, o.id);
   if (!was_parked) return abort_txn<void>(was_parked.error());
   if (*was_parked) --st_.parked_delta;
+  if (!o.by.identity.empty()) {
+    std::string what = "re-routed to ";
+    for (std::size_t i = 0; i < recipients.size(); ++i) (what += i ? "," : "") += recipients[i];
+    if (auto w = put_audit(audit_kind::reroute_ordered, o.id, o.by.identity, operator_detail(what, o.by.reason)); !w)
+      return abort_txn<void>(w.error());
+  }
   for (const auto& r : recipients) {
     if (auto w = append_outbox(r, o.id); !w) return abort_txn<void>(w.error());
     if (auto w = put_audit(audit_kind::rerouted, o.id, r, o.route_version); !w) return abort_txn<void>(w.error());
@@ -248,11 +253,23 @@ applied<void> group::apply(read_op& o) {
   return answer_ok();
 }
 
+applied<audit_record> group::apply(audit_op& o) {
+  const auto& e = o.ev;
+  if (e.party.size() > codec::max_name || e.party.find('\0') != std::string::npos)
+    return answer<audit_record>(fail(errc::invalid_argument, "audit party name"));
+  if (e.kind != audit_kind::checkpoint && e.party.empty())
+    return answer<audit_record>(fail(errc::invalid_argument, "an operator action needs the operator's identity"));
+  audit_record out;
+  if (auto w = put_audit(e.kind, e.message_id, e.party, e.detail, &out); !w) return abort_txn<audit_record>(w.error());
+  return answer<audit_record>(std::move(out));
+}
+
 jubes::result<void> group::finish() {
   for (auto& b : blobs_)
     if (!b.ids.empty())
       if (auto w = db_.t().blobs.put(t_, b.id, b.ids, b.bodies); !w) return w;
-  return {};
+  if (st_.audit_head.seq == ws_.audit_head.seq) return {};
+  return store_chain_ends(db_, t_, ws_, st_.audit_head);
 }
 
 }  // namespace jubes::storage

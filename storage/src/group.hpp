@@ -41,17 +41,22 @@ struct reroute_op {
   std::vector<std::string> recipients;
   std::string route_version;
   completion<void> done;
+  operator_action by;  ///< identity empty: not ordered by an operator
 };
-struct read_op {  ///< a best-effort "read" audit record
+struct read_op {  ///< a "read" audit record
   std::uint64_t id = 0;
   std::string party;
   completion<void> done;  ///< empty: nobody waits
+};
+struct audit_op {  ///< one audit record of its own (operator action, checkpoint)
+  audit_event ev;
+  completion<audit_record> done;
 };
 struct purge_op {  ///< never grouped: retention runs alone (retention.hpp)
   purge_result acc;
   completion<purge_result> done;  ///< empty: the background retention task
 };
-using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, purge_op>;
+using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, audit_op, purge_op>;
 
 /// What apply() returns. The inner result is the request's own answer: its value, or an error
 /// that concerns it alone (beyond_head, not_parked, a damaged record it read, ...); the group
@@ -60,9 +65,11 @@ using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, purg
 template <class T>
 using applied = jubes::result<jubes::result<T>>;
 
-/// What one attempt at a group may do. The writer lowers the level when the map is full so that
-/// acks and reads go on while ingest gets store_full.
-enum class level { all = 0, no_growth = 1, no_audit = 2 };
+/// What one attempt at a group may do. The writer lowers the level when the map is full (or the
+/// store is above its high-water mark) so that acks, reads and audit records go on while ingest,
+/// forwards and re-routes get store_full. Audit records are never left out: a group whose audit
+/// records do not fit fails as a whole (docs/storage.md, "Never skipped for space").
+enum class level { all = 0, no_growth = 1 };
 
 class group {
  public:
@@ -74,13 +81,15 @@ class group {
   applied<bool> apply(forward_op& o);
   applied<void> apply(reroute_op& o);
   applied<void> apply(read_op& o);
+  applied<audit_record> apply(audit_op& o);
 
   /// Writes the group's packed bodies; call once after the last apply, before the commit.
   jubes::result<void> finish();
 
   /// Staged for after the commit.
   struct staged {
-    std::uint64_t next_id = 0, next_audit = 0;
+    std::uint64_t next_id = 0;
+    chain_point audit_head;                                ///< the newest audit record after this group
     std::unordered_map<std::string, std::uint64_t> heads;  ///< outbox heads this group moved
     std::int64_t parked_delta = 0;
     std::uint64_t accepted = 0, duplicate = 0, conflict = 0, store_full = 0, acks = 0, forwards = 0, reroutes = 0;
@@ -95,7 +104,8 @@ class group {
     std::string bodies;
   };
   std::uint64_t head_of(const std::string& recipient) const;
-  jubes::result<void> put_audit(audit_kind kind, std::uint64_t id, std::string_view party, std::string_view detail);
+  jubes::result<void> put_audit(audit_kind kind, std::uint64_t id, std::string_view party, std::string_view detail,
+                                audit_record* out = nullptr);
   jubes::result<void> append_outbox(const std::string& recipient, std::uint64_t id);
   codec::message_rec stage_body(const ingest_request& r, std::uint64_t id);
   jubes::result<void> write_new_message(const ingest_op& o, std::uint64_t id, const std::vector<std::string>& to);

@@ -181,11 +181,60 @@ jubes::result<std::vector<audit_record>> audit(const database& db, std::uint64_t
       if (!*e) break;
       auto& a = (*e)->rec;
       if (message_id != 0 && a.message_id != message_id) continue;
-      out.push_back(audit_record{(*e)->seq, a.at_ms, static_cast<audit_kind>(a.kind), a.message_id, std::move(a.party),
-                                 std::move(a.detail)});
+      out.push_back(tables::audit_db::to_record((*e)->seq, std::move(a)));
     }
     return out;
   });
+}
+
+jubes::result<audit_chain_state> audit_chain(const database& db, const lmdb::txn& t) {
+  const auto& meta = db.t().meta;
+  auto head = meta.get(t, tables::meta_db::point::audit_head);
+  if (!head) return head.error();
+  auto anchor = meta.get(t, tables::meta_db::point::audit_anchor);
+  if (!anchor) return anchor.error();
+  audit_chain_state st;
+  if (*head) {
+    st.head = **head;
+    st.anchor = anchor->value_or(chain_point{});
+    return st;
+  }
+  auto last = db.t().audit.last_seq(t);
+  if (!last) return last.error();
+  st.head.seq = st.anchor.seq = last->value_or(0);
+  return st;
+}
+
+jubes::result<void> scan_audit(const database& db, std::uint64_t from,
+                               const std::function<bool(const audit_record&)>& visit, std::size_t page) {
+  // Pages of read transactions, so that a long verify never pins old pages for its whole run.
+  for (bool more = true; more;) {
+    auto r = db.read([&](const lmdb::txn& t) -> jubes::result<void> {
+      auto sc = tables::scan<tables::audit_db>::open(t, db.t().audit);
+      if (!sc) return sc.error();
+      more = false;
+      std::size_t n = 0;
+      for (auto e = sc->seek(from);; e = sc->next()) {
+        if (!e && e.error() != errc::corrupt) return e.error();
+        if (e && !*e) return {};
+        audit_record rec;
+        if (e) {
+          rec = tables::audit_db::to_record((*e)->seq, std::move((*e)->rec));
+        } else {
+          if (!codec::read_be64(sc->raw_key(), rec.seq)) rec.seq = from;  // the undecodable value's key
+          rec.damage = e.error().message();
+        }
+        from = rec.seq + 1;
+        if (!visit(rec)) return {};
+        if (++n >= page) {
+          more = true;
+          return {};
+        }
+      }
+    });
+    if (!r) return r;
+  }
+  return {};
 }
 
 jubes::result<store_stats> stats(const database& db) {

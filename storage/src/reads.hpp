@@ -7,6 +7,7 @@
 // Threading: any thread; no state of its own.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,12 @@ jubes::result<std::optional<stored_message>> get(const database& db, std::uint64
 jubes::result<std::vector<parked_entry>> parked(const database& db, std::size_t max);
 jubes::result<std::vector<audit_record>> audit(const database& db, std::uint64_t message_id, std::size_t max);
 jubes::result<store_stats> stats(const database& db);
+/// The chain's ends within `t`: as stored in meta; for a store from before the chain (no head
+/// stored) both are the newest record with a zero hash, so its old records count as pre-chain.
+jubes::result<audit_chain_state> audit_chain(const database& db, const lmdb::txn& t);
+/// backend::scan_audit, in read transactions of at most `page` records each.
+jubes::result<void> scan_audit(const database& db, std::uint64_t from,
+                               const std::function<bool(const audit_record&)>& visit, std::size_t page = 4096);
 
 /// Every recipient with an outbox and its state, in name order, within `t`.
 /// @param full also the cursor and the age of the oldest unacked entry (else only the head)

@@ -22,7 +22,13 @@ std::int64_t to_ms(std::chrono::seconds s) {
 class pass {
  public:
   pass(const database& db, const lmdb::txn& t, const writer_state& ws, std::int64_t now, std::size_t batch)
-      : db_(db), t_(t), now_(now), batch_(batch), next_audit_(ws.next_audit), watermark_(ws.dedup_watermark) {}
+      : db_(db),
+        t_(t),
+        now_(now),
+        batch_(batch),
+        head_(ws.audit_head),
+        anchor_(ws.audit_anchor),
+        watermark_(ws.dedup_watermark) {}
 
   /// Bodies: blob ids grow with time, so the oldest blobs come first; a blob goes as a whole
   /// once its first (oldest) message expired.
@@ -72,7 +78,10 @@ class pass {
     return db_.t().meta.put(t_, tables::meta_db::key::dedup_purged_upto, watermark_);
   }
 
-  /// Audit trail: its own period, oldest first.
+  /// Audit trail: its own period, oldest first, a prefix only (the first record not expired
+  /// stops it). The last record removed becomes the chain's anchor, so that verification starts
+  /// from it (docs/storage.md, "Audit trail"); the anchor never moves back (records kept from
+  /// before the chain stay below it).
   jubes::result<void> audit(std::int64_t cutoff) {
     std::vector<std::uint64_t> dead;
     auto r = collect(
@@ -80,6 +89,7 @@ class pass {
         [&](tables::audit_db::entry& e) -> jubes::result<std::uint64_t> {
           if (e.rec.at_ms >= cutoff) return 0;
           dead.push_back(e.seq);
+          if (e.seq > anchor_.seq) anchor_ = chain_point{e.seq, e.rec.hash, e.rec.at_ms}, anchor_moved_ = true;
           return 1;
         });
     if (!r) return r;
@@ -88,10 +98,17 @@ class pass {
     return {};
   }
 
+  /// The chain's ends into meta, if this pass changed them.
+  jubes::result<void> store_chain(const writer_state& ws) {
+    if (head_.seq == ws.audit_head.seq && !anchor_moved_) return {};
+    return store_chain_ends(db_, t_, ws, head_, anchor_moved_ ? &anchor_ : nullptr);
+  }
+
   std::uint64_t n_bodies_ = 0, n_dedup_ = 0, n_audit_ = 0;
   std::int64_t parked_delta_ = 0;
   bool more_ = false;
-  std::uint64_t next_audit() const { return next_audit_; }
+  const chain_point& head() const { return head_; }
+  const chain_point& anchor() const { return anchor_; }
   std::uint64_t watermark() const { return watermark_; }
 
  private:
@@ -133,8 +150,11 @@ class pass {
       m.blob_id = 0;
       m.body_offset = m.body_len = 0;
       if (auto w = tb.messages.put(t_, id, m); !w) return w;
-      codec::audit_rec a{now_, static_cast<std::uint8_t>(audit_kind::purged), id, {}, {}};
-      if (auto w = tb.audit.append(t_, next_audit_++, a); !w) return w;
+      audit_record a;
+      a.at_ms = now_;
+      a.kind = audit_kind::purged;
+      a.message_id = id;
+      if (auto w = tb.audit.append_chained(t_, head_, a); !w) return w;
     }
     auto d = tb.blobs.del(t_, blob_id);
     if (!d) return d.error();
@@ -145,7 +165,8 @@ class pass {
   const lmdb::txn& t_;
   std::int64_t now_;
   std::size_t batch_;
-  std::uint64_t next_audit_;
+  chain_point head_, anchor_;
+  bool anchor_moved_ = false;
   std::uint64_t watermark_;
 };
 
@@ -165,8 +186,11 @@ jubes::result<void> purge_once(const database& db, const options& opt, writer_st
   if (p.n_bodies_ > 0)
     if (auto w = db.t().meta.put(*t, tables::meta_db::key::purged_bodies, ws.purged_count + p.n_bodies_); !w)
       return w.error();
+  if (auto w = p.store_chain(ws); !w) return w.error();
   if (int rc = t->commit(); rc != 0) return tables::lmdb_error(rc);
-  ws.next_audit = p.next_audit();
+  if (p.head().seq != ws.audit_head.seq || p.anchor().seq != ws.audit_anchor.seq) ws.chain_stored = true;
+  ws.audit_head = p.head();
+  ws.audit_anchor = p.anchor();
   ws.dedup_watermark = p.watermark();
   ws.purged_count += p.n_bodies_;
   c.parked += static_cast<std::uint64_t>(p.parked_delta_);

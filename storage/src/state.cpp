@@ -20,9 +20,13 @@ jubes::result<writer_state> writer_state::load(const database& db, const lmdb::t
   auto last = tb.messages.last_id(t);
   if (!last) return last.error();
   s.next_id = last->value_or(0) + 1;
-  auto audit = tb.audit.last_seq(t);
-  if (!audit) return audit.error();
-  s.next_audit = audit->value_or(0) + 1;
+  auto chain = reads::audit_chain(db, t);
+  if (!chain) return chain.error();
+  s.audit_head = chain->head;
+  s.audit_anchor = chain->anchor;
+  auto stored = tb.meta.get(t, tables::meta_db::point::audit_head);
+  if (!stored) return stored.error();
+  s.chain_stored = stored->has_value();
   // A damaged counter reads as 0: it only delays dedup purging or skews a statistic.
   auto wm = tb.meta.get(t, tables::meta_db::key::dedup_purged_upto);
   s.dedup_watermark = wm && *wm ? **wm : 0;
@@ -32,6 +36,14 @@ jubes::result<writer_state> writer_state::load(const database& db, const lmdb::t
   if (!all) return all.error();
   for (auto& [r, st] : *all) s.heads.emplace(r, st.head);
   return s;
+}
+
+jubes::result<void> store_chain_ends(const database& db, const lmdb::txn& t, const writer_state& ws,
+                                     const chain_point& head, const chain_point* anchor) {
+  const auto& meta = db.t().meta;
+  if (anchor || !ws.chain_stored)
+    if (auto w = meta.put(t, tables::meta_db::point::audit_anchor, anchor ? *anchor : ws.audit_anchor); !w) return w;
+  return meta.put(t, tables::meta_db::point::audit_head, head);
 }
 
 void counters::record_commit(std::size_t n, std::chrono::steady_clock::duration d) {

@@ -22,14 +22,22 @@ namespace jubes::storage {
 /// Changed only after a successful commit.
 struct writer_state {
   std::uint64_t next_id = 1;
-  std::uint64_t next_audit = 1;
-  std::uint64_t dedup_watermark = 0;                     ///< dedup records of ids <= this are purged
-  std::uint64_t purged_count = 0;                        ///< bodies purged so far (meta)
+  chain_point audit_head;             ///< the newest audit record
+  chain_point audit_anchor;           ///< as stored, or implied (see load)
+  bool chain_stored = false;          ///< meta holds the chain's ends (false: a store from before the chain)
+  std::uint64_t dedup_watermark = 0;  ///< dedup records of ids <= this are purged
+  std::uint64_t purged_count = 0;     ///< bodies purged so far (meta)
   std::unordered_map<std::string, std::uint64_t> heads;  ///< committed outbox heads
 
   /// Loads everything from what is committed.
   static jubes::result<writer_state> load(const database& db, const lmdb::txn& t);
 };
+
+/// Writes the audit chain's head into meta within `t` (a group or retention pass that appended
+/// audit records), and the anchor: `anchor` if given (retention removed records), else the
+/// implied one the first time (a store from before the chain: its old records stay pre-chain).
+jubes::result<void> store_chain_ends(const database& db, const lmdb::txn& t, const writer_state& ws,
+                                     const chain_point& head, const chain_point* anchor = nullptr);
 
 struct counters {
   std::atomic<std::uint64_t> rejected{0}, commits{0}, commit_failures{0}, map_grows{0};

@@ -187,8 +187,9 @@ void store::submit_forward(std::uint64_t message_id, std::string from_recipient,
 }
 
 void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                           completion<void> done) {
-  impl_->writer_.submit(reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done)});
+                           completion<void> done, operator_action by) {
+  impl_->writer_.submit(
+      reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done), std::move(by)});
 }
 
 void store::submit_purge(completion<purge_result> done) {
@@ -230,8 +231,18 @@ jubes::result<std::optional<stored_message>> store::get(std::uint64_t id) const 
 jubes::result<std::vector<parked_entry>> store::parked(std::size_t max) const {
   return reads::parked(impl_->db_, max);
 }
+void store::submit_audit(audit_event e, completion<audit_record> done) {
+  impl_->writer_.submit(audit_op{std::move(e), std::move(done)});
+}
+
 jubes::result<std::vector<audit_record>> store::audit(std::uint64_t message_id, std::size_t max) const {
   return reads::audit(impl_->db_, message_id, max);
+}
+jubes::result<audit_chain_state> store::audit_chain() const {
+  return impl_->db_.read([&](const lmdb::txn& t) { return reads::audit_chain(impl_->db_, t); });
+}
+jubes::result<void> store::scan_audit(std::uint64_t from, const std::function<bool(const audit_record&)>& visit) const {
+  return reads::scan_audit(impl_->db_, from, visit);
 }
 jubes::result<store_stats> store::stats() const {
   return reads::stats(impl_->db_);

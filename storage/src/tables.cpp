@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "storage/audit_chain.hpp"
 #include "storage/errc.hpp"
 
 namespace jubes::storage::tables {
@@ -135,6 +136,34 @@ jubes::result<std::optional<std::uint64_t>> meta_db::get(const lmdb::txn& t, key
 jubes::result<void> meta_db::put(const lmdb::txn& t, key k, std::uint64_t v) const {
   auto b = be64(v);
   return put_raw(t, dbi_, meta_name(k), sv(b));
+}
+
+namespace {
+const char* point_name(meta_db::point k) {
+  return k == meta_db::point::audit_head ? "audit_head" : "audit_anchor";
+}
+}  // namespace
+
+jubes::result<std::optional<chain_point>> meta_db::get(const lmdb::txn& t, point k) const {
+  auto v = get_raw(t, dbi_, point_name(k));
+  if (!v) return v.error();
+  if (!*v) return std::optional<chain_point>{};
+  std::string_view s = **v;
+  chain_point p;
+  std::uint64_t at = 0;
+  if (s.size() != 48 || !codec::read_be64(s.substr(0, 8), p.seq) || !codec::read_be64(s.substr(8, 8), at))
+    return fail(errc::corrupt, std::string(point_name(k)) + ": not a chain point");
+  p.at_ms = static_cast<std::int64_t>(at);
+  std::memcpy(p.hash.data(), s.data() + 16, 32);
+  return std::optional<chain_point>(p);
+}
+
+jubes::result<void> meta_db::put(const lmdb::txn& t, point k, const chain_point& v) const {
+  std::string buf;
+  buf.append(sv(be64(v.seq)));
+  buf.append(sv(be64(static_cast<std::uint64_t>(v.at_ms))));
+  buf.append(reinterpret_cast<const char*>(v.hash.data()), v.hash.size());
+  return put_raw(t, dbi_, point_name(k), buf);
 }
 
 // ---- messages -------------------------------------------------------------------------------------
@@ -406,6 +435,45 @@ jubes::result<void> audit_db::append(const lmdb::txn& t, std::uint64_t seq, cons
   codec::encode(rec, buf);
   auto b = be64(seq);
   return put_raw(t, dbi_, sv(b), buf, MDB_APPEND);
+}
+
+jubes::result<void> audit_db::append_chained(const lmdb::txn& t, chain_point& head, audit_record& r) const {
+  r.seq = head.seq + 1;
+  audit_chain::seal(r, head.hash);
+  if (auto w = append(t, r.seq, to_rec(r)); !w) return w;
+  head = chain_point{r.seq, r.hash, r.at_ms};
+  return {};
+}
+
+audit_record audit_db::to_record(std::uint64_t seq, codec::audit_rec&& a) {
+  audit_record r;
+  r.seq = seq;
+  r.at_ms = a.at_ms;
+  r.kind = static_cast<audit_kind>(a.kind);
+  r.message_id = a.message_id;
+  r.party = std::move(a.party);
+  r.detail = std::move(a.detail);
+  r.chained = a.chained;
+  r.prev_hash = a.prev_hash;
+  r.hash = a.hash;
+  if (a.chained && a.seq != seq)
+    r.damage = "out of order: the record stored under seq " + std::to_string(seq) + " is record " +
+               std::to_string(a.seq) + " (reordered)";
+  return r;
+}
+
+codec::audit_rec audit_db::to_rec(const audit_record& r) {
+  codec::audit_rec a;
+  a.at_ms = r.at_ms;
+  a.kind = static_cast<std::uint8_t>(r.kind);
+  a.message_id = r.message_id;
+  a.party = r.party;
+  a.detail = r.detail;
+  a.chained = r.chained;
+  a.seq = r.seq;
+  a.prev_hash = r.prev_hash;
+  a.hash = r.hash;
+  return a;
 }
 
 jubes::result<bool> audit_db::del(const lmdb::txn& t, std::uint64_t seq) const {

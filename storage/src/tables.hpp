@@ -18,6 +18,7 @@
 #include "codec.hpp"
 #include "common/result.hpp"
 #include "lmdb.hpp"
+#include "storage/types.hpp"
 
 namespace jubes::storage::tables {
 
@@ -49,6 +50,8 @@ class scan {
   step last() { return move(MDB_LAST); }
   step next() { return move(MDB_NEXT); }
   step prev() { return move(MDB_PREV); }
+  /// The raw key of the current position (also after an entry failed to decode).
+  std::string_view raw_key() const { return lmdb::view(k_); }
   /// Positions at the first entry whose key is >= `key`.
   step seek(const typename Table::key& key) {
     std::string k = Table::encode_key(key);
@@ -81,12 +84,15 @@ class table {
   MDB_dbi dbi_ = 0;
 };
 
-/// meta: a few named u64 values.
+/// meta: a few named u64 values, and the audit chain's two ends (be64 seq, be64 at_ms, hash).
 class meta_db : public table {
  public:
   enum class key { format_version, dedup_purged_upto, purged_bodies };
+  enum class point { audit_head, audit_anchor };
   jubes::result<std::optional<std::uint64_t>> get(const lmdb::txn& t, key k) const;
   jubes::result<void> put(const lmdb::txn& t, key k, std::uint64_t v) const;
+  jubes::result<std::optional<chain_point>> get(const lmdb::txn& t, point k) const;
+  jubes::result<void> put(const lmdb::txn& t, point k, const chain_point& v) const;
 };
 
 /// messages: message id -> message record (the body lives in a blob).
@@ -222,6 +228,12 @@ class audit_db : public table {
 
   /// MDB_APPEND: `seq` must be above every stored seq.
   jubes::result<void> append(const lmdb::txn& t, std::uint64_t seq, const codec::audit_rec& rec) const;
+  /// Seals `r` onto the chain after `head` (r.seq = head.seq + 1; audit_chain::seal), appends it
+  /// and advances `head` to it (only if the append succeeded).
+  jubes::result<void> append_chained(const lmdb::txn& t, chain_point& head, audit_record& r) const;
+  /// The public record of a stored one, and back.
+  static audit_record to_record(std::uint64_t seq, codec::audit_rec&& a);
+  static codec::audit_rec to_rec(const audit_record& r);
   jubes::result<bool> del(const lmdb::txn& t, std::uint64_t seq) const;
   jubes::result<std::optional<std::uint64_t>> last_seq(const lmdb::txn& t) const;
 };

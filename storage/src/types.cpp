@@ -47,8 +47,30 @@ std::string_view to_string(audit_kind k) noexcept {
       return "purged";
     case audit_kind::rerouted:
       return "rerouted";
+    case audit_kind::routes_reloaded:
+      return "routes_reloaded";
+    case audit_kind::reroute_ordered:
+      return "reroute_ordered";
+    case audit_kind::purge_ordered:
+      return "purge_ordered";
+    case audit_kind::backup_taken:
+      return "backup_taken";
+    case audit_kind::forward_override:
+      return "forward_override";
+    case audit_kind::parked_assigned:
+      return "parked_assigned";
+    case audit_kind::parked_closed:
+      return "parked_closed";
+    case audit_kind::checkpoint:
+      return "checkpoint";
   }
   return "unknown";
+}
+
+std::string operator_detail(std::string_view what, std::string_view reason) {
+  std::string d(what);
+  if (!reason.empty()) (d += d.empty() ? "" : "; ") += "reason: " + std::string(reason);
+  return d;
 }
 
 bool may_read(const stored_message& m, std::string_view party) noexcept {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: EUPL-1.2
 #include "writer.hpp"
 
+#include <algorithm>
+
 #include "common/log.hpp"
 #include "retention.hpp"
 #include "storage/errc.hpp"
@@ -72,8 +74,9 @@ store_health writer::health() const {
   std::lock_guard lk(mu_);
   if (failed_) return {store_health::state::failed, failed_->message()};
   if (full_)
-    return {store_health::state::full,
-            "store full: the map is at its maximum of " + std::to_string(opt_.map_size_max) + " bytes"};
+    return {store_health::state::full, "store full: new messages no longer fit in " +
+                                           std::to_string(opt_.map_size_max) +
+                                           " bytes less the reserve kept for acks and audit records"};
   return {};
 }
 
@@ -121,7 +124,10 @@ std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
 }
 
 void writer::submit(op o) {
-  if (auto e = enqueue(o, false)) complete_with(o, *e);
+  // Audit records are never refused for a full queue: reads are coalesced by the gateway and
+  // operator actions are few, so they cannot flood it (docs/storage.md, "Audit trail").
+  const bool audit_only = std::holds_alternative<read_op>(o) || std::holds_alternative<audit_op>(o);
+  if (auto e = enqueue(o, audit_only)) complete_with(o, *e);
 }
 
 bool writer::submit_background_purge() {
@@ -280,6 +286,7 @@ bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure,
     disk = true;
     return false;
   }
+  if (lvl == level::all && above_high_water(*t)) lvl = level::no_growth;  // ingest stops before audit does
   group g(db_, opt_, ws_, *t, lvl, now_ms(opt_));
   std::vector<std::function<void()>> fire;  // completions, in request order, run after the commit
   fire.reserve(batch.size());
@@ -313,7 +320,8 @@ bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure,
   counters_.record_commit(batch.size(), std::chrono::steady_clock::now() - t0);
   const auto& c = g.changes();
   ws_.next_id = c.next_id;
-  ws_.next_audit = c.next_audit;
+  if (c.audit_head.seq != ws_.audit_head.seq) ws_.chain_stored = true;
+  ws_.audit_head = c.audit_head;
   for (const auto& [r, h] : c.heads) ws_.heads[r] = h;
   counters_.last_id = ws_.next_id - 1;
   counters_.parked += static_cast<std::uint64_t>(c.parked_delta);
@@ -342,6 +350,13 @@ bool writer::try_group(std::vector<op>& batch, level lvl, jubes::error& failure,
   return true;
 }
 
+bool writer::above_high_water(const lmdb::txn& t) const {
+  std::size_t reserve = opt_.audit_reserve_bytes;
+  if (reserve == 0) reserve = std::clamp<std::size_t>(opt_.map_size_max / 16, 256u << 10, 64u << 20);
+  const std::uint64_t mark = opt_.map_size_max > reserve ? opt_.map_size_max - reserve : 0;
+  return db_.map_usage().used > mark && db_.live_bytes(t) > mark;
+}
+
 void writer::run_group(std::vector<op>& batch) {
   level lvl = level::all;
   jubes::error failure;
@@ -356,8 +371,10 @@ void writer::run_group(std::vector<op>& batch) {
         ++counters_.map_grows;
         continue;
       }
-      if (lvl != level::no_audit) {
-        lvl = lvl == level::all ? level::no_growth : level::no_audit;
+      if (lvl == level::all) {
+        // New messages no longer fit: acks, reads and audit records still go on (they fit in
+        // the reserve the high-water mark keeps); if even they do not, the group fails below.
+        lvl = level::no_growth;
         log::warn(log_c, "store_full", {{"map_size", db_.map_size()}, {"level", static_cast<int>(lvl)}});
         continue;
       }

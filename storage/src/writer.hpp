@@ -89,6 +89,8 @@ class writer {
   /// One attempt at a group. @return false if the transaction failed with `failure`; `disk` is
   /// then true when the failure was the disk's (begin or commit), not the group's content.
   bool try_group(std::vector<op>& batch, level lvl, jubes::error& failure, bool& disk);
+  /// Is the live data of `t` above the high-water mark (map_size_max less the audit reserve)?
+  bool above_high_water(const lmdb::txn& t) const;
   /// After a commit succeeded: may its fdatasync release the groups before it? Not while the
   /// sync thread is flushing (its failure would be ours too), not once the store failed.
   bool may_release_by_commit();

@@ -24,11 +24,6 @@ std::string with_ref(std::string xml, const std::string& ref) {
   return std::regex_replace(xml, re, "<dti:referentienummer>" + ref + "</dti:referentienummer>",
                             std::regex_constants::format_first_only);
 }
-std::string unroutable(const std::string& ref) {
-  return std::regex_replace(with_ref(example("piBeeindiging"), ref),
-                            std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
-                            "<dti:delictcategorie>overig</dti:delictcategorie>");
-}
 
 class ctl : public ::testing::Test {
  protected:

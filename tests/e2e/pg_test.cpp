@@ -81,10 +81,10 @@ TEST_F(pg_gateway, jubesctl_db_migrate_creates_the_schema_once_and_jubesd_refuse
   EXPECT_NE(without.log().find("jubesctl db migrate"), std::string::npos) << without.log();
   auto m = ctl({"db", "migrate"});
   ASSERT_EQ(m.exit_code, 0) << m.output;
-  EXPECT_NE(m.output.find("schema migrated from version 0 to 1"), std::string::npos) << m.output;
+  EXPECT_NE(m.output.find("schema migrated from version 0 to 2"), std::string::npos) << m.output;
   m = ctl({"db", "migrate"});
   ASSERT_EQ(m.exit_code, 0) << m.output;
-  EXPECT_NE(m.output.find("schema is up to date (version 1)"), std::string::npos) << m.output;
+  EXPECT_NE(m.output.find("schema is up to date (version 2)"), std::string::npos) << m.output;
 }
 
 TEST_F(pg_gateway, a_bad_connection_string_is_refused_by_check_config) {
@@ -124,6 +124,43 @@ TEST_F(pg_gateway, ingest_poll_ack_over_mtls) {
   auto chk = ctl({"check"});
   EXPECT_EQ(chk.exit_code, 0) << chk.output;
   EXPECT_EQ(d->stop(SIGTERM), 0) << d->log();
+}
+
+TEST_F(pg_gateway, audit_records_changed_with_plain_sql_are_named_by_audit_verify) {
+  migrate();
+  auto d = start("data");
+  ASSERT_TRUE(d->started());
+  auto tulp = d->client_for("tulp-gw");
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(
+        call(tulp, "POST", "/v1/messages", with_ref(example("piBeeindiging"), "PG-AUD-" + std::to_string(i))).status,
+        201u);
+  EXPECT_EQ(d->stop(SIGTERM), 0) << d->log();
+  auto sql = [&](const std::string& q) {
+    auto r = run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", conninfo_, "-c", q});
+    EXPECT_EQ(r.exit_code, 0) << q << ": " << r.output;
+  };
+  auto verify = [&] { return ctl({"audit", "verify"}); };
+  auto ok = verify();
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  sql("UPDATE audit SET party = 'someone' WHERE seq = 2");
+  auto altered = verify();
+  EXPECT_EQ(altered.exit_code, 1) << altered.output;
+  EXPECT_NE(altered.output.find("broken: seq 2: hash mismatch"), std::string::npos) << altered.output;
+  sql("UPDATE audit SET party = 'tulp-gw' WHERE seq = 2");
+  ASSERT_EQ(verify().exit_code, 0);
+  sql("UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; "
+      "UPDATE audit SET seq = 3 WHERE seq = -1");
+  auto reordered = verify();
+  EXPECT_EQ(reordered.exit_code, 1) << reordered.output;
+  EXPECT_NE(reordered.output.find("broken: seq 2:"), std::string::npos) << reordered.output;
+  sql("UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; "
+      "UPDATE audit SET seq = 3 WHERE seq = -1");
+  ASSERT_EQ(verify().exit_code, 0);
+  sql("DELETE FROM audit WHERE seq = 3");
+  auto removed = verify();
+  EXPECT_EQ(removed.exit_code, 1) << removed.output;
+  EXPECT_NE(removed.output.find("broken: seq 3: gap"), std::string::npos) << removed.output;
 }
 
 TEST_F(pg_gateway, two_nodes_one_database_same_message_at_once_and_a_poll_woken_across_nodes) {

@@ -33,6 +33,12 @@ std::string with_ref(std::string xml, const std::string& ref) {
                             std::regex_constants::format_first_only);
 }
 
+std::string unroutable(const std::string& ref) {
+  return std::regex_replace(with_ref(example("piBeeindiging"), ref),
+                            std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
+                            "<dti:delictcategorie>overig</dti:delictcategorie>");
+}
+
 const fs::path& pki() {
   // One PKI per build tree, shared by every test process: dev-pki is idempotent, and flock keeps
   // parallel CTest processes from building it twice at once.

@@ -72,5 +72,7 @@ std::string slurp(const fs::path& p);
 std::string example(const std::string& type);
 /// @return `xml` with its (first) referentienummer set to `ref`
 std::string with_ref(std::string xml, const std::string& ref);
+/// A piBeeindiging that no rule of the default table routes (offence category "overig"): parked.
+std::string unroutable(const std::string& ref);
 
 }  // namespace jubes::e2e

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: EUPL-1.2
 // The backend contract suite (tests/storage/contract/contract_suite.hpp) on the PostgreSQL store.
-#include "contract/contract_suite.hpp"
+#include "contract/audit_chain_suite.hpp"
 #include "pg_util.hpp"
 
 namespace jubes::storage::contract {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: EUPL-1.2
 // The backend contract suite (contract/contract_suite.hpp) on the embedded LMDB store.
-#include "contract/contract_suite.hpp"
+#include "contract/audit_chain_suite.hpp"
 #include "storage/store.hpp"
 #include "test_util.hpp"
 

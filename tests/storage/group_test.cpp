@@ -95,9 +95,9 @@ TEST_F(group_test, forward_and_reroute_answer_their_refusals) {
   forward_op fwd{1, "gemeente:0363", "gemeente:0014", {}};
   EXPECT_TRUE(*answer(g.apply(fwd)));
   EXPECT_FALSE(*answer(g.apply(fwd)));  // once per target
-  reroute_op not_parked{1, {"rvdk"}, "v2", {}};
+  reroute_op not_parked{1, {"rvdk"}, "v2", {}, {}};
   EXPECT_EQ(answer(g.apply(not_parked)).error(), errc::not_parked);
-  reroute_op reroute{2, {"rvdk"}, "v2", {}};
+  reroute_op reroute{2, {"rvdk"}, "v2", {}, {}};
   EXPECT_TRUE(answer(g.apply(reroute)));
   EXPECT_EQ(answer(g.apply(reroute)).error(), errc::not_parked);
   EXPECT_EQ(g.changes().parked_delta, 0);  // parked once, rerouted once

@@ -102,6 +102,7 @@ struct retention_config {
   double audit_days = 0;
   std::uint32_t read_audit_window_s = 3600;  // repeated reads of a message by one party: one audit record per window
   std::uint32_t interval_s = 0;              // how often the background purge runs
+  std::uint32_t audit_checkpoint_interval_s = 3600;  // periodic audit chain checkpoints; 0: none
 };
 
 struct config {

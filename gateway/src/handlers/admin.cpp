@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: EUPL-1.2
 // The operator endpoints under /v1/admin/ (the router shows them to operators only). Plain text
-// replies, read by jubesctl; never message contents.
+// replies, read by jubesctl (the audit listing: JSON); never message contents. Every action that
+// changes state is audited with the operator's certificate identity and the reason given
+// (`reason=` or the X-Jubes-Reason header; docs/api.md).
 #include "storage/admin.hpp"
+
+#include <filesystem>
 
 #include "../await_store.hpp"
 #include "common/log.hpp"
 #include "gateway/errc.hpp"
 #include "handler.hpp"
+#include "storage/audit_chain.hpp"
 
 namespace jubes::gateway::detail {
 
@@ -14,13 +19,77 @@ namespace {
 void log_admin(const call& c, std::string_view action) {
   log::info("api", "admin", {{"party", c.who.party->id}, {"action", std::string(action)}});
 }
+
+/// Who ordered this call and why: the operator's certificate party; `reason=` or X-Jubes-Reason.
+storage::operator_action actor_of(const call& c) {
+  storage::operator_action a;
+  a.identity = c.who.party->id;
+  if (const auto* q = c.query.get("reason"))
+    a.reason = *q;
+  else
+    a.reason = std::string(c.req["X-Jubes-Reason"]);
+  return a;
+}
+
+/// Appends an operator action to the audit trail. @return an empty string, or why it was not
+/// recorded (then the reply says so: the action itself happened).
+net::awaitable<std::string> audit_action(services& s, const call& c, storage::audit_kind kind, std::string what,
+                                         std::uint64_t message_id = 0) {
+  auto by = actor_of(c);
+  storage::audit_event e{kind, message_id, by.identity, storage::operator_detail(what, by.reason)};
+  auto* store = &s.store;
+  auto submit = [store, e](store_done<storage::audit_record> done) { store->submit_audit(e, std::move(done)); };
+  auto r = co_await await_store<storage::audit_record>(submit);
+  if (!r) {
+    log::error("api", "audit_failed", {{"party", c.who.party->id}, {"error", r.error().message()}});
+    co_return "NOT AUDITED: " + r.error().message() + "\n";
+  }
+  co_return std::string();
+}
+
 }  // namespace
 
 net::awaitable<response> handle_routes_reload(services& s, call& c) {
   log_admin(c, "routes/reload");
   auto snap = s.reload_routes();
-  if (!snap) co_return text_response(c, 400, "refused: " + snap.error().message() + "\n");
-  co_return text_response(c, 200, "ok: routes version " + (*snap)->table->version() + "\n");
+  const std::string what = snap ? "routes version " + (*snap)->table->version() : "refused: " + snap.error().message();
+  const std::string action = "routes reload: " + what;
+  std::string not_audited = co_await audit_action(s, c, storage::audit_kind::routes_reloaded, action);
+  if (!snap) co_return text_response(c, 400, "refused: " + snap.error().message() + "\n" + not_audited);
+  co_return text_response(c, not_audited.empty() ? 200 : 500, "ok: " + what + "\n" + not_audited);
+}
+
+net::awaitable<response> handle_backup(services& s, call& c) {
+  log_admin(c, "backup");
+  const auto* dir = c.query.get("dir");
+  if (!dir || dir->empty() || !std::filesystem::path(*dir).is_absolute())
+    co_return text_response(c, 400, "give dir=ABSOLUTE_PATH (on the gateway's host)\n");
+  auto r = s.store.backup(*dir);
+  const std::string what = "backup " + *dir + (r ? "" : " failed: " + r.error().message());
+  std::string not_audited = co_await audit_action(s, c, storage::audit_kind::backup_taken, what);
+  if (!r) co_return fault_response(s, c, jubes::error(r.error()));
+  co_return text_response(c, not_audited.empty() ? 200 : 500, "backup written to " + *dir + "\n" + not_audited);
+}
+
+net::awaitable<response> handle_audit_list(services& s, call& c) {
+  log_admin(c, "audit");
+  storage::audit_filter f;
+  f.limit = 1000;
+  std::uint64_t n = 0;
+  if (const auto* v = c.query.get("message"); v && !parse_u64(*v, f.message_id))
+    co_return text_response(c, 400, "message: not a number\n");
+  if (const auto* v = c.query.get("party")) f.party = *v;
+  if (const auto* v = c.query.get("since"); v && !storage::audit_chain::parse_iso8601(*v, f.since_ms))
+    co_return text_response(c, 400, "since: not an ISO-8601 time\n");
+  if (const auto* v = c.query.get("until"); v && !storage::audit_chain::parse_iso8601(*v, f.until_ms))
+    co_return text_response(c, 400, "until: not an ISO-8601 time\n");
+  if (const auto* v = c.query.get("limit")) {
+    if (!parse_u64(*v, n) || n == 0 || n > 100000) co_return text_response(c, 400, "limit: 1 to 100000\n");
+    f.limit = n;
+  }
+  auto rows = storage::audit_chain::list(s.store, f);
+  if (!rows) co_return fault_response(s, c, jubes::error(rows.error()));
+  co_return make_response(200, storage::audit_chain::to_json(*rows) + "\n", "application/json", c.req.version(), true);
 }
 
 net::awaitable<response> handle_parked_list(services& s, call& c) {
@@ -41,6 +110,7 @@ net::awaitable<response> handle_parked_reroute(services& s, call& c) {
   auto plan = s.pipe.plan_reroute(s.store, only_id);
   if (!plan) co_return fault_response(s, c, plan.error());
   auto* store = &s.store;
+  plan->by = actor_of(c);
   auto steps = std::make_shared<reroute_plan>(std::move(*plan));
   auto submit = [store, steps](store_done<reroute_report> done) {
     pipeline::reroute(*store, std::move(*steps), [done](reroute_report r) { done(std::move(r)); });
@@ -55,7 +125,11 @@ net::awaitable<response> handle_purge(services& s, call& c) {
   auto submit = [store](store_done<storage::purge_result> done) { store->submit_purge(std::move(done)); };
   auto r = co_await await_store<storage::purge_result>(submit);
   if (!r) co_return fault_response(s, c, r.error());
-  co_return text_response(c, 200, storage::admin::to_text(*r));
+  std::string text = storage::admin::to_text(*r);
+  const std::string what = "purge: " + text.substr(0, text.find('\n'));
+  // Retention runs in several transactions (bounded batches): the order is audited after them.
+  std::string not_audited = co_await audit_action(s, c, storage::audit_kind::purge_ordered, what);
+  co_return text_response(c, not_audited.empty() ? 200 : 500, text + not_audited);
 }
 
 net::awaitable<response> handle_stats(services& s, call& c) {

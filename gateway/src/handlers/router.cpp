@@ -83,6 +83,8 @@ router api_routes() {
       {v::post, "/v1/admin/parked/reroute", handle_parked_reroute, true},
       {v::post, "/v1/admin/purge", handle_purge, true},
       {v::get, "/v1/admin/stats", handle_stats, true},
+      {v::post, "/v1/admin/backup", handle_backup, true},
+      {v::get, "/v1/admin/audit", handle_audit_list, true},
   });
 }
 

@@ -72,9 +72,10 @@ class store final : public storage::backend {
   void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
                       storage::completion<bool> done) override;
   void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                      storage::completion<void> done) override;
+                      storage::completion<void> done, storage::operator_action by = {}) override;
   void submit_purge(storage::completion<storage::purge_result> done) override;
   void audit_read(std::uint64_t message_id, std::string party) override;
+  void submit_audit(storage::audit_event e, storage::completion<storage::audit_record> done) override;
 
   jubes::result<std::vector<storage::outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
                                                                 std::size_t max) const override;
@@ -86,6 +87,9 @@ class store final : public storage::backend {
   jubes::result<std::vector<storage::parked_entry>> parked(std::size_t max = SIZE_MAX) const override;
   jubes::result<std::vector<storage::audit_record>> audit(std::uint64_t message_id,
                                                           std::size_t max = SIZE_MAX) const override;
+  jubes::result<storage::audit_chain_state> audit_chain() const override;
+  jubes::result<void> scan_audit(std::uint64_t from,
+                                 const std::function<bool(const storage::audit_record&)>& visit) const override;
 
   std::uint64_t watch(std::string recipient, std::uint64_t after, std::function<void()> wake) override;
   void unwatch(std::uint64_t token) override;

@@ -58,7 +58,11 @@ jubes::result<void> initialise(const options& o);
 
 /// `jubesctl purge` when jubesd is NOT running: opens the store exclusively (errc::locked if jubesd
 /// holds it: the running gateway purges on its own schedule), runs retention to completion, closes.
-jubes::result<purge_result> purge_offline(const options& o);
+/// `by` (identity non-empty): a purge_ordered audit record with what was purged follows.
+jubes::result<purge_result> purge_offline(const options& o, const operator_action& by = {});
+
+/// Appends one audit record to `s` and waits until it is durable (jubesctl's offline actions).
+jubes::result<audit_record> record(backend& s, audit_event e);
 std::string to_text(const purge_result& r);
 
 }  // namespace jubes::storage::admin

@@ -63,15 +63,26 @@ class backend {
   /// Routes a parked message to `recipients` (non-empty), exactly once. @return (through done)
   /// errc::not_found, errc::not_parked (already re-routed or purged), errc::invalid_argument,
   /// errc::corrupt, errc::store_full, errc::io_error.
+  /// `by`: the operator who ordered it (identity non-empty): a reroute_ordered audit record with
+  /// the operator's identity and reason is written in the same transaction, before the
+  /// rerouted records.
   virtual void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                              completion<void> done) = 0;
+                              completion<void> done, operator_action by = {}) = 0;
 
   /// Runs retention to completion now (expired bodies, dedup and audit records). `done` must not
   /// be empty. @return (through done) what was purged, or errc::io_error.
   virtual void submit_purge(completion<purge_result> done) = 0;
 
-  /// Records a best-effort "read" audit event (GET /v1/messages/{id}); dropped if the queue is full.
+  /// Records a "read" audit event (GET /v1/messages/{id}; the gateway coalesces repeats). Never
+  /// refused for a full queue or a full store (docs/storage.md, "Audit trail").
   virtual void audit_read(std::uint64_t message_id, std::string party) = 0;
+
+  /// Appends one audit record (an operator action, a checkpoint) on the chain in its own
+  /// transaction. Never refused for a full store while space for audit remains (ingest stops
+  /// first: docs/storage.md, "Never skipped for space"). @return (through done) the record as
+  /// stored (seq, time, hashes), or errc::invalid_argument (a name with NUL or over 255 bytes,
+  /// or an operator kind without the operator's identity), errc::io_error, errc::store_full.
+  virtual void submit_audit(audit_event e, completion<audit_record> done) = 0;
 
   // ---- read side ---------------------------------------------------------------------------
 
@@ -97,6 +108,14 @@ class backend {
   /// Audit records of one message in order (message_id 0: all, at most `max`).
   virtual jubes::result<std::vector<audit_record>> audit(std::uint64_t message_id,
                                                          std::size_t max = SIZE_MAX) const = 0;
+  /// The audit chain's anchor and head as stored (storage/audit_chain.hpp).
+  virtual jubes::result<audit_chain_state> audit_chain() const = 0;
+  /// Calls `visit` with every stored audit record with seq >= from, in stored (seq) order, with
+  /// its hashes; a record that cannot be decoded comes with `damage` set. Stops when visit
+  /// returns false. Reads in pages, never the whole trail at once.
+  /// @return errc::corrupt/io_error if the records cannot be read at all.
+  virtual jubes::result<void> scan_audit(std::uint64_t from,
+                                         const std::function<bool(const audit_record&)>& visit) const = 0;
 
   /// Long poll: `wake` is called exactly once when `recipient`'s committed head exceeds `after`
   /// (on the writer thread, right after the commit), or at close(); if the head already exceeds

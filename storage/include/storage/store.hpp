@@ -52,9 +52,10 @@ class store final : public backend {
   void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
                       completion<bool> done) override;
   void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                      completion<void> done) override;
+                      completion<void> done, operator_action by = {}) override;
   void submit_purge(completion<purge_result> done) override;
   void audit_read(std::uint64_t message_id, std::string party) override;
+  void submit_audit(audit_event e, completion<audit_record> done) override;
 
   jubes::result<std::vector<outbox_entry>> read_outbox(std::string_view recipient, std::uint64_t after,
                                                        std::size_t max) const override;
@@ -65,6 +66,9 @@ class store final : public backend {
   jubes::result<std::optional<stored_message>> get(std::uint64_t message_id) const override;
   jubes::result<std::vector<parked_entry>> parked(std::size_t max = SIZE_MAX) const override;
   jubes::result<std::vector<audit_record>> audit(std::uint64_t message_id, std::size_t max = SIZE_MAX) const override;
+  jubes::result<audit_chain_state> audit_chain() const override;
+  jubes::result<void> scan_audit(std::uint64_t from,
+                                 const std::function<bool(const audit_record&)>& visit) const override;
 
   std::uint64_t watch(std::string recipient, std::uint64_t after, std::function<void()> wake) override;
   void unwatch(std::uint64_t token) override;

@@ -45,8 +45,13 @@ struct options {
   open_check verify = open_check::structure;
   std::size_t map_size_initial = 1ull << 30;  ///< initial LMDB map size in bytes
   std::size_t map_size_max = 64ull << 30;     ///< the map grows up to this, then ingest gets store_full
-  std::size_t queue_capacity = 16384;         ///< bounded writer queue; full => errc::overloaded at once
-  std::size_t queue_max_bytes = 256u << 20;   ///< also bounded by the bodies it holds (plans reach 8 MiB)
+  /// Space kept for acks and audit records: new messages (and forwards, re-routes) get
+  /// store_full once the live data reaches map_size_max less this, so that the audit trail is
+  /// never cut short for space (docs/storage.md, "Never skipped for space"). 0: map_size_max / 16,
+  /// at least 256 KiB, at most 64 MiB.
+  std::size_t audit_reserve_bytes = 0;
+  std::size_t queue_capacity = 16384;        ///< bounded writer queue; full => errc::overloaded at once
+  std::size_t queue_max_bytes = 256u << 20;  ///< also bounded by the bodies it holds (plans reach 8 MiB)
   /// Most requests in one write transaction. Groups are as large as the queue holds when the writer
   /// starts a commit, so this only bounds a group under heavy load (see docs/storage.md).
   std::size_t max_group = 1024;
@@ -170,16 +175,81 @@ enum class audit_kind : std::uint8_t {
   read = 6,       ///< party = reader (GET /v1/messages/{id})
   purged = 7,     ///< party empty: the body was removed by retention
   rerouted = 8,   ///< party = new recipient after a parked message was re-routed
+  // Operator actions (message id 0 unless the action concerns one message): party = the
+  // operator's identity (client certificate party of the admin call, or "os:<user>" for a
+  // jubesctl command that opened the store itself), detail = what was done, then "reason: ...".
+  routes_reloaded = 9,    ///< detail: the new table version
+  reroute_ordered = 10,   ///< an operator re-routed a parked message (the rerouted records follow)
+  purge_ordered = 11,     ///< an operator ran retention now; detail: what it purged
+  backup_taken = 12,      ///< detail: the backup directory
+  forward_override = 13,  ///< reserved: an operator forwarded a message on a recipient's behalf
+  parked_assigned = 14,   ///< reserved: a parked message assigned to a recipient by an operator
+  parked_closed = 15,     ///< reserved: a parked message closed by an operator
+  checkpoint = 16,        ///< a chain checkpoint (periodic or on demand); detail: "seq=N hash=HEX"
 };
 std::string_view to_string(audit_kind k) noexcept;
 
+/// A SHA-256 digest (the audit chain's hashes).
+using digest = std::array<unsigned char, 32>;
+
+/// One audit record. Every record carries the hash of its predecessor and its own hash over the
+/// canonical encoding (storage/audit_chain.hpp): altering, removing or reordering records breaks
+/// the chain, which `jubesctl audit verify` detects (docs/storage.md, "Audit trail").
 struct audit_record {
-  std::uint64_t seq = 0;
+  std::uint64_t seq = 0;  ///< gapless, from 1
   std::int64_t at_ms = 0;
   audit_kind kind = audit_kind::accepted;
   std::uint64_t message_id = 0;
+  std::string party;     ///< the party or operator the record is about (actor)
+  std::string detail;    ///< what happened; for operator actions ends in "reason: ..."
+  digest prev_hash{};    ///< the hash of record seq-1 (the anchor's for the first kept record)
+  digest hash{};         ///< audit_chain::hash_of(*this)
+  bool chained = false;  ///< false: written before the chain existed (no hashes stored)
+  /// Set by scans only: why the stored record could not be read (then the other fields are
+  /// what could be decoded, perhaps nothing but seq).
+  std::string damage;
+};
+
+/// Who ordered an operator action, and why; recorded with it. Empty identity: not an operator
+/// action (e.g. the gateway re-routing on its own).
+struct operator_action {
+  std::string identity;  ///< the operator's client-certificate party, or "os:<user>" offline
+  std::string reason;
+};
+
+/// An audit record to append (submit_audit): seq, time and hashes are assigned by the store.
+struct audit_event {
+  audit_kind kind = audit_kind::checkpoint;
+  std::uint64_t message_id = 0;
+  std::string party;   ///< actor
+  std::string detail;  ///< what, and "reason: ..."
+};
+
+/// "<what>; reason: <reason>" (or just what, without a reason): an operator record's detail.
+std::string operator_detail(std::string_view what, std::string_view reason);
+
+/// A point of the chain: a record's seq and hash (and time). The anchor is the last record
+/// retention removed (seq 0, zero hash before any), the head the newest record; a checkpoint is
+/// a head exported to be kept elsewhere.
+struct chain_point {
+  std::uint64_t seq = 0;
+  digest hash{};
+  std::int64_t at_ms = 0;
+};
+
+/// Both ends of the stored chain.
+struct audit_chain_state {
+  chain_point anchor;  ///< records up to anchor.seq are gone (retention) or predate the chain
+  chain_point head;    ///< the newest record (anchor when there is none after it)
+};
+
+/// What `jubesctl audit list` and GET /v1/admin/audit select; zero/empty fields select all.
+struct audit_filter {
+  std::uint64_t message_id = 0;
   std::string party;
-  std::string detail;
+  std::int64_t since_ms = 0;  ///< at_ms >= since_ms (0: no bound)
+  std::int64_t until_ms = 0;  ///< at_ms < until_ms (0: no bound)
+  std::size_t limit = SIZE_MAX;
 };
 
 /// Upper bounds of the histogram buckets in metrics_snapshot (Prometheus `le`); the last is +Inf.
