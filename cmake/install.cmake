@@ -6,6 +6,8 @@
 #   <datadir>/jubes/schemas/          the XSDs (conf/schemas)
 #   <datadir>/jubes/examples/         the example messages (conf/examples)
 #   <datadir>/jubes/dashboard/        the dashboard's files, uPlot from gateway/dashboard/node_modules
+#   <datadir>/jubes/grafana/          jubes.json, the Grafana dashboard (conf/grafana)
+#   <datadir>/jubes/prometheus/       jubes-alerts.yml, the alert rules, and their promtool unit tests
 #   <docdir>/                         LICENSE, THIRD-PARTY-NOTICES.md, README.md, operations.md
 #   JUBES_SYSTEMD_UNIT_DIR            jubesd.service; JUBES_SYSUSERS_DIR: jubes.conf (the `jubes` user)
 # The store lives in /var/lib/jubes (the unit's StateDirectory=jubes), whatever the prefix.
@@ -23,6 +25,11 @@ install(TARGETS jubesd jubesctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 install(DIRECTORY conf/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/schemas)
 install(DIRECTORY conf/examples/ DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/examples)
+# Monitoring (docs/operations.md, "Monitoring and alerting"): data for Grafana and Prometheus, not
+# configuration of jubesd; the test file beside the rules, so that `promtool test rules` runs there.
+install(FILES conf/grafana/jubes.json DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/grafana)
+install(FILES conf/prometheus/jubes-alerts.yml conf/prometheus/jubes-alerts.test.yml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/prometheus)
 
 # The dashboard: the allow-listed files of gateway/dashboard/src/dashboard.cpp, in the same layout.
 # uPlot comes from `npm ci` in gateway/dashboard (scripts/install-deps); without it the install fails

@@ -111,7 +111,7 @@
     setFigure('parked', s.parked, fmt(s.parked));
     const S = s.store || {};
     setFigure('store-use', S.use_ratio, S.use_ratio === null || S.use_ratio === undefined ? '–' : (S.use_ratio * 100).toFixed(1) + ' %');
-    $('store-bytes').textContent = bytes(S.used_bytes) + ' of ' + bytes(S.map_bytes);
+    $('store-bytes').textContent = bytes(S.used_bytes) + ' of ' + bytes(S.capacity_bytes);
     setFigure('queue-depth', s.writer_queue_depth, fmt(s.writer_queue_depth));
     const rv = $('route-version');
     rv.dataset.value = s.route_table_version || '';

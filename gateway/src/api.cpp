@@ -88,10 +88,16 @@ jubes::result<void> api::open() {
     s.svc->validation = s.validation->get_executor();
   }
   s.checkpoints.start(*s.store, std::chrono::seconds(s.cfg.retention.audit_checkpoint_interval_s));
-  s.probe.emplace(s.metrics);
+  std::vector<std::string> recipients;
+  for (const auto& p : s.cfg.parties)
+    if (p.role == party_role::recipient) recipients.push_back(p.id);
+  // The capacity is the configured maximum, not the current map (which grows up to it); PostgreSQL
+  // reports no size, and its limit is the database server's disk: 0.
+  s.probe.emplace(s.metrics, s.cfg.store.backend == "lmdb" ? s.cfg.store.map_size_bytes : 0, recipients);
+  register_party_series(s.metrics, s.cfg, s.routes);
   s.metrics.add_collector([this](registry&) {
     auto& s = *st_;
-    if (s.store && s.pipe && s.probe) s.probe->collect(*s.store, *s.pipe, wall_ms());
+    if (s.store && s.pipe && s.probe) s.probe->collect(*s.store, *s.pipe, wall_ms(), not_ready_reason().empty());
   });
   s.opened = true;
   return {};
@@ -181,6 +187,8 @@ net::awaitable<response> api::handle(request& req, const caller& who, std::uniqu
   const std::string request_id = s.requests.next_id();
   auto t = split_target(req.target());
   call c{req, who, std::move(t.query), 0, {}, {}};
+  const auto m = s.routes.match(req.method(), t.path, who.party && who.party->role == party_role::operator_);
+  const std::string_view endpoint = m.found ? m.found->pattern : other_endpoint;
   response res;
   if (!who.party) {
     res = fault_response(*s.svc, c, errc::unknown_party);
@@ -189,7 +197,7 @@ net::awaitable<response> api::handle(request& req, const caller& who, std::uniqu
     r.retry_after_s = wait;
     res = fault_response(*s.svc, c, r);
     c.reason = "rate_limited";
-  } else if (auto m = s.routes.match(req.method(), t.path, who.party->role == party_role::operator_); !m.found) {
+  } else if (!m.found) {
     res = fault_response(*s.svc, c, jubes::error(m.error));
     if (!m.allow.empty()) res.set(http::field::allow, m.allow);
   } else {
@@ -200,8 +208,15 @@ net::awaitable<response> api::handle(request& req, const caller& who, std::uniqu
   if (!c.reason.empty() && t.path == "/v1/messages") s.probe->count_rejected(c.reason);
   res.set("X-Request-Id", request_id);
   log_request(s.requests, c, res, request_id, t.path, bytes_in, started);
-  requests_counter(s.metrics, who, res.result_int()).inc();
+  requests_counter(s.metrics, who, endpoint, res.result_int()).inc();
   co_return res;
+}
+
+void api::count_refused(const caller& who, http::verb method, std::string_view target, unsigned status) {
+  auto& s = *st_;
+  const auto m =
+      s.routes.match(method, split_target(target).path, who.party && who.party->role == party_role::operator_);
+  requests_counter(s.metrics, who, m.found ? m.found->pattern : other_endpoint, status).inc();
 }
 
 }  // namespace jubes::gateway::detail

@@ -40,6 +40,9 @@ class api {
   /// Answers one request of `c`: 403 without a party, 429 over its rate, else the route's handler.
   /// @param stream set when the reply's body comes from a source (the response is then its head)
   net::awaitable<response> handle(request& req, const caller& c, std::unique_ptr<body_source>& stream);
+  /// Counts in jubes_http_requests_total a reply the server gave before handle() (a party over its
+  /// connection limit: 503), under the endpoint that `method` and `target` name.
+  void count_refused(const caller& who, http::verb method, std::string_view target, unsigned status);
   /// @return "" when ready to take traffic, else why not ("draining", "store full: ...")
   std::string not_ready_reason() const;
   bool ready() const { return not_ready_reason().empty(); }

@@ -7,6 +7,7 @@
 #include "codecs/errc.hpp"
 #include "common/metric_names.hpp"
 #include "common/version.hpp"
+#include "preauth.hpp"
 #include "process_stats.hpp"
 
 namespace jubes::gateway::detail {
@@ -21,18 +22,38 @@ std::vector<double> bounds(const std::array<double, N>& a) {
 constexpr std::string_view kRejectedHelp = "Ingest requests refused, by reason.";
 }  // namespace
 
-metrics_probe::metrics_probe(registry& r)
+void register_listener_series(registry& r, const context_expiry& expiry) {
+  for (auto reason : handshake_failure_reasons)
+    r.get_counter(mn::tls_handshake_failures_total, listener_help::handshake_failures,
+                  {{"reason", std::string(reason)}});
+  for (auto why : {preauth_pool::eviction::address_cap, preauth_pool::eviction::preauth_cap,
+                   preauth_pool::eviction::connection_cap})
+    r.get_counter(mn::preauth_evictions_total, listener_help::preauth_evictions,
+                  {{"reason", std::string(to_string(why))}});
+  r.get_counter(mn::read_timeouts_total, listener_help::read_timeouts);
+  r.get_counter(mn::connections_refused_total, listener_help::connections_refused);
+  constexpr std::string_view help = "Unix time of the notAfter of the API listener's certificates (server, ca).";
+  r.get_gauge(mn::tls_certificate_expiry_timestamp_seconds, help, {{"certificate", "server"}})
+      .set(double(expiry.server));
+  r.get_gauge(mn::tls_certificate_expiry_timestamp_seconds, help, {{"certificate", "ca"}}).set(double(expiry.ca));
+}
+
+metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients)
     : r_(r),
       queue_depth_(r.get_gauge(mn::writer_queue_depth, "Requests waiting for the store's writer.")),
       queue_capacity_(r.get_gauge(mn::writer_queue_capacity, "Capacity of the store's writer queue.")),
-      map_size_(r.get_gauge(mn::store_map_size_bytes, "LMDB map size in bytes.")),
-      map_used_(r.get_gauge(mn::store_used_bytes, "Bytes of the LMDB map in use.")),
+      map_size_(r.get_gauge(mn::store_map_size_bytes, "LMDB map size in bytes now (it grows up to the capacity).")),
+      map_used_(r.get_gauge(mn::store_used_bytes, "Bytes of the store in use (LMDB; 0 on PostgreSQL).")),
+      capacity_(r.get_gauge(mn::store_capacity_bytes,
+                            "The most the store may hold, store.map_size_bytes (LMDB; 0 on PostgreSQL).")),
       parked_(r.get_gauge(mn::parked_messages, "Messages no rule routed, waiting for an operator.")),
-      commits_(r.get_gauge(mn::store_commits, "Successful write transactions since start.")),
-      commit_failures_(r.get_gauge(mn::store_commit_failures, "Failed write transactions since start.")),
-      acks_(r.get_gauge(mn::outbox_acks, "Ack requests committed since start.")),
-      forwards_(r.get_gauge(mn::forwards, "Forwards committed since start.")),
-      route_reloads_(r.get_gauge(mn::route_table_reloads, "Successful route reloads since start.")),
+      ready_(r.get_gauge(mn::ready, "1 when /readyz answers 200 (ready for traffic), else 0.")),
+      commits_(r.get_sampled_counter(mn::store_commits_total, "Successful write transactions since start.")),
+      commit_failures_(
+          r.get_sampled_counter(mn::store_commit_failures_total, "Failed write transactions since start.")),
+      acks_(r.get_sampled_counter(mn::outbox_acks_total, "Ack requests committed since start.")),
+      forwards_(r.get_sampled_counter(mn::forwards_total, "Forwards committed since start.")),
+      route_reloads_(r.get_sampled_counter(mn::route_reloads_total, "Successful route reloads since start.")),
       group_size_(
           r.get_histogram(mn::group_commit_size, "Requests per group commit.", bounds(storage::group_size_buckets))),
       commit_seconds_(r.get_histogram(mn::group_commit_seconds, "Duration of a group commit incl. fsync.",
@@ -43,6 +64,7 @@ metrics_probe::metrics_probe(registry& r)
       process_fds_(r.get_gauge(mn::process_open_fds, "Number of open file descriptors.")),
       process_start_(
           r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")) {
+  capacity_.set(double(capacity_bytes));
   r.get_gauge(mn::build_info, "The running build: version and git revision (labels), value 1.",
               {{"version", std::string(build_version())}, {"revision", std::string(build_revision())}})
       .set(1);
@@ -54,6 +76,7 @@ metrics_probe::metrics_probe(registry& r)
     std::string reason = codecs::to_string(static_cast<codecs::errc>(e));
     rejected_[reason] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", reason}});
   }
+  for (const auto& rcpt : recipients) set_outbox(rcpt, storage::outbox_state{}, 0);
 }
 
 void metrics_probe::count_rejected(const std::string& reason) {
@@ -63,13 +86,24 @@ void metrics_probe::count_rejected(const std::string& reason) {
   r_.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", reason}}).inc();
 }
 
-void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::int64_t now_ms) {
+void metrics_probe::set_outbox(const std::string& recipient, const storage::outbox_state& o, std::int64_t now_ms) {
+  labels l{{"recipient", recipient}};
+  r_.get_gauge(mn::outbox_head, "Seq of the newest outbox entry, per recipient.", l).set(double(o.head));
+  r_.get_gauge(mn::outbox_cursor, "Highest acknowledged seq, per recipient.", l).set(double(o.cursor));
+  r_.get_gauge(mn::outbox_backlog, "Unacknowledged outbox entries, per recipient.", l)
+      .set(double(o.head - std::min(o.head, o.cursor)));
+  r_.get_gauge(mn::outbox_oldest_unacked_age_seconds, "Age of the oldest unacknowledged entry, per recipient.", l)
+      .set(o.oldest_unacked_ms ? double(now_ms - o.oldest_unacked_ms) / 1000.0 : 0.0);
+}
+
+void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::int64_t now_ms, bool ready) {
   if (auto p = read_process_stats()) {  // a failure leaves the last figures (never a wrong zero)
     process_cpu_.set(p->cpu_seconds);
     process_rss_.set(p->rss_bytes);
     process_fds_.set(p->open_fds);
     process_start_.set(p->start_time_s);
   }
+  ready_.set(ready ? 1 : 0);
   auto m = store.metrics();
   queue_depth_.set(double(m.queue_depth));
   queue_capacity_.set(double(m.queue_capacity));
@@ -82,17 +116,8 @@ void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::
   forwards_.set(double(m.forwards));
   group_size_.load({m.group_size_hist.begin(), m.group_size_hist.end()}, double(m.group_size_sum));
   commit_seconds_.load({m.commit_seconds_hist.begin(), m.commit_seconds_hist.end()}, m.commit_seconds_sum);
-  if (auto obs = store.outboxes()) {
-    for (const auto& [rcpt, o] : *obs) {
-      labels l{{"recipient", rcpt}};
-      r_.get_gauge(mn::outbox_head, "Seq of the newest outbox entry, per recipient.", l).set(double(o.head));
-      r_.get_gauge(mn::outbox_cursor, "Highest acknowledged seq, per recipient.", l).set(double(o.cursor));
-      r_.get_gauge(mn::outbox_backlog, "Unacknowledged outbox entries, per recipient.", l)
-          .set(double(o.head - std::min(o.head, o.cursor)));
-      r_.get_gauge(mn::outbox_oldest_unacked_age_seconds, "Age of the oldest unacknowledged entry, per recipient.", l)
-          .set(o.oldest_unacked_ms ? double(now_ms - o.oldest_unacked_ms) / 1000.0 : 0.0);
-    }
-  }
+  if (auto obs = store.outboxes())
+    for (const auto& [rcpt, o] : *obs) set_outbox(rcpt, o, now_ms);
   if (auto snap = pipe.routes()) {
     r_.clear(mn::route_table_info);
     r_.get_gauge(mn::route_table_info, "The routing table in service (version label).",

@@ -31,6 +31,7 @@
 #include "common/recipient.hpp"
 #include "gateway/errc.hpp"
 #include "http_request.hpp"
+#include "metrics_probe.hpp"
 #include "net.hpp"
 #include "preauth.hpp"
 #include "tls.hpp"
@@ -194,9 +195,7 @@ struct server::impl {
       // At max_connections a new connection may still take the place of an unauthenticated one
       // (api_session evicts the oldest); only when every slot is a party's is it refused.
       if (tls && api_connections.load() >= static_cast<int>(cfg.limits.max_connections) && preauth.size() == 0) {
-        metrics
-            .get_counter(metric_names::connections_refused_total, "Connections closed at accept: over max_connections.")
-            .inc();
+        metrics.get_counter(metric_names::connections_refused_total, listener_help::connections_refused).inc();
         boost::system::error_code ignore;
         sock.close(ignore);
         continue;
@@ -253,12 +252,13 @@ struct server::impl {
     response res;
     auto g = co_await read_request(ss, buf, parser, cfg.limits, over, res);
     if (g == got::timeout) {
-      metrics.get_counter(metric_names::read_timeouts_total, "API connections cut off by the read timeout.").inc();
+      metrics.get_counter(metric_names::read_timeouts_total, listener_help::read_timeouts).inc();
       log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
       co_return false;
     }
     if (g == got::gone) co_return false;
-    if (g == got::party_limit) count_party_refusal(who);
+    // A per-party 503 never reaches the api's handle(): counted in the same series as every other reply.
+    if (g == got::party_limit) apis.count_refused(who, parser.get().method(), parser.get().target(), 503);
     bool close_after = g != got::request;
     std::unique_ptr<body_source> stream;
     if (g == got::request) {
@@ -341,14 +341,6 @@ struct server::impl {
     co_return !lec;
   }
 
-  // A per-party 503 never reaches the api: count it here, in the same series as every other reply.
-  void count_party_refusal(const caller& who) {
-    metrics
-        .get_counter(metric_names::http_requests_total, "API requests by party and status.",
-                     {{"party", who.id}, {"status", "503"}})
-        .inc();
-  }
-
   // Takes a pre-authentication slot for this connection, evicting the oldest unauthenticated
   // connection when a cap is reached (preauth.hpp).
   preauth_pool::ticket enter_preauth(const std::shared_ptr<session_ctl>& ctl, const std::string& address) {
@@ -369,8 +361,7 @@ struct server::impl {
     preauth_open->add(1);
     if (adm.why != preauth_pool::eviction::none) {
       metrics
-          .get_counter(metric_names::preauth_evictions_total,
-                       "Unauthenticated API connections closed to make room for a new one, by cap reached.",
+          .get_counter(metric_names::preauth_evictions_total, listener_help::preauth_evictions,
                        {{"reason", std::string(to_string(adm.why))}})
           .inc();
       if (adm.evict) adm.evict();
@@ -381,8 +372,8 @@ struct server::impl {
   // Counts a failed handshake by reason; logs a summary at most every 10 s, never one line each.
   void handshake_failed(const std::string& reason, const std::string& peer, const boost::system::error_code& ec) {
     metrics
-        .get_counter(metric_names::tls_handshake_failures_total,
-                     "Failed TLS handshakes on the API listener, by reason.", {{"reason", reason}})
+        .get_counter(metric_names::tls_handshake_failures_total, listener_help::handshake_failures,
+                     {{"reason", reason}})
         .inc();
     log::debug(kComponent, "tls_handshake_failed", {{"peer", peer}, {"reason", reason}, {"error", ec.message()}});
     if (auto summary = handshake_failures.record(reason))
@@ -581,19 +572,13 @@ jubes::result<void> server::start() {
       "API replies cut off by the write progress timeout (fewer than limits.write_progress_bytes written in "
       "limits.write_timeout_ms).");
   s.open_connections = &s.metrics.get_gauge(metric_names::api_connections, "Open connections on the API listener.");
-  s.metrics.get_counter(metric_names::tls_handshake_failures_total,
-                        "Failed TLS handshakes on the API listener, by reason.", {{"reason", "untrusted"}});
   s.preauth_open = &s.metrics.get_gauge(metric_names::preauth_connections,
                                         "API connections that have not completed the TLS handshake yet.");
-  for (auto why : {preauth_pool::eviction::address_cap, preauth_pool::eviction::preauth_cap,
-                   preauth_pool::eviction::connection_cap})
-    s.metrics.get_counter(metric_names::preauth_evictions_total,
-                          "Unauthenticated API connections closed to make room for a new one, by cap reached.",
-                          {{"reason", std::string(to_string(why))}});
 
   auto ctx = make_server_context(s.cfg);
   if (!ctx) return ctx.error();
   s.ctx.emplace(std::move(*ctx));
+  register_listener_series(s.metrics, expiry_of(*s.ctx));
 
   for (const auto& p : s.cfg.parties) {
     s.by_cn[p.subject_cn.empty() ? p.id : p.subject_cn] = &p;

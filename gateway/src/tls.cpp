@@ -9,6 +9,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <ctime>
 #include <memory>
 
 #include "gateway/errc.hpp"
@@ -34,6 +35,13 @@ std::string name_entry(X509_NAME* n, int nid) {
   std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
   OPENSSL_free(utf8);
   return out;
+}
+/// Unix time of a certificate's notAfter (0 if it cannot be read).
+std::int64_t not_after(const X509* cert) {
+  const ASN1_TIME* t = cert ? X509_get0_notAfter(cert) : nullptr;
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
 }
 }  // namespace
 
@@ -76,6 +84,18 @@ jubes::result<ssl::context> make_server_context(const config& cfg) {
   // SSL_MODE_RELEASE_BUFFERS is not set: measured (docs/BENCHMARKS.md) 91 against 94 KiB per idle
   // connection and the same instructions per message; not worth a different allocation pattern.
   return ctx;
+}
+
+context_expiry expiry_of(ssl::context& ctx) {
+  context_expiry e;
+  SSL_CTX* h = ctx.native_handle();
+  e.server = not_after(SSL_CTX_get0_certificate(h));
+  STACK_OF(X509_OBJECT)* objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(h));
+  for (int i = 0; objs && i < sk_X509_OBJECT_num(objs); ++i) {
+    const X509* ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));  // null for a CRL
+    if (std::int64_t t = ca ? not_after(ca) : 0; t > 0 && (e.ca == 0 || t < e.ca)) e.ca = t;
+  }
+  return e;
 }
 
 peer_identity identity_of(ssl_st* ssl) {

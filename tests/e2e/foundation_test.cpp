@@ -6,22 +6,13 @@
 
 #include <regex>
 
+#include "fixture.hpp"
 #include "support.hpp"
 
 namespace jubes::e2e {
 namespace {
 
-class foundation : public ::testing::Test {
- protected:
-  void SetUp() override {
-    cfg_ = write_file(dir_.path(), "jubes.yaml", test_config(dir_.path() / "data"));
-    d_ = std::make_unique<jubesd>(cfg_, dir_.path() / "data");
-    ASSERT_TRUE(d_->started()) << d_->log();
-  }
-  temp_dir dir_;
-  fs::path cfg_;
-  std::unique_ptr<jubesd> d_;
-};
+class foundation : public started_gateway {};
 
 TEST_F(foundation, healthz_answers_200) {
   auto c = d_->ops_client();

@@ -236,7 +236,9 @@ TEST_F(http, per_party_503_is_counted_in_http_requests_total) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503u);
   auto m = metrics();
-  EXPECT_TRUE(std::regex_search(m, std::regex("jubes_http_requests_total\\{party=\"rvdk\",status=\"503\"\\} 1"))) << m;
+  EXPECT_TRUE(std::regex_search(
+      m, std::regex("jubes_http_requests_total\\{party=\"rvdk\",status=\"503\",endpoint=\"/v1/outbox\"\\} 1")))
+      << m;
 }
 
 // --- item 3: no pre-authentication lockout ---

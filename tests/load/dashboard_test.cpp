@@ -72,7 +72,7 @@ std::string metrics(double accepted, double dup, double delivered, double schema
          "\njubes_outbox_oldest_unacked_age_seconds{recipient=\"gemeente:0" + std::to_string(100 + i) + "\"} " +
          std::to_string(i) + ".5\n";
   m += "jubes_parked_messages 3\njubes_writer_queue_depth 17\n";
-  m += "jubes_store_used_bytes 250\njubes_store_map_size_bytes 1000\n";
+  m += "jubes_store_used_bytes 250\njubes_store_map_size_bytes 500\njubes_store_capacity_bytes 1000\n";
   m += "jubes_route_table_info{version=\"abc123\"} 1\n";
   return m;
 }

@@ -28,10 +28,14 @@ for f in etc/jubes/jubes.yaml etc/jubes/routes.yaml etc/jubes/gemeenten.csv etc/
   share/jubes/dashboard/index.html share/jubes/dashboard/app.js share/jubes/dashboard/style.css \
   share/jubes/dashboard/node_modules/uplot/dist/uPlot.iife.min.js \
   share/jubes/dashboard/node_modules/uplot/dist/uPlot.min.css share/jubes/dashboard/node_modules/uplot/LICENSE \
+  share/jubes/grafana/jubes.json share/jubes/prometheus/jubes-alerts.yml share/jubes/prometheus/jubes-alerts.test.yml \
   share/doc/jubes/LICENSE share/doc/jubes/THIRD-PARTY-NOTICES.md \
   lib/systemd/system/jubesd.service lib/sysusers.d/jubes.conf; do
   [ -f "$prefix/$f" ] || fail "$f not installed"
 done
+# The installed alert rules pass their unit tests where they were installed (docs/operations.md).
+(cd "$prefix/share/jubes/prometheus" && promtool test rules jubes-alerts.test.yml >/dev/null) ||
+  fail "promtool test rules in $prefix/share/jubes/prometheus"
 conf=$prefix/etc/jubes/jubes.yaml
 # (PREFIX may itself be inside the source tree, in the build tree: look for the source tree's files.)
 if grep -nE "$src/(conf|gateway|data)(/|$| )" "$conf"; then fail "the installed configuration names the source tree"; fi

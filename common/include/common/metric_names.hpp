@@ -6,7 +6,9 @@
 // Operators' Prometheus queries and alert rules rely on the names: never rename one silently.
 //
 // Labels are given in the comments; a histogram NAME is exported as NAME_bucket{le}, NAME_sum and
-// NAME_count.
+// NAME_count. Counters end in _total. Every name here is exported from the first scrape on (at 0), and
+// docs/api.md, "Metrics", lists exactly these names (tests/e2e/metrics_list_test.cpp compares them with
+// a real scrape; conf/grafana and conf/prometheus may use only names of that list).
 #include <string_view>
 
 namespace jubes::metric_names {
@@ -17,7 +19,8 @@ inline constexpr std::string_view ingest_duplicates_total = "jubes_ingest_duplic
 inline constexpr std::string_view ingest_parked_total = "jubes_ingest_parked_total";          ///< counter
 inline constexpr std::string_view ingest_rejected_total = "jubes_ingest_rejected_total";      ///< counter {reason}
 inline constexpr std::string_view accept_latency_seconds = "jubes_accept_latency_seconds";    ///< histogram
-inline constexpr std::string_view http_requests_total = "jubes_http_requests_total";  ///< counter {party, status}
+inline constexpr std::string_view http_requests_total =
+    "jubes_http_requests_total";  ///< counter {party, status, endpoint}: endpoint is the route's pattern or "other"
 
 // ---- connections and TLS (API listener) ----
 inline constexpr std::string_view api_connections = "jubes_api_connections";                      ///< gauge
@@ -31,12 +34,15 @@ inline constexpr std::string_view preauth_evictions_total =
 inline constexpr std::string_view read_timeouts_total = "jubes_read_timeouts_total";            ///< counter
 inline constexpr std::string_view write_timeouts_total = "jubes_write_timeouts_total";          ///< counter
 inline constexpr std::string_view session_exceptions_total = "jubes_session_exceptions_total";  ///< counter
+inline constexpr std::string_view tls_certificate_expiry_timestamp_seconds =
+    "jubes_tls_certificate_expiry_timestamp_seconds";  ///< gauge {certificate}: server, ca; Unix time of notAfter
 
 // ---- delivery (outboxes) ----
 inline constexpr std::string_view outbox_entries_served_total = "jubes_outbox_entries_served_total";  ///< counter
 inline constexpr std::string_view outbox_acked_total = "jubes_outbox_acked_total";                    ///< counter
-inline constexpr std::string_view outbox_acks = "jubes_outbox_acks";                                  ///< gauge
-inline constexpr std::string_view forwards = "jubes_forwards";                                        ///< gauge
+inline constexpr std::string_view outbox_acks_total =
+    "jubes_outbox_acks_total";  ///< counter (was the gauge jubes_outbox_acks)
+inline constexpr std::string_view forwards_total = "jubes_forwards_total";  ///< counter (was the gauge jubes_forwards)
 inline constexpr std::string_view outbox_head = "jubes_outbox_head";        ///< gauge {recipient}
 inline constexpr std::string_view outbox_cursor = "jubes_outbox_cursor";    ///< gauge {recipient}
 inline constexpr std::string_view outbox_backlog = "jubes_outbox_backlog";  ///< gauge {recipient}
@@ -49,16 +55,23 @@ inline constexpr std::string_view writer_queue_depth = "jubes_writer_queue_depth
 inline constexpr std::string_view writer_queue_capacity = "jubes_writer_queue_capacity";  ///< gauge
 inline constexpr std::string_view store_map_size_bytes = "jubes_store_map_size_bytes";    ///< gauge
 inline constexpr std::string_view store_used_bytes = "jubes_store_used_bytes";            ///< gauge
-inline constexpr std::string_view store_commits = "jubes_store_commits";                  ///< gauge
-inline constexpr std::string_view store_commit_failures = "jubes_store_commit_failures";  ///< gauge
-inline constexpr std::string_view group_commit_size = "jubes_group_commit_size";          ///< histogram
-inline constexpr std::string_view group_commit_seconds = "jubes_group_commit_seconds";    ///< histogram
+inline constexpr std::string_view store_capacity_bytes =
+    "jubes_store_capacity_bytes";  ///< gauge: most the store may hold
+inline constexpr std::string_view store_commits_total =
+    "jubes_store_commits_total";  ///< counter (was jubes_store_commits)
+inline constexpr std::string_view store_commit_failures_total =
+    "jubes_store_commit_failures_total";  ///< counter (was the gauge jubes_store_commit_failures)
+inline constexpr std::string_view group_commit_size = "jubes_group_commit_size";        ///< histogram
+inline constexpr std::string_view group_commit_seconds = "jubes_group_commit_seconds";  ///< histogram
 
 // ---- routing ----
-inline constexpr std::string_view route_table_info = "jubes_route_table_info";        ///< gauge {version}, value 1
-inline constexpr std::string_view route_table_reloads = "jubes_route_table_reloads";  ///< gauge
-inline constexpr std::string_view route_reload_failures_total =
-    "jubes_route_reload_failures_total";  ///< counter {file}
+inline constexpr std::string_view route_table_info = "jubes_route_table_info";  ///< gauge {version}, value 1
+inline constexpr std::string_view route_reloads_total =
+    "jubes_route_reloads_total";  ///< counter (was the gauge jubes_route_table_reloads)
+inline constexpr std::string_view route_reload_failures_total = "jubes_route_reload_failures_total";  ///< counter
+
+// ---- readiness (the ops listener's /readyz) ----
+inline constexpr std::string_view ready = "jubes_ready";  ///< gauge: 1 when /readyz answers 200, else 0
 
 // ---- the build (common/version.hpp) ----
 inline constexpr std::string_view build_info = "jubes_build_info";  ///< gauge {version, revision}, value 1

@@ -380,9 +380,12 @@ json::object store_figures(const index& ix) {
   json::object store;
   auto used = ix.sum(mn::store_used_bytes);
   auto map = ix.sum(mn::store_map_size_bytes);
+  auto capacity = ix.sum(mn::store_capacity_bytes);
   store["used_bytes"] = opt(used);
   store["map_bytes"] = opt(map);
-  store["use_ratio"] = (used && map && *map > 0) ? num(round3(*used / *map)) : json::value(nullptr);
+  store["capacity_bytes"] = opt(capacity);
+  // Use against the most the store may hold (the map grows up to it); no capacity: none to show.
+  store["use_ratio"] = (used && capacity && *capacity > 0) ? num(round3(*used / *capacity)) : json::value(nullptr);
   return store;
 }
 

@@ -36,9 +36,18 @@ namespace jubes::gateway::detail {
 /// registry keeps series in place), so that a request builds no label text and takes no lock.
 struct caller_series {
   counter* accepted = nullptr;  ///< jubes_ingest_accepted_total{party}
-  /// jubes_http_requests_total{party,status} by status; a status beyond these is looked up each time
-  std::array<std::pair<unsigned, counter*>, 4> requests{};
+  /// One jubes_http_requests_total{party,status,endpoint} series.
+  struct request_series {
+    std::string_view endpoint;  ///< a route's pattern (static) or other_endpoint
+    unsigned status = 0;
+    counter* c = nullptr;
+  };
+  /// The caller's request series; one beyond these is looked up each time
+  std::array<request_series, 6> requests{};
 };
+
+/// The endpoint label of a request no route matched (unknown path, other method, no party).
+inline constexpr std::string_view other_endpoint = "other";
 
 /// Who is calling: the party named by the client certificate (nullptr: no party → 403).
 /// One caller per connection, used by one request at a time (on the connection's strand).
@@ -49,8 +58,9 @@ struct caller {
   mutable caller_series series;  // a cache: filled while the const caller serves requests
 };
 
-/// @return the caller's jubes_http_requests_total{party,status} series (cached in `who.series`)
-counter& requests_counter(registry& m, const caller& who, unsigned status);
+/// @return the caller's jubes_http_requests_total{party,status,endpoint} series (cached in `who.series`)
+/// @param endpoint the matched route's pattern (static storage) or other_endpoint
+counter& requests_counter(registry& m, const caller& who, std::string_view endpoint, unsigned status);
 /// @return the caller's jubes_ingest_accepted_total{party} series (cached in `who.series`)
 counter& accepted_counter(registry& m, const caller& who);
 
@@ -90,6 +100,7 @@ struct api_counters {
   counter& parked;
   counter& entries_served;
   counter& entries_acked;
+  counter& route_reload_failures;
 };
 
 /// What the handlers share.

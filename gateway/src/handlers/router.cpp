@@ -73,11 +73,11 @@ router::match_result router::match(http::verb method, std::string_view path, boo
 router api_routes() {
   using v = http::verb;
   return router({
-      {v::post, "/v1/messages", handle_ingest},
+      {v::post, "/v1/messages", handle_ingest, false, 201},
       {v::get, "/v1/outbox", handle_poll},
       {v::post, "/v1/outbox/ack", handle_ack},
       {v::get, "/v1/messages/{id}", handle_get_message},
-      {v::post, "/v1/messages/{id}/forward", handle_forward},
+      {v::post, "/v1/messages/{id}/forward", handle_forward, false, 201},
       {v::post, "/v1/admin/routes/reload", handle_routes_reload, true},
       {v::get, "/v1/admin/parked", handle_parked_list, true},
       {v::post, "/v1/admin/parked/reroute", handle_parked_reroute, true},

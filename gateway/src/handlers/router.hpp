@@ -21,6 +21,7 @@ struct route {
   std::string_view pattern;  ///< e.g. "/v1/messages/{id}/forward"
   handler fn;
   bool operator_only = false;
+  unsigned ok_status = 200;  ///< the status of success (its jubes_http_requests_total series exists from start)
 };
 
 class router {
@@ -36,6 +37,7 @@ class router {
   };
   /// @param is_operator whether operator-only routes exist for this caller
   match_result match(http::verb method, std::string_view path, bool is_operator) const;
+  const std::vector<route>& routes() const { return routes_; }
 
  private:
   std::vector<route> routes_;
@@ -43,6 +45,10 @@ class router {
 
 /// @return the jubesd API's table (PRODUCT.md "The contract", plus the operator endpoints).
 router api_routes();
+
+/// Registers at start the series of each configured party (services.cpp): jubes_ingest_accepted_total
+/// for sources, and jubes_http_requests_total with the success status of every route it may call.
+void register_party_series(registry& m, const config& cfg, const router& routes);
 
 /// Splits a request target into its path and its percent-decoded query parameters.
 struct target_parts {

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 #include "handler.hpp"
+#include "router.hpp"
 
 namespace jubes::gateway::detail {
 
@@ -106,25 +107,43 @@ void long_polls::drain() {
 
 // --- counters and reload -----------------------------------------------------------------------
 
-counter& requests_counter(registry& m, const caller& who, unsigned status) {
+namespace {
+constexpr std::string_view kRequestsHelp =
+    "API requests by party, status and endpoint (the route's pattern; other: no route matched).";
+constexpr std::string_view kAcceptedHelp = "Messages accepted (201), by source party.";
+
+counter& request_series(registry& m, const std::string& party, std::string_view endpoint, unsigned status) {
+  return m.get_counter(metric_names::http_requests_total, kRequestsHelp,
+                       {{"party", party}, {"status", std::to_string(status)}, {"endpoint", std::string(endpoint)}});
+}
+}  // namespace
+
+counter& requests_counter(registry& m, const caller& who, std::string_view endpoint, unsigned status) {
   auto& slots = who.series.requests;
-  for (auto& [s, c] : slots)
-    if (c && s == status) return *c;
-  counter& c = m.get_counter(
-      metric_names::http_requests_total, "API requests by party and status.",
-      {{"party", who.party ? who.party->id : std::string("unknown")}, {"status", std::to_string(status)}});
   for (auto& slot : slots)
-    if (!slot.second) {
-      slot = {status, &c};
+    if (slot.c && slot.status == status && slot.endpoint == endpoint) return *slot.c;
+  counter& c = request_series(m, who.party ? who.party->id : std::string("unknown"), endpoint, status);
+  for (auto& slot : slots)
+    if (!slot.c) {
+      slot = {endpoint, status, &c};
       break;
     }
   return c;
 }
 
+void register_party_series(registry& m, const config& cfg, const router& routes) {
+  for (const auto& p : cfg.parties) {
+    if (p.role == party_role::source)
+      m.get_counter(metric_names::ingest_accepted_total, kAcceptedHelp, {{"party", p.id}});
+    for (const auto& r : routes.routes())
+      if (!r.operator_only || p.role == party_role::operator_) request_series(m, p.id, r.pattern, r.ok_status);
+  }
+}
+
 counter& accepted_counter(registry& m, const caller& who) {
   if (!who.series.accepted)
-    who.series.accepted = &m.get_counter(metric_names::ingest_accepted_total,
-                                         "Messages accepted (201), by source party.", {{"party", who.party->id}});
+    who.series.accepted =
+        &m.get_counter(metric_names::ingest_accepted_total, kAcceptedHelp, {{"party", who.party->id}});
   return *who.series.accepted;
 }
 
@@ -137,15 +156,15 @@ api_counters::api_counters(registry& r)
       parked(r.get_counter(metric_names::ingest_parked_total, "Accepted messages no rule routed.")),
       entries_served(r.get_counter(metric_names::outbox_entries_served_total,
                                    "Outbox entries returned by polls (incl. repeats).")),
-      entries_acked(r.get_counter(metric_names::outbox_acked_total, "Outbox entries acknowledged by recipients.")) {}
+      entries_acked(r.get_counter(metric_names::outbox_acked_total, "Outbox entries acknowledged by recipients.")),
+      route_reload_failures(r.get_counter(metric_names::route_reload_failures_total,
+                                          "Route reloads refused (the old table keeps serving).")) {}
 
 jubes::result<std::shared_ptr<const route_snapshot>> services::reload_routes() {
   auto snap = pipe.reload_routes();
   if (!snap) {
     log::error("api", "routes_refused", {{"file", cfg.routes_file.string()}, {"error", snap.error().message()}});
-    metrics
-        .get_counter(metric_names::route_reload_failures_total, "Route reloads refused (the old table keeps serving).")
-        .inc();
+    counters.route_reload_failures.inc();
     return snap;
   }
   log::info("api", "routes_reloaded",
