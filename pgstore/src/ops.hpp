@@ -32,6 +32,10 @@ struct reroute_op {
   std::string route_version;
   storage::completion<void> done;
 };
+struct park_op {  ///< an operator's decision on a parked message
+  storage::park_decision d;
+  storage::completion<bool> done;
+};
 struct read_op {  ///< a best-effort "read" audit record; nobody waits
   std::uint64_t id = 0;
   std::string party;
@@ -41,6 +45,6 @@ struct purge_op {  ///< never batched with others
   storage::purge_result acc;
   storage::completion<storage::purge_result> done;  ///< empty: the background retention task
 };
-using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, purge_op>;
+using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, park_op, read_op, purge_op>;
 
 }  // namespace jubes::pgstore::detail

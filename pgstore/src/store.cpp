@@ -90,6 +90,10 @@ void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> re
       detail::reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done)});
 }
 
+void store::submit_park_decision(storage::park_decision d, storage::completion<bool> done) {
+  impl_->writer.submit(detail::park_op{std::move(d), std::move(done)});
+}
+
 void store::submit_purge(storage::completion<storage::purge_result> done) {
   if (!done) return;
   impl_->writer.submit(detail::purge_op{{}, std::move(done)});

@@ -42,6 +42,10 @@ struct reroute_op {
   std::string route_version;
   completion<void> done;
 };
+struct park_op {  ///< an operator's decision on a parked message
+  park_decision d;
+  completion<bool> done;
+};
 struct read_op {  ///< a best-effort "read" audit record
   std::uint64_t id = 0;
   std::string party;
@@ -51,7 +55,7 @@ struct purge_op {  ///< never grouped: retention runs alone (retention.hpp)
   purge_result acc;
   completion<purge_result> done;  ///< empty: the background retention task
 };
-using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, purge_op>;
+using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, park_op, read_op, purge_op>;
 
 /// What apply() returns. The inner result is the request's own answer: its value, or an error
 /// that concerns it alone (beyond_head, not_parked, a damaged record it read, ...); the group
@@ -73,6 +77,7 @@ class group {
   applied<std::uint64_t> apply(ack_op& o);
   applied<bool> apply(forward_op& o);
   applied<void> apply(reroute_op& o);
+  applied<bool> apply(park_op& o);
   applied<void> apply(read_op& o);
 
   /// Writes the group's packed bodies; call once after the last apply, before the commit.

@@ -47,8 +47,28 @@ std::string_view to_string(audit_kind k) noexcept {
       return "purged";
     case audit_kind::rerouted:
       return "rerouted";
+    case audit_kind::parked_assigned:
+      return "parked_assigned";
+    case audit_kind::parked_closed:
+      return "parked_closed";
   }
   return "unknown";
+}
+
+namespace {
+bool valid_text(std::string_view s, std::size_t max) noexcept {
+  return !s.empty() && s.size() <= max && s.find('\0') == std::string_view::npos;
+}
+}  // namespace
+
+bool valid(const park_decision& d) noexcept {
+  const bool assign = d.act == park_decision::action::assign;
+  return d.message_id != 0 && valid_text(d.operator_party, 255) && valid_text(d.reason, 1000) &&
+         (assign ? valid_text(d.recipient, 255) : d.recipient.empty());
+}
+
+std::string audit_detail(const park_decision& d) {
+  return d.act == park_decision::action::assign ? d.recipient + ": " + d.reason : d.reason;
 }
 
 bool may_read(const stored_message& m, std::string_view party) noexcept {

@@ -22,6 +22,8 @@
 #include <string_view>
 #include <utility>
 
+#include <boost/json/fwd.hpp>
+
 #include "../net.hpp"
 #include "../pipeline.hpp"
 #include "../read_audit.hpp"
@@ -162,6 +164,10 @@ net::awaitable<response> handle_forward(services& s, call& c);         // POST /
 net::awaitable<response> handle_routes_reload(services& s, call& c);   // POST /v1/admin/routes/reload
 net::awaitable<response> handle_parked_list(services& s, call& c);     // GET  /v1/admin/parked
 net::awaitable<response> handle_parked_reroute(services& s, call& c);  // POST /v1/admin/parked/reroute
+net::awaitable<response> handle_parked_show(services& s, call& c);     // GET  /v1/admin/parked/{id}
+net::awaitable<response> handle_parked_assign(services& s, call& c);   // POST /v1/admin/parked/{id}/assign
+net::awaitable<response> handle_parked_close(services& s, call& c);    // POST /v1/admin/parked/{id}/close
+net::awaitable<response> handle_identity(services& s, call& c);        // GET  /v1/admin/identity
 net::awaitable<response> handle_purge(services& s, call& c);           // POST /v1/admin/purge
 net::awaitable<response> handle_stats(services& s, call& c);           // GET  /v1/admin/stats
 
@@ -176,5 +182,11 @@ response fault_response(const services& s, call& c, const refusal& r);
 response xml_response(const call& c, unsigned status, std::string body);
 /// A text/plain reply (the admin endpoints, read by jubesctl).
 response text_response(const call& c, unsigned status, std::string body);
+/// An admin reply, content negotiated: `json` with `Accept: application/json`, else `text`.
+response admin_reply(const call& c, unsigned status, const boost::json::value& json, std::string text);
+/// An admin refusal: {"error": cause} or the cause as a line.
+response admin_refusal(const call& c, unsigned status, const std::string& cause);
+/// Logs an admin action (who, which endpoint).
+void log_admin(const call& c, std::string_view action);
 
 }  // namespace jubes::gateway::detail

@@ -81,6 +81,10 @@ router api_routes() {
       {v::post, "/v1/admin/routes/reload", handle_routes_reload, true},
       {v::get, "/v1/admin/parked", handle_parked_list, true},
       {v::post, "/v1/admin/parked/reroute", handle_parked_reroute, true},
+      {v::get, "/v1/admin/parked/{id}", handle_parked_show, true},
+      {v::post, "/v1/admin/parked/{id}/assign", handle_parked_assign, true},
+      {v::post, "/v1/admin/parked/{id}/close", handle_parked_close, true},
+      {v::get, "/v1/admin/identity", handle_identity, true},
       {v::post, "/v1/admin/purge", handle_purge, true},
       {v::get, "/v1/admin/stats", handle_stats, true},
   });

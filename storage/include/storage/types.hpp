@@ -145,6 +145,21 @@ struct parked_entry {
   std::int64_t accepted_at_ms = 0;
 };
 
+/// An operator's decision on a parked message (`jubesctl parked assign|close`).
+struct park_decision {
+  enum class action : std::uint8_t { assign, close };
+  std::uint64_t message_id = 0;
+  action act = action::assign;
+  std::string recipient;       ///< assign: the one recipient that gets the message; close: empty
+  std::string operator_party;  ///< who decided (the admin client's party), kept in the audit record
+  std::string reason;          ///< why, kept in the audit record; must not be empty
+};
+/// Names of at most 255 bytes without NUL, a non-empty reason of at most 1,000 bytes without NUL,
+/// a recipient for assign and none for close.
+bool valid(const park_decision& d) noexcept;
+/// The audit record's detail: "<recipient>: <reason>" (assign) or "<reason>" (close).
+std::string audit_detail(const park_decision& d);
+
 /// Outbox state of one recipient.
 struct outbox_state {
   std::uint64_t head = 0;              ///< seq of the newest entry (0: empty)
@@ -162,6 +177,8 @@ enum class audit_kind : std::uint8_t {
   read = 6,       ///< party = reader (GET /v1/messages/{id})
   purged = 7,     ///< party empty: the body was removed by retention
   rerouted = 8,   ///< party = new recipient after a parked message was re-routed
+  parked_assigned = 9,  ///< party = the operator, detail = "<recipient>: <reason>" (jubesctl parked assign)
+  parked_closed = 10,   ///< party = the operator, detail = the reason (jubesctl parked close)
 };
 std::string_view to_string(audit_kind k) noexcept;
 
