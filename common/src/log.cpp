@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/iso_time.hpp"
+
 namespace jubes::log {
 namespace {
 std::atomic<int> g_level{static_cast<int>(level::info)};

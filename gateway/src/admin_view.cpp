@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <sstream>
 
+#include "common/iso_time.hpp"
 #include "common/log.hpp"
 #include "common/recipient.hpp"
 
@@ -100,8 +101,7 @@ json::value to_json(const reroute_report& r) {
   return json::object{{"messages", std::move(a)}, {"failed", r.failed}, {"still_parked", r.still_parked}};
 }
 
-jubes::result<std::optional<parked_view>> parked_show(const storage::backend& s, const pipeline& p,
-                                                      std::uint64_t id) {
+jubes::result<std::optional<parked_view>> parked_show(const storage::backend& s, const pipeline& p, std::uint64_t id) {
   auto m = s.get(id);
   if (!m) return m.error();
   if (!*m) return std::optional<parked_view>{};
@@ -129,8 +129,10 @@ json::value to_json(const parked_view& v) {
   const auto& m = v.message;
   json::array hist;
   for (const auto& r : v.history)
-    hist.push_back(json::object{
-        {"at", iso(r.at_ms)}, {"kind", std::string(storage::to_string(r.kind))}, {"party", r.party}, {"detail", r.detail}});
+    hist.push_back(json::object{{"at", iso(r.at_ms)},
+                                {"kind", std::string(storage::to_string(r.kind))},
+                                {"party", r.party},
+                                {"detail", r.detail}});
   return json::object{{"message_id", m.message_id},
                       {"state", v.state},
                       {"source", m.source_party},

@@ -28,15 +28,14 @@ boost::json::value to_json(const reroute_report& r);
 
 /// One parked message (or one that was parked) for `jubesctl parked show`.
 struct parked_view {
-  storage::stored_message message;       ///< body cleared
-  std::string state;                     ///< parked, assigned, closed, rerouted or purged
-  std::vector<std::string> candidates;   ///< state parked: the recipients the current table routes it to
-  std::string candidates_note;           ///< why there are none ("still unroutable: ..."), else ""
+  storage::stored_message message;      ///< body cleared
+  std::string state;                    ///< parked, assigned, closed, rerouted or purged
+  std::vector<std::string> candidates;  ///< state parked: the recipients the current table routes it to
+  std::string candidates_note;          ///< why there are none ("still unroutable: ..."), else ""
   std::vector<storage::audit_record> history;
 };
 /// @return the view; std::nullopt when no message has that id or it was never parked.
-jubes::result<std::optional<parked_view>> parked_show(const storage::backend& s, const pipeline& p,
-                                                      std::uint64_t id);
+jubes::result<std::optional<parked_view>> parked_show(const storage::backend& s, const pipeline& p, std::uint64_t id);
 boost::json::value to_json(const parked_view& v);
 std::string to_text(const parked_view& v);
 

@@ -69,7 +69,8 @@ constexpr const char* kTail =
 std::string usage_text() {
   std::string s = kGlobal;
   s += "commands:\n";
-  for (const auto& c : kCommands) s += "  " + std::string(c.name) + (c.synopsis.empty() ? "" : " ") + std::string(c.synopsis) + "\n";
+  for (const auto& c : kCommands)
+    s += "  " + std::string(c.name) + (c.synopsis.empty() ? "" : " ") + std::string(c.synopsis) + "\n";
   return s + kTail;
 }
 
@@ -99,8 +100,10 @@ struct cli {
 
   int emit(const outcome& o) {
     if (o.code == ok || (o.error.empty() && !o.json.is_null())) {
-      if (json) out << boost::json::serialize(o.json) << "\n";
-      else out << o.text;
+      if (json)
+        out << boost::json::serialize(o.json) << "\n";
+      else
+        out << o.text;
       return o.code;
     }
     if (json) {
@@ -122,13 +125,20 @@ struct cli {
       const auto& x = a[i];
       const bool valued = x == "--config" || x == "--data-dir" || x == "--listen";
       if (valued && i + 1 >= a.size()) return bad = x + " needs a value", false;
-      if (x == "--config") c.config_file = a[++i];
-      else if (x == "--data-dir") c.ov.data_dir = a[++i];
-      else if (x == "--listen") c.ov.listen = a[++i];
-      else if (x == "--json") json = true;
-      else if (x == "--help" || x == "-h") help = true;
-      else if (x == "--version") version = true;
-      else rest.push_back(x);
+      if (x == "--config")
+        c.config_file = a[++i];
+      else if (x == "--data-dir")
+        c.ov.data_dir = a[++i];
+      else if (x == "--listen")
+        c.ov.listen = a[++i];
+      else if (x == "--json")
+        json = true;
+      else if (x == "--help" || x == "-h")
+        help = true;
+      else if (x == "--version")
+        version = true;
+      else
+        rest.push_back(x);
     }
     a = std::move(rest);
     return true;

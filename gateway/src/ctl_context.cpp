@@ -111,8 +111,8 @@ void context::check_identity(const std::string& where, long pid) {
   if (id->backend != want_backend)
     stop_with(refused, "jubesd at " + where + " serves the " + id->backend + " backend, not " + want_backend);
   if (want_backend == "lmdb" && (id->data_dir != detail::canonical_dir(cfg().data_dir) || id->pid != pid))
-    stop_with(refused, "jubesd at " + where + " (pid " + std::to_string(id->pid) + ") owns " + id->data_dir +
-                           ", not " + detail::canonical_dir(cfg().data_dir) + "; not acting on it");
+    stop_with(refused, "jubesd at " + where + " (pid " + std::to_string(id->pid) + ") owns " + id->data_dir + ", not " +
+                           detail::canonical_dir(cfg().data_dir) + "; not acting on it");
 }
 
 context::target context::locate() {

@@ -61,16 +61,18 @@ outcome reroute_outcome(const json::value& j) {
   auto o = success(j, reroute_text(j));
   const auto failed_n = j.at("failed").to_number<std::uint64_t>();
   const auto parked_n = j.at("still_parked").to_number<std::uint64_t>();
-  if (failed_n) o.code = failed, o.error = std::to_string(failed_n) + " message(s) not rerouted";
-  else if (parked_n) o.code = partial, o.error = std::to_string(parked_n) + " message(s) still parked";
+  if (failed_n)
+    o.code = failed, o.error = std::to_string(failed_n) + " message(s) not rerouted";
+  else if (parked_n)
+    o.code = partial, o.error = std::to_string(parked_n) + " message(s) still parked";
   return o;
 }
 
 outcome decide(context& c, storage::park_decision d) {
   const bool assign = d.act == storage::park_decision::action::assign;
   if (c.locate() == context::target::gateway) {
-    std::string target = "/v1/admin/parked/" + std::to_string(d.message_id) + (assign ? "/assign?to=" + q(d.recipient) + "&" : "/close?") +
-                         "reason=" + q(d.reason);
+    std::string target = "/v1/admin/parked/" + std::to_string(d.message_id) +
+                         (assign ? "/assign?to=" + q(d.recipient) + "&" : "/close?") + "reason=" + q(d.reason);
     auto [status, j] = c.admin("POST", target);
     std::string text;
     if (status == 200) {
@@ -132,14 +134,16 @@ outcome cmd_parked_reroute(context& c, args& a) {
 outcome cmd_parked_assign(context& c, args& a) {
   auto reason = a.option("--reason");
   const auto& rest = a.exactly(2, "parked assign ID RECIPIENT --reason TEXT");
-  if (!reason || reason->empty()) stop_with(usage, "parked assign: --reason TEXT is required (it is kept in the audit trail)");
+  if (!reason || reason->empty())
+    stop_with(usage, "parked assign: --reason TEXT is required (it is kept in the audit trail)");
   return decide(c, {message_id(rest[0]), storage::park_decision::action::assign, rest[1], "", *reason});
 }
 
 outcome cmd_parked_close(context& c, args& a) {
   auto reason = a.option("--reason");
   const auto& rest = a.exactly(1, "parked close ID --reason TEXT");
-  if (!reason || reason->empty()) stop_with(usage, "parked close: --reason TEXT is required (it is kept in the audit trail)");
+  if (!reason || reason->empty())
+    stop_with(usage, "parked close: --reason TEXT is required (it is kept in the audit trail)");
   return decide(c, {message_id(rest[0]), storage::park_decision::action::close, "", "", *reason});
 }
 

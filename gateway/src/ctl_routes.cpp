@@ -35,13 +35,18 @@ json::object verdict(pipeline& pipe, const std::string& file, std::string& text)
     const std::string code(codecs::to_string(static_cast<codecs::errc>(r.error.code.value())));
     text += file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + code + ": " +
             r.error.message() + (r.element_path.empty() ? "" : " (at " + r.element_path + ")") + "\n";
-    return json::object{{"file", file}, {"ok", false}, {"line", r.line}, {"column", r.column},
-                        {"code", code}, {"error", r.error.message()}, {"element", r.element_path}};
+    return json::object{{"file", file},
+                        {"ok", false},
+                        {"line", r.line},
+                        {"column", r.column},
+                        {"code", code},
+                        {"error", r.error.message()},
+                        {"element", r.element_path}};
   }
   const auto& env = p->env;
   text += file + ": OK type=" + env.message_type + " schema_set=" + env.schema_set + " berichtcode=" + env.berichtcode +
-          " zender=" + env.zender_organisatie + "/" + env.zender_applicatie + " referentienummer=" +
-          env.referentienummer + "\n";
+          " zender=" + env.zender_organisatie + "/" + env.zender_applicatie +
+          " referentienummer=" + env.referentienummer + "\n";
   return json::object{{"file", file},
                       {"ok", true},
                       {"type", env.message_type},
@@ -71,7 +76,8 @@ outcome cmd_validate(context& c, args& a) {
     all.push_back(std::move(v));
   }
   auto out = success(json::object{{"files", std::move(all)}}, text);
-  if (bad) out.code = failed, out.error = std::to_string(bad) + " of " + std::to_string(files.size()) + " file(s) refused";
+  if (bad)
+    out.code = failed, out.error = std::to_string(bad) + " of " + std::to_string(files.size()) + " file(s) refused";
   return out;
 }
 
@@ -82,7 +88,8 @@ outcome cmd_route_explain(context& c, args& a) {
   auto text = c.pipe().explain(body);
   if (!text) {
     const auto& r = text.error();
-    return failure(failed, file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.error.message());
+    return failure(failed,
+                   file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.error.message());
   }
   return success(json::object{{"file", file}, {"explanation", *text}}, *text);
 }
@@ -93,13 +100,15 @@ outcome cmd_routes_reload(context& c, args& a) {
     auto [status, j] = c.admin("POST", "/v1/admin/routes/reload");
     std::string text;
     if (status == 200)
-      text = "ok: routes version " + std::string(j.at("version").as_string()) + " (" +
-             json::serialize(j.at("rules")) + " rules)\n";
+      text = "ok: routes version " + std::string(j.at("version").as_string()) + " (" + json::serialize(j.at("rules")) +
+             " rules)\n";
     return from_gateway(status, j, text);
   }
   // No jubesd: nothing to reload, but say whether the file would load.
   auto t = c.pipe().routes()->table;
-  json::object j{{"running", false}, {"file", c.cfg().routes_file.string()}, {"version", t->version()},
+  json::object j{{"running", false},
+                 {"file", c.cfg().routes_file.string()},
+                 {"version", t->version()},
                  {"rules", t->rule_count()}};
   return success(j, "jubesd is not running; " + c.cfg().routes_file.string() + " compiles (version " + t->version() +
                         ", " + std::to_string(t->rule_count()) + " rules) and will be used at the next start\n");

@@ -70,8 +70,7 @@ outcome cmd_backup(context& c, args& a) {
   auto s = c.open_readonly();
   const auto t0 = std::chrono::steady_clock::now();
   std::function<void(std::uint64_t)> report;
-  if (progress)
-    report = [&c](std::uint64_t n) { c.err() << "backup: " << n << " bytes copied\n" << std::flush; };
+  if (progress) report = [&c](std::uint64_t n) { c.err() << "backup: " << n << " bytes copied\n" << std::flush; };
   if (auto r = storage::admin::backup(*s, dir, report); !r)
     return failure(failed, "backup to " + dir.string() + ": " + r.error().message());
   const double secs = seconds_since(t0);
@@ -120,7 +119,8 @@ outcome cmd_restore(context& c, args& a) {
 outcome cmd_init(context& c, args& a) {
   a.exactly(0, "init");
   if (c.postgresql())
-    return failure(failed, "init: store.backend is postgresql: create or upgrade its schema with `jubesctl db migrate`");
+    return failure(failed,
+                   "init: store.backend is postgresql: create or upgrade its schema with `jubesctl db migrate`");
   auto so = detail::store_options(c.cfg());
   if (auto r = storage::admin::initialise(so); !r)
     return failure(r.error() == storage::errc::locked ? refused : failed,

@@ -27,6 +27,7 @@
 #include <tuple>
 
 #include "api.hpp"
+#include "common/iso_time.hpp"
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 #include "common/recipient.hpp"
@@ -671,10 +672,11 @@ int server::run() {
   const bool owns_dir = !uses_postgresql(s.cfg);
   if (owns_dir) {
     auto w = detail::write_owner(
-        s.cfg.data_dir, {static_cast<long>(::getpid()), s.api_ep.text(), s.ops_ep.text(),
-                         detail::canonical_dir(s.cfg.data_dir), "lmdb", log::iso8601_utc(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count())});
+        s.cfg.data_dir,
+        {static_cast<long>(::getpid()), s.api_ep.text(), s.ops_ep.text(), detail::canonical_dir(s.cfg.data_dir), "lmdb",
+         log::iso8601_utc(
+             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count())});
     if (!w) log::warn(kComponent, "owner_file_failed", {{"error", w.error().message()}});
   }
 

@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/iso_time.hpp"
 #include "common/log.hpp"
 #include "files.hpp"
 
@@ -147,7 +148,8 @@ jubes::result<bool> held(const std::filesystem::path& dir) {
 jubes::result<restore_result> restore(const std::filesystem::path& backup, const std::filesystem::path& dir,
                                       bool force) {
   namespace fs = std::filesystem;
-  if (auto v = files::verify_backup(backup); !v) return fail(v.error().code, "backup " + backup.string() + ": " + v.error().message());
+  if (auto v = files::verify_backup(backup); !v)
+    return fail(v.error().code, "backup " + backup.string() + ": " + v.error().message());
   auto h = held(dir);
   if (!h) return h.error();
   if (*h)
@@ -159,9 +161,10 @@ jubes::result<restore_result> restore(const std::filesystem::path& backup, const
     if (!force)
       return fail(errc::invalid_argument,
                   dir.string() + " already holds a store; restore --force keeps it aside and replaces it");
-    out.kept_aside = dir.string() + ".replaced-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                      std::chrono::system_clock::now().time_since_epoch())
-                                                                      .count());
+    out.kept_aside = dir.string() + ".replaced-" +
+                     std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
     fs::rename(dir, out.kept_aside, ec);
     if (ec) return fail(errc::io_error, "keeping " + dir.string() + " aside: " + ec.message());
   }

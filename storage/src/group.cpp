@@ -270,8 +270,7 @@ applied<bool> group::apply(park_op& o) {
   if (assign)
     if (auto w = append_outbox(d.recipient, d.message_id); !w) return abort_txn<bool>(w.error());
   auto kind = assign ? audit_kind::parked_assigned : audit_kind::parked_closed;
-  if (auto w = put_audit(kind, d.message_id, d.operator_party, audit_detail(d)); !w)
-    return abort_txn<bool>(w.error());
+  if (auto w = put_audit(kind, d.message_id, d.operator_party, audit_detail(d)); !w) return abort_txn<bool>(w.error());
   return answer<bool>(true);
 }
 

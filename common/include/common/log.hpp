@@ -11,7 +11,6 @@
 // Cost when a level is off: write() returns before formatting, but the fields of the call are built
 // first; on a hot path, test enabled() before building them.
 #include <initializer_list>
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -32,10 +31,6 @@ struct field {
   template <class N>
   requires std::is_arithmetic_v<N> field(std::string_view k, N v) : key(k), value(std::to_string(v)), number(true) {}
 };
-
-/// @return `ms` (Unix milliseconds) as ISO-8601 UTC with milliseconds, e.g. "2026-11-30T16:40:01.245Z":
-/// the one time format of log lines and of jubesctl's output.
-std::string iso8601_utc(std::int64_t ms);
 
 /// Sets the lowest level that is written (default info). Thread-safe.
 void set_level(level l);

@@ -38,7 +38,8 @@ net::awaitable<response> handle_identity(services& s, call& c) {
   r.backend = uses_postgresql(s.cfg) ? "postgresql" : "lmdb";
   auto j = to_json(r);
   j["version"] = version_line("jubesd");
-  co_return admin_reply(c, 200, j, "pid=" + std::to_string(r.pid) + " data_dir=" + r.data_dir + " backend=" + r.backend + "\n");
+  co_return admin_reply(c, 200, j,
+                        "pid=" + std::to_string(r.pid) + " data_dir=" + r.data_dir + " backend=" + r.backend + "\n");
 }
 
 net::awaitable<response> handle_routes_reload(services& s, call& c) {

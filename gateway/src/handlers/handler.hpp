@@ -11,6 +11,7 @@
 // (the pipeline and the store are; the counters are atomic; long_polls has its own mutex).
 #include <array>
 #include <atomic>
+#include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,8 +22,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <boost/json/fwd.hpp>
 
 #include "../net.hpp"
 #include "../pipeline.hpp"

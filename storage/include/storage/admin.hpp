@@ -55,7 +55,7 @@ jubes::result<bool> held(const std::filesystem::path& dir);
 
 /// What restore did.
 struct restore_result {
-  std::uint64_t bytes = 0;          ///< size of the restored data.mdb
+  std::uint64_t bytes = 0;           ///< size of the restored data.mdb
   std::filesystem::path kept_aside;  ///< with `force`: where the store that was in `dir` went; else empty
 };
 /// `jubesctl restore BACKUP`: verifies the backup against its manifest first, then copies it to

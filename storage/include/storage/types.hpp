@@ -169,14 +169,14 @@ struct outbox_state {
 
 /// Audit event kinds; stored as one byte, never renumber.
 enum class audit_kind : std::uint8_t {
-  accepted = 1,   ///< party = source, detail = "<message type> to=<recipient>,<recipient>..." (routing)
-  routed = 2,     ///< reserved (routing is recorded in the accepted record; one record per message)
-  parked = 3,     ///< accepted without recipients: party = source, detail = "<type> parked: <reason>"
-  acked = 4,      ///< party = recipient: the message was delivered and its receipt acknowledged
-  forwarded = 5,  ///< party = forwarding recipient, detail = target
-  read = 6,       ///< party = reader (GET /v1/messages/{id})
-  purged = 7,     ///< party empty: the body was removed by retention
-  rerouted = 8,   ///< party = new recipient after a parked message was re-routed
+  accepted = 1,         ///< party = source, detail = "<message type> to=<recipient>,<recipient>..." (routing)
+  routed = 2,           ///< reserved (routing is recorded in the accepted record; one record per message)
+  parked = 3,           ///< accepted without recipients: party = source, detail = "<type> parked: <reason>"
+  acked = 4,            ///< party = recipient: the message was delivered and its receipt acknowledged
+  forwarded = 5,        ///< party = forwarding recipient, detail = target
+  read = 6,             ///< party = reader (GET /v1/messages/{id})
+  purged = 7,           ///< party empty: the body was removed by retention
+  rerouted = 8,         ///< party = new recipient after a parked message was re-routed
   parked_assigned = 9,  ///< party = the operator, detail = "<recipient>: <reason>" (jubesctl parked assign)
   parked_closed = 10,   ///< party = the operator, detail = the reason (jubesctl parked close)
 };
