@@ -66,7 +66,7 @@ class cli : public ::testing::Test {
 TEST_F(cli, every_command_prints_one_json_document_and_nothing_on_stderr) {
   ASSERT_EQ(post(with_ref(example("piBeeindiging"), "CLI-1")).first, 201u);
   ASSERT_EQ(post(unroutable("CLI-PARK")).first, 201u);
-  EXPECT_EQ(ok({"stats"}).at("messages").as_uint64(), 2u);
+  EXPECT_EQ(ok({"stats"}).at("messages").to_number<std::uint64_t>(), 2u);
   auto boxes = ok({"outbox", "list"}).at("outboxes").as_array();
   ASSERT_EQ(boxes.size(), 1u);
   EXPECT_EQ(boxes[0].at("recipient").as_string(), "gemeente:0363");
@@ -88,12 +88,13 @@ TEST_F(cli, every_command_prints_one_json_document_and_nothing_on_stderr) {
   EXPECT_FALSE(ok({"routes", "reload"}).at("version").as_string().empty());
   const auto b = dir_.path() / "backup";
   auto bk = ok({"backup", b.string()});
-  EXPECT_GT(bk.at("bytes").as_uint64(), 0u);
+  EXPECT_GT(bk.at("bytes").to_number<std::uint64_t>(), 0u);
   EXPECT_TRUE(bk.at("duration_s").is_double());
   EXPECT_TRUE(ok({"backup", "verify", b.string()}).at("complete").as_bool());
   EXPECT_TRUE(ok({"purge"}).contains("bodies"));
   // The same commands in text mode are silent on stderr too.
-  for (std::vector<std::string> a : {std::vector<std::string>{"stats"}, {"routes", "reload"}, {"purge"}}) {
+  const std::vector<std::vector<std::string>> text_mode{{"stats"}, {"routes", "reload"}, {"purge"}};
+  for (const auto& a : text_mode) {
     auto r = ctl(a);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.err, "") << a[0];
@@ -111,7 +112,7 @@ TEST_F(cli, exit_codes_are_the_documented_ones) {
   EXPECT_EQ(ctl({"parked", "close", "999", "--reason", "x"}).exit_code, 3);
   r = ctl({"parked", "reroute", "--all", "--json"});  // no rule routes it: it stays parked
   EXPECT_EQ(r.exit_code, 4) << r.output;
-  EXPECT_EQ(doc(r).at("still_parked").as_uint64(), 1u);
+  EXPECT_EQ(doc(r).at("still_parked").to_number<std::uint64_t>(), 1u);
   EXPECT_EQ(ctl({"backup", "verify", dir_.path().string()}).exit_code, 3);  // no manifest
   EXPECT_EQ(ctl({"backup", dir_.path().string()}).exit_code, 1);            // not empty
   EXPECT_EQ(ctl({"restore", (dir_.path() / "nothing").string()}).exit_code, 3);
@@ -212,7 +213,7 @@ TEST_F(cli, restore_keeps_dedup_records_and_cursors) {
   r = ctl({"restore", b.string(), "--json"}, fresh);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.err, "");
-  EXPECT_GT(doc(r).at("bytes").as_uint64(), 0u);
+  EXPECT_GT(doc(r).at("bytes").to_number<std::uint64_t>(), 0u);
   jubesd back(cfg_, fresh);
   ASSERT_TRUE(back.started()) << back.log();
   auto src = back.client_for("tulp-gw");
