@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/iso_time.hpp"
+
 namespace jubes::log {
 namespace {
 std::atomic<int> g_level{static_cast<int>(level::info)};
@@ -143,18 +145,20 @@ void append_json_member(std::string& out, std::string_view key, std::string_view
 
 void append_now(std::string& out) {
   using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = time_point_cast<seconds>(now);
-  auto ms = duration_cast<milliseconds>(now - secs).count();
-  std::time_t t = system_clock::to_time_t(secs);
+  out.append(iso8601_utc(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()));
+}
+}  // namespace
+
+std::string iso8601_utc(std::int64_t ms) {
+  std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char ts[64];
   std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  out.append(ts);
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms - secs * 1000));
+  return ts;
 }
-}  // namespace
 
 void set_level(level l) {
   g_level.store(static_cast<int>(l), std::memory_order_relaxed);

@@ -160,6 +160,7 @@ boost::system::result<http_reply> client::request(std::string_view method, std::
   detail::request req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, s.o.host);
   req.set(http::field::user_agent, "jubes-client");
+  if (!s.o.accept.empty()) req.set(http::field::accept, s.o.accept);
   if (!body.empty() || method == "POST") {
     req.set(http::field::content_type, content_type);
     req.body() = std::string(body);

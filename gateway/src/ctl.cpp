@@ -1,500 +1,189 @@
 // SPDX-License-Identifier: EUPL-1.2
+// jubesctl: the global flags, the command table, --help, and the output (text, or one JSON
+// document with --json). The handlers are in ctl_store.cpp, ctl_parked.cpp and ctl_routes.cpp.
 #include "gateway/ctl.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <fstream>
-#include <future>
-#include <optional>
+#include <boost/json.hpp>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "codecs/errc.hpp"
+#include "common/log.hpp"
 #include "common/version.hpp"
-#include "ctl_audit.hpp"
-#include "gateway/client.hpp"
-#include "gateway/config.hpp"
-#include "pgstore/pgstore.hpp"
-#include "pipeline.hpp"
-#include "storage/admin.hpp"
-#include "storage/store.hpp"
-#include "wiring.hpp"
+#include "ctl_context.hpp"
 
 namespace jubes::gateway {
-using namespace detail;
-namespace fs = std::filesystem;
+using namespace ctl;
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: jubesctl [--config FILE] [--data-dir DIR] [--listen HOST:PORT] COMMAND\n"
-    "  validate [--xsd ENTRY.xsd]... FILE...\n"
-    "  route explain FILE\n"
-    "  routes reload\n"
-    "  outbox list\n"
-    "  parked list\n"
-    "  parked reroute [ID|--all]\n"
-    "  backup DIR\n"
-    "  backup verify DIR\n"
-    "  check\n"
-    "  db migrate\n"
-    "  init\n"
-    "  purge\n"
-    "  stats\n"
-    "  audit list|verify|checkpoint ...   (jubesctl audit --help)\n"
-    "jubesctl --version   print the version and git revision\n"
-    "jubesctl --help      print this text\n";
+using handler = outcome (*)(context&, args&);
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+/// One jubesctl command. ADDING A COMMAND is one line in kCommands below: write
+/// `outcome cmd_x(context&, args&)` (in a ctl_*.cpp file, declared in ctl_context.hpp), return
+/// success(json, text) or failure(code, cause), and list it here. `jubesctl --help` and
+/// `jubesctl NAME --help` are made from this table.
+struct command {
+  std::string_view name;      ///< one or two words, e.g. "stats", "parked show"
+  std::string_view synopsis;  ///< the arguments after the name
+  std::string_view help;      ///< what it does, for `jubesctl NAME --help`
+  handler run;
+  bool needs_config = true;  ///< the configuration is loaded (and must be valid) before it runs
+};
+
+// clang-format off
+constexpr command kCommands[] = {
+  {"validate", "[--xsd ENTRY.xsd]... FILE...", "Validates each FILE as jubesd would (or against the given XSDs only): OK and its envelope, or the fault with line, column and element. Exit 1 if any is refused.", cmd_validate, false},
+  {"route explain", "FILE", "Shows which rules of the configured routes file route the message in FILE, and why.", cmd_route_explain},
+  {"routes reload", "", "Asks the gateway that owns the data directory to recompile its routes file (a bad file is refused and the old table keeps serving); with no gateway running, checks that the file compiles.", cmd_routes_reload},
+  {"outbox list", "", "Head, cursor, backlog and age of the oldest unacknowledged entry of every outbox (read-only; works while jubesd runs).", cmd_outbox_list},
+  {"parked list", "", "The parked messages: id, source, referentienummer, type, acceptance time, reason (never their content).", cmd_parked_list},
+  {"parked show", "ID", "One parked (or once parked) message: state, reason, the recipients the current routes would give it, and its history (who, when, why). Exit 3 if no such parked message.", cmd_parked_show},
+  {"parked reroute", "ID|--all", "Routes parked messages with the current routes. Exit 4 if some stay parked (no rule routes them yet), 1 if some failed.", cmd_parked_reroute},
+  {"parked assign", "ID RECIPIENT --reason TEXT", "Delivers a parked message once to RECIPIENT (a configured recipient or a municipality) and takes it off the parked list; audited with the operator and reason. Repeating it changes nothing. Exit 3 for an unknown id.", cmd_parked_assign},
+  {"parked close", "ID --reason TEXT", "Takes a parked message off the parked list without delivering it; audited with the operator and reason. Exit 3 for an unknown id.", cmd_parked_close},
+  {"backup verify", "DIR", "Checks that the backup in DIR is complete: its data.mdb matches its MANIFEST (size, SHA-256). Exit 3 if DIR holds no manifest.", cmd_backup_verify, false},
+  {"backup", "DIR [--progress]", "Hot, consistent, compacting copy of the store into DIR (new or empty), with a MANIFEST; works while jubesd runs. Prints size and duration; progress on stderr when it is a terminal or with --progress.", cmd_backup},
+  {"restore", "BACKUP [--force]", "Verifies BACKUP, then copies it into the store directory of --data-dir (or the configuration) under a temporary name and renames it into place. Refused (exit 5) while a gateway holds the directory; a directory that holds a store is refused unless --force, which keeps the old one aside as STORE.replaced-MS.", cmd_restore},
+  {"check", "", "Integrity check of the store (in a child process, so a damaged store cannot crash jubesctl). Exit 1 if it finds problems.", cmd_check},
+  {"db migrate", "", "Applies this build's PostgreSQL schema migrations (store.backend: postgresql).", cmd_db_migrate},
+  {"init", "", "Makes a new, empty store where there is none or an emptied one (jubesd refuses to start on those: starting afresh forgets every dedup record).", cmd_init},
+  {"purge", "", "Runs retention now: through the gateway that owns the store, or on the store directly when none runs.", cmd_purge},
+  {"stats", "", "Counts and sizes of the store.", cmd_stats},
+  {"audit list", "[--message ID] [--party P] [--since T] [--until T] [--limit N]", "The audit trail, oldest first, filtered (T: ISO-8601, UTC). Read from the store directly (read-only), never through jubesd.", cmd_audit_list},
+  {"audit verify", "[--from-checkpoint FILE]", "Proves the audit trail's hash chain intact (from its anchor, or from a checkpoint kept elsewhere, which must still match). Exit 1 naming the first broken record (hash mismatch, gap, reorder).", cmd_audit_verify},
+  {"audit checkpoint", "", "Prints the audit chain's head (seq, hash, time) to keep elsewhere, for a later `audit verify --from-checkpoint`.", cmd_audit_checkpoint},
+};
+// clang-format on
+
+constexpr const char* kGlobal =
+    "usage: jubesctl [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--json] COMMAND [ARGS]\n";
+constexpr const char* kTail =
+    "\nglobal flags (anywhere on the line):\n"
+    "  --config FILE     the configuration (default conf/jubes.yaml)\n"
+    "  --data-dir DIR    overrides data_dir of the configuration\n"
+    "  --listen H:P      PostgreSQL backend only: the gateway to ask (LMDB: the one owning the data dir)\n"
+    "  --json            stdout is exactly one JSON document (also on failure: {\"error\", \"exit_code\"})\n"
+    "  --reason TEXT     why: recorded with the operator action in the audit trail\n"
+    "  --help, -h        this text; `jubesctl COMMAND --help`: that command's\n"
+    "  --version         the version and git revision\n"
+    "exit codes: 0 success, 1 operation failed, 2 usage, 3 not found, 4 partial (e.g. a reroute left\n"
+    "messages parked), 5 refused: the data directory is held by a process that is not a gateway owning it\n";
+
+std::string usage_text() {
+  std::string s = kGlobal;
+  s += "commands:\n";
+  for (const auto& c : kCommands)
+    s += "  " + std::string(c.name) + (c.synopsis.empty() ? "" : " ") + std::string(c.synopsis) + "\n";
+  return s + kTail;
 }
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream o;
-  o << in.rdbuf();
-  out = o.str();
-  return true;
+std::string help_text(const command& c) {
+  return "usage: jubesctl [global flags] " + std::string(c.name) + (c.synopsis.empty() ? "" : " ") +
+         std::string(c.synopsis) + "\n\n" + std::string(c.help) + "\n" + kTail;
 }
 
-class ctl {
- public:
-  ctl(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+/// The command named by the first one or two words of `words` (the longest match), or nullptr.
+const command* find(const std::vector<std::string>& words, std::size_t& used) {
+  const command* best = nullptr;
+  for (const auto& c : kCommands) {
+    const std::string_view n = c.name;
+    const auto sp = n.find(' ');
+    const bool two = sp != std::string_view::npos;
+    if (words.empty() || words[0] != n.substr(0, sp)) continue;
+    if (two && (words.size() < 2 || words[1] != n.substr(sp + 1))) continue;
+    if (!best || two) best = &c, used = two ? 2 : 1;
+  }
+  return best;
+}
 
-  int fail(const std::string& cause) {
-    err_ << "jubesctl: " << cause << "\n";
-    return 1;
+struct cli {
+  std::ostream& out;
+  std::ostream& err;
+  bool json = false, help = false, version = false;
+
+  int emit(const outcome& o) {
+    if (o.code == ok || (o.error.empty() && !o.json.is_null())) {
+      if (json)
+        out << boost::json::serialize(o.json) << "\n";
+      else
+        out << o.text;
+      return o.code;
+    }
+    if (json) {
+      boost::json::object doc = o.json.is_object() ? o.json.as_object() : boost::json::object{};
+      doc["error"] = o.error;
+      doc["exit_code"] = o.code;
+      out << boost::json::serialize(doc) << "\n";
+    } else {
+      out << o.text;
+    }
+    err << "jubesctl: " << o.error << "\n";
+    return o.code;
   }
 
-  int run(std::vector<std::string> args) {
-    std::size_t i = 0;
-    for (; i < args.size(); ++i) {
-      const auto& a = args[i];
-      if ((a == "--config" || a == "--data-dir" || a == "--listen") && i + 1 < args.size()) {
-        if (a == "--config") config_file_ = args[i + 1];
-        if (a == "--data-dir") ov_.data_dir = args[i + 1];
-        if (a == "--listen") ov_.listen = args[i + 1];
-        ++i;
-      } else if (a == "--help" || a == "-h") {
-        out_ << kUsage;
-        return 0;
-      } else if (a == "--version") {
-        out_ << version_line("jubesctl") << "\n";
-        return 0;
-      } else {
-        break;
-      }
+  /// Takes the global flags out of `a` (they may stand anywhere). @return false on a usage error
+  bool globals(std::vector<std::string>& a, context& c, std::string& bad) {
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const auto& x = a[i];
+      const bool valued = x == "--config" || x == "--data-dir" || x == "--listen" || x == "--reason";
+      if (valued && i + 1 >= a.size()) return bad = x + " needs a value", false;
+      if (x == "--config")
+        c.config_file = a[++i];
+      else if (x == "--data-dir")
+        c.ov.data_dir = a[++i];
+      else if (x == "--listen")
+        c.ov.listen = a[++i];
+      else if (x == "--reason")
+        c.reason = a[++i];
+      else if (x == "--json")
+        json = c.json = true;
+      else if (x == "--help" || x == "-h")
+        help = true;
+      else if (x == "--version")
+        version = true;
+      else
+        rest.push_back(x);
     }
-    std::vector<std::string> cmd(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-    take_reason(cmd);
-    if (cmd.empty()) {
-      err_ << kUsage;
-      return 2;
-    }
-    const std::string& c = cmd[0];
-    std::string sub = cmd.size() > 1 ? cmd[1] : "";
-    static const char* known[] = {"validate", "route", "routes", "outbox", "parked", "backup",
-                                  "check",    "purge", "stats",  "init",   "db",     "audit"};
-    if (std::find(std::begin(known), std::end(known), c) == std::end(known)) {
-      err_ << "jubesctl: unknown command '" << c << "'\n" << kUsage;
-      return 2;
-    }
-    if (c == "validate") return validate(cmd);
-    if (!load()) return 1;
-    if (c == "route" && sub == "explain" && cmd.size() == 3) return route_explain(cmd[2]);
-    if (c == "routes" && sub == "reload" && cmd.size() == 2) return routes_reload();
-    if (c == "outbox" && sub == "list" && cmd.size() == 2) return outbox_list();
-    if (c == "parked" && sub == "list" && cmd.size() == 2) return parked_list();
-    if (c == "parked" && sub == "reroute" && cmd.size() == 3) return parked_reroute(cmd[2]);
-    if (c == "backup" && sub == "verify" && cmd.size() == 3) return backup_verify(cmd[2]);
-    if (c == "backup" && cmd.size() == 2) return backup(sub);
-    if (c == "init" && cmd.size() == 1) return init();
-    if (c == "db" && sub == "migrate" && cmd.size() == 2) return db_migrate();
-    if (c == "check" && cmd.size() == 1) return check();
-    if (c == "purge" && cmd.size() == 1) return purge();
-    if (c == "stats" && cmd.size() == 1) return stats();
-    if (c == "audit") return ctl_audit({out_, err_, [this](int& rc) { return open_readonly(rc); }}, cmd);
-    err_ << "jubesctl: unknown command '" << c << (sub.empty() ? "" : " " + sub) << "'\n" << kUsage;
-    return 2;
-  }
-
- private:
-  bool load() {
-    if (cfg_) return true;
-    auto r = load_config(config_file_, ov_);
-    if (!r) {
-      fail("configuration refused: " + r.error().message());
-      return false;
-    }
-    cfg_ = std::move(*r);
+    a = std::move(rest);
     return true;
   }
 
-  // --- validation and routing (the pipeline) -------------------------------------------------
-
-  /// @return the pipeline of `cfg`, or nullptr after printing why not.
-  std::unique_ptr<pipeline> open_pipeline(const config& cfg, pipeline_options o = {}) {
-    auto p = pipeline::open(cfg, std::move(o));
-    if (!p) {
-      fail(p.error().message());
-      return nullptr;
-    }
-    return std::move(*p);
-  }
-
-  /// One line for a file the pipeline refused: FILE:LINE:COL: CODE: TEXT (at ELEMENT).
-  static std::string fault_line(const std::string& file, const refusal& r) {
-    std::string out = file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " +
-                      codecs::to_string(static_cast<codecs::errc>(r.error.code.value())) + ": " + r.error.message();
-    if (!r.element_path.empty()) out += " (at " + r.element_path + ")";
-    return out;
-  }
-
-  int validate(const std::vector<std::string>& cmd) {
-    pipeline_options o;
-    o.load_routes = false;
-    std::vector<std::string> files;
-    for (std::size_t i = 1; i < cmd.size(); ++i) {
-      if (cmd[i] == "--xsd" && i + 1 < cmd.size())
-        o.adhoc_xsds.emplace_back(cmd[++i]);
-      else
-        files.push_back(cmd[i]);
-    }
-    if (files.empty()) return fail("validate: no FILE given");
-    if (o.adhoc_xsds.empty() && !load()) return 1;
-    const config none;  // --xsd: the schemas given, no configuration
-    auto pipe = open_pipeline(o.adhoc_xsds.empty() ? *cfg_ : none, o);
-    if (!pipe) return 1;
-    int bad = 0;
-    for (const auto& f : files) {
-      std::string body;
-      if (!read_file(f, body)) {
-        out_ << f << ": cannot read file\n";
-        ++bad;
-        continue;
-      }
-      auto p = pipe->validate(body);
-      if (!p) {
-        out_ << fault_line(f, p.error()) << "\n";
-        ++bad;
-        continue;
-      }
-      const auto& env = p->env;
-      out_ << f << ": OK type=" << env.message_type << " schema_set=" << env.schema_set
-           << " berichtcode=" << env.berichtcode << " zender=" << env.zender_organisatie << "/" << env.zender_applicatie
-           << " referentienummer=" << env.referentienummer << "\n";
-    }
-    return bad ? 1 : 0;
-  }
-
-  int route_explain(const std::string& file) {
-    auto pipe = open_pipeline(*cfg_);
-    if (!pipe) return 1;
-    std::string body;
-    if (!read_file(file, body)) return fail(file + ": cannot read file");
-    auto text = pipe->explain(body);
-    if (!text) {
-      const auto& r = text.error();
-      return fail(file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.error.message());
-    }
-    out_ << *text;
-    return 0;
-  }
-
-  // --- the running gateway -----------------------------------------------------------------------
-
-  /// A client with the operator certificate of the PKI dir, to the configured API listener.
-  client operator_client() {
-    client_options o;
-    o.host = cfg_->listen.host == "0.0.0.0" ? "127.0.0.1" : cfg_->listen.host == "::" ? "::1" : cfg_->listen.host;
-    o.port = cfg_->listen.port;
-    o.ca = cfg_->tls_ca;
-    o.cert = cfg_->pki_dir / "clients" / "operator.crt";
-    o.key = cfg_->pki_dir / "clients" / "operator.key";
-    o.timeout = std::chrono::seconds(120);
-    return client(o);
-  }
-
-  /// Sends an admin request. @return exit code; prints the body.
-  int admin(const std::string& method, const std::string& target) {
-    auto c = operator_client();
-    const std::string t = reason_.empty() ? target
-                                          : target + (target.find('?') == std::string::npos ? "?" : "&") +
-                                                "reason=" + pct_encode(reason_);
-    auto r = c.request(method, t, "", "text/plain");
-    if (!r) return fail("cannot reach jubesd at " + cfg_->listen.text() + ": " + r.error().message());
-    out_ << r->body;
-    if (!r->body.empty() && r->body.back() != '\n') out_ << "\n";
-    if (r->status >= 300) return fail(method + " " + target + ": HTTP " + std::to_string(r->status));
-    return 0;
-  }
-
-  /// Opens the store for writing if no jubesd holds it. @return nullopt-store + locked=true if one does.
-  std::unique_ptr<storage::store> open_exclusive(bool& locked, int& rc) {
-    locked = false;
-    auto so = store_options(*cfg_);
-    so.retention_interval = std::chrono::milliseconds(0);
-    auto s = storage::store::open(so);
-    if (!s) {
-      if (s.error() == storage::errc::locked) {
-        locked = true;
-      } else {
-        rc = fail("store " + so.dir.string() + ": " + s.error().message());
-      }
-      return nullptr;
-    }
-    return std::move(*s);
-  }
-
-  /// The store for reading: the LMDB store read-only (works while jubesd runs), or the PostgreSQL
-  /// store (shared with the running nodes).
-  std::unique_ptr<storage::backend> open_readonly(int& rc) {
-    if (uses_postgresql(*cfg_)) {
-      auto po = pg_options(*cfg_);
-      po.retention_interval = std::chrono::milliseconds(0);
-      auto s = pgstore::store::open(po);
-      if (!s) {
-        rc = fail("store (postgresql): " + s.error().message());
-        return nullptr;
-      }
-      return std::move(*s);
-    }
-    auto dir = cfg_->data_dir / "store";
-    auto s = storage::store::open_readonly(dir);
-    if (!s) {
-      rc = fail("store " + dir.string() + ": " + s.error().message());
-      return nullptr;
-    }
-    return std::move(*s);
-  }
-
-  int routes_reload() {
-    if (uses_postgresql(*cfg_)) return admin("POST", "/v1/admin/routes/reload");
-    bool locked = false;
-    int rc = 0;
-    {
-      auto s = open_exclusive(locked, rc);
-      if (rc) return rc;
-    }
-    if (locked) return admin("POST", "/v1/admin/routes/reload");
-    // No jubesd: nothing to reload, but say whether the file would load.
-    auto pipe = open_pipeline(*cfg_);
-    if (!pipe) return 1;
-    auto t = pipe->routes()->table;
-    out_ << "jubesd is not running; " << cfg_->routes_file.string() << " compiles (version " << t->version() << ", "
-         << t->rule_count() << " rules) and will be used at the next start\n";
-    return 0;
-  }
-
-  int outbox_list() {
-    int rc = 0;
-    auto s = open_readonly(rc);
-    if (!s) return rc;
-    auto rows = storage::admin::outbox_list(*s, now_ms());
-    if (!rows) return fail("outbox list: " + rows.error().message());
-    out_ << storage::admin::to_text(*rows);
-    return 0;
-  }
-
-  int parked_list() {
-    int rc = 0;
-    auto s = open_readonly(rc);
-    if (!s) return rc;
-    auto rows = storage::admin::parked_list(*s);
-    if (!rows) return fail("parked list: " + rows.error().message());
-    out_ << storage::admin::to_text(*rows);
-    return 0;
-  }
-
-  int parked_reroute(const std::string& which) {
-    std::string q;
-    if (which == "--all") {
-      q = "all=1";
-    } else if (!which.empty() && which.find_first_not_of("0123456789") == std::string::npos) {
-      q = "id=" + which;
-    } else {
-      return fail("parked reroute: give a message id or --all");
-    }
-    // PostgreSQL: the store is shared, so the running gateway re-routes with its own routes.
-    if (uses_postgresql(*cfg_)) return admin("POST", "/v1/admin/parked/reroute?" + q);
-    bool locked = false;
-    int rc = 0;
-    auto s = open_exclusive(locked, rc);
-    if (rc) return rc;
-    if (locked) return admin("POST", "/v1/admin/parked/reroute?" + q);
-    return reroute_offline(*s, which == "--all" ? std::nullopt : std::optional(std::stoull(which)));
-  }
-
-  /// Re-routes parked messages on the store directly (no jubesd running).
-  int reroute_offline(storage::store& s, std::optional<std::uint64_t> only_id) {
-    auto pipe = open_pipeline(*cfg_);
-    if (!pipe) return 1;
-    auto plan = pipe->plan_reroute(s, only_id);
-    if (!plan) return fail(plan.error().message());
-    plan->by = {os_identity(), reason_};
-    std::promise<reroute_report> done;
-    auto fut = done.get_future();
-    pipeline::reroute(s, std::move(*plan), [&done](reroute_report r) { done.set_value(std::move(r)); });
-    auto report = fut.get();
-    out_ << report.text;
-    return report.failed ? fail(std::to_string(report.failed) + " message(s) not rerouted") : 0;
-  }
-
-  int backup(const std::string& dir) {
-    if (dir.empty()) return fail("backup: give a target DIR");
-    if (!uses_postgresql(*cfg_)) return backup_audited(dir);
-    int rc = 0;
-    auto s = open_readonly(rc);
-    if (!s) return rc;
-    if (auto r = storage::admin::backup(*s, dir); !r) return fail("backup to " + dir + ": " + r.error().message());
-    out_ << "backup written to " << dir << "\n";
-    return 0;
-  }
-
-  int check() {
-    // In a child process: a store damaged in LMDB's own page structure can crash LMDB itself;
-    // check reports that as a problem instead of dying (storage::admin::check_isolated).
-    storage::check_report r;
-    if (uses_postgresql(*cfg_)) {
-      int rc = 0;
-      auto s = open_readonly(rc);
-      if (!s) return rc;
-      r = s->check();
-    } else {
-      r = storage::admin::check_isolated(store_options(*cfg_).dir);
-    }
-    out_ << storage::admin::to_text(r);
-    return r.ok() ? 0 : fail("check found " + std::to_string(r.problems.size()) + " problem(s)");
-  }
-
-  int purge() {
-    if (uses_postgresql(*cfg_)) return admin("POST", "/v1/admin/purge");
-    bool locked = false;
-    int rc = 0;
-    {
-      auto s = open_exclusive(locked, rc);
-      if (rc) return rc;
-    }
-    if (locked) return admin("POST", "/v1/admin/purge");
-    auto so = store_options(*cfg_);
-    so.retention_interval = std::chrono::milliseconds(0);
-    auto r = storage::admin::purge_offline(so, {os_identity(), reason_});
-    if (!r) return fail("purge: " + r.error().message());
-    out_ << storage::admin::to_text(*r);
-    return 0;
-  }
-
-  int backup_verify(const std::string& dir) {
-    if (auto r = storage::admin::verify_backup(dir); !r) return fail("backup " + dir + ": " + r.error().message());
-    out_ << "backup " << dir << " is complete: its data.mdb matches its MANIFEST\n";
-    return 0;
-  }
-
-  /// Makes a new, empty store where none is (or where data.mdb is empty): the operator's explicit
-  /// choice, since an empty data directory that once held a store must not silently start afresh.
-  int init() {
-    if (uses_postgresql(*cfg_))
-      return fail("init: store.backend is postgresql: create or upgrade its schema with `jubesctl db migrate`");
-    auto so = store_options(*cfg_);
-    if (auto r = storage::admin::initialise(so); !r)
-      return fail("init " + so.dir.string() + ": " + r.error().message());
-    out_ << "initialised a new store in " << so.dir.string() << "\n";
-    return 0;
-  }
-
-  /// Applies the PostgreSQL schema migrations this build carries (store.backend: postgresql).
-  int db_migrate() {
-    if (!uses_postgresql(*cfg_))
-      return fail("db migrate: store.backend is lmdb; only the postgresql backend has a schema to migrate");
-    auto r = pgstore::migrate(cfg_->store.postgresql_conninfo);
-    if (!r) return fail("db migrate: " + r.error().message());
-    if (r->from == r->to)
-      out_ << "schema is up to date (version " << r->to << ")\n";
-    else
-      out_ << "schema migrated from version " << r->from << " to " << r->to << "\n";
-    return 0;
-  }
-
-  int stats() {
-    int rc = 0;
-    auto s = open_readonly(rc);
-    if (!s) return rc;
-    auto st = s->stats();
-    if (!st) return fail("stats: " + st.error().message());
-    out_ << storage::admin::to_text(*st);
-    return 0;
-  }
-
-  /// Backs up the LMDB store: through the running jubesd (which audits it with the operator
-  /// certificate), or on the store directly, audited as the OS user.
-  int backup_audited(const std::string& dir) {
-    bool locked = false;
-    int rc = 0;
-    auto s = open_exclusive(locked, rc);
-    if (rc) return rc;
-    const std::string abs = fs::absolute(dir).lexically_normal().string();
-    if (locked) return admin("POST", "/v1/admin/backup?dir=" + pct_encode(abs));
-    auto r = storage::admin::backup(*s, abs);
-    const std::string what = "backup " + abs + (r ? "" : " failed: " + r.error().message());
-    auto a = storage::admin::record(
-        *s, {storage::audit_kind::backup_taken, 0, os_identity(), storage::operator_detail(what, reason_)});
-    if (!r) return fail("backup to " + dir + ": " + r.error().message());
-    if (!a) return fail("backup written to " + dir + " but not audited: " + a.error().message());
-    out_ << "backup written to " << dir << "\n";
-    return 0;
-  }
-
-  /// Removes `--reason TEXT` from the command: the reason recorded with an operator action.
-  void take_reason(std::vector<std::string>& cmd) {
-    for (auto it = cmd.begin(); it != cmd.end();) {
-      if (*it == "--reason" && it + 1 != cmd.end()) {
-        reason_ = *(it + 1);
-        it = cmd.erase(it, it + 2);
-      } else {
-        ++it;
-      }
+  int run(std::vector<std::string> a) {
+    context c(err);
+    c.ov.require_tls_files = false;
+    std::string bad;
+    if (!globals(a, c, bad)) return emit(failure(usage, bad + "\n" + usage_text()));
+    if (version) return out << version_line("jubesctl") << "\n", ok;
+    std::size_t used = 0;
+    const command* cmd = find(a, used);
+    if (help && (!cmd || a.empty())) return out << usage_text(), ok;
+    if (a.empty()) return err << usage_text(), usage;
+    if (!cmd) return emit(failure(usage, "unknown command '" + a[0] + "'; `jubesctl --help` lists them"));
+    if (help) return out << help_text(*cmd), ok;
+    args rest(std::vector<std::string>(a.begin() + static_cast<std::ptrdiff_t>(used), a.end()));
+    try {
+      if (cmd->needs_config) (void)c.cfg();
+      return emit(cmd->run(c, rest));
+    } catch (const stop& s) {
+      return emit(s.o);
     }
   }
-
-  static std::string pct_encode(std::string_view v) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char ch : v) {
-      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '/' || ch == ':')
-        out += static_cast<char>(ch);
-      else
-        (out += '%') += digits[ch >> 4], out += digits[ch & 15];
-    }
-    return out;
-  }
-
-  std::ostream& out_;
-  std::ostream& err_;
-  std::string reason_;  // --reason
-  std::string config_file_ = "conf/jubes.yaml";
-  config_overrides ov_ = [] {
-    config_overrides o;
-    o.require_tls_files = false;
-    return o;
-  }();
-  std::optional<config> cfg_;
 };
 
 }  // namespace
 
 int run_ctl(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  // A successful command is silent on stderr: the libraries' info lines (store open, backup) are
+  // not for jubesctl's user; errors come back as results and are printed as one line.
+  log::set_level(log::level::error);
   std::vector<std::string> args(argv + 1, argv + argc);
+  cli c{out, err};
   try {
-    ctl c(out, err);
     return c.run(std::move(args));
   } catch (const std::exception& e) {
-    err << "jubesctl: " << e.what() << "\n";
-    return 1;
+    return c.emit(failure(failed, e.what()));
   }
 }
 

@@ -4,11 +4,15 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <optional>
 #include <ostream>
 #include <sstream>
 
+#include <boost/json.hpp>
+
+#include "ctl_context.hpp"
 #include "storage/audit_chain.hpp"
 
 namespace jubes::gateway::detail {
@@ -132,6 +136,21 @@ std::string os_identity() {
   return "os:uid" + std::to_string(geteuid());
 }
 
+std::string pct_encode(std::string_view v) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : v) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '/' || ch == ':') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += digits[ch >> 4];
+      out += digits[ch & 15];
+    }
+  }
+  return out;
+}
+
 int ctl_audit(const ctl_audit_env& env, const std::vector<std::string>& cmd) {
   const std::string sub = cmd.size() > 1 ? cmd[1] : "";
   if (sub == "--help" || sub == "-h") {
@@ -157,3 +176,47 @@ int ctl_audit(const ctl_audit_env& env, const std::vector<std::string>& cmd) {
 }
 
 }  // namespace jubes::gateway::detail
+
+namespace jubes::gateway::ctl {
+namespace {
+
+/// Runs `jubesctl audit SUB` with jubesctl's global --json, and turns what it printed into an outcome.
+outcome run_audit(context& c, args& a, const char* sub) {
+  std::vector<std::string> cmd{"audit", sub};
+  for (const auto& x : a.rest()) cmd.push_back(x);
+  if (c.json) cmd.emplace_back("--json");
+  std::ostringstream out, err;
+  int rc = 0;
+  detail::ctl_audit_env env{out, err, [&c](int&) { return c.open_readonly(); }};
+  rc = detail::ctl_audit(env, cmd);
+  outcome o;
+  o.code = rc;
+  o.text = out.str();
+  if (c.json && !o.text.empty()) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(o.text, ec);
+    if (!ec) o.json = std::move(v);
+  }
+  if (rc != ok) {
+    std::string e = err.str();
+    const std::string prefix = "jubesctl: ";
+    if (e.rfind(prefix, 0) == 0) e.erase(0, prefix.size());
+    while (!e.empty() && e.back() == '\n') e.pop_back();
+    o.error = e.empty() ? "audit " + std::string(sub) + " failed" : e;
+  }
+  return o;
+}
+
+}  // namespace
+
+outcome cmd_audit_list(context& c, args& a) {
+  return run_audit(c, a, "list");
+}
+outcome cmd_audit_verify(context& c, args& a) {
+  return run_audit(c, a, "verify");
+}
+outcome cmd_audit_checkpoint(context& c, args& a) {
+  return run_audit(c, a, "checkpoint");
+}
+
+}  // namespace jubes::gateway::ctl

@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/backend.hpp"
@@ -30,5 +31,8 @@ int ctl_audit(const ctl_audit_env& env, const std::vector<std::string>& cmd);
 
 /// The identity jubesctl records for an action it does on the store itself: "os:<user>".
 std::string os_identity();
+
+/// Percent-encodes a query parameter value (RFC 3986 unreserved characters, '/' and ':' kept).
+std::string pct_encode(std::string_view v);
 
 }  // namespace jubes::gateway::detail

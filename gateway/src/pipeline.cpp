@@ -202,6 +202,7 @@ jubes::result<reroute_plan> pipeline::plan_reroute(const storage::backend& s,
     auto d = snap->table->route(routing::facts{msg.message_type, msg.source_party, &parsed->fields});
     if (d.parked()) {
       step.outcome = "still unroutable: " + d.park_reason;
+      step.still_parked = true;
       continue;
     }
     step.recipients = std::move(d.recipients);
@@ -220,6 +221,12 @@ void pipeline::reroute(storage::backend& s, reroute_plan plan, std::function<voi
     std::function<void(reroute_report)> done;
     reroute_report report;
     std::size_t next = 0;
+    void note(const reroute_plan::step& st, bool rerouted) {
+      report.text += std::to_string(st.id) + ": " + st.outcome + "\n";
+      report.items.push_back({st.id, st.outcome, rerouted});
+      report.failed += st.failed ? 1 : 0;
+      report.still_parked += st.still_parked ? 1 : 0;
+    }
   };
   auto r = std::make_shared<run>(run{s, std::move(plan), std::move(done), {}, 0});
   auto step = std::make_shared<std::function<void()>>();
@@ -230,15 +237,13 @@ void pipeline::reroute(storage::backend& s, reroute_plan plan, std::function<voi
         auto after = [r, &st, self = weak.lock()](jubes::result<void> res) {
           st.outcome = res ? "rerouted to " + joined(st.recipients) : res.error().message();
           st.failed = !res;
-          r->report.text += std::to_string(st.id) + ": " + st.outcome + "\n";
-          r->report.failed += st.failed ? 1 : 0;
+          r->note(st, bool(res));
           (*self)();
         };
         r->s.submit_reroute(st.id, st.recipients, st.version, std::move(after), r->plan.by);
         return;
       }
-      r->report.text += std::to_string(st.id) + ": " + st.outcome + "\n";
-      r->report.failed += st.failed ? 1 : 0;
+      r->note(st, false);
     }
     if (r->plan.steps.empty()) r->report.text = "nothing parked\n";
     r->done(std::move(r->report));

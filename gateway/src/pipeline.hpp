@@ -59,8 +59,9 @@ struct admitted {
 struct reroute_plan {
   struct step {
     std::uint64_t id = 0;
-    std::string outcome;  ///< decided already ("not found", "still unroutable: ..."); empty: to submit
-    bool failed = false;  ///< counts as not rerouted
+    std::string outcome;        ///< decided already ("not found", "still unroutable: ..."); empty: to submit
+    bool failed = false;        ///< counts as not rerouted
+    bool still_parked = false;  ///< no rule routes it yet: it stays parked
     std::vector<std::string> recipients;
     std::string version;
   };
@@ -72,8 +73,15 @@ struct reroute_plan {
 
 /// What a re-route did: one line per message ("7: rerouted to rvdk", "8: still unroutable: ...").
 struct reroute_report {
-  std::string text;     ///< "nothing parked\n" when there was nothing to do
-  unsigned failed = 0;  ///< messages not found, unreadable or refused by the store
+  struct item {
+    std::uint64_t id = 0;
+    std::string outcome;  ///< "rerouted to A,B", "still unroutable: ...", or why it failed
+    bool rerouted = false;
+  };
+  std::string text;           ///< "nothing parked\n" when there was nothing to do
+  std::vector<item> items;    ///< one per message, in order
+  unsigned failed = 0;        ///< messages not found, unreadable or refused by the store
+  unsigned still_parked = 0;  ///< messages no rule routes yet (they stay parked)
 };
 
 struct pipeline_options {

@@ -2,6 +2,7 @@
 #include "gateway/server.hpp"
 
 #include <openssl/ssl.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -26,6 +27,7 @@
 #include <tuple>
 
 #include "api.hpp"
+#include "common/iso_time.hpp"
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 #include "common/recipient.hpp"
@@ -33,8 +35,10 @@
 #include "http_request.hpp"
 #include "metrics_probe.hpp"
 #include "net.hpp"
+#include "owner.hpp"
 #include "preauth.hpp"
 #include "tls.hpp"
+#include "wiring.hpp"
 
 namespace jubes::gateway {
 using namespace detail;
@@ -648,11 +652,25 @@ int server::run() {
     std::fprintf(stderr, "jubesd: API (mTLS) %s\njubesd: ops %shealthz %sreadyz %smetrics %sdashboard\n",
                  api_url.c_str(), ops_url.c_str(), ops_url.c_str(), ops_url.c_str(), ops_url.c_str());
 
+  // jubesctl finds this gateway from the data directory (owner.hpp); not for PostgreSQL, whose
+  // store has no data directory of its own.
+  const bool owns_dir = !uses_postgresql(s.cfg);
+  if (owns_dir) {
+    auto w = detail::write_owner(
+        s.cfg.data_dir,
+        {static_cast<long>(::getpid()), s.api_ep.text(), s.ops_ep.text(), detail::canonical_dir(s.cfg.data_dir), "lmdb",
+         log::iso8601_utc(
+             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count())});
+    if (!w) log::warn(kComponent, "owner_file_failed", {{"error", w.error().message()}});
+  }
+
   std::vector<std::thread> threads;
   for (std::uint32_t i = 1; i < s.cfg.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : threads) t.join();
   s.apis.close();
+  if (owns_dir) detail::remove_owner(s.cfg.data_dir);
   log::info(kComponent, "stopped");
   return 0;
 }

@@ -233,6 +233,9 @@ wants collect(const std::vector<op>& ops) {
     } else if (auto* rr = std::get_if<reroute_op>(&o)) {
       for (const auto& r : rr->recipients) grow(r);
       if (valid_id(rr->id)) w.ids.insert(rr->id);
+    } else if (auto* pk = std::get_if<park_op>(&o)) {
+      if (pk->d.act == storage::park_decision::action::assign) grow(pk->d.recipient);
+      if (valid_id(pk->d.message_id)) w.ids.insert(pk->d.message_id);
     }
   }
   return w;
@@ -448,6 +451,30 @@ jubes::result<void> apply(plan& p, const reroute_op& o) {
   }
   ++p.out->reroutes;
   return {};
+}
+
+jubes::result<bool> apply(plan& p, const park_op& o) {
+  const auto& d = o.d;
+  const bool assign = d.act == storage::park_decision::action::assign;
+  if (!storage::valid(d) || !valid_id(d.message_id)) return refuse(errc::invalid_argument, "park decision");
+  auto it = p.msgs.find(d.message_id);
+  if (it == p.msgs.end()) return refuse(errc::not_found, "message " + std::to_string(d.message_id));
+  auto& m = it->second;
+  if (!m.parked || m.purged) {
+    // A repeat changes nothing: the message went to that recipient already, or it was closed.
+    const auto& rs = m.recipients;
+    bool repeat = assign ? std::find(rs.begin(), rs.end(), d.recipient) != rs.end() : rs.empty() && !m.purged;
+    if (repeat) return false;
+    return refuse(errc::not_parked);
+  }
+  m.parked = false;
+  if (assign) m.recipients = {d.recipient};
+  m.dirty = true;
+  --p.out->parked_delta;
+  if (assign) p.append(d.recipient, d.message_id);
+  p.audit(assign ? storage::audit_kind::parked_assigned : storage::audit_kind::parked_closed, d.message_id,
+          d.operator_party, storage::audit_detail(d));
+  return true;
 }
 
 jubes::result<void> apply(plan& p, const read_op& o) {

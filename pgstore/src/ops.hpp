@@ -33,6 +33,10 @@ struct reroute_op {
   storage::completion<void> done;
   storage::operator_action by;  ///< identity empty: not ordered by an operator
 };
+struct park_op {  ///< an operator's decision on a parked message
+  storage::park_decision d;
+  storage::completion<bool> done;
+};
 struct read_op {  ///< a "read" audit record; nobody waits
   std::uint64_t id = 0;
   std::string party;
@@ -46,6 +50,6 @@ struct purge_op {  ///< never batched with others
   storage::purge_result acc;
   storage::completion<storage::purge_result> done;  ///< empty: the background retention task
 };
-using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, audit_op, purge_op>;
+using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, park_op, read_op, audit_op, purge_op>;
 
 }  // namespace jubes::pgstore::detail

@@ -94,6 +94,10 @@ void store::submit_audit(storage::audit_event e, storage::completion<storage::au
   impl_->writer.submit(detail::audit_op{std::move(e), std::move(done)});
 }
 
+void store::submit_park_decision(storage::park_decision d, storage::completion<bool> done) {
+  impl_->writer.submit(detail::park_op{std::move(d), std::move(done)});
+}
+
 void store::submit_purge(storage::completion<storage::purge_result> done) {
   if (!done) return;
   impl_->writer.submit(detail::purge_op{{}, std::move(done)});

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: EUPL-1.2
 #include "storage/admin.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 
+#include "common/iso_time.hpp"
+#include "common/log.hpp"
 #include "files.hpp"
 
 namespace jubes::storage::admin {
@@ -58,10 +65,10 @@ jubes::result<std::vector<parked_entry>> parked_list(const backend& s) {
 
 std::string to_text(const std::vector<parked_entry>& rows) {
   std::ostringstream os;
-  os << "message_id source referentienummer message_type accepted_at_ms reason\n";
+  os << "message_id source referentienummer message_type accepted_at reason\n";
   for (const auto& p : rows)
     os << p.message_id << ' ' << p.source_party << ' ' << p.referentienummer << ' ' << p.message_type << ' '
-       << p.accepted_at_ms << ' ' << '"' << p.park_reason << '"' << '\n';
+       << log::iso8601_utc(p.accepted_at_ms) << ' ' << '"' << p.park_reason << '"' << '\n';
   return os.str();
 }
 
@@ -99,8 +106,78 @@ std::string to_text(const store_stats& s) {
   return os.str();
 }
 
-jubes::result<void> backup(const backend& s, const std::filesystem::path& dir) {
-  return s.backup(dir);
+jubes::result<void> backup(const backend& s, const std::filesystem::path& dir,
+                           const std::function<void(std::uint64_t bytes)>& progress) {
+  if (!progress) return s.backup(dir);
+  // The copy has no hook of its own: watch the temporary data.mdb grow (files::write_backup).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::thread watcher([&] {
+    const auto data = files::partial_path(dir) / files::data_name;
+    std::unique_lock lk(mu);
+    while (!cv.wait_for(lk, std::chrono::milliseconds(200), [&] { return finished; })) {
+      std::error_code ec;
+      auto n = std::filesystem::file_size(data, ec);
+      if (!ec) progress(n);
+    }
+  });
+  auto r = s.backup(dir);
+  {
+    std::lock_guard lk(mu);
+    finished = true;
+  }
+  cv.notify_all();
+  watcher.join();
+  return r;
+}
+
+jubes::result<bool> held(const std::filesystem::path& dir) {
+  const auto path = dir / "LOCK";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return false;  // no store was ever opened here
+    return jubes::result<bool>(boost::system::in_place_error,
+                               fail(errc::io_error, path.string() + ": " + std::strerror(errno)));
+  }
+  bool taken = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases our lock if we got it
+  return taken;
+}
+
+jubes::result<restore_result> restore(const std::filesystem::path& backup, const std::filesystem::path& dir,
+                                      bool force) {
+  namespace fs = std::filesystem;
+  if (auto v = files::verify_backup(backup); !v)
+    return fail(v.error().code, "backup " + backup.string() + ": " + v.error().message());
+  auto h = held(dir);
+  if (!h) return h.error();
+  if (*h)
+    return fail(errc::locked, dir.string() + " is held by a running process (flock on " + (dir / "LOCK").string() +
+                                  "); stop jubesd first");
+  restore_result out;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    if (!force)
+      return fail(errc::invalid_argument,
+                  dir.string() + " already holds a store; restore --force keeps it aside and replaces it");
+    out.kept_aside = dir.string() + ".replaced-" +
+                     std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+    fs::rename(dir, out.kept_aside, ec);
+    if (ec) return fail(errc::io_error, "keeping " + dir.string() + " aside: " + ec.message());
+  }
+  auto copied = files::write_backup(dir, [&](const fs::path& tmp) -> jubes::result<void> {
+    std::error_code cec;
+    fs::copy_file(backup / files::data_name, tmp / files::data_name, cec);
+    if (cec) return fail(errc::io_error, "copying " + (backup / files::data_name).string() + ": " + cec.message());
+    return {};
+  });
+  if (!copied) return copied.error();
+  // write_backup wrote a manifest of the copy: the next open verifies it, as for the backup itself.
+  out.bytes = fs::file_size(dir / files::data_name, ec);
+  return out;
 }
 
 namespace {

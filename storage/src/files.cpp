@@ -239,6 +239,11 @@ jubes::result<void> seal_backup(const fs::path& tmp) {
 
 }  // namespace
 
+fs::path partial_path(const fs::path& dir) {
+  const fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+  return parent / ("." + dir.filename().string() + ".partial-" + std::to_string(::getpid()));
+}
+
 jubes::result<void> write_backup(const fs::path& dir, const std::function<jubes::result<void>(const fs::path&)>& copy) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
@@ -246,7 +251,7 @@ jubes::result<void> write_backup(const fs::path& dir, const std::function<jubes:
   const fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   fs::create_directories(parent, ec);
   if (ec) return fail(errc::io_error, parent.string() + ": " + ec.message());
-  const fs::path tmp = parent / ("." + dir.filename().string() + ".partial-" + std::to_string(::getpid()));
+  const fs::path tmp = partial_path(dir);
   fs::remove_all(tmp, ec);  // a leftover of an earlier process with our pid
   if (::mkdir(tmp.c_str(), 0700) != 0 || ::chmod(tmp.c_str(), 0700) != 0) return sys_error(tmp, "mkdir");
   auto done = copy(tmp);

@@ -44,6 +44,10 @@ jubes::result<void> ensure_marker(const std::filesystem::path& dir);
 jubes::result<void> write_backup(const std::filesystem::path& dir,
                                  const std::function<jubes::result<void>(const std::filesystem::path&)>& copy);
 
+/// The temporary sibling directory write_backup fills before it renames it to `dir` (progress
+/// reports watch its data.mdb grow).
+std::filesystem::path partial_path(const std::filesystem::path& dir);
+
 /// @return whether `dir` holds a backup manifest (then open and check verify it).
 bool has_manifest(const std::filesystem::path& dir);
 /// Verifies data.mdb in `dir` against its manifest: errc::not_found without one, errc::corrupt

@@ -247,6 +247,38 @@ applied<void> group::apply(reroute_op& o) {
   return answer_ok();
 }
 
+applied<bool> group::apply(park_op& o) {
+  const auto& d = o.d;
+  const bool assign = d.act == park_decision::action::assign;
+  if (!valid(d)) return answer<bool>(tables::failed<bool>(fail(errc::invalid_argument, "park decision")));
+  auto loaded = load_for_update(d.message_id);
+  if (!loaded) return abort_txn<bool>(loaded.error());
+  if (!*loaded) return answer<bool>(tables::failed<bool>(loaded->error()));
+  auto& rec = **loaded;
+  const bool parked = (rec.flags & codec::flag_parked) && !(rec.flags & codec::flag_purged);
+  if (!parked) {
+    // A repeat changes nothing: the message went to that recipient already, or it was closed.
+    const auto& rs = rec.recipients;
+    bool repeat = assign ? std::find(rs.begin(), rs.end(), d.recipient) != rs.end()
+                         : rs.empty() && !(rec.flags & codec::flag_purged);
+    if (repeat) return answer<bool>(false);
+    return answer<bool>(tables::failed<bool>(fail(errc::not_parked)));
+  }
+  if (assign && lvl_ >= level::no_growth) return answer<bool>(tables::failed<bool>(fail(errc::store_full)));
+  rec.flags = static_cast<std::uint8_t>(rec.flags & ~codec::flag_parked);
+  if (assign) rec.recipients = {d.recipient};
+  const auto& tb = db_.t();
+  if (auto w = tb.messages.put(t_, d.message_id, rec); !w) return abort_txn<bool>(w.error());
+  auto was_parked = tb.parked.del(t_, d.message_id);
+  if (!was_parked) return abort_txn<bool>(was_parked.error());
+  if (*was_parked) --st_.parked_delta;
+  if (assign)
+    if (auto w = append_outbox(d.recipient, d.message_id); !w) return abort_txn<bool>(w.error());
+  auto kind = assign ? audit_kind::parked_assigned : audit_kind::parked_closed;
+  if (auto w = put_audit(kind, d.message_id, d.operator_party, audit_detail(d)); !w) return abort_txn<bool>(w.error());
+  return answer<bool>(true);
+}
+
 applied<void> group::apply(read_op& o) {
   if (!codec::valid_name(o.party)) return answer<void>(fail(errc::invalid_argument, "party name"));
   if (auto w = put_audit(audit_kind::read, o.id, o.party, {}); !w) return abort_txn<void>(w.error());

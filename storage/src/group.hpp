@@ -43,6 +43,10 @@ struct reroute_op {
   completion<void> done;
   operator_action by;  ///< identity empty: not ordered by an operator
 };
+struct park_op {  ///< an operator's decision on a parked message
+  park_decision d;
+  completion<bool> done;
+};
 struct read_op {  ///< a "read" audit record
   std::uint64_t id = 0;
   std::string party;
@@ -56,7 +60,7 @@ struct purge_op {  ///< never grouped: retention runs alone (retention.hpp)
   purge_result acc;
   completion<purge_result> done;  ///< empty: the background retention task
 };
-using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, read_op, audit_op, purge_op>;
+using op = std::variant<ingest_op, ack_op, forward_op, reroute_op, park_op, read_op, audit_op, purge_op>;
 
 /// What apply() returns. The inner result is the request's own answer: its value, or an error
 /// that concerns it alone (beyond_head, not_parked, a damaged record it read, ...); the group
@@ -80,6 +84,7 @@ class group {
   applied<std::uint64_t> apply(ack_op& o);
   applied<bool> apply(forward_op& o);
   applied<void> apply(reroute_op& o);
+  applied<bool> apply(park_op& o);
   applied<void> apply(read_op& o);
   applied<audit_record> apply(audit_op& o);
 

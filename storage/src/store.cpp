@@ -65,8 +65,7 @@ struct store::impl {
       return fail(errc::io_error, path.string() + ": " + std::strerror(errno));
     }
     if (::flock(lock_.fd, LOCK_EX | LOCK_NB) != 0) {
-      int e = errno;
-      log::error(log_c, "locked", {{"path", path.string()}, {"error", std::strerror(e)}});
+      int e = errno;  // not logged here: the caller says why it stops (jubesctl must stay quiet)
       if (e != EWOULDBLOCK) return fail(errc::io_error, path.string() + ": " + std::strerror(e));
       return fail(errc::locked, "data directory is in use by another process (flock on " + path.string() +
                                     " held; is jubesd running?)");
@@ -190,6 +189,10 @@ void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> re
                            completion<void> done, operator_action by) {
   impl_->writer_.submit(
       reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done), std::move(by)});
+}
+
+void store::submit_park_decision(park_decision d, completion<bool> done) {
+  impl_->writer_.submit(park_op{std::move(d), std::move(done)});
 }
 
 void store::submit_purge(completion<purge_result> done) {

@@ -73,6 +73,22 @@ std::string operator_detail(std::string_view what, std::string_view reason) {
   return d;
 }
 
+namespace {
+bool valid_text(std::string_view s, std::size_t max) noexcept {
+  return !s.empty() && s.size() <= max && s.find('\0') == std::string_view::npos;
+}
+}  // namespace
+
+bool valid(const park_decision& d) noexcept {
+  const bool assign = d.act == park_decision::action::assign;
+  return d.message_id != 0 && valid_text(d.operator_party, 255) && valid_text(d.reason, 1000) &&
+         (assign ? valid_text(d.recipient, 255) : d.recipient.empty());
+}
+
+std::string audit_detail(const park_decision& d) {
+  return d.act == park_decision::action::assign ? d.recipient + ": " + d.reason : d.reason;
+}
+
 bool may_read(const stored_message& m, std::string_view party) noexcept {
   if (party.empty()) return false;
   if (m.source_party == party) return true;

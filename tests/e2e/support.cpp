@@ -94,13 +94,19 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
 
 run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
   run_result r;
-  char tmpl[] = "/tmp/jubes-run-XXXXXX";
+  char tmpl[] = "/tmp/jubes-run-XXXXXX", etmpl[] = "/tmp/jubes-run-XXXXXX";
   int fd = mkstemp(tmpl);
   if (fd < 0) return r;
+  int efd = mkstemp(etmpl);
+  if (efd < 0) {
+    close(fd);
+    unlink(tmpl);
+    return r;
+  }
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fd, 1);
-    dup2(fd, 2);
+    dup2(efd, 2);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -108,6 +114,7 @@ run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeou
     _exit(127);
   }
   close(fd);
+  close(efd);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   for (;;) {
@@ -122,8 +129,11 @@ run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeou
     std::this_thread::sleep_for(10ms);
   }
   if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.output = slurp(tmpl);
+  r.out = slurp(tmpl);
+  r.err = slurp(etmpl);
+  r.output = r.out + r.err;
   unlink(tmpl);
+  unlink(etmpl);
   return r;
 }
 

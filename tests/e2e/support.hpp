@@ -33,7 +33,9 @@ std::string test_config(const fs::path& data_dir, const std::string& limits = ""
 /// Result of running a command to completion.
 struct run_result {
   int exit_code = -1;  // -1: killed by a signal or timed out
-  std::string output;  // stdout and stderr
+  std::string output;  // stdout, then stderr
+  std::string out;     // stdout alone
+  std::string err;     // stderr alone
 };
 /// Runs argv (argv[0] a path) with a timeout; captures stdout+stderr.
 run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout = std::chrono::seconds(60));

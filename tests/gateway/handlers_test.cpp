@@ -156,6 +156,25 @@ TEST_F(handlers, admin_endpoints_report_in_plain_text) {
   EXPECT_EQ(run(handle_parked_list, make_request(v::get, "/v1/admin/parked"), op).result_int(), 200u);
 }
 
+TEST_F(handlers, admin_endpoints_answer_json_when_asked_and_parked_decisions_need_an_id_and_a_reason) {
+  auto op = who("operator");
+  auto req = make_request(v::get, "/v1/admin/stats");
+  req.set(http::field::accept, "application/json");
+  auto stats = run(handle_stats, req, op);
+  EXPECT_EQ(stats.result_int(), 200u);
+  EXPECT_EQ(stats[http::field::content_type], "application/json");
+  EXPECT_NE(stats.body().find("\"messages\":"), std::string::npos) << stats.body();
+  EXPECT_EQ(run(handle_parked_show, make_request(v::get, "/v1/admin/parked/42"), op, 42).result_int(), 404u);
+  auto close = make_request(v::post, "/v1/admin/parked/42/close?reason=test");
+  EXPECT_EQ(run(handle_parked_close, close, op, 42).result_int(), 404u);
+  EXPECT_EQ(run(handle_parked_close, make_request(v::post, "/v1/admin/parked/42/close"), op, 42).result_int(), 400u);
+  auto nobody = make_request(v::post, "/v1/admin/parked/42/assign?to=nobody&reason=x");
+  EXPECT_EQ(run(handle_parked_assign, nobody, op, 42).result_int(), 400u);
+  auto id = make_request(v::get, "/v1/admin/identity");
+  id.set(http::field::accept, "application/json");
+  EXPECT_NE(run(handle_identity, id, op).body().find("\"backend\":\"lmdb\""), std::string::npos);
+}
+
 TEST_F(handlers, the_api_checks_party_then_route_table) {
   EXPECT_EQ(handle(make_request(v::get, "/v1/outbox"), caller{}).result_int(), 403u);
   EXPECT_EQ(handle(make_request(v::get, "/v1/messages"), who("tulp-gw")).result_int(), 405u);

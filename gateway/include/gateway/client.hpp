@@ -28,6 +28,7 @@ struct client_options {
   int min_tls_version = 0;          // e.g. TLS1_1_VERSION for tests; 0: TLS 1.2
   int max_tls_version = 0;          // 0: highest supported
   std::chrono::milliseconds timeout{30000};
+  std::string accept;  // non-empty: the Accept header of every request (e.g. "application/json")
 };
 
 struct http_reply {

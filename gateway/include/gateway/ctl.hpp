@@ -2,14 +2,11 @@
 #pragma once
 // jubesctl, the admin CLI, as a library function so that jubesctl_main.cpp stays thin.
 //
-//   jubesctl [--config FILE] [--data-dir DIR] [--listen HOST:PORT] COMMAND
-//     validate [--xsd ENTRY.xsd]... FILE...   OK + envelope per file, or the error with line:column
-//     route explain FILE                      which rules route this message, and why
-//     routes reload                           asks the running jubesd to reload (else checks the file)
-//     outbox list | parked list | check | stats | backup DIR     read-only, work while jubesd runs
-//     parked reroute [ID|--all] | purge       via the running jubesd's admin API (operator cert),
-//                                             or on the store directly when no jubesd holds it
-// Exit 0 on success; non-zero with a one-line cause on stderr otherwise. Never prints message bodies.
+//   jubesctl [--config FILE] [--data-dir DIR] [--listen HOST:PORT] [--json] COMMAND [ARGS]
+// The commands, their help and the exit codes are in one table (gateway/src/ctl.cpp, kCommands):
+// `jubesctl --help` lists them. Exit 0 success, 1 failed, 2 usage, 3 not found, 4 partial,
+// 5 refused (data directory ownership). On failure one line on stderr; with --json stdout is
+// exactly one JSON document. Never prints message bodies.
 //
 // Threading: call from main() only (it sets up and tears down xerces when it validates).
 #include <iosfwd>

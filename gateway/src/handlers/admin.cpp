@@ -1,21 +1,26 @@
 // SPDX-License-Identifier: EUPL-1.2
-// The operator endpoints under /v1/admin/ (the router shows them to operators only). Plain text
-// replies, read by jubesctl (the audit listing: JSON); never message contents. Every action that
-// changes state is audited with the operator's certificate identity and the reason given
-// (`reason=` or the X-Jubes-Reason header; docs/api.md).
-#include "storage/admin.hpp"
+// The operator endpoints under /v1/admin/ (the router shows them to operators only), except the
+// parked ones (admin_parked.cpp). Content negotiated: JSON with `Accept: application/json` (what
+// jubesctl asks for), plain text otherwise; never message contents. Every action that changes
+// state is audited with the operator's certificate identity and the reason given (`reason=` or the
+// X-Jubes-Reason header; docs/api.md).
+#include <unistd.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 
+#include "../admin_view.hpp"
 #include "../await_store.hpp"
+#include "../owner.hpp"
+#include "../wiring.hpp"
 #include "common/log.hpp"
+#include "common/version.hpp"
 #include "gateway/errc.hpp"
 #include "handler.hpp"
 #include "storage/audit_chain.hpp"
 
 namespace jubes::gateway::detail {
 
-namespace {
 void log_admin(const call& c, std::string_view action) {
   log::info("api", "admin", {{"party", c.who.party->id}, {"action", std::string(action)}});
 }
@@ -30,6 +35,8 @@ storage::operator_action actor_of(const call& c) {
     a.reason = std::string(c.req["X-Jubes-Reason"]);
   return a;
 }
+
+namespace {
 
 /// Appends an operator action to the audit trail. @return an empty string, or why it was not
 /// recorded (then the reply says so: the action itself happened).
@@ -47,28 +54,54 @@ net::awaitable<std::string> audit_action(services& s, const call& c, storage::au
   co_return std::string();
 }
 
+
 }  // namespace
+
+response admin_reply(const call& c, unsigned status, const boost::json::value& json, std::string text) {
+  if (wants_json(c.req[http::field::accept]))
+    return make_response(status, boost::json::serialize(json) + "\n", "application/json", c.req.version(), true);
+  return text_response(c, status, std::move(text));
+}
+
+response admin_refusal(const call& c, unsigned status, const std::string& cause) {
+  return admin_reply(c, status, boost::json::object{{"error", cause}}, cause + "\n");
+}
+
+net::awaitable<response> handle_identity(services& s, call& c) {
+  owner_record r;
+  r.pid = static_cast<long>(::getpid());
+  r.data_dir = canonical_dir(s.cfg.data_dir);
+  r.backend = uses_postgresql(s.cfg) ? "postgresql" : "lmdb";
+  auto j = to_json(r);
+  j["version"] = version_line("jubesd");
+  co_return admin_reply(c, 200, j,
+                        "pid=" + std::to_string(r.pid) + " data_dir=" + r.data_dir + " backend=" + r.backend + "\n");
+}
 
 net::awaitable<response> handle_routes_reload(services& s, call& c) {
   log_admin(c, "routes/reload");
   auto snap = s.reload_routes();
   const std::string what = snap ? "routes version " + (*snap)->table->version() : "refused: " + snap.error().message();
-  const std::string action = "routes reload: " + what;
-  std::string not_audited = co_await audit_action(s, c, storage::audit_kind::routes_reloaded, action);
-  if (!snap) co_return text_response(c, 400, "refused: " + snap.error().message() + "\n" + not_audited);
-  co_return text_response(c, not_audited.empty() ? 200 : 500, "ok: " + what + "\n" + not_audited);
+  std::string not_audited = co_await audit_action(s, c, storage::audit_kind::routes_reloaded, "routes reload: " + what);
+  if (!snap) co_return admin_refusal(c, 400, "refused: " + snap.error().message() + (not_audited.empty() ? "" : "; " + not_audited));
+  const auto& t = *(*snap)->table;
+  co_return admin_reply(c, not_audited.empty() ? 200 : 500,
+                        boost::json::object{{"version", t.version()}, {"rules", t.rule_count()}, {"audited", not_audited.empty()}},
+                        "ok: routes version " + t.version() + "\n" + not_audited);
 }
 
 net::awaitable<response> handle_backup(services& s, call& c) {
   log_admin(c, "backup");
   const auto* dir = c.query.get("dir");
   if (!dir || dir->empty() || !std::filesystem::path(*dir).is_absolute())
-    co_return text_response(c, 400, "give dir=ABSOLUTE_PATH (on the gateway's host)\n");
+    co_return admin_refusal(c, 400, "give dir=ABSOLUTE_PATH (on the gateway's host)");
   auto r = s.store.backup(*dir);
   const std::string what = "backup " + *dir + (r ? "" : " failed: " + r.error().message());
   std::string not_audited = co_await audit_action(s, c, storage::audit_kind::backup_taken, what);
   if (!r) co_return fault_response(s, c, jubes::error(r.error()));
-  co_return text_response(c, not_audited.empty() ? 200 : 500, "backup written to " + *dir + "\n" + not_audited);
+  co_return admin_reply(c, not_audited.empty() ? 200 : 500,
+                        boost::json::object{{"dir", *dir}, {"audited", not_audited.empty()}},
+                        "backup written to " + *dir + "\n" + not_audited);
 }
 
 net::awaitable<response> handle_audit_list(services& s, call& c) {
@@ -92,33 +125,6 @@ net::awaitable<response> handle_audit_list(services& s, call& c) {
   co_return make_response(200, storage::audit_chain::to_json(*rows) + "\n", "application/json", c.req.version(), true);
 }
 
-net::awaitable<response> handle_parked_list(services& s, call& c) {
-  log_admin(c, "parked");
-  auto p = storage::admin::parked_list(s.store);
-  if (!p) co_return fault_response(s, c, jubes::error(p.error()));
-  co_return text_response(c, 200, storage::admin::to_text(*p));
-}
-
-net::awaitable<response> handle_parked_reroute(services& s, call& c) {
-  log_admin(c, "parked/reroute");
-  std::optional<std::uint64_t> only_id;
-  if (auto* v = c.query.get("id")) {
-    if (!parse_u64(*v, only_id.emplace())) co_return text_response(c, 400, "id: not a number\n");
-  } else if (!c.query.get("all")) {
-    co_return text_response(c, 400, "give id=N or all=1\n");
-  }
-  auto plan = s.pipe.plan_reroute(s.store, only_id);
-  if (!plan) co_return fault_response(s, c, plan.error());
-  auto* store = &s.store;
-  plan->by = actor_of(c);
-  auto steps = std::make_shared<reroute_plan>(std::move(*plan));
-  auto submit = [store, steps](store_done<reroute_report> done) {
-    pipeline::reroute(*store, std::move(*steps), [done](reroute_report r) { done(std::move(r)); });
-  };
-  auto report = co_await await_store<reroute_report>(submit);
-  co_return text_response(c, report->failed ? 409 : 200, std::move(report->text));
-}
-
 net::awaitable<response> handle_purge(services& s, call& c) {
   log_admin(c, "purge");
   auto* store = &s.store;
@@ -126,17 +132,19 @@ net::awaitable<response> handle_purge(services& s, call& c) {
   auto r = co_await await_store<storage::purge_result>(submit);
   if (!r) co_return fault_response(s, c, r.error());
   std::string text = storage::admin::to_text(*r);
-  const std::string what = "purge: " + text.substr(0, text.find('\n'));
   // Retention runs in several transactions (bounded batches): the order is audited after them.
-  std::string not_audited = co_await audit_action(s, c, storage::audit_kind::purge_ordered, what);
-  co_return text_response(c, not_audited.empty() ? 200 : 500, text + not_audited);
+  std::string not_audited =
+      co_await audit_action(s, c, storage::audit_kind::purge_ordered, "purge: " + text.substr(0, text.find('\n')));
+  auto j = to_json(*r);
+  if (auto* o = j.if_object()) (*o)["audited"] = not_audited.empty();
+  co_return admin_reply(c, not_audited.empty() ? 200 : 500, j, text + not_audited);
 }
 
 net::awaitable<response> handle_stats(services& s, call& c) {
   log_admin(c, "stats");
   auto st = s.store.stats();
   if (!st) co_return fault_response(s, c, jubes::error(st.error()));
-  co_return text_response(c, 200, storage::admin::to_text(*st));
+  co_return admin_reply(c, 200, to_json(*st), storage::admin::to_text(*st));
 }
 
 }  // namespace jubes::gateway::detail

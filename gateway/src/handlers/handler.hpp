@@ -11,6 +11,7 @@
 // (the pipeline and the store are; the counters are atomic; long_polls has its own mutex).
 #include <array>
 #include <atomic>
+#include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -173,6 +174,10 @@ net::awaitable<response> handle_forward(services& s, call& c);         // POST /
 net::awaitable<response> handle_routes_reload(services& s, call& c);   // POST /v1/admin/routes/reload
 net::awaitable<response> handle_parked_list(services& s, call& c);     // GET  /v1/admin/parked
 net::awaitable<response> handle_parked_reroute(services& s, call& c);  // POST /v1/admin/parked/reroute
+net::awaitable<response> handle_parked_show(services& s, call& c);     // GET  /v1/admin/parked/{id}
+net::awaitable<response> handle_parked_assign(services& s, call& c);   // POST /v1/admin/parked/{id}/assign
+net::awaitable<response> handle_parked_close(services& s, call& c);    // POST /v1/admin/parked/{id}/close
+net::awaitable<response> handle_identity(services& s, call& c);        // GET  /v1/admin/identity
 net::awaitable<response> handle_purge(services& s, call& c);           // POST /v1/admin/purge
 net::awaitable<response> handle_stats(services& s, call& c);           // GET  /v1/admin/stats
 net::awaitable<response> handle_backup(services& s, call& c);          // POST /v1/admin/backup
@@ -189,5 +194,13 @@ response fault_response(const services& s, call& c, const refusal& r);
 response xml_response(const call& c, unsigned status, std::string body);
 /// A text/plain reply (the admin endpoints, read by jubesctl).
 response text_response(const call& c, unsigned status, std::string body);
+/// An admin reply, content negotiated: `json` with `Accept: application/json`, else `text`.
+response admin_reply(const call& c, unsigned status, const boost::json::value& json, std::string text);
+/// An admin refusal: {"error": cause} or the cause as a line.
+response admin_refusal(const call& c, unsigned status, const std::string& cause);
+/// Logs an admin action (who, which endpoint).
+void log_admin(const call& c, std::string_view action);
+/// Who ordered an admin call and why: the operator's certificate party; `reason=` or X-Jubes-Reason.
+storage::operator_action actor_of(const call& c);
 
 }  // namespace jubes::gateway::detail

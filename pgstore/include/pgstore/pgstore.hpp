@@ -73,6 +73,7 @@ class store final : public storage::backend {
                       storage::completion<bool> done) override;
   void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
                       storage::completion<void> done, storage::operator_action by = {}) override;
+  void submit_park_decision(storage::park_decision d, storage::completion<bool> done) override;
   void submit_purge(storage::completion<storage::purge_result> done) override;
   void audit_read(std::uint64_t message_id, std::string party) override;
   void submit_audit(storage::audit_event e, storage::completion<storage::audit_record> done) override;

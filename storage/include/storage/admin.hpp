@@ -5,6 +5,7 @@
 // directory while jubesd runs) or from store::open. None of them ever prints message bodies.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,26 @@ check_report check_isolated(const std::filesystem::path& dir);
 std::string to_text(const store_stats& s);
 
 /// `jubesctl backup DIR`: hot compacting copy, complete with its manifest or not there at all.
-jubes::result<void> backup(const backend& s, const std::filesystem::path& dir);
+/// `progress` (if set) is called about every 200 ms from another thread with the bytes copied so far.
+jubes::result<void> backup(const backend& s, const std::filesystem::path& dir,
+                           const std::function<void(std::uint64_t bytes)>& progress = {});
+
+/// @return whether a process (jubesd, or jubesctl writing) holds the store directory `dir`: the
+/// flock on dir/LOCK is taken. Quiet: logs nothing. errc::io_error if LOCK cannot be opened.
+jubes::result<bool> held(const std::filesystem::path& dir);
+
+/// What restore did.
+struct restore_result {
+  std::uint64_t bytes = 0;           ///< size of the restored data.mdb
+  std::filesystem::path kept_aside;  ///< with `force`: where the store that was in `dir` went; else empty
+};
+/// `jubesctl restore BACKUP`: verifies the backup against its manifest first, then copies it to
+/// the store directory `dir` under a temporary name and renames it into place (complete or not at
+/// all). Refuses while a process holds `dir` (errc::locked) and when `dir` holds anything unless
+/// `force` (errc::invalid_argument; with force the old directory is renamed to DIR.replaced-MS).
+/// The next open verifies the manifest again and retires it (docs/operations.md, "Restore").
+jubes::result<restore_result> restore(const std::filesystem::path& backup, const std::filesystem::path& dir,
+                                      bool force);
 
 /// `jubesctl backup verify DIR`: data.mdb matches the backup's manifest (size, SHA-256).
 /// @return errc::not_found without a manifest (an incomplete backup), errc::corrupt on a mismatch.

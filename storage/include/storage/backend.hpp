@@ -69,6 +69,16 @@ class backend {
   virtual void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
                               completion<void> done, operator_action by = {}) = 0;
 
+  /// An operator's decision on a parked message, exactly once. assign: the message goes to
+  /// d.recipient's outbox and leaves the parked list; close: it leaves the parked list undelivered.
+  /// Either writes an audit record (parked_assigned, parked_closed) with the operator and reason.
+  /// @return (through done) true if decided now; false for a repeat that changes nothing (assign to
+  ///         a recipient the message already went to; close of a closed message); or
+  ///         errc::not_found, errc::not_parked (decided otherwise already, or purged),
+  ///         errc::invalid_argument (bad recipient/operator name, empty reason), errc::corrupt,
+  ///         errc::store_full, errc::io_error.
+  virtual void submit_park_decision(park_decision d, completion<bool> done) = 0;
+
   /// Runs retention to completion now (expired bodies, dedup and audit records). `done` must not
   /// be empty. @return (through done) what was purged, or errc::io_error.
   virtual void submit_purge(completion<purge_result> done) = 0;

@@ -53,6 +53,7 @@ class store final : public backend {
                       completion<bool> done) override;
   void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
                       completion<void> done, operator_action by = {}) override;
+  void submit_park_decision(park_decision d, completion<bool> done) override;
   void submit_purge(completion<purge_result> done) override;
   void audit_read(std::uint64_t message_id, std::string party) override;
   void submit_audit(audit_event e, completion<audit_record> done) override;

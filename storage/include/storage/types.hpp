@@ -158,6 +158,21 @@ struct parked_entry {
   std::int64_t accepted_at_ms = 0;
 };
 
+/// An operator's decision on a parked message (`jubesctl parked assign|close`).
+struct park_decision {
+  enum class action : std::uint8_t { assign, close };
+  std::uint64_t message_id = 0;
+  action act = action::assign;
+  std::string recipient;       ///< assign: the one recipient that gets the message; close: empty
+  std::string operator_party;  ///< who decided (the admin client's party), kept in the audit record
+  std::string reason;          ///< why, kept in the audit record; must not be empty
+};
+/// Names of at most 255 bytes without NUL, a non-empty reason of at most 1,000 bytes without NUL,
+/// a recipient for assign and none for close.
+bool valid(const park_decision& d) noexcept;
+/// The audit record's detail: "<recipient>: <reason>" (assign) or "<reason>" (close).
+std::string audit_detail(const park_decision& d);
+
 /// Outbox state of one recipient.
 struct outbox_state {
   std::uint64_t head = 0;              ///< seq of the newest entry (0: empty)
@@ -183,8 +198,8 @@ enum class audit_kind : std::uint8_t {
   purge_ordered = 11,     ///< an operator ran retention now; detail: what it purged
   backup_taken = 12,      ///< detail: the backup directory
   forward_override = 13,  ///< reserved: an operator forwarded a message on a recipient's behalf
-  parked_assigned = 14,   ///< reserved: a parked message assigned to a recipient by an operator
-  parked_closed = 15,     ///< reserved: a parked message closed by an operator
+  parked_assigned = 14,   ///< detail: "<recipient>: <reason>" (jubesctl parked assign)
+  parked_closed = 15,     ///< detail: the reason (jubesctl parked close)
   checkpoint = 16,        ///< a chain checkpoint (periodic or on demand); detail: "seq=N hash=HEX"
 };
 std::string_view to_string(audit_kind k) noexcept;

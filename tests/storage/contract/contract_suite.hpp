@@ -58,6 +58,15 @@ class backend_contract : public ::testing::TestWithParam<contract_backend> {
   jubes::result<void> reroute(std::uint64_t id, std::vector<std::string> to) {
     return await<void>([&](completion<void> d) { b().submit_reroute(id, to, "v2", std::move(d)); });
   }
+  jubes::result<bool> decide(std::uint64_t id, park_decision::action a, std::string to, std::string why) {
+    park_decision d{id, a, std::move(to), "operator", std::move(why)};
+    return await<bool>([&](completion<bool> done) { b().submit_park_decision(d, std::move(done)); });
+  }
+  std::uint64_t park(const std::string& ref) {
+    auto r = request(ref, {});
+    r.park_reason = "no rule matched";
+    return ingest_ok(r).rcpt.message_id;
+  }
   std::vector<outbox_entry> read(const std::string& r, std::uint64_t after = 0, std::size_t max = 10000) {
     auto v = b().read_outbox(r, after, max);
     EXPECT_TRUE(v) << v.error().message();
@@ -267,6 +276,77 @@ TEST_P(backend_contract, a_parked_message_is_listed_and_rerouted_exactly_once) {
   EXPECT_FALSE((*m)->parked);
   EXPECT_EQ((*m)->recipients, (std::vector<std::string>{"rvdk", "idv"}));
   EXPECT_EQ((*m)->route_version, "v2");
+}
+
+TEST_P(backend_contract, a_parked_message_assigned_goes_to_that_recipient_once_with_an_audit_record) {
+  using a = park_decision::action;
+  const auto id = park("p-assign");
+  auto r = decide(id, a::assign, "gemeente:0363", "moved to Amsterdam");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(*r);
+  r = decide(id, a::assign, "gemeente:0363", "again");  // a repeat: a no-op
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(read("gemeente:0363").size(), 1u);
+  r = decide(id, a::assign, "rvdk", "other");  // decided already: not to another recipient
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::not_parked);
+  r = decide(id, a::close, "", "too late");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::not_parked);
+  EXPECT_TRUE(read("rvdk").empty());
+  EXPECT_TRUE(b().parked()->empty());
+  EXPECT_EQ(b().metrics().parked, 0u);
+  auto m = b().get(id);
+  ASSERT_TRUE(m && m->has_value());
+  EXPECT_FALSE((*m)->parked);
+  EXPECT_EQ((*m)->recipients, (std::vector<std::string>{"gemeente:0363"}));
+  auto au = b().audit(id);
+  ASSERT_TRUE(au);
+  std::size_t assigned = 0;
+  for (const auto& x : *au)
+    if (x.kind == audit_kind::parked_assigned) {
+      ++assigned;
+      EXPECT_EQ(x.party, "operator");
+      EXPECT_EQ(x.detail, "gemeente:0363: moved to Amsterdam");
+    }
+  EXPECT_EQ(assigned, 1u);
+}
+
+TEST_P(backend_contract, a_parked_message_closed_leaves_the_list_undelivered_with_its_reason) {
+  using a = park_decision::action;
+  const auto id = park("p-close");
+  const auto other = park("p-other");
+  auto r = decide(id, a::close, "", "test message, not for delivery");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(*r);
+  r = decide(id, a::close, "", "again");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(*r);
+  r = decide(id, a::assign, "rvdk", "after all");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::not_parked);
+  EXPECT_TRUE(read("rvdk").empty());
+  auto p = b().parked();
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0].message_id, other);
+  auto au = b().audit(id);
+  ASSERT_TRUE(au);
+  ASSERT_FALSE(au->empty());
+  EXPECT_EQ(au->back().kind, audit_kind::parked_closed);
+  EXPECT_EQ(au->back().detail, "test message, not for delivery");
+  // Unknown ids and invalid decisions change nothing.
+  r = decide(other + 1000, a::close, "", "x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::not_found);
+  r = decide(other, a::close, "", "");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::invalid_argument);
+  r = decide(other, a::assign, "", "no recipient");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::invalid_argument);
+  EXPECT_EQ(b().parked()->size(), 1u);
 }
 
 TEST_P(backend_contract, watch_wakes_once_on_the_commit_that_passes_it_and_at_once_if_passed) {
