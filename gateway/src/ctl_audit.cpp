@@ -4,13 +4,12 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <cctype>
 #include <fstream>
 #include <optional>
 #include <ostream>
 #include <sstream>
-
-#include <boost/json.hpp>
 
 #include "ctl_context.hpp"
 #include "storage/audit_chain.hpp"

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: EUPL-1.2
 #include "ctl_context.hpp"
 
-#include "ctl_audit.hpp"
-
 #include <pwd.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
 
+#include "ctl_audit.hpp"
 #include "owner.hpp"
 #include "pgstore/pgstore.hpp"
 #include "storage/admin.hpp"
@@ -153,8 +152,7 @@ std::unique_ptr<storage::store> context::open_exclusive() {
 
 std::pair<unsigned, json::value> context::admin(std::string_view method, const std::string& target) {
   std::string t = target;
-  if (!reason.empty())
-    t += (t.find('?') == std::string::npos ? "?reason=" : "&reason=") + detail::pct_encode(reason);
+  if (!reason.empty()) t += (t.find('?') == std::string::npos ? "?reason=" : "&reason=") + detail::pct_encode(reason);
   auto r = gateway_->request(method, t, "", "text/plain");
   if (!r) stop_with(failed, "cannot reach jubesd: " + r.error().message());
   boost::system::error_code ec;

@@ -9,8 +9,8 @@
 
 #include "admin_view.hpp"
 #include "common/log.hpp"
-#include "ctl_context.hpp"
 #include "ctl_audit.hpp"
+#include "ctl_context.hpp"
 #include "pgstore/pgstore.hpp"
 #include "storage/admin.hpp"
 #include "wiring.hpp"
@@ -87,9 +87,10 @@ outcome cmd_backup(context& c, args& a) {
     auto r = storage::admin::backup(*s, dir, report);
     if (lmdb) {
       const std::string what = "backup " + fs::absolute(dir).string() + (r ? "" : " failed: " + r.error().message());
-      auto rec = storage::admin::record(*s, {storage::audit_kind::backup_taken, 0, c.operator_name(),
-                                             storage::operator_detail(what, c.reason)});
-      if (r && !rec) return failure(failed, "backup written to " + dir.string() + " but not audited: " + rec.error().message());
+      auto rec = storage::admin::record(
+          *s, {storage::audit_kind::backup_taken, 0, c.operator_name(), storage::operator_detail(what, c.reason)});
+      if (r && !rec)
+        return failure(failed, "backup written to " + dir.string() + " but not audited: " + rec.error().message());
     }
     if (!r) return failure(failed, "backup to " + dir.string() + ": " + r.error().message());
   }

@@ -6,8 +6,8 @@
 #include "pgstore/pgstore.hpp"
 #include "reads.hpp"
 #include "storage/errc.hpp"
-#include "text.hpp"
 #include "storage/watch_hub.hpp"
+#include "text.hpp"
 #include "writer.hpp"
 
 namespace jubes::pgstore {

@@ -54,7 +54,6 @@ net::awaitable<std::string> audit_action(services& s, const call& c, storage::au
   co_return std::string();
 }
 
-
 }  // namespace
 
 response admin_reply(const call& c, unsigned status, const boost::json::value& json, std::string text) {
@@ -83,11 +82,14 @@ net::awaitable<response> handle_routes_reload(services& s, call& c) {
   auto snap = s.reload_routes();
   const std::string what = snap ? "routes version " + (*snap)->table->version() : "refused: " + snap.error().message();
   std::string not_audited = co_await audit_action(s, c, storage::audit_kind::routes_reloaded, "routes reload: " + what);
-  if (!snap) co_return admin_refusal(c, 400, "refused: " + snap.error().message() + (not_audited.empty() ? "" : "; " + not_audited));
+  if (!snap)
+    co_return admin_refusal(c, 400,
+                            "refused: " + snap.error().message() + (not_audited.empty() ? "" : "; " + not_audited));
   const auto& t = *(*snap)->table;
-  co_return admin_reply(c, not_audited.empty() ? 200 : 500,
-                        boost::json::object{{"version", t.version()}, {"rules", t.rule_count()}, {"audited", not_audited.empty()}},
-                        "ok: routes version " + t.version() + "\n" + not_audited);
+  co_return admin_reply(
+      c, not_audited.empty() ? 200 : 500,
+      boost::json::object{{"version", t.version()}, {"rules", t.rule_count()}, {"audited", not_audited.empty()}},
+      "ok: routes version " + t.version() + "\n" + not_audited);
 }
 
 net::awaitable<response> handle_backup(services& s, call& c) {
