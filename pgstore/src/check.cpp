@@ -57,9 +57,9 @@ const std::vector<rule>& rules() {
       {"SELECT m.id FROM messages m WHERE NOT m.purged AND NOT EXISTS (SELECT 1 FROM dedup d WHERE d.party = m.party "
        "AND d.referentienummer = m.referentienummer AND d.message_id = m.id) LIMIT 100",
        [](const pq::res& r, int i) { return "message " + col(r, i, 0) + ": no dedup record while its body is kept"; }},
-      {"SELECT id FROM messages WHERE (parked AND cardinality(recipients) > 0) OR (NOT parked AND NOT purged AND "
-       "cardinality(recipients) = 0) LIMIT 100",
-       [](const pq::res& r, int i) { return "message " + col(r, i, 0) + ": parked flag disagrees with recipients"; }},
+      // Not parked without recipients is a parked message an operator closed (jubesctl parked close).
+      {"SELECT id FROM messages WHERE parked AND cardinality(recipients) > 0 LIMIT 100",
+       [](const pq::res& r, int i) { return "message " + col(r, i, 0) + ": parked but has recipients"; }},
   };
   return v;
 }

@@ -137,7 +137,7 @@ TEST_F(pg_gateway, audit_records_changed_with_plain_sql_are_named_by_audit_verif
         201u);
   EXPECT_EQ(d->stop(SIGTERM), 0) << d->log();
   auto sql = [&](const std::string& q) {
-    auto r = run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", conninfo_, "-c", q});
+    auto r = run({"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", conninfo_, "-c", q});
     EXPECT_EQ(r.exit_code, 0) << q << ": " << r.output;
   };
   auto verify = [&] { return ctl({"audit", "verify"}); };
