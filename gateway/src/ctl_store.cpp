@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <iomanip>
+#include <sstream>
 
 #include "admin_view.hpp"
 #include "common/log.hpp"
@@ -29,9 +31,9 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 std::string fixed(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.3f", v);
-  return b;
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(3) << v;
+  return o.str();
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/iso_time.hpp"
 #include "storage/backend.hpp"
 #include "storage/errc.hpp"
 
@@ -233,8 +234,8 @@ std::string json_str(std::string_view v) {
         break;
       default:
         if (c < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", c);
+          char b[16];
+          std::snprintf(b, sizeof b, "\\u%04x", static_cast<unsigned>(c));
           out += b;
         } else {
           out.push_back(static_cast<char>(c));
@@ -314,13 +315,7 @@ jubes::result<std::vector<audit_record>> list(const backend& b, const audit_filt
 }
 
 std::string iso8601(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char b[40];
-  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return b;
+  return log::iso8601_utc(ms);  // the one time format of logs and jubesctl
 }
 
 bool parse_iso8601(std::string_view s, std::int64_t& ms) {
