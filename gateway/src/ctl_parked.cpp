@@ -6,6 +6,7 @@
 #include <future>
 
 #include "admin_view.hpp"
+#include "ctl_audit.hpp"
 #include "ctl_context.hpp"
 #include "storage/admin.hpp"
 
@@ -25,21 +26,6 @@ std::uint64_t message_id(const std::string& s) {
 }
 
 /// Percent-encodes a query value.
-std::string q(const std::string& v) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : v) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == ':') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
-
 template <class T>
 jubes::result<T> wait(const std::function<void(storage::completion<T>)>& submit) {
   std::promise<jubes::result<T>> p;
@@ -71,8 +57,9 @@ outcome reroute_outcome(const json::value& j) {
 outcome decide(context& c, storage::park_decision d) {
   const bool assign = d.act == storage::park_decision::action::assign;
   if (c.locate() == context::target::gateway) {
+    // The reason (c.reason, --reason) is appended by admin().
     std::string target = "/v1/admin/parked/" + std::to_string(d.message_id) +
-                         (assign ? "/assign?to=" + q(d.recipient) + "&" : "/close?") + "reason=" + q(d.reason);
+                         (assign ? "/assign?to=" + detail::pct_encode(d.recipient) : "/close");
     auto [status, j] = c.admin("POST", target);
     std::string text;
     if (status == 200) {
