@@ -14,6 +14,7 @@
 #include "rate_limiter.hpp"
 #include "request_log.hpp"
 #include "storage/store.hpp"
+#include "store_totals.hpp"
 #include "wiring.hpp"
 
 namespace jubes::gateway::detail {
@@ -49,6 +50,7 @@ struct api::state {
   // threads' validators belong to the pipeline).
   std::optional<net::thread_pool> validation;
   std::optional<metrics_probe> probe;
+  std::optional<store_totals> totals;
   std::atomic<bool> opened{false};
 };
 
@@ -86,12 +88,36 @@ jubes::result<void> api::open() {
     s.svc->validation = s.validation->get_executor();
   }
   s.probe.emplace(s.metrics);
+  // PostgreSQL counts rows for the store's stats: read them at most every 10 s there.
+  const bool pg = uses_postgresql(s.cfg);
+  s.totals.emplace(s.metrics, pg ? std::chrono::milliseconds(10000) : std::chrono::milliseconds(0),
+                   pg ? 0 : s.cfg.store.map_size_bytes);
   s.metrics.add_collector([this](registry&) {
     auto& s = *st_;
     if (s.store && s.pipe && s.probe) s.probe->collect(*s.store, *s.pipe, wall_ms());
+    if (s.store && s.totals) s.totals->collect(*s.store, std::chrono::steady_clock::now());
   });
   s.opened = true;
   return {};
+}
+
+void api::set_tls_reload(std::function<jubes::result<std::string>()> reload) {
+  st_->svc->reload_tls = std::move(reload);
+}
+
+jubes::result<server::parked_view> api::parked(std::size_t max) const {
+  if (!st_->opened || !st_->store) return jubes::fail(errc::draining, "the store is not open");
+  server::parked_view v;
+  v.total = st_->store->metrics().parked;
+  auto rows = st_->store->parked(max);
+  if (!rows) return jubes::error(rows.error());
+  v.oldest = std::move(*rows);
+  v.total = std::max<std::uint64_t>(v.total, v.oldest.size());
+  return v;
+}
+
+request_log& api::requests() {
+  return st_->requests;
 }
 
 services& api::handler_services() {

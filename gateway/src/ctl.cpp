@@ -13,6 +13,7 @@
 
 #include "codecs/errc.hpp"
 #include "common/version.hpp"
+#include "ctl_tls.hpp"
 #include "gateway/client.hpp"
 #include "gateway/config.hpp"
 #include "pgstore/pgstore.hpp"
@@ -42,6 +43,7 @@ constexpr const char* kUsage =
     "  init\n"
     "  purge\n"
     "  stats\n"
+    "  tls reload\n"
     "jubesctl --version   print the version and git revision\n"
     "jubesctl --help      print this text\n";
 
@@ -95,7 +97,7 @@ class ctl {
     const std::string& c = cmd[0];
     std::string sub = cmd.size() > 1 ? cmd[1] : "";
     static const char* known[] = {"validate", "route", "routes", "outbox", "parked", "backup",
-                                  "check",    "purge", "stats",  "init",   "db"};
+                                  "check",    "purge", "stats",  "init",   "db",     "tls"};
     if (std::find(std::begin(known), std::end(known), c) == std::end(known)) {
       err_ << "jubesctl: unknown command '" << c << "'\n" << kUsage;
       return 2;
@@ -114,6 +116,10 @@ class ctl {
     if (c == "check" && cmd.size() == 1) return check();
     if (c == "purge" && cmd.size() == 1) return purge();
     if (c == "stats" && cmd.size() == 1) return stats();
+    if (c == "tls" && sub == "reload" && cmd.size() == 2) {
+      auto oc = operator_client();
+      return ctl_tls_reload(*cfg_, oc, out_, err_);
+    }
     err_ << "jubesctl: unknown command '" << c << (sub.empty() ? "" : " " + sub) << "'\n" << kUsage;
     return 2;
   }

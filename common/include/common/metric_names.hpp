@@ -31,6 +31,10 @@ inline constexpr std::string_view preauth_evictions_total =
 inline constexpr std::string_view read_timeouts_total = "jubes_read_timeouts_total";            ///< counter
 inline constexpr std::string_view write_timeouts_total = "jubes_write_timeouts_total";          ///< counter
 inline constexpr std::string_view session_exceptions_total = "jubes_session_exceptions_total";  ///< counter
+inline constexpr std::string_view tls_certificate_expiry_timestamp_seconds = "jubes_tls_certificate_expiry_timestamp_seconds";  ///< gauge {certificate}: server, ca; Unix time of notAfter
+inline constexpr std::string_view tls_reloads_total = "jubes_tls_reloads_total";  ///< counter: successful TLS reloads
+inline constexpr std::string_view tls_reload_failures_total =
+    "jubes_tls_reload_failures_total";  ///< counter: refused TLS reloads (the old files keep serving)
 
 // ---- delivery (outboxes) ----
 inline constexpr std::string_view outbox_entries_served_total = "jubes_outbox_entries_served_total";  ///< counter
@@ -49,6 +53,11 @@ inline constexpr std::string_view writer_queue_depth = "jubes_writer_queue_depth
 inline constexpr std::string_view writer_queue_capacity = "jubes_writer_queue_capacity";  ///< gauge
 inline constexpr std::string_view store_map_size_bytes = "jubes_store_map_size_bytes";    ///< gauge
 inline constexpr std::string_view store_used_bytes = "jubes_store_used_bytes";            ///< gauge
+inline constexpr std::string_view store_capacity_bytes =
+    "jubes_store_capacity_bytes";  ///< gauge: the most the store may use (store.map_size_bytes; LMDB only)
+inline constexpr std::string_view store_messages = "jubes_store_messages";  ///< gauge: messages held in the store
+inline constexpr std::string_view store_messages_accepted_total =
+    "jubes_store_messages_accepted_total";  ///< counter: messages accepted since the store was made (from the store)
 inline constexpr std::string_view store_commits = "jubes_store_commits";                  ///< gauge
 inline constexpr std::string_view store_commit_failures = "jubes_store_commit_failures";  ///< gauge
 inline constexpr std::string_view group_commit_size = "jubes_group_commit_size";          ///< histogram
