@@ -110,6 +110,18 @@
     el.textContent = text;
   }
 
+  // A table row: `data` into its dataset (what the browser test reads), `cells` as [text, numeric].
+  function addRow(tbody, data, cells) {
+    const tr = tbody.insertRow();
+    for (const [k, v] of Object.entries(data)) tr.dataset[k] = v ?? '';
+    for (const [text, numeric] of cells) {
+      const td = tr.insertCell();
+      td.textContent = text;
+      if (numeric) td.className = 'num';
+    }
+    return tr;
+  }
+
   function emptyRow(tbody, text) {
     const td = tbody.insertRow().insertCell();
     td.colSpan = 3; td.className = 'empty'; td.textContent = text;
@@ -135,14 +147,11 @@
     tbody.textContent = '';
     if (!rows.length) emptyRow(tbody, 'no recipient has an outbox yet');
     for (const r of rows) {
-      const tr = tbody.insertRow();
-      tr.dataset.recipient = r.recipient;
-      tr.dataset.backlog = r.backlog ?? '';
-      tr.dataset.age = r.oldest_unacked_s ?? '';
-      tr.dataset.level = r.backlog > 0 ? level(r.oldest_unacked_s, thresholds.age_amber_s, thresholds.age_red_s) : 'green';
-      tr.insertCell().textContent = r.recipient;
-      const b = tr.insertCell(); b.className = 'num'; b.textContent = fmt(r.backlog);
-      const a = tr.insertCell(); a.className = 'num'; a.textContent = r.backlog > 0 ? age(r.oldest_unacked_s) : '–';
+      const late = r.backlog > 0;
+      addRow(tbody, {
+        recipient: r.recipient, backlog: r.backlog, age: r.oldest_unacked_s,
+        level: late ? level(r.oldest_unacked_s, thresholds.age_amber_s, thresholds.age_red_s) : 'green',
+      }, [[r.recipient], [fmt(r.backlog), true], [late ? age(r.oldest_unacked_s) : '–', true]]);
     }
   }
 
@@ -162,15 +171,9 @@
     const tbody = $('sources').tBodies[0];
     tbody.textContent = '';
     if (!list.length) emptyRow(tbody, 'no source has sent since the gateway started');
-    for (const s of list) {
-      const tr = tbody.insertRow();
-      tr.dataset.party = s.party;
-      tr.dataset.accepted = s.accepted ?? '';
-      tr.dataset.rate = s.rate ?? '';
-      tr.insertCell().textContent = s.party;
-      const a = tr.insertCell(); a.className = 'num'; a.textContent = fmt(s.accepted);
-      const r = tr.insertCell(); r.className = 'num'; r.textContent = fmt(s.rate, 1);
-    }
+    for (const s of list)
+      addRow(tbody, { party: s.party, accepted: s.accepted, rate: s.rate },
+        [[s.party], [fmt(s.accepted), true], [fmt(s.rate, 1), true]]);
   }
 
   function drawStore(s) {

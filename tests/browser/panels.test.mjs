@@ -12,12 +12,11 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import {
   env, httpGet, makePki, metricValue, requireEnv, runBench, startGateway, tempDir,
 } from '../load/jubesd.mjs';
+import { launchBrowser, sleep, waitFor } from './support.mjs';
 
-const CHROMIUM = process.env.JUBES_CHROMIUM || '/usr/bin/chromium';
 let work, pki, gw, browserCtx, userDataDir;
 
 before(async () => {
@@ -25,14 +24,7 @@ before(async () => {
   work = tempDir('jubes-panels-');
   pki = makePki(path.join(work, 'pki'));
   gw = await startGateway({ dataDir: path.join(work, 'data'), pki });
-  userDataDir = tempDir('jubes-chromium-');
-  browserCtx = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1400 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ context: browserCtx, userDataDir } = await launchBrowser({ width: 1400, height: 1400 }));
 });
 
 after(async () => {
@@ -42,19 +34,6 @@ after(async () => {
     if (d) fs.rmSync(d, { recursive: true, force: true });
   }
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last.ok) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-    await sleep(250);
-  }
-}
 
 /** POSTs `xml` to /v1/messages as `party` (its certificate from the test PKI). */
 function post(party, xml) {

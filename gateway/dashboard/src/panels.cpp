@@ -90,7 +90,7 @@ json::array sources(const reading& cur, const reading* prev, double dt) {
 
 // Every recipient's outbox (not only the largest), by recipient; the page sorts it.
 json::array backlog(const index& ix) {
-  std::map<std::string, std::pair<double, std::optional<double>>> rows;
+  std::map<std::string, std::pair<double, std::optional<double>>, std::less<>> rows;
   ix.each(mn::outbox_backlog, [&](const sample& s) { rows[std::string(s.label("recipient"))].first = s.value; });
   ix.each(mn::outbox_oldest_unacked_age_seconds, [&](const sample& s) {
     if (auto it = rows.find(s.label("recipient")); it != rows.end()) it->second.second = s.value;
