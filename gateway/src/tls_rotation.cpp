@@ -77,15 +77,16 @@ jubes::result<std::string> tls_contexts::reload(std::string_view trigger) {
   std::lock_guard lk(reload_mu_);
   auto ctx = make_server_context(cfg_);
   if (!ctx) {
-    failures_.inc();
+    // Logged before it is counted: whoever sees the counter move finds the line.
     log::error(kComponent, "tls_reload_refused", {{"trigger", trigger}, {"reason", ctx.error().message()}});
+    failures_.inc();
     return ctx.error();
   }
   auto next = std::make_shared<ssl::context>(std::move(*ctx));
   auto f = facts_of(*next);
   publish(std::move(next));
-  reloads_.inc();
   log::info(kComponent, "tls_reloaded", {{"trigger", trigger}});
+  reloads_.inc();
   return describe(f);
 }
 

@@ -123,6 +123,21 @@ class tls_reload : public ::testing::Test {
     }
     return v;
   }
+  /// Waits (bounded) until the log holds every one of `what` (a refusal is logged just after the
+  /// client saw it). @return the log
+  std::string wait_log(const std::vector<std::string>& what) {
+    std::string log = d_->log();
+    auto all = [&] {
+      for (const auto& w : what)
+        if (log.find(w) == std::string::npos) return false;
+      return true;
+    };
+    for (int i = 0; i < 1000 && !all(); ++i) {
+      std::this_thread::sleep_for(10ms);
+      log = d_->log();
+    }
+    return log;
+  }
   void sighup_and_wait(const std::string& series, double value) {
     kill(d_->pid(), SIGHUP);
     ASSERT_EQ(wait_metric(series, value), value) << d_->log();
@@ -179,7 +194,7 @@ TEST_F(tls_reload, bad_files_keep_the_old_certificate_and_are_reported) {
   EXPECT_EQ(served_serial(d_->api_port(), pki_ / "ca.crt", pki_, "rvdk"), serial1);
   auto c = client("rvdk", pki_, pki_ / "ca.crt");
   EXPECT_EQ(poll(c), 200u);
-  EXPECT_NE(d_->log().find("tls_reload_refused"), std::string::npos) << d_->log();
+  EXPECT_NE(wait_log({"tls_reload_refused"}).find("tls_reload_refused"), std::string::npos) << d_->log();
   EXPECT_NE(d_->log().find((pki_ / "server.key").string()), std::string::npos) << d_->log();
 
   // A key of another certificate: refused through jubesctl too, with the cause.
@@ -215,7 +230,7 @@ TEST_F(tls_reload, ca_bundle_reload_lets_a_client_of_a_new_ca_in) {
   auto newcomer = client("rvdk", other, pki_ / "ca.crt");
   EXPECT_EQ(poll(newcomer), 0u);
   // The refused certificate is named in the log: subject, issuer and the verification error.
-  auto log = d_->log();
+  auto log = wait_log({"tls_client_refused", "unable to get local issuer certificate"});
   EXPECT_NE(log.find("tls_client_refused"), std::string::npos) << log;
   EXPECT_NE(log.find("CN=rvdk"), std::string::npos) << log;
   EXPECT_NE(log.find("unable to get local issuer certificate"), std::string::npos) << log;
@@ -245,7 +260,7 @@ TEST_F(tls_reload, crl_reload_keeps_a_revoked_client_out) {
   auto revoked = client("rvdk", pki_, pki_ / "ca.crt");
   EXPECT_EQ(poll(revoked), 0u);
   EXPECT_EQ(wait_metric("jubes_tls_handshake_failures_total{reason=\"revoked\"}", 1), 1);
-  auto log = d_->log();
+  auto log = wait_log({"tls_client_refused", "certificate revoked"});
   EXPECT_NE(log.find("certificate revoked"), std::string::npos) << log;
   EXPECT_NE(log.find("CN=rvdk"), std::string::npos) << log;
   // Others are unaffected; the connection opened before the revocation keeps its handshake.
