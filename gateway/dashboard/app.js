@@ -44,10 +44,11 @@
 
   // The x axis always spans at least MIN_SPAN_S ending at the newest point (or now): a sensible
   // time axis from the first snapshot, never an empty or NaN one while there are fewer than two.
-  const xRange = (u, min, max) => {
-    const hi = absent(max) ? Date.now() / 1000 : max;
-    const lo = absent(min) ? hi - MIN_SPAN_S : Math.min(min, hi - MIN_SPAN_S);
-    return [lo, hi];
+  // From the chart's own data: with one point uPlot would widen min..max by itself (to days).
+  const xRange = (u) => {
+    const xs = (u.data && u.data[0]) || [];
+    const hi = xs.length ? xs[xs.length - 1] : Date.now() / 1000;
+    return [xs.length ? Math.min(xs[0], hi - MIN_SPAN_S) : hi - MIN_SPAN_S, hi];
   };
   const yRange = (u, min, max) => [0, Math.max(1, (Number.isFinite(max) ? max : 0) * 1.1)];
 
