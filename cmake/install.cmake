@@ -35,7 +35,7 @@ install(FILES conf/prometheus/jubes-alerts.yml conf/prometheus/jubes-alerts.test
 # uPlot comes from `npm ci` in gateway/dashboard (scripts/install-deps); without it the install fails
 # here, naming the missing file.
 set(dash ${PROJECT_SOURCE_DIR}/gateway/dashboard)
-install(FILES ${dash}/index.html ${dash}/app.js ${dash}/style.css DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/dashboard)
+install(FILES ${dash}/index.html ${dash}/app.js ${dash}/style.css ${dash}/parked.html ${dash}/parked.js DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/dashboard)
 install(FILES ${dash}/node_modules/uplot/dist/uPlot.iife.min.js ${dash}/node_modules/uplot/dist/uPlot.min.css
         DESTINATION ${CMAKE_INSTALL_DATADIR}/jubes/dashboard/node_modules/uplot/dist)
 install(FILES ${dash}/node_modules/uplot/LICENSE ${dash}/node_modules/uplot/package.json

@@ -15,6 +15,7 @@
 #include "rate_limiter.hpp"
 #include "request_log.hpp"
 #include "storage/store.hpp"
+#include "store_totals.hpp"
 #include "wiring.hpp"
 
 namespace jubes::gateway::detail {
@@ -50,6 +51,7 @@ struct api::state {
   // threads' validators belong to the pipeline).
   std::optional<net::thread_pool> validation;
   std::optional<metrics_probe> probe;
+  std::optional<store_totals> totals;
   audit_checkpoints checkpoints;  // stopped in close() before the store
   std::atomic<bool> opened{false};
 };
@@ -93,14 +95,37 @@ jubes::result<void> api::open() {
     if (p.role == party_role::recipient) recipients.push_back(p.id);
   // The capacity is the configured maximum, not the current map (which grows up to it); PostgreSQL
   // reports no size, and its limit is the database server's disk: 0.
-  s.probe.emplace(s.metrics, s.cfg.store.backend == "lmdb" ? s.cfg.store.map_size_bytes : 0, recipients);
+  const bool pg = uses_postgresql(s.cfg);
+  s.probe.emplace(s.metrics, pg ? 0 : s.cfg.store.map_size_bytes, recipients);
+  // PostgreSQL counts rows for the store's stats: read them at most every 10 s there.
+  s.totals.emplace(s.metrics, pg ? std::chrono::milliseconds(10000) : std::chrono::milliseconds(0));
   register_party_series(s.metrics, s.cfg, s.routes);
   s.metrics.add_collector([this](registry&) {
     auto& s = *st_;
     if (s.store && s.pipe && s.probe) s.probe->collect(*s.store, *s.pipe, wall_ms(), not_ready_reason().empty());
+    if (s.store && s.totals) s.totals->collect(*s.store, std::chrono::steady_clock::now());
   });
   s.opened = true;
   return {};
+}
+
+void api::set_tls_reload(std::function<jubes::result<std::string>()> reload) {
+  st_->svc->reload_tls = std::move(reload);
+}
+
+jubes::result<server::parked_view> api::parked(std::size_t max) const {
+  if (!st_->opened || !st_->store) return jubes::fail(errc::draining, "the store is not open");
+  server::parked_view v;
+  v.total = st_->store->metrics().parked;
+  auto rows = st_->store->parked(max);
+  if (!rows) return jubes::error(rows.error());
+  v.oldest = std::move(*rows);
+  v.total = std::max<std::uint64_t>(v.total, v.oldest.size());
+  return v;
+}
+
+request_log& api::requests() {
+  return st_->requests;
 }
 
 services& api::handler_services() {

@@ -8,14 +8,18 @@
 // polls with an empty batch), close() after the IO threads have stopped.
 // Threading: handle(), ready(), reload_routes() and drain() are thread-safe.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "gateway/config.hpp"
 #include "gateway/metrics.hpp"
+#include "gateway/server.hpp"
 #include "handlers/handler.hpp"
 #include "net.hpp"
+#include "request_log.hpp"
 #include "storage/types.hpp"
 
 namespace jubes::gateway::detail {
@@ -50,6 +54,14 @@ class api {
   jubes::result<void> reload_routes();
   void drain();
   void close();
+
+  /// Lets POST /v1/admin/tls/reload reach the server's TLS context (call after open()).
+  void set_tls_reload(std::function<jubes::result<std::string>()> reload);
+  /// @return the number of parked messages and the oldest `max` of them (ids, source, type, reason,
+  ///         time; never contents), for the dashboard
+  jubes::result<server::parked_view> parked(std::size_t max) const;
+  /// The request log, for the server's lines about refused handshakes.
+  request_log& requests();
 
   /// What the handlers share (valid between open() and close()); for tests that run one handler.
   services& handler_services();

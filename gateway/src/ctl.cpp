@@ -50,6 +50,7 @@ constexpr command kCommands[] = {
   {"init", "", "Makes a new, empty store where there is none or an emptied one (jubesd refuses to start on those: starting afresh forgets every dedup record).", cmd_init},
   {"purge", "", "Runs retention now: through the gateway that owns the store, or on the store directly when none runs.", cmd_purge},
   {"stats", "", "Counts and sizes of the store.", cmd_stats},
+  {"tls reload", "", "Asks the gateway that owns the data directory to re-read its certificate, key, CA bundle and CRL (as SIGHUP does): new handshakes use them, open connections keep theirs, a bad file is refused and the old ones keep serving. With no gateway running, checks that the files load.", cmd_tls_reload},
   {"audit list", "[--message ID] [--party P] [--since T] [--until T] [--limit N]", "The audit trail, oldest first, filtered (T: ISO-8601, UTC). Read from the store directly (read-only), never through jubesd.", cmd_audit_list},
   {"audit verify", "[--from-checkpoint FILE]", "Proves the audit trail's hash chain intact (from its anchor, or from a checkpoint kept elsewhere, which must still match). Exit 1 naming the first broken record (hash mismatch, gap, reorder).", cmd_audit_verify},
   {"audit checkpoint", "", "Prints the audit chain's head (seq, hash, time) to keep elsewhere, for a later `audit verify --from-checkpoint`.", cmd_audit_checkpoint},

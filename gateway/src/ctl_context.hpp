@@ -113,6 +113,7 @@ outcome from_gateway(unsigned status, const boost::json::value& j, const std::st
 outcome cmd_validate(context& c, args& a);
 outcome cmd_route_explain(context& c, args& a);
 outcome cmd_routes_reload(context& c, args& a);
+outcome cmd_tls_reload(context& c, args& a);
 outcome cmd_outbox_list(context& c, args& a);
 outcome cmd_stats(context& c, args& a);
 outcome cmd_check(context& c, args& a);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/log.hpp"
 #include "common/version.hpp"
@@ -99,7 +100,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   // /dashboard and /events on the ops listener (docs/dashboard.md).
-  auto dash = std::make_shared<dashboard::ops_handler>(dashboard_dir, [&srv] { return srv.metrics().render(); });
+  // The parked view lists ids, source, type and reason from the store's parked list: never contents.
+  auto parked = [&srv](std::size_t max) -> jubes::result<dashboard::parked_list> {
+    auto v = srv.parked(max);
+    if (!v) return v.error();
+    dashboard::parked_list out{v->total, {}};
+    for (auto& r : v->oldest)
+      out.rows.push_back({r.message_id, std::move(r.source_party), std::move(r.message_type), std::move(r.park_reason),
+                          r.accepted_at_ms});
+    return out;
+  };
+  auto dash = std::make_shared<dashboard::ops_handler>(
+      dashboard_dir, [&srv] { return srv.metrics().render(); }, parked);
   srv.set_ops_hook([dash](std::string_view method, std::string_view target) -> std::optional<gateway::ops_reply> {
     auto r = dash->handle(method, target);
     if (!r) return std::nullopt;

@@ -22,7 +22,7 @@ std::vector<double> bounds(const std::array<double, N>& a) {
 constexpr std::string_view kRejectedHelp = "Ingest requests refused, by reason.";
 }  // namespace
 
-void register_listener_series(registry& r, const context_expiry& expiry) {
+void register_listener_series(registry& r) {
   for (auto reason : handshake_failure_reasons)
     r.get_counter(mn::tls_handshake_failures_total, listener_help::handshake_failures,
                   {{"reason", std::string(reason)}});
@@ -32,10 +32,6 @@ void register_listener_series(registry& r, const context_expiry& expiry) {
                   {{"reason", std::string(to_string(why))}});
   r.get_counter(mn::read_timeouts_total, listener_help::read_timeouts);
   r.get_counter(mn::connections_refused_total, listener_help::connections_refused);
-  constexpr std::string_view help = "Unix time of the notAfter of the API listener's certificates (server, ca).";
-  r.get_gauge(mn::tls_certificate_expiry_timestamp_seconds, help, {{"certificate", "server"}})
-      .set(double(expiry.server));
-  r.get_gauge(mn::tls_certificate_expiry_timestamp_seconds, help, {{"certificate", "ca"}}).set(double(expiry.ca));
 }
 
 metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients)

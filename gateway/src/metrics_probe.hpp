@@ -39,8 +39,8 @@ inline constexpr std::string_view connections_refused = "Connections closed at a
 
 /// Registers at start the listener's series whose labels are known (server.cpp counts them):
 /// every handshake failure reason, every preauth eviction reason, read timeouts, refused
-/// connections, and the certificates' expiry times (tls.hpp, expiry_of).
-void register_listener_series(registry& r, const context_expiry& expiry);
+/// connections. (The certificates' expiry times are tls_contexts', set at each load and reload.)
+void register_listener_series(registry& r);
 
 class metrics_probe {
  public:

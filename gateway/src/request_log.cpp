@@ -22,7 +22,10 @@ log::level level_of(unsigned status) {
 }  // namespace
 
 request_log::request_log(bool access_log, std::chrono::milliseconds summary_interval)
-    : access_(access_log), unauthenticated_(summary_interval), rate_limited_(summary_interval) {
+    : access_(access_log),
+      unauthenticated_(summary_interval),
+      rate_limited_(summary_interval),
+      tls_refused_(summary_interval) {
   auto start = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   char buf[24];
   std::snprintf(buf, sizeof buf, "%llx-", static_cast<unsigned long long>(start.count()));
@@ -65,6 +68,19 @@ void request_log::rejected(const request_record& r) {
   // (no party) or by party (429).
   if (!suppressed.empty()) fields.emplace_back("since_last", suppressed);
   log::write(lvl, kComponent, "request_rejected", fields);
+}
+
+void request_log::handshake_refused(const handshake_refusal& r) {
+  if (!log::enabled(log::level::info)) return;
+  auto counts = tls_refused_.record(r.reason);
+  if (!counts) return;
+  log::info(kComponent, "tls_client_refused",
+            {{"peer", r.peer},
+             {"reason", r.reason},
+             {"subject", printable(r.subject)},
+             {"issuer", printable(r.issuer)},
+             {"verify_error", r.verify_error},
+             {"since_last", *counts}});
 }
 
 void request_log::accepted(const request_record& r) {

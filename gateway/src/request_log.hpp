@@ -38,6 +38,16 @@ struct request_record {
   std::chrono::microseconds duration{0};
 };
 
+/// A TLS handshake refused for its client certificate (none, untrusted, expired, revoked). The
+/// certificate's names are the peer's own text: request_log escapes them (printable()).
+struct handshake_refusal {
+  std::string_view peer;          ///< address:port
+  std::string_view reason;        ///< handshake_failure_reason(): untrusted, expired, revoked, no_certificate
+  std::string_view subject;       ///< the refused client certificate's subject; empty: none was sent
+  std::string_view issuer;        ///< its issuer
+  std::string_view verify_error;  ///< OpenSSL's verification error text
+};
+
 /// The longest path written; a longer one is cut (it is the caller's text, up to the header limit).
 inline constexpr std::size_t kMaxLoggedPath = 200;
 
@@ -51,6 +61,10 @@ class request_log {
   std::string next_id();
   /// Writes the line of `r`, if any (see the header comment).
   void record(const request_record& r);
+  /// Writes a `tls_client_refused` line (subject, issuer, verify error): no token bucket bounds these
+  /// either, so the first is written and later ones within `summary_interval` are only counted, by
+  /// reason, and reported in `since_last` of the next line.
+  void handshake_refused(const handshake_refusal& r);
   bool access_log() const noexcept { return access_; }
 
  private:
@@ -62,6 +76,7 @@ class request_log {
   std::atomic<std::uint64_t> next_{1};
   failure_summary unauthenticated_;
   failure_summary rate_limited_;
+  failure_summary tls_refused_;
 };
 
 }  // namespace jubes::gateway::detail

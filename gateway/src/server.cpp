@@ -33,11 +33,13 @@
 #include "common/recipient.hpp"
 #include "gateway/errc.hpp"
 #include "http_request.hpp"
+#include "listener.hpp"
 #include "metrics_probe.hpp"
 #include "net.hpp"
 #include "owner.hpp"
 #include "preauth.hpp"
 #include "tls.hpp"
+#include "tls_rotation.hpp"
 #include "wiring.hpp"
 
 namespace jubes::gateway {
@@ -102,7 +104,7 @@ struct server::impl {
   gauge* open_connections = nullptr;
   gauge* preauth_open = nullptr;
 
-  std::optional<ssl::context> ctx;
+  tls_contexts tls{cfg, metrics};  // the API listener's context, replaced by a reload
   api apis;
   ops_hook hook;
   endpoint api_ep, ops_ep;
@@ -374,12 +376,15 @@ struct server::impl {
   }
 
   // Counts a failed handshake by reason; logs a summary at most every 10 s, never one line each.
-  void handshake_failed(const std::string& reason, const std::string& peer, const boost::system::error_code& ec) {
+  void handshake_failed(const std::string& reason, const std::string& peer, const boost::system::error_code& ec,
+                        const refused_certificate& cert) {
     metrics
         .get_counter(metric_names::tls_handshake_failures_total, listener_help::handshake_failures,
                      {{"reason", reason}})
         .inc();
     log::debug(kComponent, "tls_handshake_failed", {{"peer", peer}, {"reason", reason}, {"error", ec.message()}});
+    if (!cert.verify_error.empty() || reason == "no_certificate")
+      apis.requests().handshake_refused({peer, reason, cert.subject, cert.issuer, cert.verify_error});
     if (auto summary = handshake_failures.record(reason))
       log::info(kComponent, "tls_handshake_failures", {{"by_reason", *summary}, {"preauth_open", preauth.size()}});
   }
@@ -400,7 +405,11 @@ struct server::impl {
       }
     } cg{this};
 
-    ssl_stream ss(std::move(stream), *ctx);
+    // This connection keeps the context it began with, whatever a reload publishes meanwhile.
+    auto tls_ctx = tls.current();
+    refused_certificate refused;  // before `ss`: the verify callback writes it during the handshake
+    ssl_stream ss(std::move(stream), *tls_ctx);
+    watch_refusal(ss.native_handle(), &refused);
     auto& lowest = beast::get_lowest_layer(ss);
     auto ctl = track(ex);
     ctl->cancel = [&lowest] { lowest.cancel(); };
@@ -426,7 +435,8 @@ struct server::impl {
     auto [hec] = co_await ss.async_handshake(ssl::stream_base::server);
     pag.leave();
     if (hec) {
-      handshake_failed(ctl->evicted ? "evicted" : handshake_failure_reason(ss.native_handle(), hec), peer, hec);
+      handshake_failed(ctl->evicted ? "evicted" : handshake_failure_reason(ss.native_handle(), hec), peer, hec,
+                       refused);
       co_return;
     }
     ctl->authenticated = true;
@@ -552,6 +562,9 @@ server::~server() = default;
 registry& server::metrics() {
   return impl_->metrics;
 }
+jubes::result<server::parked_view> server::parked(std::size_t max) const {
+  return impl_->apis.parked(max);
+}
 void server::set_ops_hook(ops_hook h) {
   impl_->hook = std::move(h);
 }
@@ -579,10 +592,8 @@ jubes::result<void> server::start() {
   s.preauth_open = &s.metrics.get_gauge(metric_names::preauth_connections,
                                         "API connections that have not completed the TLS handshake yet.");
 
-  auto ctx = make_server_context(s.cfg);
-  if (!ctx) return ctx.error();
-  s.ctx.emplace(std::move(*ctx));
-  register_listener_series(s.metrics, expiry_of(*s.ctx));
+  if (auto r = s.tls.load(); !r) return r.error();
+  register_listener_series(s.metrics);
 
   for (const auto& p : s.cfg.parties) {
     s.by_cn[p.subject_cn.empty() ? p.id : p.subject_cn] = &p;
@@ -590,26 +601,17 @@ jubes::result<void> server::start() {
   }
 
   if (auto r = s.apis.open(); !r) return r.error();
+  s.apis.set_tls_reload([&s] { return s.tls.reload("admin"); });
 
-  auto bind = [&](const endpoint& ep, std::optional<acceptor>& acc, endpoint& bound,
-                  std::string_view key) -> jubes::result<void> {
-    boost::system::error_code ec;
-    auto addr = net::ip::make_address(ep.host, ec);
-    if (ec) return jubes::fail(errc::config_invalid, std::string(key) + ": '" + ep.host + "' is not an IP address");
-    net::ip::tcp::endpoint tep(addr, ep.port);
-    acc.emplace(net::make_strand(s.ioc));
-    acc->open(tep.protocol(), ec);
-    if (!ec) acc->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acc->bind(tep, ec);
-    if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return jubes::fail(ec, std::string(key) + ": cannot listen on " + ep.text() + ": " + ec.message());
-    auto local = acc->local_endpoint(ec);
-    bound.host = ep.host;
-    bound.port = local.port();
-    return {};
-  };
-  if (auto r = bind(s.cfg.listen, s.api_acc, s.api_ep, "listen"); !r) return r;
-  return bind(s.cfg.ops_listen, s.ops_acc, s.ops_ep, "ops_listen");
+  s.api_acc.emplace(net::make_strand(s.ioc));
+  s.ops_acc.emplace(net::make_strand(s.ioc));
+  auto api_ep = bind_listener(*s.api_acc, s.cfg.listen, "listen");
+  if (!api_ep) return api_ep.error();
+  s.api_ep = *api_ep;
+  auto ops_ep = bind_listener(*s.ops_acc, s.cfg.ops_listen, "ops_listen");
+  if (!ops_ep) return ops_ep.error();
+  s.ops_ep = *ops_ep;
+  return {};
 }
 
 int server::run() {
@@ -624,6 +626,7 @@ int server::run() {
       if (sig == SIGHUP) {
         log::info(kComponent, "sighup_reload_routes");
         (void)s.apis.reload_routes();  // a refusal is logged; the old table keeps serving
+        (void)s.tls.reload("SIGHUP");  // likewise: a bad file keeps the old certificates
         arm();
         return;
       }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EUPL-1.2
 #include "tls.hpp"
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -36,12 +37,33 @@ std::string name_entry(X509_NAME* n, int nid) {
   OPENSSL_free(utf8);
   return out;
 }
-/// Unix time of a certificate's notAfter (0 if it cannot be read).
-std::int64_t not_after(const X509* cert) {
-  const ASN1_TIME* t = cert ? X509_get0_notAfter(cert) : nullptr;
+std::string oneline(const X509_NAME* n) {
+  char buf[512];
+  X509_NAME_oneline(n, buf, sizeof buf);
+  return buf;
+}
+std::int64_t unix_time(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
   return static_cast<std::int64_t>(timegm(&tm));
+}
+// The SSL ex_data slot of a connection's refused_certificate (watch_refusal()).
+int refusal_index() {
+  static const int idx = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return idx;
+}
+// Notes the first failed check of the client's chain; never changes the verdict.
+int note_refusal(int ok, X509_STORE_CTX* sctx) {
+  if (ok) return ok;
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* out = ssl ? static_cast<refused_certificate*>(SSL_get_ex_data(ssl, refusal_index())) : nullptr;
+  if (!out || !out->verify_error.empty()) return ok;
+  if (X509* leaf = X509_STORE_CTX_get0_cert(sctx)) {
+    out->subject = oneline(X509_get_subject_name(leaf));
+    out->issuer = oneline(X509_get_issuer_name(leaf));
+  }
+  out->verify_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx));
+  return ok;
 }
 }  // namespace
 
@@ -76,7 +98,7 @@ jubes::result<ssl::context> make_server_context(const config& cfg) {
       return jubes::fail(errc::config_invalid, "tls.crl: " + cfg.tls_crl.string() + ": " + openssl_reason());
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
   }
-  ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  SSL_CTX_set_verify(h, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, note_refusal);
   SSL_CTX_set_verify_depth(h, 4);
   // One session id context for resumption with client certificates.
   static const unsigned char sid[] = "jubes";
@@ -86,18 +108,6 @@ jubes::result<ssl::context> make_server_context(const config& cfg) {
   return ctx;
 }
 
-context_expiry expiry_of(ssl::context& ctx) {
-  context_expiry e;
-  SSL_CTX* h = ctx.native_handle();
-  e.server = not_after(SSL_CTX_get0_certificate(h));
-  STACK_OF(X509_OBJECT)* objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(h));
-  for (int i = 0; objs && i < sk_X509_OBJECT_num(objs); ++i) {
-    const X509* ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));  // null for a CRL
-    if (std::int64_t t = ca ? not_after(ca) : 0; t > 0 && (e.ca == 0 || t < e.ca)) e.ca = t;
-  }
-  return e;
-}
-
 peer_identity identity_of(ssl_st* ssl) {
   peer_identity id;
   std::unique_ptr<X509, decltype(&X509_free)> cert(SSL_get1_peer_certificate(ssl), &X509_free);
@@ -105,10 +115,38 @@ peer_identity identity_of(ssl_st* ssl) {
   X509_NAME* subj = X509_get_subject_name(cert.get());
   id.subject_cn = name_entry(subj, NID_commonName);
   id.serial_number = name_entry(subj, NID_serialNumber);
-  char buf[512];
-  X509_NAME_oneline(subj, buf, sizeof buf);
-  id.subject = buf;
+  id.subject = oneline(subj);
   return id;
+}
+
+void watch_refusal(ssl_st* ssl, refused_certificate* out) {
+  SSL_set_ex_data(ssl, refusal_index(), out);
+}
+
+certificate_facts facts_of(ssl::context& ctx) {
+  certificate_facts f;
+  if (X509* cert = SSL_CTX_get0_certificate(ctx.native_handle())) {
+    f.server_subject = oneline(X509_get_subject_name(cert));
+    f.server_not_after = unix_time(X509_get0_notAfter(cert));
+    if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
+      if (char* hex = BN_bn2hex(bn)) {
+        f.server_serial = hex;
+        OPENSSL_free(hex);
+      }
+      BN_free(bn);
+    }
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx.native_handle());
+  STACK_OF(X509_OBJECT)* objs = X509_STORE_get0_objects(store);
+  for (int i = 0; i < sk_X509_OBJECT_num(objs); ++i) {
+    X509_OBJECT* o = sk_X509_OBJECT_value(objs, i);
+    if (X509_OBJECT_get_type(o) == X509_LU_CRL) f.crl = true;
+    X509* ca = X509_OBJECT_get0_X509(o);
+    if (!ca) continue;
+    auto t = unix_time(X509_get0_notAfter(ca));
+    if (f.ca_certificates++ == 0 || t < f.ca_not_after) f.ca_not_after = t;
+  }
+  return f;
 }
 
 std::string handshake_failure_reason(ssl_st* ssl, const boost::system::error_code& ec) {

@@ -26,6 +26,27 @@ struct peer_identity {
 };
 peer_identity identity_of(ssl_st* ssl);
 
+/// The client certificate a handshake refused, as the verify callback saw it (escaped for logs
+/// with printable() by the reader). Empty subject: no certificate was verified (none sent, or the
+/// handshake failed before). Owned by the session; see watch_refusal().
+struct refused_certificate {
+  std::string subject, issuer;  ///< one-line names of the client's own (leaf) certificate
+  std::string verify_error;     ///< OpenSSL's text of the first verification error
+};
+/// Makes the context's verify callback note the first refusal of this connection in `out`, which
+/// must outlive the handshake. Contexts of make_server_context() only.
+void watch_refusal(ssl_st* ssl, refused_certificate* out);
+
+/// What the TLS files of a context hold, for logs and the expiry metric.
+struct certificate_facts {
+  std::string server_subject, server_serial;  ///< serial in hex
+  std::int64_t server_not_after = 0;          ///< Unix seconds
+  std::int64_t ca_not_after = 0;              ///< the earliest notAfter of the CA bundle; 0: none
+  std::size_t ca_certificates = 0;
+  bool crl = false;
+};
+certificate_facts facts_of(boost::asio::ssl::context& ctx);
+
 /// Classifies a failed handshake for the tls_handshake_failures_total{reason} metric:
 /// no_certificate, untrusted, expired, revoked, protocol_version, timeout, closed, other.
 std::string handshake_failure_reason(ssl_st* ssl, const boost::system::error_code& ec);
@@ -34,14 +55,5 @@ std::string handshake_failure_reason(ssl_st* ssl, const boost::system::error_cod
 /// (the server closed an unauthenticated connection to make room, preauth.hpp).
 inline constexpr std::string_view handshake_failure_reasons[] = {
     "no_certificate", "untrusted", "expired", "revoked", "protocol_version", "timeout", "closed", "evicted", "other"};
-
-/// Unix times (seconds) of notAfter of a context's certificates; 0 where there is none.
-struct context_expiry {
-  std::int64_t server = 0;  ///< the certificate the context presents (tls.cert)
-  std::int64_t ca = 0;      ///< the trusted CA certificate (tls.ca) that expires first
-};
-/// Reads the notAfter times of `ctx` (made by make_server_context). Not while the context serves
-/// handshakes on other threads: its trust store is walked without the store's lock.
-context_expiry expiry_of(boost::asio::ssl::context& ctx);
 
 }  // namespace jubes::gateway::detail

@@ -9,12 +9,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import {
   env, httpGet, makePki, metricValue, requireEnv, startBench, startGateway, tempDir,
 } from '../load/jubesd.mjs';
+import { launchBrowser, waitFor } from './support.mjs';
 
-const CHROMIUM = process.env.JUBES_CHROMIUM || '/usr/bin/chromium';
 let work, gw, browserCtx, userDataDir, bench;
 let opsHost = '127.0.0.1', opsPort;
 
@@ -31,14 +30,7 @@ before(async () => {
     bench = startBench(['--target', gw.target, '--pki', pki, '--connections', '4', '--duration', '15',
       '--rate', '200', '--seed', '7', '--duplicates', '0.05', '--poll', '--quiet']);
   }
-  userDataDir = tempDir('jubes-chromium-');
-  browserCtx = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ context: browserCtx, userDataDir } = await launchBrowser());
 });
 
 after(async () => {
@@ -49,19 +41,6 @@ after(async () => {
     if (d) fs.rmSync(d, { recursive: true, force: true });
   }
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last.ok) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-    await sleep(250);
-  }
-}
 
 test('the dashboard shows live, changing figures that agree with /metrics', { timeout: 240_000 }, async () => {
   const page = await browserCtx.newPage();

@@ -139,5 +139,22 @@ TEST(request_log, ids_are_unique) {
   EXPECT_EQ(a.substr(0, a.find('-')), b.substr(0, b.find('-')));
 }
 
+TEST(request_log, a_refused_client_certificate_is_named_once_per_interval_escaped) {
+  request_log log(false, 1h);
+  handshake_refusal r{"127.0.0.1:5000", "revoked", "/O=jubes dev/CN=rvdk\n forged=1", "/O=jubes dev/CN=jubes dev CA",
+                      "certificate revoked"};
+  auto out = capture([&] {
+    log.handshake_refused(r);
+    log.handshake_refused(r);  // within the interval: only counted
+  });
+  EXPECT_EQ(lines(out), 1) << out;  // the newline in the subject is escaped (printable(), then the text format)
+  EXPECT_NE(out.find("tls_client_refused"), std::string::npos) << out;
+  EXPECT_NE(out.find("CN=rvdk\\\\x0A forged=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("CN=jubes dev CA"), std::string::npos) << out;
+  EXPECT_NE(out.find("certificate revoked"), std::string::npos) << out;
+  EXPECT_NE(out.find("since_last="), std::string::npos) << out;
+  EXPECT_NE(out.find("revoked=1"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace jubes::gateway::detail

@@ -48,6 +48,10 @@ TEST(router, admin_paths_exist_only_for_operators) {
   EXPECT_EQ(r.match(v::post, "/v1/admin/stats", false).error, errc::not_found);
   EXPECT_NE(r.match(v::get, "/v1/admin/stats", true).found, nullptr);
   EXPECT_EQ(r.match(v::post, "/v1/admin/stats", true).error, errc::method_not_allowed);
+  // TLS reload (issue 16): operators only, POST only.
+  EXPECT_EQ(r.match(v::post, "/v1/admin/tls/reload", false).error, errc::not_found);
+  EXPECT_EQ(r.match(v::post, "/v1/admin/tls/reload", true).found->fn, &handle_tls_reload);
+  EXPECT_EQ(r.match(v::get, "/v1/admin/tls/reload", true).error, errc::method_not_allowed);
 }
 
 TEST(router, split_target_decodes_the_query) {

@@ -175,3 +175,115 @@ TEST(ops_handler, missing_file_is_a_404_naming_it) {
   EXPECT_EQ(r->status, 404);
   EXPECT_NE(r->body.find("uPlot.min.css"), std::string::npos);
 }
+
+// ---- the operator panels (issue 16) ----
+
+namespace {
+std::string panel_metrics(double tulp, double jvs, double untrusted, double handshakes) {
+  return "jubes_store_messages_accepted_total 1200\n"
+         "jubes_store_messages 1100\n"
+         "jubes_store_used_bytes 4096\n"
+         "jubes_store_map_size_bytes 8192\n"
+         "jubes_store_capacity_bytes 16384\n"
+         "jubes_parked_messages 2\n"
+         "jubes_outbox_cursor{recipient=\"rvdk\"} 40\n"
+         "jubes_outbox_cursor{recipient=\"idv\"} 2\n"
+         "jubes_outbox_backlog{recipient=\"rvdk\"} 0\n"
+         "jubes_outbox_backlog{recipient=\"idv\"} 7\n"
+         "jubes_outbox_oldest_unacked_age_seconds{recipient=\"rvdk\"} 0\n"
+         "jubes_outbox_oldest_unacked_age_seconds{recipient=\"idv\"} 12.5\n"
+         "jubes_api_connections 3\n"
+         "jubes_preauth_connections 1\n"
+         "jubes_ingest_accepted_total{party=\"tulp-gw\"} " +
+         std::to_string(tulp) + "\njubes_ingest_accepted_total{party=\"jvs\"} " + std::to_string(jvs) +
+         "\njubes_tls_handshake_failures_total{reason=\"untrusted\"} " + std::to_string(untrusted) +
+         "\njubes_tls_handshake_failures_total{reason=\"expired\"} 0\njubes_tls_handshakes_total " +
+         std::to_string(handshakes) +
+         "\njubes_tls_certificate_expiry_timestamp_seconds{certificate=\"server\"} 1858000000\n"
+         "jubes_tls_certificate_expiry_timestamp_seconds{certificate=\"ca\"} 2110000000\n";
+}
+}  // namespace
+
+TEST(snapshot_builder, panels_from_the_store_connections_tls_sources_and_every_backlog) {
+  jd::snapshot_builder b;
+  auto t0 = std::chrono::system_clock::now();
+  auto first = json::parse(b.next(panel_metrics(100, 10, 1, 50), t0)).as_object();
+  EXPECT_TRUE(first.at("sources").as_array().at(0).at("rate").is_null()) << "no rate before two readings";
+  auto v = json::parse(b.next(panel_metrics(300, 15, 4, 60), t0 + std::chrono::seconds(2))).as_object();
+
+  const auto& st = v.at("store_totals").as_object();
+  EXPECT_EQ(st.at("accepted").to_number<double>(), 1200);
+  EXPECT_EQ(st.at("held").to_number<double>(), 1100);
+  EXPECT_EQ(st.at("delivered").to_number<double>(), 42);
+  EXPECT_EQ(st.at("parked").to_number<double>(), 2);
+  EXPECT_EQ(v.at("store").at("capacity_bytes").to_number<double>(), 16384);
+  EXPECT_DOUBLE_EQ(v.at("store").at("use_ratio").to_number<double>(), 0.25);
+  EXPECT_EQ(v.at("connections").at("open").to_number<double>(), 3);
+  EXPECT_EQ(v.at("connections").at("preauth").to_number<double>(), 1);
+
+  const auto& tls = v.at("tls").as_object();
+  EXPECT_EQ(tls.at("failures_total").to_number<double>(), 4);
+  EXPECT_DOUBLE_EQ(tls.at("failures_per_s").to_number<double>(), 1.5);
+  EXPECT_EQ(tls.at("failures_by_reason").at("untrusted").to_number<double>(), 4);
+  EXPECT_DOUBLE_EQ(tls.at("handshakes_per_s").to_number<double>(), 5);
+  EXPECT_EQ(tls.at("server_not_after").to_number<double>(), 1858000000);
+  EXPECT_EQ(tls.at("ca_not_after").to_number<double>(), 2110000000);
+
+  const auto& src = v.at("sources").as_array();
+  ASSERT_EQ(src.size(), 2u);
+  EXPECT_EQ(src.at(0).at("party").as_string(), "jvs");
+  EXPECT_DOUBLE_EQ(src.at(0).at("rate").to_number<double>(), 2.5);
+  EXPECT_EQ(src.at(1).at("party").as_string(), "tulp-gw");
+  EXPECT_EQ(src.at(1).at("accepted").to_number<double>(), 300);
+  EXPECT_DOUBLE_EQ(src.at(1).at("rate").to_number<double>(), 100);
+
+  const auto& backlog = v.at("backlog").as_array();  // every recipient, the empty outbox too
+  ASSERT_EQ(backlog.size(), 2u);
+  EXPECT_EQ(backlog.at(0).at("recipient").as_string(), "idv");
+  EXPECT_DOUBLE_EQ(backlog.at(0).at("oldest_unacked_s").to_number<double>(), 12.5);
+  EXPECT_EQ(backlog.at(1).at("backlog").to_number<double>(), 0);
+}
+
+TEST(snapshot_builder, a_counter_that_went_back_counts_from_zero) {
+  jd::snapshot_builder b;
+  auto t0 = std::chrono::system_clock::now();
+  b.next(panel_metrics(500, 0, 0, 0), t0);
+  auto v = json::parse(b.next(panel_metrics(20, 0, 0, 0), t0 + std::chrono::seconds(1))).as_object();
+  EXPECT_DOUBLE_EQ(v.at("sources").at(1).at("rate").to_number<double>(), 20);
+}
+
+TEST(ops_handler, parked_view_lists_ids_and_reasons_of_the_source_and_is_503_without_one) {
+  std::size_t asked = 0;
+  jd::ops_handler h(
+      jd::default_root(), [] { return std::string(); },
+      [&](std::size_t max) -> jubes::result<jd::parked_list> {
+        asked = max;
+        return jd::parked_list{5000, {{42, "tulp-gw", "piBeeindiging", "no rule routes it", 1795950000123}}};
+      });
+  auto r = h.handle("GET", "/dashboard/parked.json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(asked, jd::max_parked_shown);
+  auto v = json::parse(r->body).as_object();
+  EXPECT_EQ(v.at("schema").as_string(), "jubes.parked.v1");
+  EXPECT_EQ(v.at("total").to_number<double>(), 5000);
+  EXPECT_EQ(v.at("shown").to_number<double>(), 1);
+  const auto& e = v.at("entries").at(0).as_object();
+  EXPECT_EQ(e.at("id").to_number<double>(), 42);
+  EXPECT_EQ(e.at("source").as_string(), "tulp-gw");
+  EXPECT_EQ(e.at("reason").as_string(), "no rule routes it");
+  EXPECT_EQ(e.size(), 5u) << "ids, source, type, reason, time: nothing else";
+  EXPECT_NE(h.handle("GET", "/dashboard/parked")->body.find("<table id=\"parked\""), std::string::npos);
+  EXPECT_NE(h.handle("GET", "/dashboard/parked")->body.find("/dashboard/parked.js"), std::string::npos);
+
+  jd::ops_handler none(jd::default_root(), [] { return std::string(); });
+  EXPECT_EQ(none.handle("GET", "/dashboard/parked.json")->status, 503);
+  jd::ops_handler failing(
+      jd::default_root(), [] { return std::string(); },
+      [](std::size_t) -> jubes::result<jd::parked_list> {
+        return jubes::error(boost::system::errc::make_error_code(boost::system::errc::io_error), "disk");
+      });
+  auto f = failing.handle("GET", "/dashboard/parked.json");
+  EXPECT_EQ(f->status, 503);
+  EXPECT_NE(f->body.find("disk"), std::string::npos);
+}

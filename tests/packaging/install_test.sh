@@ -26,6 +26,7 @@ for f in etc/jubes/jubes.yaml etc/jubes/routes.yaml etc/jubes/gemeenten.csv etc/
   share/jubes/schemas/jubes/jubes0100.xsd share/jubes/schemas/jubes/outbox.xsd \
   share/jubes/examples/piBeeindiging.xml \
   share/jubes/dashboard/index.html share/jubes/dashboard/app.js share/jubes/dashboard/style.css \
+  share/jubes/dashboard/parked.html share/jubes/dashboard/parked.js \
   share/jubes/dashboard/node_modules/uplot/dist/uPlot.iife.min.js \
   share/jubes/dashboard/node_modules/uplot/dist/uPlot.min.css share/jubes/dashboard/node_modules/uplot/LICENSE \
   share/jubes/grafana/jubes.json share/jubes/prometheus/jubes-alerts.yml share/jubes/prometheus/jubes-alerts.test.yml \

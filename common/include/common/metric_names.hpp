@@ -36,6 +36,9 @@ inline constexpr std::string_view write_timeouts_total = "jubes_write_timeouts_t
 inline constexpr std::string_view session_exceptions_total = "jubes_session_exceptions_total";  ///< counter
 inline constexpr std::string_view tls_certificate_expiry_timestamp_seconds =
     "jubes_tls_certificate_expiry_timestamp_seconds";  ///< gauge {certificate}: server, ca; Unix time of notAfter
+inline constexpr std::string_view tls_reloads_total = "jubes_tls_reloads_total";  ///< counter: successful TLS reloads
+inline constexpr std::string_view tls_reload_failures_total =
+    "jubes_tls_reload_failures_total";  ///< counter: refused TLS reloads (the old files keep serving)
 
 // ---- delivery (outboxes) ----
 inline constexpr std::string_view outbox_entries_served_total = "jubes_outbox_entries_served_total";  ///< counter
@@ -56,7 +59,10 @@ inline constexpr std::string_view writer_queue_capacity = "jubes_writer_queue_ca
 inline constexpr std::string_view store_map_size_bytes = "jubes_store_map_size_bytes";    ///< gauge
 inline constexpr std::string_view store_used_bytes = "jubes_store_used_bytes";            ///< gauge
 inline constexpr std::string_view store_capacity_bytes =
-    "jubes_store_capacity_bytes";  ///< gauge: most the store may hold
+    "jubes_store_capacity_bytes";                                           ///< gauge: most the store may hold
+inline constexpr std::string_view store_messages = "jubes_store_messages";  ///< gauge: messages held in the store
+inline constexpr std::string_view store_messages_accepted_total =
+    "jubes_store_messages_accepted_total";  ///< counter: messages accepted since the store was made (from the store)
 inline constexpr std::string_view store_commits_total =
     "jubes_store_commits_total";  ///< counter (was jubes_store_commits)
 inline constexpr std::string_view store_commit_failures_total =

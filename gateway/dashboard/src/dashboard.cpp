@@ -6,16 +6,18 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <mutex>
-#include <sstream>
-#include <unordered_map>
 
 #include "common/metric_names.hpp"
+#include "metrics_index.hpp"
+#include "panels.hpp"
 
 namespace jubes::dashboard {
 namespace mn = jubes::metric_names;
 namespace json = boost::json;
+using detail::index;
+using detail::num;
+using detail::opt;
+using detail::round3;
 
 namespace {
 
@@ -35,6 +37,8 @@ constexpr asset_entry assets[] = {
     {"/dashboard/index.html", "index.html", "text/html; charset=utf-8"},
     {"/dashboard/app.js", "app.js", "text/javascript; charset=utf-8"},
     {"/dashboard/style.css", "style.css", "text/css; charset=utf-8"},
+    {"/dashboard/parked", "parked.html", "text/html; charset=utf-8"},
+    {"/dashboard/parked.js", "parked.js", "text/javascript; charset=utf-8"},
     {"/dashboard/uplot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js", "text/javascript; charset=utf-8"},
     {"/dashboard/uplot.min.css", "node_modules/uplot/dist/uPlot.min.css", "text/css; charset=utf-8"},
 };
@@ -108,38 +112,6 @@ bool parse_line(std::string_view line, sample& out) {
   return parse_value(line.substr(v, i - v), out.value);  // an optional timestamp may follow
 }
 
-// ---- reading the gateway's metric set --------------------------------------------------------
-// Names are those of the gateway's /metrics (docs/dashboard.md lists them). Several spellings are
-// accepted for a few figures so that a renamed metric degrades to "absent" (null in the JSON),
-// never to a wrong figure.
-
-struct index {
-  std::multimap<std::string, const sample*, std::less<>> by_name;
-
-  bool has(std::string_view name) const { return by_name.find(name) != by_name.end(); }
-
-  // Sum of all samples of `name` whose label `key` equals `value` (or all, if key is empty).
-  std::optional<double> sum(std::string_view name, std::string_view key = {}, std::string_view value = {}) const {
-    auto [b, e] = by_name.equal_range(name);
-    if (b == e) return std::nullopt;
-    double s = 0;
-    bool any = false;
-    for (auto it = b; it != e; ++it) {
-      if (!key.empty() && it->second->label(key) != value) continue;
-      s += it->second->value;
-      any = true;
-    }
-    if (!any) return std::nullopt;
-    return s;
-  }
-
-  template <class F>
-  void each(std::string_view name, F&& f) const {
-    auto [b, e] = by_name.equal_range(name);
-    for (auto it = b; it != e; ++it) f(*it->second);
-  }
-};
-
 std::optional<double> first_of(const index& ix, std::initializer_list<std::string_view> names) {
   for (auto n : names)
     if (auto v = ix.sum(n)) return v;
@@ -183,22 +155,6 @@ std::optional<double> percentile(const std::vector<std::pair<double, double>>& n
     lo_count = c;
   }
   return lo_le;
-}
-
-// Counts print as integers ("471", not "4.71E2"); other figures as doubles.
-json::value num(double v) {
-  if (std::isnan(v) || std::isinf(v)) return nullptr;
-  if (v == std::floor(v) && std::fabs(v) < 9.0e15) return static_cast<std::int64_t>(v);
-  return v;
-}
-
-json::value opt(std::optional<double> v) {
-  if (!v) return nullptr;
-  return num(*v);
-}
-
-double round3(double v) {
-  return std::round(v * 1000.0) / 1000.0;
 }
 
 }  // namespace
@@ -384,8 +340,9 @@ json::object store_figures(const index& ix) {
   store["used_bytes"] = opt(used);
   store["map_bytes"] = opt(map);
   store["capacity_bytes"] = opt(capacity);
-  // Use against the most the store may hold (the map grows up to it); no capacity: none to show.
-  store["use_ratio"] = (used && capacity && *capacity > 0) ? num(round3(*used / *capacity)) : json::value(nullptr);
+  // Use against the most the store may hold (the map grows up to it); no capacity (PostgreSQL): none
+  // to show. Not rounded: a young store's use is far below 0.1 % and still shown (app.js).
+  store["use_ratio"] = (used && capacity && *capacity > 0) ? num(*used / *capacity) : json::value(nullptr);
   return store;
 }
 
@@ -404,6 +361,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   index ix;
   for (const auto& s : samples) ix.by_name.emplace(s.name, &s);
   reading cur = read_figures(ix, now);
+  detail::read_panels(ix, cur);
   const reading* prev = prev_ ? &*prev_ : nullptr;
   const interval iv{cur, prev, prev ? std::chrono::duration<double>(now - prev->at).count() : 0};
 
@@ -419,6 +377,7 @@ std::string snapshot_builder::next(std::string_view metrics_text, std::chrono::s
   o["writer_queue_depth"] = opt(ix.sum(mn::writer_queue_depth));
   o["store"] = store_figures(ix);
   o["route_table_version"] = route_table_version(ix);
+  detail::put_panels(o, ix, cur, prev, iv.dt);
 
   prev_ = std::move(cur);
   return json::serialize(o);
@@ -431,52 +390,6 @@ std::string sse_frame(std::string_view json) {
   f += json;  // serialize() never emits a raw newline, so one data line suffices
   f += "\n\n";
   return f;
-}
-
-struct ops_handler::impl {
-  std::filesystem::path root;
-  std::function<std::string()> render;
-  std::mutex mu;
-  std::unordered_map<std::string, std::string> files;  // path -> content, read on first use
-  snapshot_builder builder;
-  std::chrono::steady_clock::time_point last_at{};
-  std::string last_json;
-};
-
-ops_handler::ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics)
-    : impl_(std::make_unique<impl>()) {
-  impl_->root = std::move(root);
-  impl_->render = std::move(render_metrics);
-}
-
-ops_handler::~ops_handler() = default;
-
-std::optional<ops_handler::reply> ops_handler::handle(std::string_view method, std::string_view target) {
-  if (method != "GET" && method != "HEAD") return std::nullopt;
-  std::string_view path = target.substr(0, target.find('?'));
-  if (path == "/events") {
-    std::lock_guard lk(impl_->mu);
-    auto now = std::chrono::steady_clock::now();
-    // One shared reading per ~second: viewers reconnecting at any pace all see rates over ~1 s.
-    if (impl_->last_json.empty() || now - impl_->last_at >= std::chrono::milliseconds(900)) {
-      impl_->last_json = impl_->builder.next(impl_->render(), std::chrono::system_clock::now());
-      impl_->last_at = now;
-    }
-    return reply{200, std::string(sse_content_type), "retry: 500\n" + sse_frame(impl_->last_json)};
-  }
-  auto a = find_asset(impl_->root, target);
-  if (!a) return std::nullopt;
-  std::lock_guard lk(impl_->mu);
-  auto key = a->file.string();
-  auto it = impl_->files.find(key);
-  if (it == impl_->files.end()) {
-    std::ifstream in(a->file, std::ios::binary);
-    if (!in) return reply{404, "text/plain; charset=utf-8", "dashboard file missing: " + key + "\n"};
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    it = impl_->files.emplace(key, ss.str()).first;
-  }
-  return reply{200, std::string(a->content_type), it->second};
 }
 
 }  // namespace jubes::dashboard

@@ -5,21 +5,25 @@
 // Lifecycle: construct with a loaded config, start() (TLS context, store, routes, codec, bind both
 // listeners), then run() on the calling thread until a SIGTERM/SIGINT or stop() has drained it:
 // stop accepting, wake long polls with an empty batch, let requests in flight finish (bounded by
-// drain_timeout_ms), close the store. SIGHUP reloads the routing file (a bad file is logged and the
-// old table keeps serving). Destroy after run() returns.
+// drain_timeout_ms), close the store. SIGHUP reloads the routing file and the TLS files (a bad
+// file is logged and the old table or certificates keep serving; open connections keep theirs).
+// Destroy after run() returns.
 //
 // Threading: run() starts cfg.io_threads IO threads and joins them before it returns. Each
 // connection runs as one coroutine on its own strand. stop() and the endpoint getters are
 // thread-safe; everything else is called from the owning thread only.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "gateway/config.hpp"
 #include "gateway/metrics.hpp"
+#include "storage/types.hpp"
 
 namespace jubes::gateway {
 
@@ -60,6 +64,15 @@ class server {
   endpoint ops_endpoint() const;
 
   registry& metrics();
+
+  /// The parked messages as the dashboard's parked view lists them: ids, source, type, reason and
+  /// time, never contents.
+  struct parked_view {
+    std::uint64_t total = 0;                    ///< every parked message
+    std::vector<storage::parked_entry> oldest;  ///< at most `max` of them, the oldest first
+  };
+  /// Thread-safe between start() and the end of run(). @return the view, or why it cannot be read
+  jubes::result<parked_view> parked(std::size_t max) const;
 
   /// Installs the ops extension hook; call before run().
   void set_ops_hook(ops_hook h);

@@ -119,6 +119,10 @@ struct services {
   /// Which reads of a message are recorded in the audit trail (retention.read_audit_window_s).
   std::shared_ptr<read_coalescer> read_audits{};
 
+  /// Re-reads the API listener's TLS files (the server's tls_contexts; unset in handler tests).
+  /// @return a description of the certificates now in use, or why the old ones stay
+  std::function<jubes::result<std::string>()> reload_tls{};
+
   /// Recompiles the routes file, logging and counting a refusal (the old table keeps serving).
   jubes::result<std::shared_ptr<const route_snapshot>> reload_routes();
 };
@@ -182,6 +186,7 @@ net::awaitable<response> handle_purge(services& s, call& c);           // POST /
 net::awaitable<response> handle_stats(services& s, call& c);           // GET  /v1/admin/stats
 net::awaitable<response> handle_backup(services& s, call& c);          // POST /v1/admin/backup
 net::awaitable<response> handle_audit_list(services& s, call& c);      // GET  /v1/admin/audit
+net::awaitable<response> handle_tls_reload(services& s, call& c);      // POST /v1/admin/tls/reload
 
 // Replies.
 /// Builds a response with the usual headers.

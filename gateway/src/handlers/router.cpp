@@ -89,6 +89,7 @@ router api_routes() {
       {v::get, "/v1/admin/stats", handle_stats, true},
       {v::post, "/v1/admin/backup", handle_backup, true},
       {v::get, "/v1/admin/audit", handle_audit_list, true},
+      {v::post, "/v1/admin/tls/reload", handle_tls_reload, true},
   });
 }
 

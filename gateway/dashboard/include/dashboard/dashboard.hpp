@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
+
 namespace jubes::dashboard {
 
 /// A file the ops listener may serve under /dashboard.
@@ -77,11 +79,31 @@ class snapshot_builder {
     std::map<std::string, double> rejected;                  // reason -> total
     std::vector<std::pair<double, double>> latency_buckets;  // (le seconds, cumulative count)
     double group_sum = 0, group_count = 0;
+    std::map<std::string, double> sources;       // source party -> messages accepted (since start)
+    std::map<std::string, double> tls_failures;  // reason -> failed handshakes (since start)
+    std::optional<double> handshakes;            // successful handshakes (since start)
   };
 
  private:
   std::optional<reading> prev_;
 };
+
+/// One parked message as the parked view shows it: ids and the reason, never contents.
+struct parked_row {
+  std::uint64_t message_id = 0;
+  std::string source, message_type, reason;
+  std::int64_t accepted_at_ms = 0;
+};
+/// How many messages are parked, and the oldest of them.
+struct parked_list {
+  std::uint64_t total = 0;
+  std::vector<parked_row> rows;
+};
+/// @param max the most rows wanted (the oldest first)
+/// @return the parked messages (e.g. from the store's parked list), or why they cannot be read
+using parked_source = std::function<jubes::result<parked_list>(std::size_t max)>;
+/// The most entries /dashboard/parked.json lists (the oldest); its `total` counts them all.
+inline constexpr std::size_t max_parked_shown = 1000;
 
 /// Everything the ops listener needs for the dashboard behind a plain request/response hook
 /// (gateway::ops_hook): GET /dashboard... serves the allow-listed files (read once, then from
@@ -89,6 +111,7 @@ class snapshot_builder {
 /// so the browser's EventSource reconnects twice a second and gets the next snapshot. Snapshots are
 /// built at most once per 900 ms and shared by all viewers, so rates always span about a second.
 /// (A listener that can stream may instead write sse_frame(builder.next(...)) once a second.)
+/// GET /dashboard/parked.json answers the parked view's list (schema jubes.parked.v1).
 /// Lifecycle: construct before the listener starts; destroy after it stopped.
 /// Threading: handle() is thread-safe (one mutex around the file cache and the builder).
 class ops_handler {
@@ -100,7 +123,9 @@ class ops_handler {
   };
   /// @param root the dashboard directory (default_root() for the source tree)
   /// @param render_metrics returns the current /metrics text; called under the handler's mutex
-  ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics);
+  /// @param parked the parked list for GET /dashboard/parked.json (unset: that answers 503); called
+  ///        on the requesting IO thread, outside the mutex
+  ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics, parked_source parked = {});
   ~ops_handler();
   ops_handler(const ops_handler&) = delete;
   ops_handler& operator=(const ops_handler&) = delete;
