@@ -16,6 +16,14 @@ set_target_properties(lmdb::lmdb PROPERTIES
   IMPORTED_LOCATION ${LMDB_LIBRARY}
   INTERFACE_INCLUDE_DIRECTORIES ${LMDB_INCLUDE_DIR})
 
+# zstd (libzstd-dev): compression of bodies at rest (storage/body_codec.hpp).
+find_path(ZSTD_INCLUDE_DIR zstd.h REQUIRED)
+find_library(ZSTD_LIBRARY zstd REQUIRED)
+add_library(zstd::zstd UNKNOWN IMPORTED)
+set_target_properties(zstd::zstd PROPERTIES
+  IMPORTED_LOCATION ${ZSTD_LIBRARY}
+  INTERFACE_INCLUDE_DIRECTORIES ${ZSTD_INCLUDE_DIR})
+
 if(JUBES_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

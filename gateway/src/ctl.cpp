@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codecs/errc.hpp"
+#include "ctl_keys.hpp"
 #include "common/version.hpp"
 #include "gateway/client.hpp"
 #include "gateway/config.hpp"
@@ -40,6 +41,7 @@ constexpr const char* kUsage =
     "  check\n"
     "  db migrate\n"
     "  init\n"
+    "  keys rotate [--reencrypt]\n"
     "  purge\n"
     "  stats\n"
     "jubesctl --version   print the version and git revision\n"
@@ -95,7 +97,7 @@ class ctl {
     const std::string& c = cmd[0];
     std::string sub = cmd.size() > 1 ? cmd[1] : "";
     static const char* known[] = {"validate", "route", "routes", "outbox", "parked", "backup",
-                                  "check",    "purge", "stats",  "init",   "db"};
+                                  "check",    "purge", "stats",  "init",   "db", "keys"};
     if (std::find(std::begin(known), std::end(known), c) == std::end(known)) {
       err_ << "jubesctl: unknown command '" << c << "'\n" << kUsage;
       return 2;
@@ -114,6 +116,13 @@ class ctl {
     if (c == "check" && cmd.size() == 1) return check();
     if (c == "purge" && cmd.size() == 1) return purge();
     if (c == "stats" && cmd.size() == 1) return stats();
+    if (c == "keys")
+      if (int rc = run_keys(*cfg_, cmd, out_, {[this](const std::string& m) { return fail(m); },
+                                               [this](const std::string& m, const std::string& t) {
+                                                 return admin(m, t);
+                                               }});
+          rc != 2)
+        return rc;
     err_ << "jubesctl: unknown command '" << c << (sub.empty() ? "" : " " + sub) << "'\n" << kUsage;
     return 2;
   }
@@ -229,18 +238,29 @@ class ctl {
   /// Opens the store for writing if no jubesd holds it. @return nullopt-store + locked=true if one does.
   std::unique_ptr<storage::store> open_exclusive(bool& locked, int& rc) {
     locked = false;
-    auto so = store_options(*cfg_);
-    so.retention_interval = std::chrono::milliseconds(0);
-    auto s = storage::store::open(so);
+    auto so = options(rc);
+    if (!so) return nullptr;
+    so->retention_interval = std::chrono::milliseconds(0);
+    auto s = storage::store::open(*so);
     if (!s) {
       if (s.error() == storage::errc::locked) {
         locked = true;
       } else {
-        rc = fail("store " + so.dir.string() + ": " + s.error().message());
+        rc = fail("store " + so->dir.string() + ": " + s.error().message());
       }
       return nullptr;
     }
     return std::move(*s);
+  }
+
+  /// The LMDB store's options with its KEK read. @return nullopt, rc set, when the KEK is refused.
+  std::optional<storage::options> options(int& rc) {
+    auto so = lmdb_options(*cfg_);
+    if (!so) {
+      rc = fail(so.error().message());
+      return std::nullopt;
+    }
+    return std::move(*so);
   }
 
   /// The store for reading: the LMDB store read-only (works while jubesd runs), or the PostgreSQL
@@ -256,10 +276,11 @@ class ctl {
       }
       return std::move(*s);
     }
-    auto dir = cfg_->data_dir / "store";
-    auto s = storage::store::open_readonly(dir);
+    auto so = options(rc);
+    if (!so) return nullptr;
+    auto s = storage::store::open_readonly(so->dir, storage::open_check::structure, so->at_rest);
     if (!s) {
-      rc = fail("store " + dir.string() + ": " + s.error().message());
+      rc = fail("store " + so->dir.string() + ": " + s.error().message());
       return nullptr;
     }
     return std::move(*s);
@@ -356,7 +377,10 @@ class ctl {
       if (!s) return rc;
       r = s->check();
     } else {
-      r = storage::admin::check_isolated(store_options(*cfg_).dir);
+      int rc = 0;
+      auto so = options(rc);
+      if (!so) return rc;
+      r = storage::admin::check_isolated(so->dir, so->at_rest);
     }
     out_ << storage::admin::to_text(r);
     return r.ok() ? 0 : fail("check found " + std::to_string(r.problems.size()) + " problem(s)");
@@ -371,9 +395,10 @@ class ctl {
       if (rc) return rc;
     }
     if (locked) return admin("POST", "/v1/admin/purge");
-    auto so = store_options(*cfg_);
-    so.retention_interval = std::chrono::milliseconds(0);
-    auto r = storage::admin::purge_offline(so);
+    auto so = options(rc);
+    if (!so) return rc;
+    so->retention_interval = std::chrono::milliseconds(0);
+    auto r = storage::admin::purge_offline(*so);
     if (!r) return fail("purge: " + r.error().message());
     out_ << storage::admin::to_text(*r);
     return 0;
@@ -390,10 +415,12 @@ class ctl {
   int init() {
     if (uses_postgresql(*cfg_))
       return fail("init: store.backend is postgresql: create or upgrade its schema with `jubesctl db migrate`");
-    auto so = store_options(*cfg_);
-    if (auto r = storage::admin::initialise(so); !r)
-      return fail("init " + so.dir.string() + ": " + r.error().message());
-    out_ << "initialised a new store in " << so.dir.string() << "\n";
+    int rc = 0;
+    auto so = options(rc);
+    if (!so) return rc;
+    if (auto r = storage::admin::initialise(*so); !r)
+      return fail("init " + so->dir.string() + ": " + r.error().message());
+    out_ << "initialised a new store in " << so->dir.string() << "\n";
     return 0;
   }
 

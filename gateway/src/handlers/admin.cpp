@@ -4,6 +4,7 @@
 #include "storage/admin.hpp"
 
 #include "../await_store.hpp"
+#include "../wiring.hpp"
 #include "common/log.hpp"
 #include "gateway/errc.hpp"
 #include "handler.hpp"
@@ -56,6 +57,20 @@ net::awaitable<response> handle_purge(services& s, call& c) {
   auto r = co_await await_store<storage::purge_result>(submit);
   if (!r) co_return fault_response(s, c, r.error());
   co_return text_response(c, 200, storage::admin::to_text(*r));
+}
+
+net::awaitable<response> handle_keys_rotate(services& s, call& c) {
+  log_admin(c, "keys/rotate");
+  // The KEK is read again: the one in the configured file is the one the new key is wrapped under.
+  auto ar = at_rest_options(s.cfg);
+  if (!ar) co_return text_response(c, 409, "refused: " + ar.error().message() + "\n");
+  if (!ar->kek) co_return text_response(c, 409, "refused: no key-encryption key configured\n");
+  const bool reencrypt = c.query.get("reencrypt") != nullptr;
+  auto id = s.store.rotate_key(*ar->kek, reencrypt);
+  if (!id) co_return text_response(c, 409, "refused: " + id.error().message() + "\n");
+  co_return text_response(c, 200,
+                          "data key " + std::to_string(*id) + " is now active for new messages" +
+                              (reencrypt ? "; older bodies are being re-encrypted in the background\n" : "\n"));
 }
 
 net::awaitable<response> handle_stats(services& s, call& c) {

@@ -164,6 +164,7 @@ net::awaitable<response> handle_parked_list(services& s, call& c);     // GET  /
 net::awaitable<response> handle_parked_reroute(services& s, call& c);  // POST /v1/admin/parked/reroute
 net::awaitable<response> handle_purge(services& s, call& c);           // POST /v1/admin/purge
 net::awaitable<response> handle_stats(services& s, call& c);           // GET  /v1/admin/stats
+net::awaitable<response> handle_keys_rotate(services& s, call& c);     // POST /v1/admin/keys/rotate
 
 // Replies.
 /// Builds a response with the usual headers.

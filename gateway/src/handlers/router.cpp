@@ -83,6 +83,7 @@ router api_routes() {
       {v::post, "/v1/admin/parked/reroute", handle_parked_reroute, true},
       {v::post, "/v1/admin/purge", handle_purge, true},
       {v::get, "/v1/admin/stats", handle_stats, true},
+      {v::post, "/v1/admin/keys/rotate", handle_keys_rotate, true},
   });
 }
 
