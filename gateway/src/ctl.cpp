@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "codecs/errc.hpp"
-#include "ctl_keys.hpp"
 #include "common/version.hpp"
+#include "ctl_keys.hpp"
 #include "gateway/client.hpp"
 #include "gateway/config.hpp"
 #include "pgstore/pgstore.hpp"
@@ -97,7 +97,7 @@ class ctl {
     const std::string& c = cmd[0];
     std::string sub = cmd.size() > 1 ? cmd[1] : "";
     static const char* known[] = {"validate", "route", "routes", "outbox", "parked", "backup",
-                                  "check",    "purge", "stats",  "init",   "db", "keys"};
+                                  "check",    "purge", "stats",  "init",   "db",     "keys"};
     if (std::find(std::begin(known), std::end(known), c) == std::end(known)) {
       err_ << "jubesctl: unknown command '" << c << "'\n" << kUsage;
       return 2;
@@ -117,10 +117,9 @@ class ctl {
     if (c == "purge" && cmd.size() == 1) return purge();
     if (c == "stats" && cmd.size() == 1) return stats();
     if (c == "keys")
-      if (int rc = run_keys(*cfg_, cmd, out_, {[this](const std::string& m) { return fail(m); },
-                                               [this](const std::string& m, const std::string& t) {
-                                                 return admin(m, t);
-                                               }});
+      if (int rc = run_keys(*cfg_, cmd, out_,
+                            {[this](const std::string& m) { return fail(m); },
+                             [this](const std::string& m, const std::string& t) { return admin(m, t); }});
           rc != 2)
         return rc;
     err_ << "jubesctl: unknown command '" << c << (sub.empty() ? "" : " " + sub) << "'\n" << kUsage;

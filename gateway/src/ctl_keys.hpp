@@ -14,8 +14,8 @@
 namespace jubes::gateway::detail {
 
 struct ctl_hooks {
-  std::function<int(const std::string&)> fail;                          ///< prints the cause, returns 1
-  std::function<int(const std::string&, const std::string&)> admin;     ///< method, target -> exit code
+  std::function<int(const std::string&)> fail;                       ///< prints the cause, returns 1
+  std::function<int(const std::string&, const std::string&)> admin;  ///< method, target -> exit code
 };
 
 /// `cmd` is the command line from "keys" on. @return the exit code (2: not a keys command).

@@ -43,8 +43,9 @@ jubes::result<storage::at_rest_options> at_rest_options(const config& cfg) {
   if (!cfg.store.kek_credential.empty()) {
     const char* creds = std::getenv("CREDENTIALS_DIRECTORY");
     if (!creds || !*creds)
-      return jubes::fail(storage::errc::bad_key, "store.encryption.kek_credential " + cfg.store.kek_credential +
-                                                     ": $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)");
+      return jubes::fail(storage::errc::bad_key,
+                         "store.encryption.kek_credential " + cfg.store.kek_credential +
+                             ": $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)");
     kek = std::filesystem::path(creds) / cfg.store.kek_credential;
   }
   if (kek.empty()) return ar;

@@ -155,7 +155,8 @@ check_report check_isolated(const std::filesystem::path& dir, const at_rest_opti
     return r;
   }
   std::istringstream in(text);
-  in >> r.messages >> r.purged >> r.parked >> r.dedup >> r.outbox_entries >> r.recipients >> r.audit >> r.blobs >> r.plain_blobs;
+  in >> r.messages >> r.purged >> r.parked >> r.dedup >> r.outbox_entries >> r.recipients >> r.audit >> r.blobs >>
+      r.plain_blobs;
   in.ignore(1);
   for (std::string line; std::getline(in, line);) r.problems.push_back(line);
   if (WIFSIGNALED(status))

@@ -71,10 +71,11 @@ jubes::result<void> database::open_at_rest(const at_rest_options& o) {
   if (o.kek && wrapped.empty() && !read_only_) {
     if (auto r = rotate_key(*o.kek); !r) return r.error();
   }
-  log::info(log_c, "at_rest", {{"dir", dir_.string()},
-                               {"compression", o.comp == compression::zstd ? "zstd" : "none"},
-                               {"active_key", std::uint64_t{codec_->keys()->active}},
-                               {"data_keys", std::uint64_t{codec_->keys()->keys.size()}}});
+  log::info(log_c, "at_rest",
+            {{"dir", dir_.string()},
+             {"compression", o.comp == compression::zstd ? "zstd" : "none"},
+             {"active_key", std::uint64_t{codec_->keys()->active}},
+             {"data_keys", std::uint64_t{codec_->keys()->keys.size()}}});
   return {};
 }
 

@@ -60,8 +60,7 @@ bool decrypt(const key_bytes& key, const unsigned char* nonce, std::string_view 
   int n = 0;
   if (!c || EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), nullptr, key.data(), nonce) != 1) return false;
   if (!add_aad(c, aad1, false) || !add_aad(c, aad2, false)) return false;
-  if (!cipher.empty() && EVP_DecryptUpdate(c, out, &n, u(cipher), static_cast<int>(cipher.size())) != 1)
-    return false;
+  if (!cipher.empty() && EVP_DecryptUpdate(c, out, &n, u(cipher), static_cast<int>(cipher.size())) != 1) return false;
   if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_len), const_cast<unsigned char*>(tag)) != 1)
     return false;
   int fin = 0;
@@ -115,13 +114,13 @@ std::string wrap_key(const key_bytes& kek, std::uint32_t id, const key_bytes& de
 jubes::result<key_bytes> unwrap_key(const key_bytes& kek, std::uint32_t id, std::string_view wrapped) {
   key_bytes dek{};
   if (wrapped.size() != aead::nonce_len + dek.size() + aead::tag_len)
-    return fail(errc::corrupt, "data key " + std::to_string(id) + ": wrapped key of " +
-                                   std::to_string(wrapped.size()) + " bytes");
+    return fail(errc::corrupt,
+                "data key " + std::to_string(id) + ": wrapped key of " + std::to_string(wrapped.size()) + " bytes");
   const auto* p = reinterpret_cast<const unsigned char*>(wrapped.data());
   if (!aead::decrypt(kek, p, wrap_aad(id), {}, wrapped.substr(aead::nonce_len, dek.size()), dek.data(),
                      p + aead::nonce_len + dek.size()))
-    return fail(errc::bad_key, "data key " + std::to_string(id) +
-                                   " does not unwrap (GCM tag mismatch): wrong key-encryption key");
+    return fail(errc::bad_key,
+                "data key " + std::to_string(id) + " does not unwrap (GCM tag mismatch): wrong key-encryption key");
   return dek;
 }
 
@@ -129,8 +128,7 @@ jubes::result<key_bytes> read_kek_file(const std::filesystem::path& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return kek_refused(p, std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return kek_refused(p, "not a regular file");
-  if ((st.st_mode & 077) != 0)
-    return kek_refused(p, "readable by group or others (chmod 0600 or 0400)");
+  if ((st.st_mode & 077) != 0) return kek_refused(p, "readable by group or others (chmod 0600 or 0400)");
   std::ifstream in(p, std::ios::binary);
   std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in && !in.eof()) return kek_refused(p, "cannot read");

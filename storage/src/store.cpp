@@ -167,7 +167,7 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
 }
 
 jubes::result<std::unique_ptr<store>> store::open_readonly(const std::filesystem::path& dir, open_check check,
-                                                          const at_rest_options& at_rest) {
+                                                           const at_rest_options& at_rest) {
   // A backup's manifest is not verified here but by check(), so that `jubesctl check` can say so.
   if (auto pre = files::preflight(dir, false, true); !pre) return pre.error();
   if (auto r = verify::isolated(dir, check, true, at_rest); !r) return r.error();

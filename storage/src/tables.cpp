@@ -268,8 +268,7 @@ jubes::result<void> blobs_db::put(const lmdb::txn& t, std::uint64_t id, const st
   MDB_val k = lmdb::val(sv(key));
   MDB_val d{codec::blob_header_len(ids.size()) + bodies.size(), nullptr};
   // Reserved in place: the bodies are copied once, into the map, not into a staging value first.
-  if (int rc = mdb_put(t.get(), dbi_, &k, &d, MDB_RESERVE | (append ? MDB_APPEND : 0u)); rc != 0)
-    return lmdb_error(rc);
+  if (int rc = mdb_put(t.get(), dbi_, &k, &d, MDB_RESERVE | (append ? MDB_APPEND : 0u)); rc != 0) return lmdb_error(rc);
   auto& header = scratch();
   header.clear();
   codec::writer w(header);

@@ -125,10 +125,10 @@ class blobs_db : public table {
   using key = std::uint64_t;
   struct entry {
     std::uint64_t id = 0;
-    std::uint32_t count = 0;  ///< how many bodies it holds (at least one)
-    bool sealed = false;      ///< the bodies are sealed (body_codec); open() them first
-    std::string_view data;    ///< the whole value; valid until the transaction ends
-    std::string_view bodies;  ///< the plain bodies back to back (empty while sealed and not opened)
+    std::uint32_t count = 0;                   ///< how many bodies it holds (at least one)
+    bool sealed = false;                       ///< the bodies are sealed (body_codec); open() them first
+    std::string_view data;                     ///< the whole value; valid until the transaction ends
+    std::string_view bodies;                   ///< the plain bodies back to back (empty while sealed and not opened)
     std::shared_ptr<const std::string> plain;  ///< owns `bodies` once a sealed blob was opened
     /// The ids of the messages whose bodies it holds. Decoded on demand: a poll needs only the
     /// bodies (decoding ~31 ids per blob load showed as 2% of a poll's profile).

@@ -146,8 +146,7 @@ std::string child_verdict(const std::filesystem::path& dir, open_check depth, bo
 
 }  // namespace
 
-jubes::result<void> isolated(const std::filesystem::path& dir, open_check depth, bool live,
-                             const at_rest_options& ar) {
+jubes::result<void> isolated(const std::filesystem::path& dir, open_check depth, bool live, const at_rest_options& ar) {
   if (depth == open_check::none) return {};
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail(errc::io_error, std::string("verify: pipe: ") + std::strerror(errno));

@@ -56,8 +56,7 @@ class at_rest : public ::testing::Test {
     auto r = c.request("GET", "/v1/outbox?after=0&max=1000");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200u) << r->body;
-    for (int i = 0; i < n; ++i)
-      EXPECT_NE(r->body.find("AT-REST-" + std::to_string(i) + "<"), std::string::npos) << i;
+    for (int i = 0; i < n; ++i) EXPECT_NE(r->body.find("AT-REST-" + std::to_string(i) + "<"), std::string::npos) << i;
     std::size_t count = 0;
     for (auto at = r->body.find(std::string(bsn)); at != std::string::npos; at = r->body.find(std::string(bsn), at + 1))
       ++count;
@@ -108,8 +107,8 @@ TEST_F(at_rest, a_wrong_or_missing_kek_is_refused_at_start_naming_the_file) {
   EXPECT_NE(ctl.exit_code, 0);
   EXPECT_NE(ctl.output.find("wrong key-encryption key"), std::string::npos) << ctl.output;
   fs::remove(kek_);
-  auto missing = run({JUBESD_PATH, "--config", cfg_.string(), "--data-dir", (dir_.path() / "data").string(),
-                      "--listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"});
+  auto missing = run({JUBESD_PATH, "--config", cfg_.string(), "--data-dir", (dir_.path() / "data").string(), "--listen",
+                      "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.output.find("key-encryption key " + kek_.string()), std::string::npos) << missing.output;
   write_kek(kek_, 'A');

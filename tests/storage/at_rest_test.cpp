@@ -74,7 +74,8 @@ class at_rest_test : public ::testing::Test {
     return a;
   }
   void ingest_n(store& s, int from, int n) {
-    for (int i = from; i < from + n; ++i) test::ingest_ok(s, make_req("tulp-gw", "r" + std::to_string(i), {"rvdk"}, body(i)));
+    for (int i = from; i < from + n; ++i)
+      test::ingest_ok(s, make_req("tulp-gw", "r" + std::to_string(i), {"rvdk"}, body(i)));
   }
   void expect_all_readable(store& s, int n) {
     auto es = s.read_outbox("rvdk", 0, 10000);

@@ -78,7 +78,7 @@ struct options {
   /// Tests only: runs on the writer right after a group's commit returned (its data synced, its
   /// meta page written but not flushed), after the groups before it were completed.
   std::function<void()> test_after_commit;
-  clock_fn clock;  ///< empty => system clock
+  clock_fn clock;           ///< empty => system clock
   at_rest_options at_rest;  ///< compression and encryption of bodies
 };
 
