@@ -21,7 +21,7 @@ FROM debian:12-slim
 # against the binaries).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libboost-json1.81.0 libboost-container1.81.0 libssl3 libxerces-c3.2 liblmdb0 libyaml-cpp0.7 libpq5 \
+      libboost-json1.81.0 libboost-container1.81.0 libssl3 libxerces-c3.2 liblmdb0 libyaml-cpp0.7 libpq5 libzstd1 \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/jubes --shell /usr/sbin/nologin jubes \
  && install -d -o jubes -g jubes -m 0750 /var/lib/jubes

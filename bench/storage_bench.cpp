@@ -23,7 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "generator.hpp"
 #include "pgstore/pgstore.hpp"
+#include "storage/body_codec.hpp"
 #include "storage/store.hpp"
 
 namespace {
@@ -101,6 +103,15 @@ struct countdown {
   }
 };
 
+/// Submits one ingest; counts it in `bad` unless it was accepted. A refusal (queue full) completes
+/// at once with an error, like any failure: counted as bad.
+void submit_counted(store& s, ingest_request r, std::atomic<std::uint64_t>& bad, countdown& cd) {
+  s.submit(std::move(r), [&](jubes::result<ingest_result> x) {
+    if (!x || x->outcome != ingest_outcome::accepted) ++bad;
+    cd.done();
+  });
+}
+
 // ---- the store ------------------------------------------------------------------------------------
 
 void BM_store_ingest(benchmark::State& state) {
@@ -132,11 +143,7 @@ void BM_store_ingest(benchmark::State& state) {
       r.body = bodies[n % bodies.size()];
       r.body.replace(0, 8, std::to_string(n + 10'000'000).substr(0, 8));  // unique content
       r.recipients = rc;
-      // A refusal (queue full) completes at once with an error, like any failure: counted as bad.
-      s->submit(std::move(r), [&](jubes::result<ingest_result> x) {
-        if (!x || x->outcome != ingest_outcome::accepted) ++bad;
-        cd.done();
-      });
+      submit_counted(*s, std::move(r), bad, cd);
     }
     cd.wait();
   }
@@ -464,6 +471,69 @@ void BM_raw_lmdb_naive_read(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(items));
 }
 BENCHMARK(BM_raw_lmdb_naive_read)->Arg(10)->Arg(100)->Arg(1000)->ArgName("batch");
+
+// ---- bodies at rest ------------------------------------------------------------------------------
+
+/// Ingest of the load tool's message mix (bench/load/generator.hpp: the four sources, every message
+/// type, ~2 KiB) in the three layouts of docs/storage.md "Bodies at rest": 0 = plain (the layout
+/// before), 1 = zstd, 2 = zstd + AES-256-GCM. Args: layout, durable. Same group size (1024) and
+/// submitters as BM_store_ingest; the counters say what the layout costs and saves:
+/// bytes_per_msg (the store file's used pages / messages) and cpu_us_per_msg (whole process).
+void BM_store_at_rest(benchmark::State& state) {
+  const int layout = static_cast<int>(state.range(0));
+  auto dir = bench_dir("at-rest");
+  options o;
+  o.dir = dir;
+  o.map_size_initial = 1ull << 30;
+  o.max_group = 1024;
+  o.queue_capacity = per_iter * 2;
+  o.retention_interval = std::chrono::milliseconds(0);
+  o.durable = state.range(1) != 0;
+  if (layout >= 1) o.at_rest.comp = jubes::storage::compression::zstd;
+  if (layout >= 2) o.at_rest.kek = jubes::storage::random_key();
+  auto s = open_or_die(o);
+  jubes::bench::generator gen({});
+  gen.prepare();
+  std::vector<jubes::bench::message> mix;
+  for (std::uint64_t slot = 0; slot < 1024; ++slot)
+    for (int p = 0; p < static_cast<int>(jubes::bench::sources().size()); ++p) mix.push_back(gen.make(p, slot));
+  std::uint64_t n = 0, body_bytes = 0;
+  std::atomic<std::uint64_t> bad{0};
+  const double cpu0 = process_cpu_s();
+  for (auto _ : state) {
+    countdown cd;
+    cd.left = per_iter;
+    for (std::size_t i = 0; i < per_iter; ++i, ++n) {
+      const auto& m = mix[n % mix.size()];
+      ingest_request r;
+      r.party = m.party;
+      r.referentienummer = "ref-" + std::to_string(n);
+      r.message_type = m.type;
+      r.body = m.body;
+      r.recipients = m.recipients;
+      body_bytes += r.body.size();
+      submit_counted(*s, std::move(r), bad, cd);
+    }
+    cd.wait();
+  }
+  if (bad) state.SkipWithError("some ingests failed");
+  auto m = s->metrics();
+  const double dn = static_cast<double>(n);
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+  state.counters["msgs_per_s"] = benchmark::Counter(dn, benchmark::Counter::kIsRate);
+  state.counters["avg_group"] = m.commits ? static_cast<double>(m.group_size_sum) / static_cast<double>(m.commits) : 0;
+  state.counters["body_bytes_per_msg"] = static_cast<double>(body_bytes) / dn;
+  state.counters["bytes_per_msg"] = static_cast<double>(m.map_used) / dn;
+  state.counters["cpu_us_per_msg"] = (process_cpu_s() - cpu0) * 1e6 / dn;
+  s->close();
+  fs::remove_all(dir);
+}
+BENCHMARK(BM_store_at_rest)
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->ArgNames({"layout", "durable"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
 
 }  // namespace
 

@@ -9,12 +9,21 @@ find_package(XercesC 3.2 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(Threads REQUIRED)
 
-find_path(LMDB_INCLUDE_DIR lmdb.h REQUIRED)
-find_library(LMDB_LIBRARY lmdb REQUIRED)
-add_library(lmdb::lmdb UNKNOWN IMPORTED)
-set_target_properties(lmdb::lmdb PROPERTIES
-  IMPORTED_LOCATION ${LMDB_LIBRARY}
-  INTERFACE_INCLUDE_DIRECTORIES ${LMDB_INCLUDE_DIR})
+# A library Debian ships without a CMake package: NAME::NAME from its header and library file.
+function(jubes_import_library name header)
+  string(TOUPPER ${name} up)
+  find_path(${up}_INCLUDE_DIR ${header} REQUIRED)
+  find_library(${up}_LIBRARY ${name} REQUIRED)
+  add_library(${name}::${name} UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(${name}::${name} PROPERTIES
+    IMPORTED_LOCATION ${${up}_LIBRARY}
+    INTERFACE_INCLUDE_DIRECTORIES ${${up}_INCLUDE_DIR})
+endfunction()
+
+jubes_import_library(lmdb lmdb.h)
+
+# zstd (libzstd-dev): compression of bodies at rest (storage/body_codec.hpp).
+jubes_import_library(zstd zstd.h)
 
 if(JUBES_BUILD_TESTS)
   find_package(GTest REQUIRED)

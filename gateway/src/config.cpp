@@ -160,6 +160,8 @@ class loader {
           fail(n.Mark(), path, "must be debug, info, warn or error, not '" + v.s + "'");
         if (path == "store.verify_on_start" && v.s != "none" && v.s != "structure" && v.s != "full")
           fail(n.Mark(), path, "must be none, structure or full, not '" + v.s + "'");
+        if (path == "store.compression" && v.s != "zstd" && v.s != "none")
+          fail(n.Mark(), path, "must be zstd or none, not '" + v.s + "'");
         if (path == "store.backend" && v.s != "lmdb" && v.s != "postgresql")
           fail(n.Mark(), path, "must be lmdb or postgresql, not '" + v.s + "'");
         if (path == "log_format" && v.s != "text" && v.s != "json")
@@ -374,6 +376,9 @@ void resolve_files(config& c, const config_overrides& ov, const fs::path& base) 
     for (auto* p : {&c.tls_ca, &c.tls_cert, &c.tls_key, &c.tls_crl})
       if (!p->empty() && p->is_relative()) *p = (c.pki_dir / *p).lexically_normal();
   }
+  // The KEK is read when the store opens (a missing one refused there, naming the file).
+  if (!c.store.kek_file.empty() && c.store.kek_file.is_relative())
+    c.store.kek_file = (c.pki_dir / c.store.kek_file).lexically_normal();
   // The dashboard is not needed to serve messages: a missing one is a warning (config_warnings), not
   // a refusal. Not set: the installed copy (JUBES_DASHBOARD_DIR, gateway/CMakeLists.txt).
   if (c.dashboard_dir.empty())

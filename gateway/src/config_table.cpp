@@ -174,6 +174,24 @@ const std::vector<key_desc>& key_table() {
         "also checks every record and body hash (4-9 s for the same store); `none` trusts the file. "
         "docs/storage.md, \"Verification at start, measured\"."},
        [](config& c, const value& v) { c.store.verify_on_start = v.s; }},
+      {{"store.compression", k::string, "zstd", false, 0, 0,
+        "Compression of message bodies at rest, before they are encrypted: `zstd` (each group's bodies together) or "
+        "`none`. Stores written with another setting stay readable. docs/storage.md, \"Bodies at rest\"."},
+       [](config& c, const value& v) { c.store.compression = v.s; }},
+      {{"store.encryption", k::section, "", false, 0, 0,
+        "Encryption of message bodies at rest (AES-256-GCM under data keys wrapped by a key-encryption key, KEK). "
+        "Neither key set: bodies are stored unencrypted, and a store holding encrypted bodies is refused. "
+        "`jubesctl keys rotate` adds a data key."},
+       nullptr},
+      {{"store.encryption.kek_file", k::path, "", false, 0, 0,
+        "File holding the 32-byte KEK (raw, or 64 hex digits), mode 0600 or stricter; relative to `tls.pki_dir`. "
+        "`scripts/dev-pki` makes `kek` for development. In production keep it off the data's disk and backups "
+        "(e.g. a systemd credential, below). Missing, unreadable or wrong: jubesd refuses to start, naming it."},
+       [](config& c, const value& v) { c.store.kek_file = v.s; }},
+      {{"store.encryption.kek_credential", k::string, "", false, 0, 0,
+        "Name of a systemd credential holding the KEK (`LoadCredential=NAME:/path` or `LoadCredentialEncrypted=` in "
+        "the unit): read from `$CREDENTIALS_DIRECTORY/NAME`. Takes precedence over `kek_file`."},
+       [](config& c, const value& v) { c.store.kek_credential = v.s; }},
       {{"store.durable", k::boolean, "true", false, 0, 0,
         "fsync each group commit. Only tests may turn this off: a receipt then no longer means durable."},
        [](config& c, const value& v) { c.store.durable = v.b; }},

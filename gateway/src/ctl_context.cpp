@@ -79,10 +79,16 @@ std::unique_ptr<storage::backend> context::open_readonly() {
     if (!s) stop_with(failed, "store (postgresql): " + s.error().message());
     return std::move(*s);
   }
-  auto dir = store_options(cfg()).dir;
-  auto s = storage::store::open_readonly(dir);
-  if (!s) stop_with(failed, "store " + dir.string() + ": " + s.error().message());
+  auto so = lmdb();
+  auto s = storage::store::open_readonly(so.dir, storage::open_check::structure, so.at_rest);
+  if (!s) stop_with(failed, "store " + so.dir.string() + ": " + s.error().message());
   return std::move(*s);
+}
+
+storage::options context::lmdb() {
+  auto so = detail::lmdb_options(cfg());
+  if (!so) stop_with(failed, so.error().message());
+  return std::move(*so);
 }
 
 client context::operator_client(const std::string& host, std::uint16_t port) {
@@ -141,7 +147,7 @@ context::target context::locate() {
 }
 
 std::unique_ptr<storage::store> context::open_exclusive() {
-  auto so = store_options(cfg());
+  auto so = lmdb();
   so.retention_interval = std::chrono::milliseconds(0);
   auto s = storage::store::open(so);
   if (!s && s.error() == storage::errc::locked)

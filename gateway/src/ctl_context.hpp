@@ -86,6 +86,9 @@ class context {
   /// if a process holds the data directory that is not a gateway owning it.
   enum class target { gateway, store };
   target locate();
+  /// The LMDB store's options with its data-at-rest keys read (the KEK); stops with exit 1 if the
+  /// KEK is missing or refused.
+  storage::options lmdb();
   /// The LMDB store opened for writing, after locate() said `store`.
   std::unique_ptr<storage::store> open_exclusive();
   /// An admin request (JSON) to the gateway locate() found. @return the status and the document
@@ -114,6 +117,7 @@ outcome cmd_validate(context& c, args& a);
 outcome cmd_route_explain(context& c, args& a);
 outcome cmd_routes_reload(context& c, args& a);
 outcome cmd_tls_reload(context& c, args& a);
+outcome cmd_keys_rotate(context& c, args& a);
 outcome cmd_outbox_list(context& c, args& a);
 outcome cmd_stats(context& c, args& a);
 outcome cmd_check(context& c, args& a);

@@ -57,8 +57,13 @@ outcome cmd_check(context& c, args& a) {
   a.exactly(0, "check");
   // In a child process: a store damaged in LMDB's own page structure can crash LMDB itself;
   // check reports that as a problem instead of dying (storage::admin::check_isolated).
-  storage::check_report r =
-      c.postgresql() ? c.open_readonly()->check() : storage::admin::check_isolated(detail::store_options(c.cfg()).dir);
+  storage::check_report r;
+  if (c.postgresql()) {
+    r = c.open_readonly()->check();
+  } else {
+    auto so = c.lmdb();  // with the KEK: check opens every sealed blob
+    r = storage::admin::check_isolated(so.dir, so.at_rest);
+  }
   auto o = success(to_json(r), storage::admin::to_text(r));
   if (!r.ok()) {
     o.code = failed;
@@ -144,7 +149,7 @@ outcome cmd_init(context& c, args& a) {
   if (c.postgresql())
     return failure(failed,
                    "init: store.backend is postgresql: create or upgrade its schema with `jubesctl db migrate`");
-  auto so = detail::store_options(c.cfg());
+  auto so = c.lmdb();
   if (auto r = storage::admin::initialise(so); !r)
     return failure(r.error() == storage::errc::locked ? refused : failed,
                    "init " + so.dir.string() + ": " + r.error().message());
@@ -161,7 +166,7 @@ outcome cmd_purge(context& c, args& a) {
              " audit=" + json::serialize(o->at("audit")) + "\n";
     return from_gateway(status, j, text);
   }
-  auto so = detail::store_options(c.cfg());
+  auto so = c.lmdb();
   so.retention_interval = std::chrono::milliseconds(0);
   auto r = storage::admin::purge_offline(so, {c.operator_name(), c.reason});
   if (!r) return failure(failed, "purge: " + r.error().message());

@@ -2,9 +2,12 @@
 #include "wiring.hpp"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "common/recipient.hpp"
 #include "pgstore/pgstore.hpp"
+#include "storage/body_codec.hpp"
+#include "storage/errc.hpp"
 
 namespace jubes::gateway::detail {
 
@@ -33,6 +36,34 @@ storage::options store_options(const config& cfg) {
   return so;
 }
 
+jubes::result<storage::at_rest_options> at_rest_options(const config& cfg) {
+  storage::at_rest_options ar;
+  ar.comp = cfg.store.compression == "none" ? storage::compression::none : storage::compression::zstd;
+  std::filesystem::path kek = cfg.store.kek_file;
+  if (!cfg.store.kek_credential.empty()) {
+    const char* creds = std::getenv("CREDENTIALS_DIRECTORY");
+    if (!creds || !*creds)
+      return jubes::fail(storage::errc::bad_key,
+                         "store.encryption.kek_credential " + cfg.store.kek_credential +
+                             ": $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)");
+    kek = std::filesystem::path(creds) / cfg.store.kek_credential;
+  }
+  if (kek.empty()) return ar;
+  auto k = storage::read_kek_file(kek);
+  if (!k) return k.error();
+  ar.kek = *k;
+  ar.kek_source = kek.string();
+  return ar;
+}
+
+jubes::result<storage::options> lmdb_options(const config& cfg) {
+  auto so = store_options(cfg);
+  auto ar = at_rest_options(cfg);
+  if (!ar) return jubes::fail(ar.error(), "store " + so.dir.string() + ": " + ar.error().detail);
+  so.at_rest = std::move(*ar);
+  return so;
+}
+
 bool uses_postgresql(const config& cfg) {
   return cfg.store.backend == "postgresql";
 }
@@ -57,9 +88,10 @@ jubes::result<std::unique_ptr<storage::backend>> open_backend(const config& cfg)
     if (!st) return jubes::fail(st.error(), "store (postgresql): " + st.error().message());
     return std::unique_ptr<storage::backend>(std::move(*st));
   }
-  auto so = store_options(cfg);
-  auto st = storage::store::open(so);
-  if (!st) return jubes::fail(st.error(), "store " + so.dir.string() + ": " + st.error().message());
+  auto so = lmdb_options(cfg);
+  if (!so) return so.error();
+  auto st = storage::store::open(*so);
+  if (!st) return jubes::fail(st.error(), "store " + so->dir.string() + ": " + st.error().message());
   return std::unique_ptr<storage::backend>(std::move(*st));
 }
 

@@ -20,6 +20,12 @@ namespace jubes::gateway::detail {
 
 /// @return the store options of `cfg` (directory <data_dir>/store).
 storage::options store_options(const config& cfg);
+/// Compression and the KEK (store.compression, store.encryption.*): the KEK is read here.
+/// @return storage::errc::bad_key naming the file or credential when it is missing or unusable.
+jubes::result<storage::at_rest_options> at_rest_options(const config& cfg);
+/// store_options() with at_rest_options(): what opening the LMDB store needs.
+/// @return the error of at_rest_options(), its detail prefixed with the store directory.
+jubes::result<storage::options> lmdb_options(const config& cfg);
 
 /// @return the PostgreSQL store options of `cfg` (store.backend: postgresql).
 pgstore::options pg_options(const config& cfg);

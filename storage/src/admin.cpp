@@ -83,7 +83,7 @@ std::string to_text(const check_report& r) {
   }
   os << " messages=" << r.messages << " purged=" << r.purged << " parked=" << r.parked << " dedup=" << r.dedup
      << " recipients=" << r.recipients << " outbox_entries=" << r.outbox_entries << " blobs=" << r.blobs
-     << " audit=" << r.audit << '\n';
+     << " plain_blobs=" << r.plain_blobs << " audit=" << r.audit << '\n';
   return os.str();
 }
 
@@ -183,15 +183,15 @@ jubes::result<restore_result> restore(const std::filesystem::path& backup, const
 namespace {
 
 /// The child's side of check_isolated: the report as lines (counts, then one problem a line).
-[[noreturn]] void check_child(int fd, const std::filesystem::path& dir) {
+[[noreturn]] void check_child(int fd, const std::filesystem::path& dir, const at_rest_options& ar) {
   std::ostringstream os;
-  auto s = store::open_readonly(dir);
+  auto s = store::open_readonly(dir, open_check::structure, ar);
   if (!s) {
-    os << "0 0 0 0 0 0 0 0\ncannot open the store: " << s.error().message() << '\n';
+    os << "0 0 0 0 0 0 0 0 0\ncannot open the store: " << s.error().message() << '\n';
   } else {
     auto r = (*s)->check();
     os << r.messages << ' ' << r.purged << ' ' << r.parked << ' ' << r.dedup << ' ' << r.outbox_entries << ' '
-       << r.recipients << ' ' << r.audit << ' ' << r.blobs << '\n';
+       << r.recipients << ' ' << r.audit << ' ' << r.blobs << ' ' << r.plain_blobs << '\n';
     for (const auto& p : r.problems) os << p << '\n';
   }
   const std::string out = os.str();
@@ -205,7 +205,7 @@ namespace {
 
 }  // namespace
 
-check_report check_isolated(const std::filesystem::path& dir) {
+check_report check_isolated(const std::filesystem::path& dir, const at_rest_options& ar) {
   check_report r;
   int p[2];
   if (::pipe(p) != 0) {
@@ -215,7 +215,7 @@ check_report check_isolated(const std::filesystem::path& dir) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::close(p[0]);
-    check_child(p[1], dir);
+    check_child(p[1], dir, ar);
   }
   ::close(p[1]);
   std::string text;
@@ -232,7 +232,8 @@ check_report check_isolated(const std::filesystem::path& dir) {
     return r;
   }
   std::istringstream in(text);
-  in >> r.messages >> r.purged >> r.parked >> r.dedup >> r.outbox_entries >> r.recipients >> r.audit >> r.blobs;
+  in >> r.messages >> r.purged >> r.parked >> r.dedup >> r.outbox_entries >> r.recipients >> r.audit >> r.blobs >>
+      r.plain_blobs;
   in.ignore(1);
   for (std::string line; std::getline(in, line);) r.problems.push_back(line);
   if (WIFSIGNALED(status))

@@ -174,7 +174,9 @@ bool decode(std::string_view in, dedup_rec& r) {
 bool decode_blob_header(std::string_view blob, blob_header& h) {
   reader rd(blob);
   std::uint32_t n = 0;
-  if (!rd.u32(n) || n > (blob.size() - 4) / 8) return false;
+  if (!rd.u32(n)) return false;
+  n &= ~blob_sealed;
+  if (n > (blob.size() - 4) / 8) return false;
   h.ids.resize(n);
   for (auto& id : h.ids)
     if (!rd.u64(id)) return false;

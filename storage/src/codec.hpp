@@ -105,6 +105,8 @@ struct blob_header {
   std::size_t header_len = 0;
 };
 bool decode_blob_header(std::string_view blob, blob_header& h);
+/// Set in a blob's count when its bodies are sealed (body_codec); a legacy blob never has it.
+inline constexpr std::uint32_t blob_sealed = 0x80000000u;
 inline std::size_t blob_header_len(std::size_t count) noexcept {
   return 4 + 8 * count;
 }

@@ -8,6 +8,8 @@
 // and write transactions only from the writer thread.
 #include <cstddef>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <utility>
 
@@ -70,6 +72,21 @@ class database {
   /// mdb_env_copy2 with MDB_CP_COMPACT into `dir`.
   jubes::result<void> copy_compact(const std::filesystem::path& dir) const;
 
+  /// Bodies at rest (at_rest.cpp): loads the data keys from meta and unwraps them with the KEK,
+  /// creating the first data key when the store is writable, a KEK is given and it holds none,
+  /// then installs the codec in the blobs table. @return errc::bad_key (a store with data keys
+  /// and no KEK, or a KEK that does not unwrap them: the KEK's source named).
+  jubes::result<void> open_at_rest(const at_rest_options& o);
+  /// A new data key, wrapped under `kek`, becomes the active one; later blobs are sealed with it.
+  /// Its own durable write transaction; any thread (serialised with the writer by LMDB).
+  /// @return the new key's id.
+  jubes::result<std::uint32_t> rotate_key(const key_bytes& kek);
+  /// Re-seals up to `max` blobs from id `from` on that are not sealed with the active key (plain
+  /// ones included), in one durable write transaction; advances `from` past what it looked at.
+  /// @return how many it rewrote; 0 with nothing left from `from` on.
+  jubes::result<std::size_t> reseal_some(std::uint64_t& from, std::size_t max);
+  const body_codec* codec() const noexcept { return codec_.get(); }
+
   const tables::all& t() const noexcept { return tables_; }
   const std::filesystem::path& dir() const noexcept { return dir_; }
 
@@ -87,6 +104,11 @@ class database {
   mutable std::shared_mutex map_mu_;
   std::size_t map_size_ = 0;
   bool read_only_ = false;
+  std::shared_ptr<body_codec> codec_;
+  std::mutex keys_mu_;  // one rotation at a time
+  /// Runs f(txn) in a write transaction, commits it and flushes it (a store may be in use by the writer).
+  template <class F>
+  jubes::result<void> write_durably(F&& f);
 };
 
 }  // namespace jubes::storage

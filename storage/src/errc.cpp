@@ -26,6 +26,7 @@ constexpr std::array codes{
     info(errc::not_parked, "not_parked", "message is not parked"),
     info(errc::read_only, "read_only", "store is open read-only"),
     info(errc::closed, "closed", "store is closed"),
+    info(errc::bad_key, "bad_key", "key-encryption key missing or wrong"),
 };
 
 }  // namespace

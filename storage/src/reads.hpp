@@ -27,6 +27,8 @@ class body_reader {
   /// @return the body (empty for a purged message), valid until the transaction ends;
   ///         errc::corrupt if the blob is missing or does not hold it.
   jubes::result<std::string_view> body(const database& db, const lmdb::txn& t, const codec::message_rec& rec);
+  /// The blob the last body() came from (opened), if any.
+  const tables::blobs_db::entry* current() const noexcept { return blob_ ? &*blob_ : nullptr; }
 
  private:
   std::optional<tables::blobs_db::entry> blob_;

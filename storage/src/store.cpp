@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "check.hpp"
 #include "codec.hpp"
@@ -47,10 +50,18 @@ struct store::impl {
   watch_hub watch_;
   writer writer_{db_, opt_, counters_, watch_};
   retention_task retention_;
+  std::atomic<bool> stop_reseal_{false};
+  std::mutex reseal_mu_;
+  std::thread resealer_;  // rotate_key(.., true): re-seals old blobs in the background
 
   ~impl() { close(); }
 
   void close() {
+    stop_reseal_ = true;
+    {
+      std::lock_guard lk(reseal_mu_);
+      if (resealer_.joinable()) resealer_.join();
+    }
     retention_.stop();
     writer_.stop();
     watch_.close();
@@ -138,12 +149,13 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   if (auto r = p->prepare_files(); !r) return r.error();
   // Garbage pages would crash LMDB at the first read: walk them in a child first (verify.hpp).
   if (p->existing_)
-    if (auto r = verify::isolated(o.dir, o.verify, false); !r) return r.error();
+    if (auto r = verify::isolated(o.dir, o.verify, false, o.at_rest); !r) return r.error();
   // MDB_NOMETASYNC: one flush per commit; the writer completes a group only after a later flush
   // covered its meta page (writer.hpp, docs/storage.md "Crash safety").
   if (auto r = database::open(p->db_, o.dir, o.durable ? MDB_NOMETASYNC : MDB_NOSYNC, o.map_size_initial); !r)
     return r.error();
   if (auto r = p->db_.open_tables(true); !r) return r.error();
+  if (auto r = p->db_.open_at_rest(o.at_rest); !r) return r.error();
   if (auto r = p->mark_opened(); !r) return r.error();
   auto ws = p->load();
   if (!ws) return ws.error();
@@ -154,15 +166,18 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   return std::unique_ptr<store>(new store(std::move(p)));
 }
 
-jubes::result<std::unique_ptr<store>> store::open_readonly(const std::filesystem::path& dir, open_check check) {
+jubes::result<std::unique_ptr<store>> store::open_readonly(const std::filesystem::path& dir, open_check check,
+                                                           const at_rest_options& at_rest) {
   // A backup's manifest is not verified here but by check(), so that `jubesctl check` can say so.
   if (auto pre = files::preflight(dir, false, true); !pre) return pre.error();
-  if (auto r = verify::isolated(dir, check, true); !r) return r.error();
+  if (auto r = verify::isolated(dir, check, true, at_rest); !r) return r.error();
   auto p = std::make_unique<impl>();
   p->opt_.dir = dir;
+  p->opt_.at_rest = at_rest;
   p->read_only_ = true;
   if (auto r = database::open(p->db_, dir, MDB_RDONLY, 0); !r) return r.error();
   if (auto r = p->db_.open_tables(false); !r) return r.error();
+  if (auto r = p->db_.open_at_rest(at_rest); !r) return r.error();
   if (auto ws = p->load(); !ws) return ws.error();
   return std::unique_ptr<store>(new store(std::move(p)));
 }
@@ -279,6 +294,44 @@ store_health store::health() const {
 
 jubes::result<void> store::backup(const std::filesystem::path& dir) const {
   return files::write_backup(dir, [this](const std::filesystem::path& tmp) { return impl_->db_.copy_compact(tmp); });
+}
+
+jubes::result<std::uint32_t> store::rotate_key(const key_bytes& kek, bool reencrypt) {
+  auto id = impl_->db_.rotate_key(kek);
+  if (!id || !reencrypt) return id;
+  std::lock_guard lk(impl_->reseal_mu_);
+  if (impl_->stop_reseal_) return id;
+  if (impl_->resealer_.joinable()) impl_->resealer_.join();  // an earlier pass: finish it first
+  impl_->resealer_ = std::thread([this] {
+    auto n = reseal();
+    if (!n)
+      log::error(log_c, "reencrypt_failed", {{"error", n.error().message()}});
+    else
+      log::info(log_c, "reencrypted", {{"blobs", *n}});
+  });
+  return id;
+}
+
+jubes::result<std::uint64_t> store::reseal(std::size_t batch) {
+  std::uint64_t from = 0, total = 0;
+  std::uint32_t active = keys().first;
+  while (!impl_->stop_reseal_) {
+    // A rotation meanwhile: blobs already passed are under the previous key, so start again.
+    if (auto now = keys().first; now != active) {
+      active = now;
+      from = 0;
+    }
+    auto n = impl_->db_.reseal_some(from, std::max<std::size_t>(batch, 1));
+    if (!n) return n.error();
+    if (*n == 0) break;
+    total += *n;
+  }
+  return total;
+}
+
+std::pair<std::uint32_t, std::size_t> store::keys() const {
+  auto k = impl_->db_.codec()->keys();
+  return {k->active, k->keys.size()};
 }
 
 bool store::read_only() const noexcept {

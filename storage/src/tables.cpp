@@ -86,6 +86,8 @@ const char* meta_name(meta_db::key k) {
       return "dedup_purged_upto";
     case meta_db::key::purged_bodies:
       return "purged_bodies";
+    case meta_db::key::active_key:
+      return "active_key";
   }
   return "?";
 }
@@ -166,6 +168,34 @@ jubes::result<void> meta_db::put(const lmdb::txn& t, point k, const chain_point&
   return put_raw(t, dbi_, point_name(k), buf);
 }
 
+constexpr std::string_view data_key_prefix = "data_key/";
+
+jubes::result<std::map<std::uint32_t, std::string>> meta_db::wrapped_keys(const lmdb::txn& t) const {
+  std::map<std::uint32_t, std::string> out;
+  lmdb::cursor c;
+  if (int rc = lmdb::cursor::open(t, dbi_, c); rc != 0) return lmdb_error(rc);
+  std::string seek(data_key_prefix);
+  MDB_val k = lmdb::val(seek), d{};
+  for (int rc = c.get(k, d, MDB_SET_RANGE);; rc = c.get(k, d, MDB_NEXT)) {
+    if (rc == MDB_NOTFOUND) break;
+    if (rc != 0) return lmdb_error(rc);
+    auto key = lmdb::view(k);
+    if (!key.starts_with(data_key_prefix)) break;
+    key.remove_prefix(data_key_prefix.size());
+    if (key.size() != 4) return fail(errc::corrupt, "meta: undecodable data key name");
+    std::uint32_t id = 0;
+    for (char ch : key) id = (id << 8) | static_cast<unsigned char>(ch);
+    out.emplace(id, std::string(lmdb::view(d)));
+  }
+  return out;
+}
+
+jubes::result<void> meta_db::put_wrapped_key(const lmdb::txn& t, std::uint32_t id, std::string_view wrapped) const {
+  std::string k(data_key_prefix);
+  for (int s = 24; s >= 0; s -= 8) k.push_back(static_cast<char>((id >> s) & 0xff));
+  return put_raw(t, dbi_, k, wrapped, MDB_NOOVERWRITE);
+}
+
 // ---- messages -------------------------------------------------------------------------------------
 
 std::string messages_db::encode_key(key id) {
@@ -221,10 +251,26 @@ jubes::result<blobs_db::entry> blobs_db::decode(std::string_view k, std::string_
   e.id = *id;
   codec::reader rd(v);
   // Each id takes 8 bytes, so a count the value cannot hold is damage, found here once.
-  if (!rd.u32(e.count) || e.count == 0 || e.count > (v.size() - 4) / 8)
+  if (!rd.u32(e.count)) return fail(errc::corrupt, "blob " + std::to_string(e.id) + ": undecodable header");
+  e.sealed = (e.count & codec::blob_sealed) != 0;
+  e.count &= ~codec::blob_sealed;
+  if (e.count == 0 || e.count > (v.size() - 4) / 8)
     return fail(errc::corrupt, "blob " + std::to_string(e.id) + ": undecodable header");
   e.data = v;
+  if (!e.sealed) e.bodies = v.substr(codec::blob_header_len(e.count));
   return e;
+}
+
+jubes::result<void> blobs_db::open_bodies(entry& e) const {
+  if (!e.sealed || e.plain) return {};
+  if (!codec_) return fail(errc::bad_key, "blob " + std::to_string(e.id) + ": sealed, and no key to open it");
+  auto plain = std::make_shared<std::string>();
+  auto ctx = be64(e.id);
+  if (auto r = codec_->open(e.data.substr(codec::blob_header_len(e.count)), sv(ctx), *plain); !r)
+    return fail(errc::corrupt, "blob " + std::to_string(e.id) + ": " + r.error().detail);
+  e.plain = std::move(plain);
+  e.bodies = *e.plain;
+  return {};
 }
 
 jubes::result<std::optional<blobs_db::entry>> blobs_db::get(const lmdb::txn& t, std::uint64_t id) const {
@@ -234,20 +280,28 @@ jubes::result<std::optional<blobs_db::entry>> blobs_db::get(const lmdb::txn& t, 
   if (!*v) return std::optional<entry>{};
   auto e = decode(sv(b), **v);
   if (!e) return e.error();
+  if (auto o = open_bodies(*e); !o) return o.error();
   return std::optional<entry>(std::move(*e));
 }
 
 jubes::result<void> blobs_db::put(const lmdb::txn& t, std::uint64_t id, const std::vector<std::uint64_t>& ids,
-                                  std::string_view bodies) const {
+                                  std::string_view bodies, bool append) const {
   auto key = be64(id);
+  const bool seal = codec_ && codec_->sealing();
+  thread_local std::string sealed;
+  if (seal) {
+    sealed.clear();
+    if (auto r = codec_->seal(bodies, sv(key), sealed); !r) return r;
+    bodies = sealed;
+  }
   MDB_val k = lmdb::val(sv(key));
   MDB_val d{codec::blob_header_len(ids.size()) + bodies.size(), nullptr};
   // Reserved in place: the bodies are copied once, into the map, not into a staging value first.
-  if (int rc = mdb_put(t.get(), dbi_, &k, &d, MDB_RESERVE | MDB_APPEND); rc != 0) return lmdb_error(rc);
+  if (int rc = mdb_put(t.get(), dbi_, &k, &d, MDB_RESERVE | (append ? MDB_APPEND : 0u)); rc != 0) return lmdb_error(rc);
   auto& header = scratch();
   header.clear();
   codec::writer w(header);
-  w.u32(static_cast<std::uint32_t>(ids.size()));
+  w.u32(static_cast<std::uint32_t>(ids.size()) | (seal ? codec::blob_sealed : 0u));
   for (auto i : ids) w.u64(i);
   auto* p = static_cast<char*>(d.mv_data);
   std::memcpy(p, header.data(), header.size());
@@ -267,10 +321,11 @@ jubes::result<bool> blobs_db::del(const lmdb::txn& t, std::uint64_t id) const {
 }
 
 jubes::result<std::string_view> blobs_db::body(const entry& b, const codec::message_rec& rec) {
-  std::size_t start = codec::blob_header_len(b.count) + rec.body_offset;
-  if (start > b.data.size() || rec.body_len > b.data.size() - start)
+  if (b.sealed && !b.plain) return fail(errc::corrupt, "blob " + std::to_string(b.id) + ": not opened");
+  std::size_t start = rec.body_offset;
+  if (start > b.bodies.size() || rec.body_len > b.bodies.size() - start)
     return fail(errc::corrupt, "blob " + std::to_string(b.id) + ": body outside the blob");
-  return b.data.substr(start, rec.body_len);
+  return b.bodies.substr(start, rec.body_len);
 }
 
 // ---- dedup ----------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@
 // Threading: accessors are immutable; any thread may use them with its own transaction. Writes
 // need the writer's write transaction.
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +20,7 @@
 #include "codec.hpp"
 #include "common/result.hpp"
 #include "lmdb.hpp"
+#include "storage/body_codec.hpp"
 #include "storage/types.hpp"
 
 namespace jubes::storage::tables {
@@ -84,15 +87,19 @@ class table {
   MDB_dbi dbi_ = 0;
 };
 
-/// meta: a few named u64 values, and the audit chain's two ends (be64 seq, be64 at_ms, hash).
+/// meta: a few named u64 values, the audit chain's two ends (be64 seq, be64 at_ms, hash), and the
+/// data keys wrapped under the KEK ("data_key/" be32 id).
 class meta_db : public table {
  public:
-  enum class key { format_version, dedup_purged_upto, purged_bodies };
+  enum class key { format_version, dedup_purged_upto, purged_bodies, active_key };
   enum class point { audit_head, audit_anchor };
   jubes::result<std::optional<std::uint64_t>> get(const lmdb::txn& t, key k) const;
   jubes::result<void> put(const lmdb::txn& t, key k, std::uint64_t v) const;
   jubes::result<std::optional<chain_point>> get(const lmdb::txn& t, point k) const;
   jubes::result<void> put(const lmdb::txn& t, point k, const chain_point& v) const;
+  /// @return every wrapped data key by id.
+  jubes::result<std::map<std::uint32_t, std::string>> wrapped_keys(const lmdb::txn& t) const;
+  jubes::result<void> put_wrapped_key(const lmdb::txn& t, std::uint32_t id, std::string_view wrapped) const;
 };
 
 /// messages: message id -> message record (the body lives in a blob).
@@ -117,14 +124,19 @@ class messages_db : public table {
   jubes::result<std::optional<std::uint64_t>> last_id(const lmdb::txn& t) const;
 };
 
-/// blobs: blob id -> the packed bodies of one group (codec::blob_header, then the bodies).
+/// blobs: blob id -> the packed bodies of one group (codec::blob_header, then the bodies, plain
+/// or, when the header's count has codec::blob_sealed set, sealed as one value by body_codec with
+/// be64(blob id) as its context).
 class blobs_db : public table {
  public:
   using key = std::uint64_t;
   struct entry {
     std::uint64_t id = 0;
-    std::uint32_t count = 0;  ///< how many bodies it holds (at least one)
-    std::string_view data;    ///< the whole value; valid until the transaction ends
+    std::uint32_t count = 0;                   ///< how many bodies it holds (at least one)
+    bool sealed = false;                       ///< the bodies are sealed (body_codec); open() them first
+    std::string_view data;                     ///< the whole value; valid until the transaction ends
+    std::string_view bodies;                   ///< the plain bodies back to back (empty while sealed and not opened)
+    std::shared_ptr<const std::string> plain;  ///< owns `bodies` once a sealed blob was opened
     /// The ids of the messages whose bodies it holds. Decoded on demand: a poll needs only the
     /// bodies (decoding ~31 ids per blob load showed as 2% of a poll's profile).
     std::vector<std::uint64_t> ids() const;
@@ -132,15 +144,27 @@ class blobs_db : public table {
   static std::string encode_key(key id);
   static jubes::result<entry> decode(std::string_view k, std::string_view v);
 
-  /// @return the blob, std::nullopt if absent.
+  /// The sealing layer (compression, encryption); set once at open, before any read or write.
+  /// Without one, or when it seals nothing, blobs are written plain.
+  void set_codec(const body_codec* c) noexcept { codec_ = c; }
+  const body_codec* codec() const noexcept { return codec_; }
+
+  /// @return the blob with its bodies opened (errc::corrupt when a sealed blob does not open:
+  ///         damaged, or sealed with a key this store does not hold), std::nullopt if absent.
   jubes::result<std::optional<entry>> get(const lmdb::txn& t, std::uint64_t id) const;
-  /// Writes a blob in place (MDB_RESERVE) from its ids and concatenated bodies; ids increase.
+  /// Opens the bodies of a sealed entry from a scan (a plain entry is left as it is).
+  jubes::result<void> open_bodies(entry& e) const;
+  /// Writes a blob (MDB_RESERVE) from its ids and concatenated bodies, sealed when the codec
+  /// seals. @param append ids increase (MDB_APPEND); false to rewrite an existing blob.
   jubes::result<void> put(const lmdb::txn& t, std::uint64_t id, const std::vector<std::uint64_t>& ids,
-                          std::string_view bodies) const;
+                          std::string_view bodies, bool append = true) const;
   /// @return false if there was no such blob.
   jubes::result<bool> del(const lmdb::txn& t, std::uint64_t id) const;
   /// The body of `rec` inside blob `b`. @return errc::corrupt if it lies outside the blob.
   static jubes::result<std::string_view> body(const entry& b, const codec::message_rec& rec);
+
+ private:
+  const body_codec* codec_ = nullptr;
 };
 
 /// dedup: (party, referentienummer) -> dedup record.

@@ -3,7 +3,14 @@
 
 #include <algorithm>
 
+#include "storage/backend.hpp"
+#include "storage/errc.hpp"
+
 namespace jubes::storage {
+
+jubes::result<std::uint32_t> backend::rotate_key(const key_bytes&, bool) {
+  return fail(errc::invalid_argument, "this store backend has no encryption at rest to rotate");
+}
 
 std::string_view to_string(ingest_outcome o) noexcept {
   switch (o) {
@@ -63,6 +70,10 @@ std::string_view to_string(audit_kind k) noexcept {
       return "parked_closed";
     case audit_kind::checkpoint:
       return "checkpoint";
+    case audit_kind::keys_rotated:
+      return "keys_rotated";
+    case audit_kind::tls_reloaded:
+      return "tls_reloaded";
   }
   return "unknown";
 }

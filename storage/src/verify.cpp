@@ -107,7 +107,7 @@ std::string walk_all(MDB_env* env, std::size_t last_pgno) {
 }
 
 /// The child: open, walk, (full) check; the verdict on `fd`, "ok" or the damage.
-std::string child_verdict(const std::filesystem::path& dir, open_check depth, bool live) {
+std::string child_verdict(const std::filesystem::path& dir, open_check depth, bool live, const at_rest_options& ar) {
   MDB_env* env = nullptr;
   if (int rc = mdb_env_create(&env); rc != 0) return "cannot create an environment: " + lmdb_text(rc);
   mdb_env_set_maxdbs(env, 64);
@@ -124,7 +124,7 @@ std::string child_verdict(const std::filesystem::path& dir, open_check depth, bo
   }
   mdb_env_close(env);
   if (p.empty() && depth == open_check::full) {
-    auto s = store::open_readonly(dir, open_check::none);
+    auto s = store::open_readonly(dir, open_check::none, ar);
     if (!s) return "cannot open: " + s.error().message();
     auto r = (*s)->check();
     if (!r.ok()) p = "check: " + r.problems.front() + (r.problems.size() > 1 ? " (and more)" : "");
@@ -132,8 +132,9 @@ std::string child_verdict(const std::filesystem::path& dir, open_check depth, bo
   return p.empty() ? "ok" : p;
 }
 
-[[noreturn]] void run_child(int fd, const std::filesystem::path& dir, open_check depth, bool live) {
-  const std::string out = child_verdict(dir, depth, live) + "\n";
+[[noreturn]] void run_child(int fd, const std::filesystem::path& dir, open_check depth, bool live,
+                            const at_rest_options& ar) {
+  const std::string out = child_verdict(dir, depth, live, ar) + "\n";
   for (std::size_t done = 0; done < out.size();) {
     ssize_t n = ::write(fd, out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
@@ -145,7 +146,7 @@ std::string child_verdict(const std::filesystem::path& dir, open_check depth, bo
 
 }  // namespace
 
-jubes::result<void> isolated(const std::filesystem::path& dir, open_check depth, bool live) {
+jubes::result<void> isolated(const std::filesystem::path& dir, open_check depth, bool live, const at_rest_options& ar) {
   if (depth == open_check::none) return {};
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail(errc::io_error, std::string("verify: pipe: ") + std::strerror(errno));
@@ -157,7 +158,7 @@ jubes::result<void> isolated(const std::filesystem::path& dir, open_check depth,
   }
   if (pid == 0) {
     ::close(p[0]);
-    run_child(p[1], dir, depth, live);
+    run_child(p[1], dir, depth, live, ar);
   }
   ::close(p[1]);
   std::string text;

@@ -26,6 +26,8 @@ namespace jubes::storage::verify {
 ///        reader slot like any reader; otherwise (we hold the flock) it opens without LMDB's lock.
 /// @return {} when clean; errc::corrupt with the cause (damage found, or the child died of signal
 ///         N), errc::io_error when no child could be run.
-jubes::result<void> isolated(const std::filesystem::path& dir, open_check depth, bool live);
+/// @param at_rest the keys for depth full (check() opens every sealed body)
+jubes::result<void> isolated(const std::filesystem::path& dir, open_check depth, bool live,
+                             const at_rest_options& at_rest = {});
 
 }  // namespace jubes::storage::verify

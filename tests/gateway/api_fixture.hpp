@@ -28,6 +28,9 @@ class api_fixture : public ::testing::Test {
     ASSERT_TRUE(c) << c.error().message();
     cfg_.emplace(std::move(*c));
     cfg_->store.durable = false;  // no fsync per test commit; durability is the store's own test
+    // The default configuration encrypts bodies at rest: a KEK of this test's own (mode 0600).
+    cfg_->store.kek_file = jubes::testing::write_file(dir_.path(), "kek", std::string(32, 'k'));
+    std::filesystem::permissions(cfg_->store.kek_file, std::filesystem::perms::owner_read);
     tune(*cfg_);
     api_.emplace(*cfg_, metrics_);
     auto r = api_->open();

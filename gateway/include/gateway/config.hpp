@@ -94,6 +94,9 @@ struct store_config {
   bool durable = true;
   std::uint32_t ready_max_used_percent = 0;   // /readyz is 503 from this percentage of map_size_bytes
   std::string verify_on_start = "structure";  // none, structure or full (storage::open_check)
+  std::string compression = "zstd";           // zstd or none (bodies at rest)
+  std::filesystem::path kek_file;             // KEK file, resolved against pki_dir
+  std::string kek_credential;                 // systemd credential name ($CREDENTIALS_DIRECTORY/NAME)
 };
 
 struct retention_config {

@@ -36,12 +36,8 @@ storage::operator_action actor_of(const call& c) {
   return a;
 }
 
-namespace {
-
-/// Appends an operator action to the audit trail. @return an empty string, or why it was not
-/// recorded (then the reply says so: the action itself happened).
 net::awaitable<std::string> audit_action(services& s, const call& c, storage::audit_kind kind, std::string what,
-                                         std::uint64_t message_id = 0) {
+                                         std::uint64_t message_id) {
   auto by = actor_of(c);
   storage::audit_event e{kind, message_id, by.identity, storage::operator_detail(what, by.reason)};
   auto* store = &s.store;
@@ -53,8 +49,6 @@ net::awaitable<std::string> audit_action(services& s, const call& c, storage::au
   }
   co_return std::string();
 }
-
-}  // namespace
 
 response admin_reply(const call& c, unsigned status, const boost::json::value& json, std::string text) {
   if (wants_json(c.req[http::field::accept]))
@@ -140,6 +134,25 @@ net::awaitable<response> handle_purge(services& s, call& c) {
   auto j = to_json(*r);
   if (auto* o = j.if_object()) (*o)["audited"] = not_audited.empty();
   co_return admin_reply(c, not_audited.empty() ? 200 : 500, j, text + not_audited);
+}
+
+net::awaitable<response> handle_keys_rotate(services& s, call& c) {
+  log_admin(c, "keys/rotate");
+  // The KEK is read again: the one in the configured file is the one the new key is wrapped under.
+  auto ar = at_rest_options(s.cfg);
+  if (!ar) co_return admin_refusal(c, 409, "refused: " + ar.error().message());
+  if (!ar->kek) co_return admin_refusal(c, 409, "refused: no key-encryption key configured");
+  const bool reencrypt = c.query.get("reencrypt") != nullptr;
+  auto id = s.store.rotate_key(*ar->kek, reencrypt);
+  const std::string what = id ? "data key " + std::to_string(*id) + " active" + (reencrypt ? ", re-encrypting" : "")
+                              : "keys rotate refused: " + id.error().message();
+  std::string not_audited = co_await audit_action(s, c, storage::audit_kind::keys_rotated, what);
+  if (!id) co_return admin_refusal(c, 409, "refused: " + id.error().message());
+  co_return admin_reply(
+      c, not_audited.empty() ? 200 : 500,
+      boost::json::object{{"key_id", *id}, {"reencrypt", reencrypt}, {"audited", not_audited.empty()}},
+      "data key " + std::to_string(*id) + " is now active for new messages" +
+          (reencrypt ? "; older bodies are being re-encrypted in the background\n" : "\n") + not_audited);
 }
 
 net::awaitable<response> handle_stats(services& s, call& c) {

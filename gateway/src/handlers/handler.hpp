@@ -187,6 +187,7 @@ net::awaitable<response> handle_stats(services& s, call& c);           // GET  /
 net::awaitable<response> handle_backup(services& s, call& c);          // POST /v1/admin/backup
 net::awaitable<response> handle_audit_list(services& s, call& c);      // GET  /v1/admin/audit
 net::awaitable<response> handle_tls_reload(services& s, call& c);      // POST /v1/admin/tls/reload
+net::awaitable<response> handle_keys_rotate(services& s, call& c);     // POST /v1/admin/keys/rotate
 
 // Replies.
 /// Builds a response with the usual headers.
@@ -205,6 +206,10 @@ response admin_reply(const call& c, unsigned status, const boost::json::value& j
 response admin_refusal(const call& c, unsigned status, const std::string& cause);
 /// Logs an admin action (who, which endpoint).
 void log_admin(const call& c, std::string_view action);
+/// Appends an operator action (the caller's identity and reason, `what`) to the audit trail.
+/// @return an empty string, or "NOT AUDITED: why" (the action itself happened; the reply says so).
+net::awaitable<std::string> audit_action(services& s, const call& c, storage::audit_kind kind, std::string what,
+                                         std::uint64_t message_id = 0);
 /// Who ordered an admin call and why: the operator's certificate party; `reason=` or X-Jubes-Reason.
 storage::operator_action actor_of(const call& c);
 

@@ -90,6 +90,7 @@ router api_routes() {
       {v::post, "/v1/admin/backup", handle_backup, true},
       {v::get, "/v1/admin/audit", handle_audit_list, true},
       {v::post, "/v1/admin/tls/reload", handle_tls_reload, true},
+      {v::post, "/v1/admin/keys/rotate", handle_keys_rotate, true},
   });
 }
 

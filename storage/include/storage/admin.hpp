@@ -39,7 +39,7 @@ std::string to_text(const check_report& r);
 /// that pages damaged in a way LMDB itself does not survive (it follows page pointers without
 /// bounds checks) end the child, not jubesctl; that is reported as a problem. Call it from a
 /// process with no other threads running (fork copies only the calling thread).
-check_report check_isolated(const std::filesystem::path& dir);
+check_report check_isolated(const std::filesystem::path& dir, const at_rest_options& at_rest = {});
 
 /// `jubesctl stats`: key=value lines.
 std::string to_text(const store_stats& s);

@@ -146,6 +146,13 @@ class backend {
   virtual jubes::result<void> backup(const std::filesystem::path& dir) const = 0;
 
   /// Drains the queue (completes pending requests), wakes all watchers, stops. Idempotent.
+  /// `jubesctl keys rotate` (docs/storage.md, "Bodies at rest"): a new data key, wrapped under
+  /// `kek`, becomes the active one; old bodies stay readable; with `reencrypt` older bodies are
+  /// re-sealed with it in the background, in bounded transactions. Blocks for one durable commit.
+  /// @return the new key id; errc::bad_key when `kek` does not unwrap the store's keys;
+  ///         errc::invalid_argument from a backend without encryption at rest (the default).
+  virtual jubes::result<std::uint32_t> rotate_key(const key_bytes& kek, bool reencrypt);
+
   virtual void close() = 0;
   virtual bool read_only() const noexcept = 0;
 };

@@ -21,6 +21,7 @@ enum class errc {
   not_parked,        ///< reroute: the message is not (or no longer) parked
   read_only,         ///< a write operation on a store opened with open_readonly
   closed,            ///< the store has been closed
+  bad_key,           ///< a key-encryption key missing, unreadable or wrong (it does not unwrap the data keys)
 };
 
 /// The category that names storage errors ("storage"). Messages are one line, meant for operators.

@@ -40,8 +40,10 @@ class store final : public backend {
   /// verifying it as `check` says (structure: its page walk, in a forked child).
   /// Every submit_* completes with errc::read_only. @return errc::not_found if `dir` holds no
   /// store, errc::bad_version, errc::corrupt (damaged: refused).
+  /// `at_rest` must name the KEK of a store with encrypted bodies (else errc::bad_key).
   static jubes::result<std::unique_ptr<store>> open_readonly(const std::filesystem::path& dir,
-                                                             open_check check = open_check::structure);
+                                                             open_check check = open_check::structure,
+                                                             const at_rest_options& at_rest = {});
 
   ~store() override;
   store(const store&) = delete;
@@ -83,6 +85,17 @@ class store final : public backend {
   check_report check() const override;
   /// Hot, compacting copy (mdb_env_copy2 with MDB_CP_COMPACT); the copy is a store open() accepts.
   jubes::result<void> backup(const std::filesystem::path& dir) const override;
+
+  /// `jubesctl keys rotate`: a new data key, wrapped under `kek` (which must unwrap the existing
+  /// ones), becomes the active one; new blobs are sealed with it, old ones stay readable.
+  /// Its own durable transaction beside the writer's. @return the new key id; errc::bad_key.
+  /// With `reencrypt`, reseal() runs on a background thread that close() stops between batches.
+  jubes::result<std::uint32_t> rotate_key(const key_bytes& kek, bool reencrypt) override;
+  /// `--reencrypt`: re-seals every blob not sealed with the active key (plain ones too) in
+  /// transactions of at most `batch` blobs; interrupted, it simply runs again. @return blobs rewritten.
+  jubes::result<std::uint64_t> reseal(std::size_t batch = 64);
+  /// The active data key's id (0: bodies are not encrypted) and how many keys the store holds.
+  std::pair<std::uint32_t, std::size_t> keys() const;
 
   void close() override;
   bool read_only() const noexcept override;

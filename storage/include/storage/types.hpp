@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,22 @@ using clock_fn = std::function<std::int64_t()>;
 /// pages are refused instead of crashing the process; the default); full (also check(): every
 /// record decoded, dedup and message records agreeing, every body's SHA-256).
 enum class open_check { none, structure, full };
+
+/// A 256-bit key: the key-encryption key (KEK) or a data key.
+using key_bytes = std::array<unsigned char, 32>;
+
+/// Compression of bodies before they are encrypted (docs/storage.md, "Bodies at rest").
+enum class compression { none, zstd };
+
+/// How bodies are kept at rest (body_codec.hpp). Plain data, shared by both backends.
+struct at_rest_options {
+  compression comp = compression::none;
+  /// The key-encryption key that wraps the store's data keys; empty: bodies are stored
+  /// unencrypted, and a store that holds data keys is refused (it needs its KEK to be read).
+  std::optional<key_bytes> kek;
+  std::string kek_source;  ///< where the KEK came from (a file), named in refusals
+  int zstd_level = 3;
+};
 
 /// Options of a writable store. Defaults suit a production gateway.
 /// The admission rule of every backend's bounded writer queue: whether a queue of `depth` requests
@@ -74,7 +91,8 @@ struct options {
   /// Tests only: runs on the writer right after a group's commit returned (its data synced, its
   /// meta page written but not flushed), after the groups before it were completed.
   std::function<void()> test_after_commit;
-  clock_fn clock;  ///< empty => system clock
+  clock_fn clock;           ///< empty => system clock
+  at_rest_options at_rest;  ///< compression and encryption of bodies
 };
 
 /// One message offered for ingest. The gateway has validated and routed it.
@@ -201,6 +219,8 @@ enum class audit_kind : std::uint8_t {
   parked_assigned = 14,   ///< detail: "<recipient>: <reason>" (jubesctl parked assign)
   parked_closed = 15,     ///< detail: the reason (jubesctl parked close)
   checkpoint = 16,        ///< a chain checkpoint (periodic or on demand); detail: "seq=N hash=HEX"
+  keys_rotated = 17,      ///< detail: the new data key id, and whether older bodies are re-encrypted
+  tls_reloaded = 18,      ///< detail: the certificates now in use, or why the reload was refused
 };
 std::string_view to_string(audit_kind k) noexcept;
 
@@ -320,6 +340,8 @@ struct purge_result {
 struct check_report {
   std::uint64_t messages = 0, purged = 0, parked = 0, dedup = 0, outbox_entries = 0, recipients = 0, audit = 0,
                 blobs = 0;
+  /// Blobs written without sealing (before compression/encryption were turned on).
+  std::uint64_t plain_blobs = 0;
   std::vector<std::string> problems;  ///< one line each, e.g. "outbox rvdk: gap after seq 41 (next 43)"
   bool ok() const noexcept { return problems.empty(); }
 };

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: EUPL-1.2
+// jubesctl keys rotate [--reencrypt]: a new data key for new bodies, through the gateway that owns
+// the data directory (POST /v1/admin/keys/rotate) or on the store directly when none runs; with
+// --reencrypt older bodies are re-sealed under it (in the background on a gateway; here, before
+// the command returns; an interrupted run resumes when started again).
+#include <boost/json.hpp>
+
+#include "ctl_context.hpp"
+#include "storage/admin.hpp"
+
+namespace jubes::gateway::ctl {
+namespace json = boost::json;
+
+outcome cmd_keys_rotate(context& c, args& a) {
+  const bool reencrypt = a.flag("--reencrypt");
+  a.exactly(0, "keys rotate [--reencrypt]");
+  if (c.locate() == context::target::gateway) {
+    auto [status, j] = c.admin("POST", std::string("/v1/admin/keys/rotate") + (reencrypt ? "?reencrypt=1" : ""));
+    std::string text;
+    if (status == 200)
+      text = "data key " + json::serialize(j.at("key_id")) + " is now active for new messages" +
+             (reencrypt ? "; older bodies are being re-encrypted in the background\n" : "\n");
+    return from_gateway(status, j, text);
+  }
+  auto so = c.lmdb();
+  if (!so.at_rest.kek)
+    return failure(failed,
+                   "keys rotate: no key-encryption key configured (store.encryption.kek_file or kek_credential)");
+  auto s = c.open_exclusive();
+  auto id = s->rotate_key(*so.at_rest.kek, false);
+  if (!id) return failure(failed, "keys rotate: " + id.error().message());
+  std::string text = "data key " + std::to_string(*id) + " is now active for new messages\n";
+  std::uint64_t resealed = 0;
+  if (reencrypt) {
+    auto n = s->reseal();
+    if (!n) return failure(failed, "keys rotate --reencrypt: " + n.error().message() + " (run it again to resume)");
+    resealed = *n;
+    text += "re-encrypted " + std::to_string(*n) + " blob(s) with data key " + std::to_string(*id) + "\n";
+  }
+  const std::string what = "data key " + std::to_string(*id) + " active" +
+                           (reencrypt ? ", re-encrypted " + std::to_string(resealed) + " blob(s)" : "");
+  auto rec = storage::admin::record(
+      *s, {storage::audit_kind::keys_rotated, 0, c.operator_name(), storage::operator_detail(what, c.reason)});
+  if (!rec) return failure(failed, "keys rotated (" + what + ") but NOT AUDITED: " + rec.error().message());
+  return success(json::object{{"key_id", *id}, {"reencrypt", reencrypt}, {"resealed_blobs", resealed}}, text);
+}
+
+}  // namespace jubes::gateway::ctl
