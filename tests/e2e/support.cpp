@@ -23,6 +23,12 @@ std::string slurp(const fs::path& p) {
   return fs::exists(p, ec) ? testing::read_file(p) : std::string();
 }
 
+int count_of(const std::string& s, const std::string& what) {
+  int n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
 std::string example(const std::string& type) {
   return slurp(std::string(JUBES_SOURCE_DIR) + "/conf/examples/" + type + ".xml");
 }
@@ -70,8 +76,7 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
   if (const char* b = std::getenv("JUBES_E2E_STORE"); b && std::string(b) == "postgresql") {
     const std::string ci = pgtest::server().create_database();
     if (auto m = pgstore::migrate(ci); !m) throw std::runtime_error("migrate: " + m.error().message());
-    text = std::regex_replace(text, std::regex("\nstore:\n"),
-                              "\nstore:\n  backend: postgresql\n  postgresql:\n    conninfo: \"" + ci + "\"\n");
+    text = with_pg_store(std::move(text), ci);
   }
   if (!limits.empty()) {
     // Drop keys of the default file that `limits` sets again (duplicate keys are refused).
@@ -84,6 +89,14 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
     text = std::regex_replace(text, std::regex("\nlimits:\n"), "\nlimits:\n" + limits);
   }
   return text + extra;
+}
+
+std::string with_pg_store(std::string config, const std::string& conninfo) {
+  const std::string store = "\nstore:\n";
+  const auto at = config.find(store);
+  if (at == std::string::npos) throw std::runtime_error("with_pg_store: no store section in the configuration");
+  config.insert(at + store.size(), "  backend: postgresql\n  postgresql:\n    conninfo: \"" + conninfo + "\"\n");
+  return config;
 }
 
 run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
