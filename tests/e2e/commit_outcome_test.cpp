@@ -63,9 +63,3 @@ TEST(commit_outcome, a_connection_lost_after_commit_is_503_and_the_retry_finds_t
 
 }  // namespace
 }  // namespace jubes::e2e
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  jubes::pgtest::install_environment();
-  return RUN_ALL_TESTS();
-}

@@ -42,12 +42,6 @@ class multinode : public ::testing::Test {
     EXPECT_TRUE(d->started()) << d->log();
     return d;
   }
-  static gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
-                                  const std::string& body = "", const std::string& ct = "application/xml") {
-    auto r = c.request(method, target, body, ct);
-    EXPECT_TRUE(r) << method << " " << target << ": " << r.error().message();
-    return r ? *r : gateway::http_reply{};
-  }
 
   temp_dir dir_;
   std::string conninfo_;
@@ -147,9 +141,3 @@ TEST_F(multinode, kill_9_of_one_node_under_load_loses_nothing_acknowledged) {
 
 }  // namespace
 }  // namespace jubes::e2e
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  jubes::pgtest::install_environment();
-  return RUN_ALL_TESTS();
-}

@@ -43,12 +43,6 @@ class pg_gateway : public ::testing::Test {
     EXPECT_TRUE(d->started()) << d->log();
     return d;
   }
-  static gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
-                                  const std::string& body = "", const std::string& ct = "application/xml") {
-    auto r = c.request(method, target, body, ct);
-    EXPECT_TRUE(r) << method << " " << target << ": " << r.error().message();
-    return r ? *r : gateway::http_reply{};
-  }
 
   temp_dir dir_;
   std::string conninfo_;
@@ -110,9 +104,3 @@ TEST_F(pg_gateway, ingest_poll_ack_over_mtls) {
 
 }  // namespace
 }  // namespace jubes::e2e
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  jubes::pgtest::install_environment();
-  return RUN_ALL_TESTS();
-}

@@ -2,6 +2,7 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,13 @@ using namespace std::chrono_literals;
 std::string slurp(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec) ? testing::read_file(p) : std::string();
+}
+
+gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
+                         const std::string& body, const std::string& ct) {
+  auto r = c.request(method, target, body, ct);
+  EXPECT_TRUE(r) << method << " " << target << ": " << r.error().message();
+  return r ? *r : gateway::http_reply{};
 }
 
 int count_of(const std::string& s, const std::string& what) {

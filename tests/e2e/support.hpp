@@ -72,6 +72,10 @@ class jubesd {
 /// Reads a file into a string ("" if it cannot be read).
 std::string slurp(const fs::path& p);
 
+/// One request on `c`; a transport error fails the test. @return the reply (status 0 after an error)
+gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
+                         const std::string& body = "", const std::string& ct = "application/xml");
+
 /// @return how many times `what` occurs in `s` (e.g. "<entry " in an outbox batch)
 int count_of(const std::string& s, const std::string& what);
 
