@@ -33,14 +33,10 @@ class multinode : public ::testing::Test {
   void SetUp() override {
     conninfo_ = pgtest::migrated_database();
     cfg_ = write_file(dir_.path(), "jubes.yaml", with_pg_store(test_config(dir_.path() / "unused"), conninfo_));
-    a_ = start("node-a");
-    b_ = start("node-b");
-    ASSERT_TRUE(a_->started() && b_->started());
-  }
-  std::unique_ptr<jubesd> start(const std::string& name) {
-    auto d = std::make_unique<jubesd>(cfg_, dir_.path() / name);
-    EXPECT_TRUE(d->started()) << d->log();
-    return d;
+    a_ = std::make_unique<jubesd>(cfg_, dir_.path() / "node-a");
+    ASSERT_TRUE(a_->started()) << a_->log();
+    b_ = std::make_unique<jubesd>(cfg_, dir_.path() / "node-b");
+    ASSERT_TRUE(b_->started()) << b_->log();
   }
 
   temp_dir dir_;
