@@ -30,8 +30,17 @@ namespace jubes::bench {
 
 using bench_clock = std::chrono::steady_clock;
 
+/// What one node (--target) answered, as seen by the senders.
+struct target_stats {
+  histogram hist;  ///< latency of the messages this node acknowledged (failovers before it included)
+  std::uint64_t sent = 0, accepted = 0, duplicates = 0, errors = 0;
+  std::uint64_t failovers = 0;  ///< messages sent again on the next node after this one gave no reply
+  void merge(const target_stats& o);
+};
+
 /// What one sender coroutine saw; merged after the io_context stops.
 struct sender_result {
+  std::vector<target_stats> per_target;  ///< indexed like options::targets
   histogram hist;
   std::vector<outcome> outcomes;
   std::map<int, std::uint64_t> errors_by_status;  // 0 = transport
@@ -41,6 +50,7 @@ struct sender_result {
 
 /// What one poller coroutine delivered and acked.
 struct poller_result {
+  std::size_t index = 0;  ///< the poller's number: which node it starts on
   std::string recipient;
   std::vector<batch_entry> delivered;  // in order, acked
   std::uint64_t acked_upto = 0;
@@ -50,6 +60,8 @@ struct poller_result {
 
 struct app {
   options opt;
+  spread nodes;  ///< over opt.targets
+  const endpoint& target(std::size_t i) const { return opt.targets.at(i); }
   generator gen{generator_options{}};  ///< builds this run's fresh messages
   /// The generator of each outcome (outcome::gen): the headers of the --replay or --verify record,
   /// else just `gen`.
@@ -72,7 +84,7 @@ struct app {
   std::unordered_map<std::string, std::pair<std::string, std::uint64_t>> replay_receipt;  // ref -> (id, fp)
 
   // live counters (progress line)
-  std::atomic<std::uint64_t> sent{0}, accepted{0}, duplicates{0}, errors{0}, retries{0}, delivered{0};
+  std::atomic<std::uint64_t> sent{0}, accepted{0}, duplicates{0}, errors{0}, retries{0}, delivered{0}, failovers{0};
   std::atomic<int> senders_running{0};
   std::atomic<bool> senders_done{false};
   std::atomic<bool> stop{false};

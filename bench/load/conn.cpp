@@ -19,6 +19,13 @@ void connection::close() {
   buffer_.clear();
 }
 
+void connection::retarget(std::string host, std::string port) {
+  close();
+  host_ = std::move(host);
+  port_ = std::move(port);
+  req_ = {};  // its Host field names the old node
+}
+
 asio::awaitable<bool> connection::ensure_open(std::string& error) {
   if (stream_) co_return true;
   stream_.emplace(executor_t(ex_), ctx_);

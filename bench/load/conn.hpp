@@ -55,6 +55,8 @@ class connection {
                                  std::string_view body);
   /// Closes the TCP connection (no TLS close_notify: the peer treats that as a normal close).
   void close();
+  /// Closes the connection and points it at another node; the next request() connects there.
+  void retarget(std::string host, std::string port);
   std::uint64_t reconnects() const { return connects_; }
 
  private:

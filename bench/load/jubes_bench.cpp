@@ -126,6 +126,13 @@ std::vector<int> connection_parties(const app& a, bool sending) {
   return party_of;
 }
 
+// The --target nodes, comma-separated.
+std::string targets_text(const options& o) {
+  std::string s;
+  for (const auto& t : o.targets) s += (s.empty() ? "" : ",") + t.str();
+  return s;
+}
+
 // Runs a task and counts it down when it ends, so the run knows when everything is finished.
 asio::awaitable<void> counted(asio::awaitable<void> task, std::atomic<int>& live) {
   co_await std::move(task);
@@ -153,6 +160,7 @@ void run_tasks(app& a, const std::vector<int>& party_of) {
   if (o.poll) {
     for (const auto& r : known_recipients()) {
       a.pollers.push_back(std::make_unique<poller_result>());
+      a.pollers.back()->index = a.pollers.size() - 1;
       spawn(poller(a, r, *a.pollers.back()));
     }
   }
@@ -184,6 +192,7 @@ int run(options& o) {
   app a;
   if (!o.seed_set) o.seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
   a.opt = o;
+  a.nodes.targets = o.targets.size();
   run_plan p;
   p.sending = o.count || o.duration_s > 0 || !o.replay.empty();
   p.verify_from_record = o.verify && !p.sending && !o.record.empty();
@@ -195,7 +204,7 @@ int run(options& o) {
     return 2;
   }
   if (!o.quiet)
-    std::cerr << "jubes-bench: target=" << o.target_host << ":" << o.target_port << " seed=" << go->seed
+    std::cerr << "jubes-bench: target=" << targets_text(o) << " seed=" << go->seed
               << " connections=" << (p.sending ? o.connections : 0) << " threads=" << o.threads << '\n';
   if (!o.ops_host.empty())
     if (auto m = fetch_ops_metrics(o)) {

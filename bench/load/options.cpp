@@ -104,9 +104,10 @@ const char* apply_endpoint(std::string_view name, const std::string& v, options&
   std::string h, p;
   if (!split_host_port(v, h, p)) return "expects HOST:PORT with a port 0..65535";
   if (name == "--target") {
-    o.target_host = h;
-    o.target_port = p;
-    o.target_set = true;
+    for (const auto& t : o.targets)
+      if (t.host == h && t.port == p) return "names the same node twice";
+    if (o.targets.size() >= 64) return "at most 64 nodes";
+    o.targets.push_back({h, p});
   } else if (name == "--ops") {
     o.ops_host = h;
     o.ops_port = p;
@@ -152,7 +153,7 @@ bool takes_value(std::string_view name) {
 std::string check_combination(const options& o) {
   if (o.pki.empty()) return "--pki: required (the development PKI directory, see scripts/dev-pki)";
   if (!o.serve_trivial.empty()) return {};
-  if (!o.target_set) return "--target: required (HOST:PORT of the gateway's mTLS listener)";
+  if (o.targets.empty()) return "--target: required (HOST:PORT of the gateway's mTLS listener)";
   if (o.count && o.duration_s > 0) return "--count and --duration: give one, not both";
   if (!o.replay.empty() && (o.count || o.duration_s > 0))
     return "--replay: sends exactly the recorded messages; do not combine with --count or --duration";
@@ -166,7 +167,8 @@ std::string check_combination(const options& o) {
 }  // namespace
 
 const char* usage() {
-  return "usage: jubes-bench --target HOST:PORT --pki DIR [--connections C] [--count N | --duration S]\n"
+  return "usage: jubes-bench --target HOST:PORT [--target HOST:PORT]... --pki DIR [--connections C] [--count N | "
+         "--duration S]\n"
          "                   [--rate R] [--seed S] [--duplicates F] [--plan-fraction F] [--size BYTES]\n"
          "                   [--record FILE] [--replay FILE] [--verify] [--poll] [--poll-max N] [--poll-wait S]\n"
          "                   [--idle-polls N] [--ops HOST:PORT] [--threads T] [--timeout S] [--quiet]\n"
@@ -174,6 +176,8 @@ const char* usage() {
          "       jubes-bench --version | --help\n"
          "Sends generated jubes notices over mutual TLS (one client certificate per source party from\n"
          "DIR/clients/<party>.crt|key), optionally polls every outbox (--poll) and checks delivery (--verify).\n"
+         "Several --target nodes (one cluster): connections are spread round robin, a message that gets no\n"
+         "reply is sent again (same bytes) on the next node, polls and --verify use any node that answers.\n"
          "Ends with one line on stdout:\n"
          "  jubes-bench: sent=N accepted=N duplicates=N errors=N msgs_per_s=X p50_ms=X p99_ms=X p999_ms=X\n"
          "               [server_cpu_us_per_msg=X] client_cpu_us_per_msg=X\n"

@@ -8,9 +8,14 @@
 
 namespace jubes::bench {
 
+/// HOST:PORT of a gateway node.
+struct endpoint {
+  std::string host, port;
+  std::string str() const { return host + ":" + port; }
+};
+
 struct options {
-  std::string target_host = "127.0.0.1", target_port = "8443";
-  bool target_set = false;
+  std::vector<endpoint> targets;  ///< --target, repeatable: the gateway nodes, in command-line order
   std::string pki;
   int connections = 16;
   std::uint64_t count = 0;  ///< 0: not set
@@ -32,6 +37,20 @@ struct options {
   double timeout_s = 30;
   std::string serve_trivial;  ///< --serve-trivial ADDR:PORT
   bool quiet = false;
+};
+
+/// How connections are spread over several --target nodes: round robin by connection number, and a
+/// connection whose node fails (no reply) moves to the next node, as a client of a cluster does.
+/// A pure function of its inputs (tests/load/bench_core_test.cpp).
+struct spread {
+  std::size_t targets = 1;
+  /// @return the node connection number `index` starts on
+  std::size_t first(std::size_t index) const { return targets ? index % targets : 0; }
+  /// @return the node to try after `current` gave no reply
+  std::size_t after_failure(std::size_t current) const { return targets ? (current + 1) % targets : 0; }
+  /// @return how many times a message that got no reply is sent again, each time on the next node
+  ///         (0 with one node: a lost reply is recorded as such, scripts/soak relies on it)
+  int failover_attempts() const { return targets > 1 ? static_cast<int>(3 * targets) : 0; }
 };
 
 /// @return empty on success, "help" for --help/-h, "version" for --version, else a one-line error

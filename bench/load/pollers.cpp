@@ -15,10 +15,18 @@ std::string outbox_target(std::optional<std::uint64_t> after, int max, int wait)
   return t;
 }
 
+// With several nodes: a node that gave no reply is left for the next one (the outboxes are shared).
+void next_node(app& a, connection& c, std::size_t& t) {
+  if (a.nodes.targets < 2) return;
+  t = a.nodes.after_failure(t);
+  c.retarget(a.target(t).host, a.target(t).port);
+}
+
 // Drains one recipient's outbox and acks, until the senders are done and a poll comes back empty.
 asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r) {
   auto ex = co_await asio::this_coro::executor;
-  connection c(ex, *a.recipient_ctx.at(recipient), a.opt.target_host, a.opt.target_port,
+  std::size_t t = a.nodes.first(r.index);
+  connection c(ex, *a.recipient_ctx.at(recipient), a.target(t).host, a.target(t).port,
                request_timeout(a) + std::chrono::milliseconds(a.opt.poll_wait_s * 1000));
   asio::steady_timer timer(ex);
   r.recipient = recipient;
@@ -32,6 +40,7 @@ asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r) {
     if (rep.status != 200) {
       r.error = rep.status ? "GET /v1/outbox: HTTP " + std::to_string(rep.status) : rep.error;
       if (++failures > 20 || a.stop.load()) break;
+      if (rep.status == 0) next_node(a, c, t);
       timer.expires_after(std::chrono::milliseconds(200));
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
@@ -47,6 +56,7 @@ asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r) {
     if (ack.status != 200 && ack.status != 204) {
       r.error = ack.status ? "POST /v1/outbox/ack: HTTP " + std::to_string(ack.status) : ack.error;
       if (++failures > 20) break;
+      if (ack.status == 0) next_node(a, c, t);
       continue;  // not acked: the same entries come again
     }
     failures = 0;
@@ -67,7 +77,8 @@ asio::awaitable<void> idle_poll(app& a, std::string recipient, int index) {
   asio::steady_timer t(ex);
   t.expires_after(std::chrono::milliseconds(index * 2));
   co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-  connection c(ex, *a.recipient_ctx.at(recipient), a.opt.target_host, a.opt.target_port, std::chrono::seconds(60));
+  const auto& node = a.target(a.nodes.first(static_cast<std::size_t>(index)));
+  connection c(ex, *a.recipient_ctx.at(recipient), node.host, node.port, std::chrono::seconds(60));
   bool counted = false;
   while (!a.senders_done.load() && !a.stop.load()) {
     // after=2^62: nothing ever qualifies, so the poll always waits the full time

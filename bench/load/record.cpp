@@ -49,7 +49,9 @@ void record_writer::write(const outcome& o, const generator_options& g) {
     std::fprintf(f_, "%016" PRIx64, o.receipt);
   else
     std::fputs("-", f_);
-  std::fprintf(f_, " %016" PRIx64 "\n", o.body);
+  std::fprintf(f_, " %016" PRIx64, o.body);
+  if (!o.target.empty()) std::fprintf(f_, " %s", o.target.c_str());
+  std::fputc('\n', f_);
   // One line per outcome reaches the kernel at once: a crash of this process loses at most the line
   // being written. (No fsync: the record survives a gateway crash, which is what it is for.)
   std::fflush(f_);
@@ -116,6 +118,7 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
       return false;
     }
     if (id != "-") o.message_id = id;
+    ls >> o.target;  // optional
     o.gen = out.generators.size() - 1;
     try {
       if (receipt != "-") o.receipt = std::stoull(receipt, nullptr, 16);

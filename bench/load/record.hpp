@@ -6,6 +6,9 @@
 // every line, so that a gateway crash — or a killed load tool — leaves every outcome seen so far:
 //   # jubes-bench record v2 seed=<u64> plan_fraction=<f> size=<n> templates=<n>
 //   <party> <slot> <referentienummer> <status> <message id or -> <receipt fingerprint hex or -> <body fingerprint hex>
+//   [<node>]
+// <node> (HOST:PORT, since several --target nodes) is the node that gave the reply (or, status 0, the
+// last one tried); a reader ignores it where absent.
 // Records concatenate: each outcome belongs to the header above it, so `cat a.rec b.rec` of runs with
 // different seeds is one record (the union; scripts/soak verifies and replays it). A writer whose
 // outcomes come from several headers (a replay of such a union) writes a header where that changes.
@@ -34,6 +37,7 @@ struct outcome {
   std::uint64_t receipt = 0;  ///< fingerprint() of the receipt body (201/200), else 0
   std::uint64_t body = 0;     ///< fingerprint() of the message body sent
   std::size_t gen = 0;        ///< which generator built it: index into record_file::generators / app::gens
+  std::string target;         ///< HOST:PORT of the node that replied (or was tried last); may be empty
 };
 
 class record_writer {

@@ -26,6 +26,7 @@ std::string fmt_ms(std::uint64_t us) {
 // The per-connection results of the senders, merged.
 struct sender_totals {
   histogram hist;
+  std::vector<target_stats> per_target;
   std::vector<outcome> outcomes;
   std::map<int, std::uint64_t> errors_by_status;
   std::vector<std::string> replay_failures;
@@ -34,8 +35,11 @@ struct sender_totals {
 
 sender_totals merge_senders(app& a) {
   sender_totals t;
+  t.per_target.resize(a.opt.targets.size());
   for (auto& r : a.senders) {
     t.hist.merge(r->hist);
+    for (std::size_t i = 0; i < r->per_target.size() && i < t.per_target.size(); ++i)
+      t.per_target[i].merge(r->per_target[i]);
     for (auto& x : r->outcomes) t.outcomes.push_back(std::move(x));
     for (auto [s, n] : r->errors_by_status) t.errors_by_status[s] += n;
     for (auto& f : r->replay_failures) t.replay_failures.push_back(std::move(f));
@@ -61,6 +65,22 @@ int report_sends(const app& a, const sender_totals& t) {
     std::cerr << "jubes-bench: replay: all " << a.replayed.outcomes.size()
               << " recorded messages came back as expected\n";
   return 0;
+}
+
+// With several nodes: one line per node on stderr (what it answered, its share of the rate).
+void report_targets(const app& a, const sender_totals& t, bench_clock::time_point until) {
+  if (t.per_target.size() < 2) return;
+  const double secs = std::chrono::duration<double>(until - a.start).count();
+  for (std::size_t i = 0; i < t.per_target.size(); ++i) {
+    const auto& n = t.per_target[i];
+    char rate[32];
+    const auto ok = static_cast<double>(n.accepted + n.duplicates);
+    std::snprintf(rate, sizeof rate, "%.1f", secs > 0 ? ok / secs : 0.0);
+    std::cerr << "jubes-bench target " << a.target(i).str() << ": sent=" << n.sent << " accepted=" << n.accepted
+              << " duplicates=" << n.duplicates << " errors=" << n.errors << " failovers=" << n.failovers
+              << " msgs_per_s=" << rate << " p50_ms=" << fmt_ms(n.hist.quantile(0.5))
+              << " p99_ms=" << fmt_ms(n.hist.quantile(0.99)) << '\n';
+  }
 }
 
 // @return 1 if a poller failed, else 0
@@ -151,6 +171,11 @@ void print_accept_latency(const app& a, const std::string& after) {
 }
 
 }  // namespace
+
+void target_stats::merge(const target_stats& o) {
+  hist.merge(o.hist);
+  sent += o.sent, accepted += o.accepted, duplicates += o.duplicates, errors += o.errors, failovers += o.failovers;
+}
 
 double process_cpu_seconds() {
   rusage u{};
@@ -244,8 +269,8 @@ asio::awaitable<void> progress(app& a, std::atomic<int>& live) {
     if (!a.opt.quiet)
       std::cerr << "jubes-bench: t=" << s << "s sent=" << sent << " accepted=" << a.accepted.load()
                 << " duplicates=" << a.duplicates.load() << " errors=" << a.errors.load()
-                << " retries=" << a.retries.load() << " delivered=" << a.delivered.load() << " last_s=" << sent - last
-                << '\n';
+                << " retries=" << a.retries.load() << " failovers=" << a.failovers.load()
+                << " delivered=" << a.delivered.load() << " last_s=" << sent - last << '\n';
     last = sent;
   }
 }
@@ -253,6 +278,7 @@ asio::awaitable<void> progress(app& a, std::atomic<int>& live) {
 int report(app& a, const record_file* recorded, bench_clock::time_point end, bool sending) {
   sender_totals t = merge_senders(a);
   int rc = report_sends(a, t);
+  report_targets(a, t, sending ? a.send_end : end);
   if (a.opt.poll) rc = std::max(rc, report_polls(a, end));
   if (a.opt.verify) rc = std::max(rc, report_verify(a, recorded ? recorded->outcomes : t.outcomes));
   if (a.opt.idle_polls)

@@ -58,10 +58,23 @@ asio::awaitable<void> sleep_for(asio::steady_timer& timer, std::chrono::millisec
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+// Points `c` at the next node after `t` gave no reply. @return the new node
+std::size_t fail_over(app& a, connection& c, std::size_t t, sender_result& r) {
+  ++r.per_target[t].failovers;
+  a.failovers.fetch_add(1, std::memory_order_relaxed);
+  const std::size_t next = a.nodes.after_failure(t);
+  c.retarget(a.target(next).host, a.target(next).port);
+  return next;
+}
+
 // Posts one message. A real source retries 429/503 after Retry-After; so does the tool (a bounded
-// number of times), and the dedup of the gateway absorbs any repeat.
-asio::awaitable<reply> post_with_retries(app& a, connection& c, asio::steady_timer& timer, const std::string& body) {
+// number of times), and the dedup of the gateway absorbs any repeat. With several nodes, a message
+// that gets no reply (the node died or the connection broke) is sent again, the same bytes, on the
+// next node, as a client of a cluster does; `t` follows the node in use.
+asio::awaitable<reply> post_with_retries(app& a, connection& c, asio::steady_timer& timer, const std::string& body,
+                                         std::size_t& t, sender_result& r) {
   reply rep;
+  int failovers = 0;
   for (int attempt = 0;; ++attempt) {
     rep = co_await c.request(http::verb::post, "/v1/messages", "application/xml; charset=utf-8", body);
     if ((rep.status == 503 || rep.status == 429) && attempt < 50 && !a.stop.load()) {
@@ -70,18 +83,32 @@ asio::awaitable<reply> post_with_retries(app& a, connection& c, asio::steady_tim
       co_await sleep_for(timer, std::chrono::milliseconds(wait_ms));
       continue;
     }
+    if (rep.status == 0 && failovers < a.nodes.failover_attempts() && !a.stop.load()) {
+      t = fail_over(a, c, t, r);
+      // Once round all nodes without a reply: give them a moment (a restart, a failover).
+      if (++failovers % static_cast<int>(a.nodes.targets) == 0)
+        co_await sleep_for(timer, std::chrono::milliseconds(200));
+      continue;
+    }
     co_return rep;
   }
 }
 
 // Counts a reply and, when the run keeps outcomes, fills `o`. @return true if the message was
 // acknowledged (200/201)
-bool record_reply(app& a, sender_result& r, const reply& rep, std::int64_t us, outcome* o) {
+bool record_reply(app& a, sender_result& r, const reply& rep, std::int64_t us, std::size_t t, outcome* o) {
   a.sent.fetch_add(1, std::memory_order_relaxed);
-  if (o) o->status = rep.status;
+  auto& node = r.per_target[t];
+  ++node.sent;
+  if (o) {
+    o->status = rep.status;
+    o->target = a.target(t).str();
+  }
   if (rep.status == 201 || rep.status == 200) {
     (rep.status == 201 ? a.accepted : a.duplicates).fetch_add(1, std::memory_order_relaxed);
+    ++(rep.status == 201 ? node.accepted : node.duplicates);
     r.hist.record(static_cast<std::uint64_t>(us));
+    node.hist.record(static_cast<std::uint64_t>(us));
     if (o) {
       o->message_id = receipt_id(rep.location, rep.body);
       o->receipt = fingerprint(rep.body);
@@ -89,6 +116,7 @@ bool record_reply(app& a, sender_result& r, const reply& rep, std::int64_t us, o
     return true;
   }
   a.errors.fetch_add(1, std::memory_order_relaxed);
+  ++node.errors;
   ++r.errors_by_status[rep.status];
   r.last_error = rep.status == 0 ? rep.error : "HTTP " + std::to_string(rep.status) + ": " + rep.body.substr(0, 300);
   return false;
@@ -124,7 +152,9 @@ outcome outcome_of(const generator& g, std::size_t gen, int party, std::uint64_t
 
 asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
   auto ex = co_await asio::this_coro::executor;
-  connection c(ex, *a.source_ctx[party], a.opt.target_host, a.opt.target_port, request_timeout(a));
+  r.per_target.resize(a.opt.targets.size());
+  std::size_t t = a.nodes.first(static_cast<std::size_t>(index));
+  connection c(ex, *a.source_ctx[party], a.target(t).host, a.target(t).port, request_timeout(a));
   std::uint64_t rnd = mix(a.opt.seed ^ (0xabcdef12345ULL + static_cast<std::uint64_t>(index)));
   asio::steady_timer timer(ex);
   work w;
@@ -149,9 +179,9 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
       continue;
     }
     const auto t0 = a.opt.rate > 0 ? w.scheduled : bench_clock::now();
-    reply rep = co_await post_with_retries(a, c, timer, body);
+    reply rep = co_await post_with_retries(a, c, timer, body, t, r);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(bench_clock::now() - t0).count();
-    if (record_reply(a, r, rep, us, o ? &*o : nullptr)) {
+    if (record_reply(a, r, rep, us, t, o ? &*o : nullptr)) {
       consecutive_failures = 0;
     } else if (rep.status == 0 && ++consecutive_failures >= 3) {
       // The gateway is gone (e.g. a crash test): back off instead of spinning through the work.

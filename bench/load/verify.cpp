@@ -16,9 +16,15 @@ namespace {
 asio::awaitable<void> read_all(app& a, std::string recipient, std::vector<batch_entry>& out, std::string& error) {
   std::uint64_t after = 0;
   auto ex = co_await asio::this_coro::executor;
-  connection c(ex, *a.recipient_ctx.at(recipient), a.opt.target_host, a.opt.target_port, request_timeout(a));
+  std::size_t t = 0, misses = 0;  // through any node that answers: the outboxes are shared
+  connection c(ex, *a.recipient_ctx.at(recipient), a.target(t).host, a.target(t).port, request_timeout(a));
   for (;;) {
     auto rep = co_await c.request(http::verb::get, outbox_target(after, 1000, 0), {}, {});
+    if (rep.status == 0 && ++misses < a.nodes.targets) {
+      t = a.nodes.after_failure(t);
+      c.retarget(a.target(t).host, a.target(t).port);
+      continue;
+    }
     if (rep.status != 200) {
       error = recipient + ": GET /v1/outbox: " + (rep.status ? "HTTP " + std::to_string(rep.status) : rep.error);
       break;
@@ -35,6 +41,7 @@ asio::awaitable<void> read_all(app& a, std::string recipient, std::vector<batch_
       break;
     }
     after = entries.back().seq;
+    misses = 0;
     for (auto& e : entries) out.push_back(std::move(e));
   }
   c.close();

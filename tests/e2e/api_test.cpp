@@ -31,12 +31,6 @@ std::string between(const std::string& s, const std::string& open, const std::st
   auto b = s.find(close, a);
   return b == std::string::npos ? std::string() : s.substr(a, b - a);
 }
-int count_of(const std::string& s, const std::string& what) {
-  int n = 0;
-  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
-
 /// A running gateway for one test, with optional limits/extra config.
 class api : public ::testing::Test {
  protected:

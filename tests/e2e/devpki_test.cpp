@@ -11,12 +11,6 @@
 namespace jubes::e2e {
 namespace {
 
-int count_of(const std::string& s, const std::string& what) {
-  int n = 0;
-  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
-
 /// scripts/dev-pki ARGS... on the shared test PKI, under its lock (other test processes use it).
 run_result dev_pki(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"/usr/bin/flock", pki().string() + ".lock", "/bin/bash",

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: EUPL-1.2
 // The real jubesd and jubesctl with `store.backend: postgresql` over mutual TLS, on this binary's
-// throw-away PostgreSQL (tests/pgstore/pg_server.hpp): `jubesctl db migrate`, ingest -> poll ->
-// ack, and two gateway nodes on one database (the same message on both at once: one 201 and a
-// byte-identical 200; a long poll on one node woken by an ingest on the other). Label e2e;pg.
+// throw-away PostgreSQL (tests/pgstore/pg_server.hpp): `jubesctl db migrate`, `--check-config`
+// of a connection string, ingest -> poll -> ack. Several nodes on one database:
+// multinode_test.cpp. Labels e2e;pg.
 #include <gtest/gtest.h>
-
-#include <future>
-#include <set>
-#include <thread>
 
 #include "pg_server.hpp"
 #include "support.hpp"
@@ -23,23 +19,9 @@ std::string between(const std::string& s, const std::string& open, const std::st
   auto b = s.find(close, a);
   return b == std::string::npos ? std::string() : s.substr(a, b - a);
 }
-int count_of(const std::string& s, const std::string& what) {
-  int n = 0;
-  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
-
 /// test_config with the store in PostgreSQL at `conninfo`.
 std::string pg_config(const fs::path& data_dir, const std::string& conninfo) {
-  std::string text = test_config(data_dir);
-  const std::string store = "\nstore:\n";
-  auto at = text.find(store);
-  if (at == std::string::npos) {
-    ADD_FAILURE() << "no store section in the test configuration";
-    return text;
-  }
-  text.insert(at + store.size(), "  backend: postgresql\n  postgresql:\n    conninfo: \"" + conninfo + "\"\n");
-  return text;
+  return with_pg_store(test_config(data_dir), conninfo);
 }
 
 class pg_gateway : public ::testing::Test {
@@ -60,12 +42,6 @@ class pg_gateway : public ::testing::Test {
     auto d = std::make_unique<jubesd>(cfg_, dir_.path() / name);
     EXPECT_TRUE(d->started()) << d->log();
     return d;
-  }
-  static gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
-                                  const std::string& body = "", const std::string& ct = "application/xml") {
-    auto r = c.request(method, target, body, ct);
-    EXPECT_TRUE(r) << method << " " << target << ": " << r.error().message();
-    return r ? *r : gateway::http_reply{};
   }
 
   temp_dir dir_;
@@ -163,51 +139,5 @@ TEST_F(pg_gateway, audit_records_changed_with_plain_sql_are_named_by_audit_verif
   EXPECT_NE(removed.output.find("broken: seq 3: gap"), std::string::npos) << removed.output;
 }
 
-TEST_F(pg_gateway, two_nodes_one_database_same_message_at_once_and_a_poll_woken_across_nodes) {
-  migrate();
-  auto a = start("node-a");
-  auto b = start("node-b");
-  ASSERT_TRUE(a->started() && b->started());
-  for (int i = 0; i < 5; ++i) {
-    auto xml = with_ref(example("piBeeindiging"), "PG-TWO-" + std::to_string(i));
-    std::promise<void> go;
-    auto start_line = go.get_future().share();
-    auto post_on = [&](jubesd& node) {
-      return std::async(std::launch::async, [&node, xml, start_line] {
-        auto c = node.client_for("tulp-gw");
-        EXPECT_TRUE(c.connect());
-        start_line.wait();
-        return call(c, "POST", "/v1/messages", xml);
-      });
-    };
-    auto fa = post_on(*a), fb = post_on(*b);
-    go.set_value();
-    auto ra = fa.get(), rb = fb.get();
-    EXPECT_EQ((std::multiset<unsigned>{ra.status, rb.status}), (std::multiset<unsigned>{200u, 201u}))
-        << ra.body << rb.body;
-    EXPECT_EQ(ra.body, rb.body);  // the duplicate's receipt is the original, byte for byte
-  }
-  auto g = b->client_for("gemeente:0363");
-  EXPECT_EQ(count_of(call(g, "GET", "/v1/outbox?after=0").body, "<entry "), 5);
-  // A long poll on node B, woken by an ingest on node A (pg_notify to B's LISTEN session).
-  auto poll = std::async(std::launch::async, [&] {
-    auto c = b->client_for("gemeente:0363");
-    return call(c, "GET", "/v1/outbox?after=5&wait=60");
-  });
-  std::this_thread::sleep_for(300ms);  // let the poll reach its wait; correctness does not depend on it
-  auto tulp = a->client_for("tulp-gw");
-  ASSERT_EQ(call(tulp, "POST", "/v1/messages", with_ref(example("piBeeindiging"), "PG-WAKE")).status, 201u);
-  auto polled = poll.get();
-  EXPECT_EQ(polled.status, 200u);
-  EXPECT_EQ(count_of(polled.body, "<entry "), 1) << polled.body;
-  EXPECT_NE(polled.body.find("seq=\"6\""), std::string::npos) << polled.body;
-}
-
 }  // namespace
 }  // namespace jubes::e2e
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  jubes::pgtest::install_environment();
-  return RUN_ALL_TESTS();
-}

@@ -2,6 +2,7 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,19 @@ using namespace std::chrono_literals;
 std::string slurp(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec) ? testing::read_file(p) : std::string();
+}
+
+gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
+                         const std::string& body, const std::string& ct) {
+  auto r = c.request(method, target, body, ct);
+  EXPECT_TRUE(r) << method << " " << target << ": " << r.error().message();
+  return r ? *r : gateway::http_reply{};
+}
+
+int count_of(const std::string& s, const std::string& what) {
+  int n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
 }
 
 std::string example(const std::string& type) {
@@ -76,8 +90,7 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
   if (const char* b = std::getenv("JUBES_E2E_STORE"); b && std::string(b) == "postgresql") {
     const std::string ci = pgtest::server().create_database();
     if (auto m = pgstore::migrate(ci); !m) throw std::runtime_error("migrate: " + m.error().message());
-    text = std::regex_replace(text, std::regex("\nstore:\n"),
-                              "\nstore:\n  backend: postgresql\n  postgresql:\n    conninfo: \"" + ci + "\"\n");
+    text = with_pg_store(std::move(text), ci);
   }
   if (!limits.empty()) {
     // Drop keys of the default file that `limits` sets again (duplicate keys are refused).
@@ -90,6 +103,14 @@ std::string test_config(const fs::path& data_dir, const std::string& limits, con
     text = std::regex_replace(text, std::regex("\nlimits:\n"), "\nlimits:\n" + limits);
   }
   return text + extra;
+}
+
+std::string with_pg_store(std::string config, const std::string& conninfo) {
+  const std::string store = "\nstore:\n";
+  const auto at = config.find(store);
+  if (at == std::string::npos) throw std::runtime_error("with_pg_store: no store section in the configuration");
+  config.insert(at + store.size(), "  backend: postgresql\n  postgresql:\n    conninfo: \"" + conninfo + "\"\n");
+  return config;
 }
 
 run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout) {

@@ -29,6 +29,10 @@ using testing::write_file;
 /// With JUBES_E2E_STORE=postgresql in the environment the store is a fresh, migrated database of
 /// the binary's throw-away PostgreSQL (tests/pgstore/pg_server.hpp; main() installs it, see main.cpp).
 std::string test_config(const fs::path& data_dir, const std::string& limits = "", const std::string& extra = "");
+/// `config` (a test_config text) with the store in PostgreSQL at `conninfo` (store.backend:
+/// postgresql); the schema is not touched. Several jubesd started on one such file are nodes of one
+/// gateway (their data directories must differ).
+std::string with_pg_store(std::string config, const std::string& conninfo);
 
 /// Result of running a command to completion.
 struct run_result {
@@ -69,6 +73,13 @@ class jubesd {
 
 /// Reads a file into a string ("" if it cannot be read).
 std::string slurp(const fs::path& p);
+
+/// One request on `c`; a transport error fails the test. @return the reply (status 0 after an error)
+gateway::http_reply call(gateway::client& c, const std::string& method, const std::string& target,
+                         const std::string& body = "", const std::string& ct = "application/xml");
+
+/// @return how many times `what` occurs in `s` (e.g. "<entry " in an outbox batch)
+int count_of(const std::string& s, const std::string& what);
 
 /// @return conf/examples/TYPE.xml
 std::string example(const std::string& type);

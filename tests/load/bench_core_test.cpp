@@ -230,8 +230,8 @@ TEST(record, round_trip_and_torn_last_line) {
   {
     jb::record_writer w;
     ASSERT_TRUE(w.open(path, {99, 0.25, 3000}, err)) << err;
-    w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd}, {99, 0.25, 3000});
-    w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef}, {99, 0.25, 3000});
+    w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd, 0, {}}, {99, 0.25, 3000});
+    w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef, 0, {}}, {99, 0.25, 3000});
   }
   append_file(path, "jvs 5 B-JVS-5 20");  // a writer killed mid-line
   jb::record_file r;
@@ -274,11 +274,11 @@ TEST(record, concatenated_records_keep_each_outcomes_generator) {
   {
     jb::record_writer w;
     ASSERT_TRUE(w.open(a, {1, 0, 2048}, err)) << err;
-    w.write({"tulp-gw", 0, "B-1", 201, "id-1", 1, 2}, {1, 0, 2048});
+    w.write({"tulp-gw", 0, "B-1", 201, "id-1", 1, 2, 0, {}}, {1, 0, 2048});
     jb::record_writer w2;
     ASSERT_TRUE(w2.open(b, {2, 0, 2048}, err)) << err;
-    w2.write({"jvs", 0, "B-2", 201, "id-2", 1, 2}, {2, 0, 2048});
-    w2.write({"mits", 7, "B-3", 0, "", 0, 2}, {3, 0.5, 1024});  // another generator: a new header
+    w2.write({"jvs", 0, "B-2", 201, "id-2", 1, 2, 0, {}}, {2, 0, 2048});
+    w2.write({"mits", 7, "B-3", 0, "", 0, 2, 0, {}}, {3, 0.5, 1024});  // another generator: a new header
   }
   write_file(d.path(), "union.rec", read_file(a) + read_file(b));
   jb::record_file r;
@@ -302,7 +302,9 @@ TEST(options, accepts_the_product_command_line) {
                          "--rate", "500", "--seed", "9", "--duplicates", "0.1", "--record", "r", "--verify", "--poll"},
                         o);
   EXPECT_EQ(err, "");
-  EXPECT_EQ(o.target_port, "8443");
+  ASSERT_EQ(o.targets.size(), 1u);
+  EXPECT_EQ(o.targets[0].host, "127.0.0.1");
+  EXPECT_EQ(o.targets[0].port, "8443");
   EXPECT_EQ(o.connections, 64);
   EXPECT_EQ(o.count, 1000u);
   EXPECT_DOUBLE_EQ(o.rate, 500);
@@ -325,4 +327,66 @@ TEST(options, refuses_bad_command_lines_naming_the_option) {
   EXPECT_NE(err({"--target", "h:1", "--pki", "p"}).find("nothing to do"), std::string::npos);
   EXPECT_NE(err({"--target", "h:1", "--pki", "p", "--connections"}).find("--connections"), std::string::npos);
   EXPECT_EQ(err({"--target", "h:1", "--pki", "p", "--verify", "--record", "f"}), "");
+}
+
+TEST(options, target_is_repeatable_in_order_and_refuses_the_same_node_twice) {
+  jb::options o;
+  auto err = jb::parse_options({"--target", "127.0.0.1:8443", "--pki", "/p", "--count", "10", "--target", "[::1]:9443",
+                                "--target", "db2.example:8443"},
+                               o);
+  EXPECT_EQ(err, "");
+  ASSERT_EQ(o.targets.size(), 3u);
+  EXPECT_EQ(o.targets[0].str(), "127.0.0.1:8443");
+  EXPECT_EQ(o.targets[1].host, "::1");
+  EXPECT_EQ(o.targets[1].port, "9443");
+  EXPECT_EQ(o.targets[2].str(), "db2.example:8443");
+
+  jb::options twice;
+  err = jb::parse_options({"--target", "h:1", "--target", "h:1", "--pki", "p", "--count", "5"}, twice);
+  EXPECT_NE(err.find("--target: names the same node twice"), std::string::npos) << err;
+  jb::options bad;
+  err = jb::parse_options({"--target", "h:1", "--target", "h2", "--pki", "p", "--count", "5"}, bad);
+  EXPECT_NE(err.find("--target: expects HOST:PORT"), std::string::npos) << err;
+  EXPECT_NE(err.find("'h2'"), std::string::npos) << err;
+}
+
+TEST(spread, connections_go_round_robin_and_a_failed_node_passes_to_the_next) {
+  const jb::spread three{3};
+  std::vector<int> per_node(3);
+  for (std::size_t c = 0; c < 64; ++c) ++per_node[three.first(c)];
+  EXPECT_EQ(per_node, (std::vector<int>{22, 21, 21}));  // even to within one
+  EXPECT_EQ(three.first(0), 0u);
+  EXPECT_EQ(three.first(4), 1u);
+  EXPECT_EQ(three.after_failure(0), 1u);
+  EXPECT_EQ(three.after_failure(2), 0u);
+  // Failing over visits every other node before it comes back to the first.
+  std::set<std::size_t> seen;
+  for (std::size_t t = 1, k = 0; k < 3; ++k, t = three.after_failure(t)) seen.insert(t);
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_EQ(three.failover_attempts(), 9);
+  // One node: no failover, a lost reply is recorded as lost (scripts/soak reads that).
+  const jb::spread one{1};
+  EXPECT_EQ(one.first(7), 0u);
+  EXPECT_EQ(one.after_failure(0), 0u);
+  EXPECT_EQ(one.failover_attempts(), 0);
+}
+
+TEST(record, keeps_the_node_that_replied_and_reads_lines_without_one) {
+  const temp_dir d("bench");
+  auto path = (d.path() / "rec.txt").string();
+  std::string err;
+  {
+    jb::record_writer w;
+    ASSERT_TRUE(w.open(path, {5, 0, 2048}, err)) << err;
+    jb::outcome o{"tulp-gw", 1, "B-TULP-1", 201, "id-1", 0x11, 0x22, 0, "127.0.0.1:9443"};
+    w.write(o, {5, 0, 2048});
+  }
+  append_file(path, "jvs 2 B-JVS-2 200 id-2 0000000000000033 0000000000000044\n");
+  jb::record_file r;
+  ASSERT_TRUE(jb::read_record(path, r, err)) << err;
+  ASSERT_EQ(r.outcomes.size(), 2u);
+  EXPECT_EQ(r.outcomes[0].target, "127.0.0.1:9443");
+  EXPECT_EQ(r.outcomes[0].body, 0x22u);
+  EXPECT_EQ(r.outcomes[1].target, "");
+  EXPECT_EQ(r.outcomes[1].message_id, "id-2");
 }
