@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <thread>
@@ -145,80 +146,33 @@ class loader {
 
   value convert(const key_desc& k, const YAML::Node& n, std::string_view path) const {
     value v;
-    auto scalar = [&]() -> std::string {
-      if (!n.IsScalar()) fail(n.Mark(), path, "expected " + kind_name(k.info.kind));
-      return n.Scalar();
-    };
     switch (k.info.kind) {
       case key_kind::string:
       case key_kind::path:
       case key_kind::file:
-      case key_kind::dir: {
+      case key_kind::dir:
         if (n.IsNull()) return v;
-        v.s = scalar();
-        if (path == "log_level" && v.s != "debug" && v.s != "info" && v.s != "warn" && v.s != "error")
-          fail(n.Mark(), path, "must be debug, info, warn or error, not '" + v.s + "'");
-        if (path == "store.verify_on_start" && v.s != "none" && v.s != "structure" && v.s != "full")
-          fail(n.Mark(), path, "must be none, structure or full, not '" + v.s + "'");
-        if (path == "store.compression" && v.s != "zstd" && v.s != "none")
-          fail(n.Mark(), path, "must be zstd or none, not '" + v.s + "'");
-        if (path == "store.backend" && v.s != "lmdb" && v.s != "postgresql")
-          fail(n.Mark(), path, "must be lmdb or postgresql, not '" + v.s + "'");
-        if (path == "log_format" && v.s != "text" && v.s != "json")
-          fail(n.Mark(), path, "must be text or json, not '" + v.s + "'");
+        v.s = scalar(k, n, path);
+        check_choice(n, path, v.s);
         return v;
-      }
-      case key_kind::integer: {
-        std::string s = scalar();
-        std::int64_t x = 0;
-        try {
-          std::size_t used = 0;
-          x = std::stoll(s, &used, 10);
-          if (used != s.size()) throw std::invalid_argument("trailing");
-        } catch (const std::exception&) {
-          fail(n.Mark(), path, "expected an integer, not '" + s + "'");
-        }
-        if (static_cast<double>(x) < k.info.min || static_cast<double>(x) > k.info.max)
-          fail(n.Mark(), path,
-               "value " + s + " out of range [" + fmt_num(k.info.min) + ", " + fmt_num(k.info.max) + "]");
-        v.i = x;
+      case key_kind::integer:
+        v.i = to_integer(k, n, path);
         return v;
-      }
-      case key_kind::number: {
-        std::string s = scalar();
-        double x = 0;
-        try {
-          std::size_t used = 0;
-          x = std::stod(s, &used);
-          if (used != s.size() || !std::isfinite(x)) throw std::invalid_argument("trailing");
-        } catch (const std::exception&) {
-          fail(n.Mark(), path, "expected a number, not '" + s + "'");
-        }
-        if (x < k.info.min || x > k.info.max)
-          fail(n.Mark(), path,
-               "value " + s + " out of range [" + fmt_num(k.info.min) + ", " + fmt_num(k.info.max) + "]");
-        v.d = x;
+      case key_kind::number:
+        v.d = to_number(k, n, path);
         return v;
-      }
-      case key_kind::boolean: {
-        std::string s = scalar();
-        if (s == "true" || s == "yes" || s == "on")
-          v.b = true;
-        else if (s == "false" || s == "no" || s == "off")
-          v.b = false;
-        else
-          fail(n.Mark(), path, "expected true or false, not '" + s + "'");
+      case key_kind::boolean:
+        v.b = to_boolean(k, n, path);
         return v;
-      }
       case key_kind::address: {
-        std::string s = scalar(), why;
-        auto ep = parse_endpoint(s, why);
+        std::string why;
+        auto ep = parse_endpoint(scalar(k, n, path), why);
         if (!ep) fail(n.Mark(), path, why);
         v.ep = *ep;
         return v;
       }
       case key_kind::string_list:
-      case key_kind::file_list: {
+      case key_kind::file_list:
         if (n.IsNull()) return v;
         if (!n.IsSequence()) fail(n.Mark(), path, "expected " + kind_name(k.info.kind));
         for (const auto& e : n) {
@@ -226,7 +180,6 @@ class loader {
           v.list.push_back(e.Scalar());
         }
         return v;
-      }
       case key_kind::section:
       case key_kind::section_list:
         break;
@@ -235,6 +188,76 @@ class loader {
   }
 
  private:
+  std::string scalar(const key_desc& k, const YAML::Node& n, std::string_view path) const {
+    if (!n.IsScalar()) fail(n.Mark(), path, "expected " + kind_name(k.info.kind));
+    return n.Scalar();
+  }
+
+  /// Keys whose value is one of a few words: anything else is refused naming them.
+  void check_choice(const YAML::Node& n, std::string_view path, const std::string& s) const {
+    struct choice {
+      std::string_view path;
+      std::vector<std::string_view> words;
+    };
+    static const choice kChoices[] = {
+        {"log_level", {"debug", "info", "warn", "error"}},
+        {"log_format", {"text", "json"}},
+        {"store.verify_on_start", {"none", "structure", "full"}},
+        {"store.compression", {"zstd", "none"}},
+        {"store.backend", {"lmdb", "postgresql"}},
+    };
+    for (const auto& c : kChoices) {
+      if (c.path != path) continue;
+      if (std::find(c.words.begin(), c.words.end(), s) != c.words.end()) return;
+      std::string list;
+      for (std::size_t i = 0; i < c.words.size(); ++i)
+        (list += i == 0 ? "" : i + 1 == c.words.size() ? " or " : ", ") += c.words[i];
+      fail(n.Mark(), path, "must be " + list + ", not '" + s + "'");
+    }
+  }
+
+  void check_range(const key_desc& k, const YAML::Node& n, std::string_view path, double x,
+                   const std::string& s) const {
+    if (x < k.info.min || x > k.info.max)
+      fail(n.Mark(), path, "value " + s + " out of range [" + fmt_num(k.info.min) + ", " + fmt_num(k.info.max) + "]");
+  }
+
+  std::int64_t to_integer(const key_desc& k, const YAML::Node& n, std::string_view path) const {
+    const std::string s = scalar(k, n, path);
+    std::int64_t x = 0;
+    try {
+      std::size_t used = 0;
+      x = std::stoll(s, &used, 10);
+      if (used != s.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      fail(n.Mark(), path, "expected an integer, not '" + s + "'");
+    }
+    check_range(k, n, path, static_cast<double>(x), s);
+    return x;
+  }
+
+  double to_number(const key_desc& k, const YAML::Node& n, std::string_view path) const {
+    const std::string s = scalar(k, n, path);
+    double x = 0;
+    try {
+      std::size_t used = 0;
+      x = std::stod(s, &used);
+      if (used != s.size() || !std::isfinite(x)) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      fail(n.Mark(), path, "expected a number, not '" + s + "'");
+    }
+    check_range(k, n, path, x, s);
+    return x;
+  }
+
+  bool to_boolean(const key_desc& k, const YAML::Node& n, std::string_view path) const {
+    const std::string s = scalar(k, n, path);
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    fail(n.Mark(), path, "expected true or false, not '" + s + "'");
+    return false;
+  }
+
   config& cfg_;
   std::string file_;
 };

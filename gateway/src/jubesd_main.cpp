@@ -6,7 +6,9 @@
 //   jubesd --version | --help
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,8 @@
 #include "gateway/server.hpp"
 
 namespace {
+using namespace jubes;
+
 constexpr const char* kUsage =
     "usage: jubesd --config FILE [--data-dir DIR] [--listen ADDR:PORT] [--ops-listen ADDR:PORT]\n"
     "              [--log-level debug|info|warn|error]\n"
@@ -24,83 +28,80 @@ constexpr const char* kUsage =
     "       jubesd --print-config-doc\n"
     "       jubesd --version   print the version and git revision, exit 0\n"
     "       jubesd --help      print this text, exit 0\n";
-int usage() {
-  std::fputs(kUsage, stderr);
-  return 2;
-}
-}  // namespace
 
-int main(int argc, char** argv) {
-  using namespace jubes;
+/// What the command line asks for. `exit_code` set: done already (help, version, usage error).
+struct command_line {
   std::string file;
   gateway::config_overrides ov;
   bool check = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&](std::string& out) {
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
+  std::optional<int> exit_code;
+};
+
+command_line parse(int argc, char** argv) {
+  command_line c;
+  for (int i = 1; i < argc && !c.exit_code; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string(argv[++i]);
     };
-    std::string v;
-    if (a == "--config" && next(v)) {
-      file = v;
-    } else if (a == "--data-dir" && next(v)) {
-      ov.data_dir = v;
-    } else if (a == "--listen" && next(v)) {
-      ov.listen = v;
-    } else if (a == "--ops-listen" && next(v)) {
-      ov.ops_listen = v;
-    } else if (a == "--log-level" && next(v)) {
-      ov.log_level = v;
+    std::optional<std::string> v;
+    if (a == "--config" && (v = value())) {
+      c.file = *v;
+    } else if (a == "--data-dir" && (v = value())) {
+      c.ov.data_dir = *v;
+    } else if (a == "--listen" && (v = value())) {
+      c.ov.listen = *v;
+    } else if (a == "--ops-listen" && (v = value())) {
+      c.ov.ops_listen = *v;
+    } else if (a == "--log-level" && (v = value())) {
+      c.ov.log_level = *v;
     } else if (a == "--check-config") {
-      check = true;
+      c.check = true;
     } else if (a == "--version") {
       std::printf("%s\n", version_line("jubesd").c_str());
-      return 0;
+      c.exit_code = 0;
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
-      return 0;
+      c.exit_code = 0;
     } else if (a == "--print-config-doc") {
       std::fputs(gateway::config_doc_markdown().c_str(), stdout);
-      return 0;
+      c.exit_code = 0;
     } else {
-      std::fprintf(stderr, "jubesd: unknown or incomplete argument '%s'\n", a.c_str());
-      return usage();
+      std::fprintf(stderr, "jubesd: unknown or incomplete argument '%s'\n%s", a.c_str(), kUsage);
+      c.exit_code = 2;
     }
   }
-  if (file.empty()) return usage();
+  if (!c.exit_code && c.file.empty()) {
+    std::fputs(kUsage, stderr);
+    c.exit_code = 2;
+  }
+  return c;
+}
 
-  auto cfg = gateway::load_config(file, ov);
-  if (!cfg) {
-    std::fprintf(stderr, "jubesd: configuration refused: %s\n", cfg.error().message().c_str());
+/// --check-config: the same loading and compiling as start, so that OK here means start will not
+/// refuse it.
+int check_config(const gateway::config& cfg, const std::string& file) {
+  if (auto r = gateway::check_config(cfg); !r) {
+    std::fprintf(stderr, "jubesd: configuration refused: %s\n", r.error().message().c_str());
     return 1;
   }
-  if (check) {
-    // The same loading and compiling as start, so that OK here means start will not refuse it.
-    if (auto r = gateway::check_config(*cfg); !r) {
-      std::fprintf(stderr, "jubesd: configuration refused: %s\n", r.error().message().c_str());
-      return 1;
-    }
-    for (const auto& w : gateway::config_warnings(*cfg)) std::fprintf(stderr, "jubesd: warning: %s\n", w.c_str());
-    std::fprintf(stdout, "jubesd: configuration OK: %s\n", file.c_str());
-    return 0;
-  }
+  for (const auto& w : gateway::config_warnings(cfg)) std::fprintf(stderr, "jubesd: warning: %s\n", w.c_str());
+  std::fprintf(stdout, "jubesd: configuration OK: %s\n", file.c_str());
+  return 0;
+}
+
+void set_up_logging(const gateway::config& cfg) {
   log::level lvl;
-  if (log::parse_level(cfg->log_level, lvl)) log::set_level(lvl);
+  if (log::parse_level(cfg.log_level, lvl)) log::set_level(lvl);
   log::format fmt;
-  if (log::parse_format(cfg->log_format, fmt)) log::set_format(fmt);
-  for (const auto& w : gateway::config_warnings(*cfg)) log::warn("gateway", "config_warning", {{"detail", w}});
+  if (log::parse_format(cfg.log_format, fmt)) log::set_format(fmt);
+  for (const auto& w : gateway::config_warnings(cfg)) log::warn("gateway", "config_warning", {{"detail", w}});
+}
 
-  const auto dashboard_dir = cfg->dashboard_dir;
-  gateway::server srv(std::move(*cfg));
-  if (auto r = srv.start(); !r) {
-    log::error("gateway", "start_failed", {{"reason", r.error().message()}});
-    std::fprintf(stderr, "jubesd: cannot start: %s\n", r.error().message().c_str());
-    return 1;
-  }
-  // /dashboard and /events on the ops listener (docs/dashboard.md).
-  // The parked view lists ids, source, type and reason from the store's parked list: never contents.
+/// /dashboard and /events on the ops listener (docs/dashboard.md). The parked view lists ids,
+/// source, type and reason from the store's parked list: never contents.
+void plug_dashboard(gateway::server& srv, const std::filesystem::path& dashboard_dir) {
   auto parked = [&srv](std::size_t max) -> jubes::result<dashboard::parked_list> {
     auto v = srv.parked(max);
     if (!v) return v.error();
@@ -127,5 +128,27 @@ int main(int argc, char** argv) {
     }
     return out;
   });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto cl = parse(argc, argv);
+  if (cl.exit_code) return *cl.exit_code;
+  auto cfg = gateway::load_config(cl.file, cl.ov);
+  if (!cfg) {
+    std::fprintf(stderr, "jubesd: configuration refused: %s\n", cfg.error().message().c_str());
+    return 1;
+  }
+  if (cl.check) return check_config(*cfg, cl.file);
+  set_up_logging(*cfg);
+  const auto dashboard_dir = cfg->dashboard_dir;
+  gateway::server srv(std::move(*cfg));
+  if (auto r = srv.start(); !r) {
+    log::error("gateway", "start_failed", {{"reason", r.error().message()}});
+    std::fprintf(stderr, "jubesd: cannot start: %s\n", r.error().message().c_str());
+    return 1;
+  }
+  plug_dashboard(srv, dashboard_dir);
   return srv.run();
 }

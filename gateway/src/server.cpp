@@ -36,7 +36,9 @@
 #include "listener.hpp"
 #include "metrics_probe.hpp"
 #include "net.hpp"
+#include "ops_listener.hpp"
 #include "owner.hpp"
+#include "parties.hpp"
 #include "preauth.hpp"
 #include "tls.hpp"
 #include "tls_rotation.hpp"
@@ -86,16 +88,13 @@ struct server::impl {
   std::atomic<int> sessions{0};
   std::atomic<int> api_connections{0};
 
-  std::mutex mu;  // guards the maps below
-  std::map<std::string, int> per_party;
+  std::mutex mu;  // guards ctls
   std::list<std::weak_ptr<session_ctl>> ctls;
-  std::map<std::string, std::unique_ptr<party_config>> municipalities;
 
   preauth_pool preauth;
   failure_summary handshake_failures{std::chrono::seconds(10)};
 
-  // Party lookup tables, built once in start(); read-only afterwards.
-  std::map<std::string, const party_config*> by_cn, by_oin;
+  std::optional<party_directory> parties;  // built in start()
 
   // Hot-path metric series, looked up once.
   counter* handshake_ok = nullptr;
@@ -112,26 +111,6 @@ struct server::impl {
   net::io_context ioc;
   net::signal_set signals;
   std::optional<acceptor> api_acc, ops_acc;
-
-  const party_config* find_party(const peer_identity& id) {
-    if (!id.serial_number.empty()) {
-      auto it = by_oin.find(id.serial_number);
-      if (it != by_oin.end()) return it->second;
-    }
-    auto it = by_cn.find(id.subject_cn);
-    if (it != by_cn.end()) return it->second;
-    if (cfg.municipalities_by_cn && is_municipality_name(id.subject_cn)) {
-      std::lock_guard lk(mu);
-      auto& p = municipalities[id.subject_cn];
-      if (!p) {
-        p = std::make_unique<party_config>();
-        p->id = p->subject_cn = id.subject_cn;
-        p->role = party_role::recipient;
-      }
-      return p.get();
-    }
-    return nullptr;
-  }
 
   std::shared_ptr<session_ctl> track(net::any_io_executor ex) {
     auto c = std::make_shared<session_ctl>();
@@ -441,33 +420,13 @@ struct server::impl {
     }
     ctl->authenticated = true;
     handshake_ok->inc();
-    auto id = identity_of(ss.native_handle());
-    caller who;
-    who.party = find_party(id);
-    // Certificate fields are the peer's own text: never into a log line unescaped.
-    who.id = who.party ? who.party->id : printable(id.subject_cn);
-    who.subject = printable(id.subject);
-
-    // Per-party connection limit: counted only for known parties (unknown ones get 403 anyway).
-    bool over = false;
-    if (who.party) {
-      std::lock_guard lk(mu);
-      over = ++per_party[who.id] > static_cast<int>(cfg.limits.max_connections_per_party);
-    }
-    struct party_guard {
-      impl* s;
-      const caller& w;
-      ~party_guard() {
-        if (!w.party) return;
-        std::lock_guard lk(s->mu);
-        if (--s->per_party[w.id] == 0) s->per_party.erase(w.id);
-      }
-    } pg{this, who};
+    const caller who = parties->identify(identity_of(ss.native_handle()));
+    const party_directory::connection_slot slot(*parties, who);  // the per-party connection limit
 
     beast::flat_buffer buf;
     for (;;) {
       if (!co_await await_request(ss, lowest, buf, *ctl)) break;
-      if (!co_await serve_one(ss, buf, who, over, peer)) break;
+      if (!co_await serve_one(ss, buf, who, slot.over(), peer)) break;
     }
     // Close politely but never wait long for a peer that does not answer the close_notify.
     lowest.expires_after(1s);
@@ -493,9 +452,12 @@ struct server::impl {
       if (rec) break;
       request req = parser.release();
       ops_reply streaming;
-      response res = ops_handle(req, streaming);
+      response res =
+          ops_route(req, streaming,
+                    {draining, [this] { return apis.not_ready_reason(); }, [this] { return metrics.render(); }, hook});
       if (streaming.next) {
-        co_await ops_stream(stream, std::move(res), streaming);
+        co_await ops_stream(stream, std::move(res), streaming, std::chrono::milliseconds(cfg.limits.write_timeout_ms),
+                            draining);
         break;
       }
       bool close_after = !req.keep_alive() || draining;
@@ -506,54 +468,6 @@ struct server::impl {
     }
     boost::system::error_code ec;
     stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-  }
-
-  // Writes a streaming reply (the dashboard's /events): the head and first chunk, then one chunk per
-  // interval. The connection is closed afterwards (Connection: close), so no framing is needed.
-  // Ends on a write error (client gone), at a drain, or when the source has nothing more.
-  net::awaitable<void> ops_stream(tcp_stream& stream, response head, ops_reply& r) {
-    std::string out = "HTTP/1.1 " + std::to_string(head.result_int()) + " " + std::string(head.reason()) +
-                      "\r\nContent-Type: " + r.content_type +
-                      "\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n" + r.body;
-    net::steady_timer timer(stream.get_executor());
-    for (;;) {
-      stream.expires_after(std::chrono::milliseconds(cfg.limits.write_timeout_ms));
-      auto [wec, wn] = co_await net::async_write(stream, net::buffer(out));
-      if (wec || draining) co_return;
-      timer.expires_after(r.stream_interval);
-      [[maybe_unused]] auto [tec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-      if (draining) co_return;
-      auto next = r.next();
-      if (!next) co_return;
-      out = std::move(*next);
-    }
-  }
-
-  response ops_handle(const request& req, ops_reply& streaming) {
-    auto target = req.target();
-    auto path = target.substr(0, target.find('?'));
-    auto v = req.version();
-    bool get = req.method() == http::verb::get || req.method() == http::verb::head;
-    if (path == "/healthz" && get) return make_response(200, "ok\n", "text/plain", v, true);
-    if (path == "/readyz" && get) {
-      if (draining) return make_response(503, "not ready: draining\n", "text/plain", v, true);
-      if (auto why = apis.not_ready_reason(); !why.empty())
-        return make_response(503, "not ready: " + why + "\n", "text/plain", v, true);
-      return make_response(200, "ready\n", "text/plain", v, true);
-    }
-    if (path == "/metrics" && get)
-      return make_response(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8", v, true);
-    if (hook) {
-      if (auto r = hook(req.method_string(), target)) {
-        if (r->next && req.method() == http::verb::get) {
-          auto head = make_response(static_cast<unsigned>(r->status), {}, r->content_type, v, false);
-          streaming = std::move(*r);
-          return head;
-        }
-        return make_response(static_cast<unsigned>(r->status), std::move(r->body), r->content_type, v, true);
-      }
-    }
-    return make_response(404, "not found\n", "text/plain", v, true);
   }
 };
 
@@ -595,10 +509,7 @@ jubes::result<void> server::start() {
   if (auto r = s.tls.load(); !r) return r.error();
   register_listener_series(s.metrics);
 
-  for (const auto& p : s.cfg.parties) {
-    s.by_cn[p.subject_cn.empty() ? p.id : p.subject_cn] = &p;
-    if (!p.oin.empty()) s.by_oin[p.oin] = &p;
-  }
+  s.parties.emplace(s.cfg);
 
   if (auto r = s.apis.open(); !r) return r.error();
   s.apis.set_tls_reload([&s] { return s.tls.reload("admin"); });

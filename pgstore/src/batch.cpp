@@ -21,54 +21,6 @@ using status = batch_result::status;
 constexpr std::size_t max_body = 256u << 20;
 constexpr auto i64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
-struct stmt {
-  const char* name;
-  const char* sql;
-};
-constexpr stmt writer_statements[] = {
-    {"w_heads_add", "INSERT INTO outbox_heads (recipient) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING"},
-    {"w_heads_lock",
-     "SELECT recipient, head, acked FROM outbox_heads WHERE recipient = ANY ($1::text[]) ORDER BY recipient FOR "
-     "UPDATE"},
-    {"w_dedup_get",
-     "SELECT d.party, d.referentienummer, d.sha256, d.message_id, d.accepted_at_ms FROM dedup d JOIN "
-     "unnest($1::text[], $2::text[]) AS k(p, r) ON d.party = k.p AND d.referentienummer = k.r"},
-    {"w_msg_lock",
-     "SELECT id, party, recipients, parked, purged, route_version FROM messages WHERE id = ANY ($1::bigint[]) "
-     "ORDER BY id FOR NO "
-     "KEY UPDATE"},
-    {"w_ids", "SELECT nextval('message_ids') FROM generate_series(1, $1::int)"},
-    {"w_msg",
-     "INSERT INTO messages (id, party, referentienummer, message_type, received_at_ms, accepted_at_ms, "
-     "route_version, matched_rules, recipients, parked, park_reason, body) VALUES ($1::bigint, $2, $3, $4, "
-     "$5::bigint, $6::bigint, $7, $8::text[], $9::text[], $10::boolean, $11, $12::bytea)"},
-    {"w_dedup",
-     "INSERT INTO dedup (party, referentienummer, sha256, message_id, accepted_at_ms) SELECT p, r, decode(h, 'hex'), "
-     "id, at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(p, r, h, id, at)"},
-    {"w_outbox",
-     "INSERT INTO outbox (recipient, seq, message_id) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])"},
-    {"w_msg_update",
-     "UPDATE messages SET recipients = $2::text[], parked = $3::boolean, route_version = $4 WHERE id = $1::bigint"},
-    {"w_ack_ids",
-     "SELECT o.recipient, o.seq, o.message_id FROM outbox o JOIN unnest($1::text[], $2::bigint[]) AS u(r, upto) ON "
-     "o.recipient = u.r JOIN outbox_heads h ON h.recipient = u.r WHERE o.seq > h.acked AND o.seq <= u.upto"},
-    // The chain's head: the LAST lock of every write transaction (after heads and messages).
-    {"w_chain_lock",
-     "SELECT head_seq, encode(head_hash, 'hex'), head_at_ms, anchor_seq, encode(anchor_hash, 'hex'), anchor_at_ms "
-     "FROM audit_chain FOR UPDATE"},
-    {"w_audit",
-     "INSERT INTO audit (seq, at_ms, kind, message_id, party, detail, prev_hash, hash) SELECT s, a, k, m, p, d, "
-     "decode(ph, 'hex'), decode(h, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::bigint[], "
-     "$5::text[], $6::text[], $7::text[], $8::text[]) AS u(s, a, k, m, p, d, ph, h)"},
-    {"w_chain_set",
-     "UPDATE audit_chain SET head_seq = $1::bigint, head_hash = decode($2, 'hex'), head_at_ms = $3::bigint, "
-     "anchor_seq = $4::bigint, anchor_hash = decode($5, 'hex'), anchor_at_ms = $6::bigint"},
-    {"w_heads",
-     "UPDATE outbox_heads h SET head = u.head, acked = u.acked FROM unnest($1::text[], $2::bigint[], $3::bigint[]) "
-     "AS u(r, head, acked) WHERE h.recipient = u.r"},
-    {"w_notify", "SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x"},
-};
-
 struct head_row {
   std::uint64_t head = 0, acked = 0;
   bool found = false, changed = false, moved = false;  // moved: the head itself changed
@@ -267,16 +219,6 @@ int first_failure(const pq::pipeline_run& run) {
     if (!run.results[i].ok()) return static_cast<int>(i);
   return -1;
 }
-
-}  // namespace
-
-jubes::result<void> prepare_writer(PGconn* c) {
-  for (const auto& s : writer_statements)
-    if (auto r = pq::prepare(c, s.name, s.sql); !r) return r;
-  return {};
-}
-
-namespace {
 
 /// Round trip 1: BEGIN, head rows, dedup rows, messages to change. @return false with `fail` set
 bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
