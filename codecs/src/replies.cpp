@@ -228,6 +228,7 @@ void append_outbox_entry(std::string& out, const outbox_entry_view& e) {
   attribute(out, "type", e.message_type);
   attribute(out, "source", e.source_party);
   attribute(out, "time", iso_timestamp(e.accepted_at_ms));
+  if (e.deadline_ms > 0) attribute(out, "deadline", iso_timestamp(e.deadline_ms));
   if (e.purged) {
     out += " purged=\"true\"/>\n";
     return;

@@ -157,6 +157,8 @@ admission<admitted> pipeline::admit(std::string body, const party_config& party,
   a.request.route_version = std::move(d.table_version);
   a.request.matched_rules = std::move(d.matched_rules);
   a.request.received_at_ms = now_ms;
+  a.request.deadline_ms = d.deadline_ms;
+  a.request.at_risk_from_ms = d.at_risk_from_ms;
   a.parked = a.request.recipients.empty();
   a.env = std::move(env);
   return a;

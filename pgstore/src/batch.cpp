@@ -46,7 +46,8 @@ constexpr stmt writer_statements[] = {
      "INSERT INTO dedup (party, referentienummer, sha256, message_id, accepted_at_ms) SELECT p, r, decode(h, 'hex'), "
      "id, at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(p, r, h, id, at)"},
     {"w_outbox",
-     "INSERT INTO outbox (recipient, seq, message_id) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])"},
+     "INSERT INTO outbox (recipient, seq, message_id, deadline_ms, at_risk_from_ms) SELECT * FROM "
+     "unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])"},
     {"w_msg_update",
      "UPDATE messages SET recipients = $2::text[], parked = $3::boolean, route_version = $4 WHERE id = $1::bigint"},
     {"w_ack_ids",
@@ -154,7 +155,7 @@ struct plan {
   std::vector<pq::command> msg_inserts;
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> ack_ids;  ///< (recipient, seq) -> message id
   std::vector<std::string> ob_rcpt;
-  std::vector<std::int64_t> ob_seq, ob_id;
+  std::vector<std::int64_t> ob_seq, ob_id, ob_deadline, ob_risk;
   chain_writes chain;
   batch_result* out = nullptr;
 
@@ -167,13 +168,15 @@ struct plan {
     a.detail = std::move(detail);
     return chain.append(std::move(a));
   }
-  void append(const std::string& r, std::uint64_t id) {
+  void append(const std::string& r, std::uint64_t id, std::int64_t deadline_ms = 0, std::int64_t at_risk_from_ms = 0) {
     auto& h = heads[r];  // locked in round trip 1 (the batch created it if it was new)
     h.head += 1;
     h.changed = h.moved = true;
     ob_rcpt.push_back(r);
     ob_seq.push_back(static_cast<std::int64_t>(h.head));
     ob_id.push_back(static_cast<std::int64_t>(id));
+    ob_deadline.push_back(deadline_ms > 0 ? deadline_ms : 0);
+    ob_risk.push_back(deadline_ms > 0 ? at_risk_from_ms : 0);
   }
 };
 
@@ -383,7 +386,7 @@ jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   detail += to.empty() ? " parked: " + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
   p.audit(to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party, std::move(detail));
-  for (const auto& rc : to) p.append(rc, id);
+  for (const auto& rc : to) p.append(rc, id, r.deadline_ms, r.at_risk_from_ms);
   if (to.empty()) ++p.out->parked_delta;
   ++p.out->accepted;
   p.out->last_id = std::max(p.out->last_id, id);
@@ -519,7 +522,12 @@ std::vector<pq::command> writes(plan& p) {
     cmds.push_back(
         cmd("w_dedup", std::move(pq::params().array(parties).array(refs).array(shas).i64_array(ids).i64_array(ats))));
   if (!p.ob_seq.empty())
-    cmds.push_back(cmd("w_outbox", std::move(pq::params().array(p.ob_rcpt).i64_array(p.ob_seq).i64_array(p.ob_id))));
+    cmds.push_back(cmd("w_outbox", std::move(pq::params()
+                                                 .array(p.ob_rcpt)
+                                                 .i64_array(p.ob_seq)
+                                                 .i64_array(p.ob_id)
+                                                 .i64_array(p.ob_deadline)
+                                                 .i64_array(p.ob_risk))));
   for (const auto& [id, m] : p.msgs)
     if (m.dirty)
       cmds.push_back(cmd("w_msg_update",

@@ -79,9 +79,10 @@ jubes::result<void> group::put_audit(audit_kind kind, std::uint64_t id, std::str
   return {};
 }
 
-jubes::result<void> group::append_outbox(const std::string& recipient, std::uint64_t id) {
+jubes::result<void> group::append_outbox(const std::string& recipient, std::uint64_t id, std::int64_t deadline_ms,
+                                         std::int64_t at_risk_from_ms) {
   std::uint64_t seq = head_of(recipient) + 1;
-  auto r = db_.t().outbox.put(t_, {recipient, seq}, id);
+  auto r = db_.t().outbox.put(t_, {recipient, seq}, id, deadline_ms, at_risk_from_ms);
   if (r) st_.heads[recipient] = seq;
   return r;
 }
@@ -128,7 +129,7 @@ jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t i
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
   if (auto w = put_audit(to.empty() ? audit_kind::parked : audit_kind::accepted, id, r.party, detail); !w) return w;
   for (const auto& rcpt : to)
-    if (auto w = append_outbox(rcpt, id); !w) return w;
+    if (auto w = append_outbox(rcpt, id, r.deadline_ms, r.at_risk_from_ms); !w) return w;
   if (to.empty()) {
     if (auto w = tb.parked.put(t_, id); !w) return w;
     ++st_.parked_delta;

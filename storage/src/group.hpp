@@ -111,7 +111,8 @@ class group {
   std::uint64_t head_of(const std::string& recipient) const;
   jubes::result<void> put_audit(audit_kind kind, std::uint64_t id, std::string_view party, std::string_view detail,
                                 audit_record* out = nullptr);
-  jubes::result<void> append_outbox(const std::string& recipient, std::uint64_t id);
+  jubes::result<void> append_outbox(const std::string& recipient, std::uint64_t id, std::int64_t deadline_ms = 0,
+                                    std::int64_t at_risk_from_ms = 0);
   codec::message_rec stage_body(const ingest_request& r, std::uint64_t id);
   jubes::result<void> write_new_message(const ingest_op& o, std::uint64_t id, const std::vector<std::string>& to);
   /// The message a forward or reroute changes; not found and damage are the request's answer.

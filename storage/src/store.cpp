@@ -228,6 +228,9 @@ jubes::result<outbox_state> store::outbox(std::string_view recipient) const {
 jubes::result<std::vector<std::pair<std::string, outbox_state>>> store::outboxes() const {
   return impl_->db_.read([&](const lmdb::txn& t) { return reads::list_outboxes(impl_->db_, t, true); });
 }
+jubes::result<std::vector<late_entry>> store::late_entries(std::int64_t now_ms, std::size_t max) const {
+  return reads::late_entries(impl_->db_, now_ms, max);
+}
 jubes::result<std::optional<stored_message>> store::get(std::uint64_t id) const {
   return reads::get(impl_->db_, id);
 }

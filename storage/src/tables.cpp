@@ -317,9 +317,24 @@ std::string outbox_db::encode_key(const key& k) {
   return codec::outbox_key(k.recipient, k.seq);
 }
 
+namespace {
+// An outbox value: 8 bytes (message id) or 24 (message id, deadline, at risk from).
+bool decode_outbox_value(std::string_view v, outbox_db::entry& e) {
+  if (v.size() != 8 && v.size() != 24) return false;
+  if (!codec::read_be64(v.substr(0, 8), e.message_id)) return false;
+  e.deadline_ms = e.at_risk_from_ms = 0;
+  if (v.size() == 8) return true;
+  std::uint64_t d = 0, r = 0;
+  if (!codec::read_be64(v.substr(8, 8), d) || !codec::read_be64(v.substr(16, 8), r)) return false;
+  e.deadline_ms = static_cast<std::int64_t>(d);
+  e.at_risk_from_ms = static_cast<std::int64_t>(r);
+  return e.deadline_ms > 0;
+}
+}  // namespace
+
 jubes::result<outbox_db::entry> outbox_db::decode(std::string_view k, std::string_view v) {
   entry e;
-  if (!codec::split_outbox_key(k, e.recipient, e.seq) || !codec::read_be64(v, e.message_id))
+  if (!codec::split_outbox_key(k, e.recipient, e.seq) || !decode_outbox_value(v, e))
     return fail(errc::corrupt, "outbox: undecodable entry");
   return e;
 }
@@ -328,14 +343,22 @@ jubes::result<std::optional<std::uint64_t>> outbox_db::get(const lmdb::txn& t, c
   auto v = get_raw(t, dbi_, encode_key(k));
   if (!v) return v.error();
   if (!*v) return std::optional<std::uint64_t>{};
-  auto id = decode_u64(**v, "outbox entry");
-  if (!id) return id.error();
-  return std::optional<std::uint64_t>(*id);
+  entry e;
+  if (!decode_outbox_value(**v, e)) return fail(errc::corrupt, "outbox entry: undecodable value");
+  return std::optional<std::uint64_t>(e.message_id);
 }
 
-jubes::result<void> outbox_db::put(const lmdb::txn& t, const key& k, std::uint64_t message_id) const {
+jubes::result<void> outbox_db::put(const lmdb::txn& t, const key& k, std::uint64_t message_id, std::int64_t deadline_ms,
+                                   std::int64_t at_risk_from_ms) const {
+  std::string v;
   auto b = be64(message_id);
-  return put_raw(t, dbi_, encode_key(k), sv(b));
+  v.append(sv(b));
+  if (deadline_ms > 0) {
+    auto d = be64(static_cast<std::uint64_t>(deadline_ms));
+    auto r = be64(static_cast<std::uint64_t>(at_risk_from_ms));
+    v.append(sv(d)).append(sv(r));
+  }
+  return put_raw(t, dbi_, encode_key(k), v);
 }
 
 jubes::result<std::uint64_t> outbox_db::head(const lmdb::txn& t, std::string_view recipient) const {

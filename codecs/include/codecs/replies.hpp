@@ -78,11 +78,12 @@ struct outbox_entry_view {
   std::string_view message_type;
   std::string_view source_party;
   std::int64_t accepted_at_ms = 0;
-  bool purged = false;    ///< the body is gone by retention: the entry is written empty, purged="true"
-  std::string_view body;  ///< the stored message in any accepted encoding; embedded via embeddable_body()
+  bool purged = false;           ///< the body is gone by retention: the entry is written empty, purged="true"
+  std::string_view body;         ///< the stored message in any accepted encoding; embedded via embeddable_body()
+  std::int64_t deadline_ms = 0;  ///< the entry's legal deadline (ms since the epoch), deadline="..."; 0: none
 };
 
-/// <outbox recipient after count [last]> with one <entry seq id type source time> per entry, in the given
+/// <outbox recipient after count [last]> with one <entry seq id type source time [deadline]> per entry, in the given
 /// order, each holding the message itself as its only child (UTF-8, without XML declaration), or empty with
 /// purged="true". The message is embedded by embeddable_body() (its element only, UTF-8, same infoset). A body that
 /// cannot be embedded (impossible for one the validator accepted, which checks it; only a body stored by an older

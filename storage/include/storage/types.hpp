@@ -88,6 +88,10 @@ struct ingest_request {
   std::string route_version;            ///< routing table version that decided
   std::vector<std::string> matched_rules;
   std::int64_t received_at_ms = 0;
+  /// The legal deadline of every outbox entry of this message (routing's `deadlines:`), ms since
+  /// the epoch; 0: none. At risk from at_risk_from_ms on while unacknowledged.
+  std::int64_t deadline_ms = 0;
+  std::int64_t at_risk_from_ms = 0;
 };
 
 /// The expected outcomes of an ingest. Failures (store full, I/O error, an invalid request) are
@@ -121,6 +125,20 @@ struct outbox_entry {
   std::int64_t accepted_at_ms = 0;
   bool purged = false;  ///< the body is gone by retention (body empty)
   std::string body;
+  std::int64_t deadline_ms = 0;      ///< the entry's legal deadline (ms since the epoch); 0: none
+  std::int64_t at_risk_from_ms = 0;  ///< at risk from this time on while unacknowledged
+};
+
+/// An unacknowledged outbox entry with a deadline that is at risk or past (backend::late_entries).
+struct late_entry {
+  std::string recipient;
+  std::uint64_t seq = 0;
+  std::uint64_t message_id = 0;
+  std::string message_type;
+  std::string source_party;
+  std::int64_t accepted_at_ms = 0;
+  std::int64_t deadline_ms = 0;
+  std::int64_t at_risk_from_ms = 0;
 };
 
 /// One poll's worth of an outbox: the entries and whether more are waiting after them.
