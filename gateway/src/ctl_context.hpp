@@ -114,6 +114,7 @@ outcome cmd_validate(context& c, args& a);
 outcome cmd_route_explain(context& c, args& a);
 outcome cmd_routes_reload(context& c, args& a);
 outcome cmd_outbox_list(context& c, args& a);
+outcome cmd_outbox_late(context& c, args& a);
 outcome cmd_stats(context& c, args& a);
 outcome cmd_check(context& c, args& a);
 outcome cmd_backup(context& c, args& a);

@@ -11,6 +11,8 @@
 // registry collector and runs at each scrape. Threading: as the registry (thread-safe).
 #include <cstdint>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +60,8 @@ class metrics_probe {
  private:
   /// Sets the four outbox series of one recipient.
   void set_outbox(const std::string& recipient, const storage::outbox_state& o, std::int64_t now_ms);
+  /// Sets the deadline series (at risk, overdue, missed) from the store's late entries at now_ms.
+  void collect_deadlines(storage::backend& store, const pipeline& pipe, std::int64_t now_ms);
 
   registry& r_;
   gauge &queue_depth_, &queue_capacity_, &map_size_, &map_used_, &capacity_, &parked_, &ready_;
@@ -65,6 +69,13 @@ class metrics_probe {
   histogram &group_size_, &commit_seconds_;
   gauge &process_cpu_, &process_rss_, &process_fds_, &process_start_;
   std::map<std::string, counter*, std::less<>> rejected_;  ///< filled in the constructor; read-mostly
+  std::vector<std::string> recipients_;                    ///< the configured recipients
+  // Deadlines: the (recipient, type) series that exist, and the overdue entries (recipient, seq)
+  // already counted in jubes_outbox_deadlines_missed_total. Guarded by deadlines_mu_ (two scrapes
+  // may collect at once).
+  std::mutex deadlines_mu_;
+  std::set<std::pair<std::string, std::string>> deadline_series_;
+  std::set<std::pair<std::string, std::uint64_t>> missed_;
 };
 
 }  // namespace jubes::gateway::detail

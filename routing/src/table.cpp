@@ -426,6 +426,13 @@ const std::vector<std::string>& table::forwardable_types() const noexcept {
   return impl_->forwardable;
 }
 
+std::vector<std::string> table::deadline_types() const {
+  std::vector<std::string> out;
+  for (const auto& [type, index] : impl_->deadline_by_type) out.push_back(type);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::int64_t table::deadline_lead_ms(std::string_view message_type) const noexcept {
   auto it = impl_->deadline_by_type.find(message_type);
   return it == impl_->deadline_by_type.end() ? 0 : impl_->deadlines[it->second].lead_ms;

@@ -123,6 +123,8 @@ class table {
   /// @return the lead time of the deadline rule for `message_type` in milliseconds (an entry is at
   ///         risk from deadline - lead time on), or 0 when the type has no deadline rule.
   std::int64_t deadline_lead_ms(std::string_view message_type) const noexcept;
+  /// @return the message types that have a deadline rule, sorted.
+  std::vector<std::string> deadline_types() const;
 
   ~table();
   table(const table&) = delete;
