@@ -361,6 +361,12 @@ namespace {
 jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   const auto& r = o.req;
   if (!valid_ingest(o)) return fail(errc::invalid_argument, "invalid ingest request");
+  // Corrections and withdrawals (crossRefnummer, docs/MESSAGES.md) are not implemented on
+  // PostgreSQL yet: refused, never delivered as if they were new notices.
+  if (r.mutation_kind != storage::mutation::none)
+    return fail(errc::invalid_argument,
+                "corrections and withdrawals (parameters/mutatiesoort with crossRefnummer) are not supported on the "
+                "PostgreSQL store yet");
   const std::string sha(reinterpret_cast<const char*>(o.sha.data()), o.sha.size());
   dedup_key key{r.party, r.referentienummer};
   if (auto it = p.dedup.find(key); it != p.dedup.end()) {

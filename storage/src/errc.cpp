@@ -26,6 +26,10 @@ constexpr std::array codes{
     info(errc::not_parked, "not_parked", "message is not parked"),
     info(errc::read_only, "read_only", "store is open read-only"),
     info(errc::closed, "closed", "store is closed"),
+    info(errc::unknown_reference, "unknown_reference",
+         "crossRefnummer names no earlier message of this sender (of this message type)"),
+    info(errc::already_superseded, "already_superseded",
+         "the message referred to was already corrected or withdrawn: refer to the latest"),
 };
 
 }  // namespace

@@ -94,7 +94,9 @@ jubes::result<outbox_batch> read_outbox(const database& db, std::string_view rec
       if (!found) return found.error();
       if (!*found)
         return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
-      auto body = bodies.body(db, t, rec);
+      // A corrected or withdrawn entry is a marker: its body is never delivered.
+      const bool marker = (*e)->link == entry_link::superseded_by || (*e)->link == entry_link::withdrawn_by;
+      auto body = marker ? jubes::result<std::string_view>(std::string_view{}) : bodies.body(db, t, rec);
       if (!body) return body.error();
       // The byte cap is checked before the body is copied: the first entry always goes.
       if (!out.entries.empty() && body->size() > max_bytes - std::min(bytes, max_bytes)) {
@@ -112,6 +114,8 @@ jubes::result<outbox_batch> read_outbox(const database& db, std::string_view rec
       x.purged = (rec.flags & codec::flag_purged) != 0;
       x.deadline_ms = (*e)->deadline_ms;
       x.at_risk_from_ms = (*e)->at_risk_from_ms;
+      x.link = (*e)->link;
+      x.link_id = (*e)->link_id;
       out.entries.push_back(std::move(x));
     }
     return out;

@@ -77,6 +77,18 @@ struct options {
   clock_fn clock;  ///< empty => system clock
 };
 
+/// What a notice does to an earlier one of the same source (docs/MESSAGES.md, "Corrections and
+/// withdrawals"): nothing, replace it (StUF mutatiesoort C or W) or withdraw it (V).
+enum class mutation : std::uint8_t { none = 0, correction = 1, withdrawal = 2 };
+
+/// How an outbox entry relates to another message (outbox_entry::link).
+enum class entry_link : std::uint8_t {
+  none = 0,
+  superseded_by = 1,  ///< this entry's message was corrected before it was acknowledged: no body
+  withdrawn_by = 2,   ///< this entry's message was withdrawn before it was acknowledged: no body
+  relates_to = 3,     ///< this entry corrects or withdraws link_id, which the recipient was sent
+};
+
 /// One message offered for ingest. The gateway has validated and routed it.
 struct ingest_request {
   std::string party;                    ///< the authenticated source party (certificate identity)
@@ -92,6 +104,11 @@ struct ingest_request {
   /// the epoch; 0: none. At risk from at_risk_from_ms on while unacknowledged.
   std::int64_t deadline_ms = 0;
   std::int64_t at_risk_from_ms = 0;
+  /// A correction or withdrawal of the party's earlier message with referentienummer cross_ref:
+  /// it goes to the routed recipients and to every recipient of the earlier message; where that
+  /// one is unacknowledged its entry becomes a marker (superseded_by / withdrawn_by, no body).
+  mutation mutation_kind = mutation::none;
+  std::string cross_ref;
 };
 
 /// The expected outcomes of an ingest. Failures (store full, I/O error, an invalid request) are
@@ -125,8 +142,10 @@ struct outbox_entry {
   std::int64_t accepted_at_ms = 0;
   bool purged = false;  ///< the body is gone by retention (body empty)
   std::string body;
-  std::int64_t deadline_ms = 0;      ///< the entry's legal deadline (ms since the epoch); 0: none
-  std::int64_t at_risk_from_ms = 0;  ///< at risk from this time on while unacknowledged
+  std::int64_t deadline_ms = 0;        ///< the entry's legal deadline (ms since the epoch); 0: none
+  std::int64_t at_risk_from_ms = 0;    ///< at risk from this time on while unacknowledged
+  entry_link link = entry_link::none;  ///< superseded_by / withdrawn_by: delivered without body
+  std::uint64_t link_id = 0;           ///< the message the link names
 };
 
 /// An unacknowledged outbox entry with a deadline that is at risk or past (backend::late_entries).
