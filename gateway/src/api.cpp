@@ -93,7 +93,8 @@ jubes::result<void> api::open() {
     if (p.role == party_role::recipient) recipients.push_back(p.id);
   // The capacity is the configured maximum, not the current map (which grows up to it); PostgreSQL
   // reports no size, and its limit is the database server's disk: 0.
-  s.probe.emplace(s.metrics, s.cfg.store.backend == "lmdb" ? s.cfg.store.map_size_bytes : 0, recipients);
+  s.probe.emplace(s.metrics, s.cfg.store.backend == "lmdb" ? s.cfg.store.map_size_bytes : 0, recipients,
+                  static_cast<std::int64_t>(s.cfg.retention.bodies_days * 86400.0 * 1000.0));
   register_party_series(s.metrics, s.cfg, s.routes);
   s.metrics.add_collector([this](registry&) {
     auto& s = *st_;

@@ -26,6 +26,10 @@ constexpr std::string_view kOverdueHelp =
     "Unacknowledged outbox entries past their legal deadline, per recipient and message type.";
 constexpr std::string_view kMissedHelp =
     "Outbox entries seen unacknowledged past their legal deadline (each counted once), per recipient and type.";
+constexpr std::string_view kDueForPurgeHelp =
+    "Unacknowledged outbox entries whose body retention purges within 7 days, per recipient.";
+constexpr std::string_view kPurgedUndeliveredHelp =
+    "Message bodies retention purged while a recipient had not acknowledged them (audited; LMDB only).";
 // The most late entries one scrape reads; beyond it the figures are lower bounds.
 constexpr std::size_t kMaxLate = 100000;
 }  // namespace
@@ -46,7 +50,8 @@ void register_listener_series(registry& r, const context_expiry& expiry) {
   r.get_gauge(mn::tls_certificate_expiry_timestamp_seconds, help, {{"certificate", "ca"}}).set(double(expiry.ca));
 }
 
-metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients)
+metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients,
+                             std::int64_t retention_bodies_ms)
     : r_(r),
       queue_depth_(r.get_gauge(mn::writer_queue_depth, "Requests waiting for the store's writer.")),
       queue_capacity_(r.get_gauge(mn::writer_queue_capacity, "Capacity of the store's writer queue.")),
@@ -72,7 +77,9 @@ metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const st
       process_fds_(r.get_gauge(mn::process_open_fds, "Number of open file descriptors.")),
       process_start_(
           r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")),
-      recipients_(recipients) {
+      recipients_(recipients),
+      retention_bodies_ms_(retention_bodies_ms),
+      purged_undelivered_(r.get_sampled_counter(mn::retention_purged_undelivered_total, kPurgedUndeliveredHelp)) {
   capacity_.set(double(capacity_bytes));
   r.get_gauge(mn::build_info, "The running build: version and git revision (labels), value 1.",
               {{"version", std::string(build_version())}, {"revision", std::string(build_revision())}})
@@ -85,7 +92,11 @@ metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const st
     std::string reason = codecs::to_string(static_cast<codecs::errc>(e));
     rejected_[reason] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", reason}});
   }
-  for (const auto& rcpt : recipients) set_outbox(rcpt, storage::outbox_state{}, 0);
+  for (const auto& rcpt : recipients) {
+    set_outbox(rcpt, storage::outbox_state{}, 0);
+    r.get_gauge(mn::outbox_due_for_purge, kDueForPurgeHelp, {{"recipient", rcpt}}).set(0);
+    purge_series_.insert(rcpt);
+  }
 }
 
 void metrics_probe::count_rejected(const std::string& reason) {
@@ -127,6 +138,8 @@ void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::
   commit_seconds_.load({m.commit_seconds_hist.begin(), m.commit_seconds_hist.end()}, m.commit_seconds_sum);
   if (auto obs = store.outboxes())
     for (const auto& [rcpt, o] : *obs) set_outbox(rcpt, o, now_ms);
+  purged_undelivered_.set(double(m.purged_undelivered));
+  collect_due_for_purge(store, now_ms);
   collect_deadlines(store, pipe, now_ms);
   if (auto snap = pipe.routes()) {
     r_.clear(mn::route_table_info);
@@ -134,6 +147,20 @@ void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::
                  {{"version", snap->table->version()}})
         .set(1);
     route_reloads_.set(double(pipe.route_generation()));
+  }
+}
+
+void metrics_probe::collect_due_for_purge(storage::backend& store, std::int64_t now_ms) {
+  if (retention_bodies_ms_ <= 0) return;
+  auto due = store.unacked_due_for_purge(now_ms - retention_bodies_ms_ + purge_warning_ms);
+  if (!due) return;  // a failed read leaves the last figures
+  std::lock_guard lk(purge_mu_);
+  std::map<std::string, std::uint64_t, std::less<>> n(due->begin(), due->end());
+  for (const auto& [rcpt, count] : n) purge_series_.insert(rcpt);
+  for (const auto& rcpt : purge_series_) {
+    auto it = n.find(rcpt);
+    r_.get_gauge(mn::outbox_due_for_purge, kDueForPurgeHelp, {{"recipient", rcpt}})
+        .set(it == n.end() ? 0.0 : double(it->second));
   }
 }
 

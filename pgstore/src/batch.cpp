@@ -598,7 +598,9 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
   cmds.push_back(pq::command{
       "WITH p AS (SELECT id FROM messages WHERE NOT purged AND accepted_at_ms < $1::bigint ORDER BY accepted_at_ms, "
       "id LIMIT $2::bigint FOR UPDATE) UPDATE messages m SET body = NULL, purged = true, parked = false FROM p WHERE "
-      "m.id = p.id RETURNING m.id",
+      "m.id = p.id RETURNING m.id, (SELECT string_agg(o.recipient, ',' ORDER BY o.recipient) FROM outbox o JOIN "
+      "outbox_heads h ON h.recipient = o.recipient WHERE o.recipient = ANY (m.recipients) AND o.seq > h.acked AND "
+      "o.message_id = m.id)",
       std::move(b), false, false});
   pq::params d;
   d.i64(dedup_cut).text(lim);
@@ -631,14 +633,21 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
       if (!dead.null(i, 1)) storage::audit_chain::parse_hex(dead.str(i, 1), chain.anchor.hash);
       chain.changed = true;
     }
-  std::vector<std::uint64_t> ids;
-  for (int i = 0; i < run.results[1].rows(); ++i) ids.push_back(static_cast<std::uint64_t>(run.results[1].i64(i, 0)));
+  // Never silently: a body some recipient had not acknowledged gets an audit record naming them.
+  std::vector<std::pair<std::uint64_t, std::string>> ids;
+  for (int i = 0; i < run.results[1].rows(); ++i)
+    ids.emplace_back(static_cast<std::uint64_t>(run.results[1].i64(i, 0)),
+                     run.results[1].null(i, 1) ? std::string() : run.results[1].str(i, 1));
   std::sort(ids.begin(), ids.end());
-  for (auto id : ids) {
+  for (auto& [id, undelivered] : ids) {
     storage::audit_record r;
     r.at_ms = now;
     r.kind = storage::audit_kind::purged;
     r.message_id = id;
+    if (!undelivered.empty()) {
+      r.detail = "undelivered to " + undelivered;
+      ++acc.undelivered;
+    }
     chain.append(std::move(r));
   }
   std::vector<pq::command> writes;

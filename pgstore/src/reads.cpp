@@ -54,6 +54,10 @@ const std::vector<stmt>& statements() {
        "SELECT head_seq, encode(head_hash, 'hex'), head_at_ms, anchor_seq, encode(anchor_hash, 'hex'), anchor_at_ms "
        "FROM audit_chain"},
       {"r_heads", "SELECT recipient, head FROM outbox_heads"},
+      {"r_due_purge",
+       "SELECT o.recipient, count(*) FROM outbox o JOIN outbox_heads h ON h.recipient = o.recipient JOIN messages m "
+       "ON m.id = o.message_id WHERE o.seq > h.acked AND NOT m.purged AND m.accepted_at_ms < $1::bigint GROUP BY "
+       "o.recipient ORDER BY o.recipient"},
       {"r_late",
        "SELECT o.recipient, o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, o.deadline_ms, "
        "o.at_risk_from_ms FROM outbox o JOIN outbox_heads h ON h.recipient = o.recipient JOIN messages m ON m.id = "
@@ -150,6 +154,20 @@ jubes::result<std::vector<storage::outbox_entry>> reader::read_outbox(std::strin
       e.at_risk_from_ms = r->i64(i, 8);
       out.push_back(std::move(e));
     }
+    return out;
+  });
+}
+
+jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> reader::unacked_due_for_purge(
+    std::int64_t before_ms) {
+  using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    pq::params p;
+    p.i64(before_ms);
+    auto r = query(c, "r_due_purge", p);
+    if (!r) return r.error();
+    out_t out;
+    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->str(i, 0), static_cast<std::uint64_t>(r->i64(i, 1)));
     return out;
   });
 }

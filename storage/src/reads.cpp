@@ -160,6 +160,39 @@ jubes::result<std::vector<late_entry>> late_entries(const database& db, std::int
   });
 }
 
+jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(const database& db,
+                                                                                        std::int64_t before_ms) {
+  using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
+  return db.read([&](const lmdb::txn& t) -> jubes::result<out_t> {
+    out_t out;
+    auto boxes = list_outboxes(db, t, false);
+    if (!boxes) return boxes.error();
+    auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
+    if (!sc) return sc.error();
+    codec::message_rec rec;
+    for (const auto& [name, st] : *boxes) {
+      auto cur = db.t().cursors.get(t, name);
+      if (!cur) return cur.error();
+      const std::uint64_t cursor = cur->value_or(0);
+      if (cursor >= st.head) continue;
+      std::uint64_t n = 0;
+      for (auto e = sc->seek({name, cursor + 1});; e = sc->next()) {
+        if (!e) return e.error();
+        if (!*e || (*e)->recipient != name) break;
+        if ((*e)->link == entry_link::superseded_by || (*e)->link == entry_link::withdrawn_by) continue;
+        auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
+        if (!found) return found.error();
+        if (!*found)
+          return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
+        if (rec.accepted_at_ms >= before_ms) break;  // entries come in acceptance order: the rest are newer
+        if (!(rec.flags & codec::flag_purged)) ++n;
+      }
+      if (n) out.emplace_back(name, n);
+    }
+    return out;
+  });
+}
+
 jubes::result<outbox_state> outbox(const database& db, std::string_view recipient) {
   if (!codec::valid_name(recipient)) return outbox_state{};
   return db.read([&](const lmdb::txn& t) { return state_in(db, t, recipient); });

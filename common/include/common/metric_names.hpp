@@ -48,6 +48,11 @@ inline constexpr std::string_view outbox_cursor = "jubes_outbox_cursor";    ///<
 inline constexpr std::string_view outbox_backlog = "jubes_outbox_backlog";  ///< gauge {recipient}
 inline constexpr std::string_view outbox_oldest_unacked_age_seconds =
     "jubes_outbox_oldest_unacked_age_seconds";  ///< gauge {recipient}
+// Retention guard (docs/storage.md, "Retention"): bodies due for purge that a recipient has not acknowledged.
+inline constexpr std::string_view outbox_due_for_purge =
+    "jubes_outbox_due_for_purge";  ///< gauge {recipient}: unacked bodies retention purges within 7 days
+inline constexpr std::string_view retention_purged_undelivered_total =
+    "jubes_retention_purged_undelivered_total";  ///< counter: bodies purged unacknowledged (audited)
 // Legal deadlines (docs/routing.md, "Deadlines"), per recipient and message type:
 inline constexpr std::string_view outbox_deadline_at_risk =
     "jubes_outbox_deadline_at_risk";  ///< gauge {recipient, type}: unacked, deadline within the lead time

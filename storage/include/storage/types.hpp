@@ -327,6 +327,9 @@ struct metrics_snapshot {
   std::uint64_t accepted = 0, duplicate = 0, conflict = 0, store_full = 0, io_error = 0;
   std::uint64_t acks = 0, forwards = 0, reroutes = 0;
   std::uint64_t purged_bodies = 0, purged_dedup = 0, purged_audit = 0;
+  /// Bodies retention purged while some recipient had not acknowledged them (LMDB; 0 on PostgreSQL,
+  /// whose audit records say it all the same).
+  std::uint64_t purged_undelivered = 0;
   std::uint64_t last_message_id = 0;
 };
 
@@ -347,10 +350,11 @@ std::string_view to_string(store_health::state s) noexcept;
 
 /// Result of one retention pass (or of admin purge).
 struct purge_result {
-  std::uint64_t bodies = 0;  ///< message bodies removed
-  std::uint64_t dedup = 0;   ///< dedup records removed
-  std::uint64_t audit = 0;   ///< audit records removed
-  bool more = false;         ///< a batch limit was hit; another pass would purge more
+  std::uint64_t bodies = 0;       ///< message bodies removed
+  std::uint64_t dedup = 0;        ///< dedup records removed
+  std::uint64_t audit = 0;        ///< audit records removed
+  std::uint64_t undelivered = 0;  ///< bodies removed that some recipient had not acknowledged (audited)
+  bool more = false;              ///< a batch limit was hit; another pass would purge more
 };
 
 /// Result of check(): an empty `problems` means the store is consistent.
