@@ -601,7 +601,7 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
       "m.id = p.id RETURNING m.id, (SELECT string_agg(o.recipient, ',' ORDER BY o.recipient) FROM outbox o JOIN "
       "outbox_heads h ON h.recipient = o.recipient WHERE o.recipient = ANY (m.recipients) AND o.seq > h.acked AND "
       "o.message_id = m.id)",
-      std::move(b), false, false});
+      std::move(b), false, true});  // binary results: res::i64 reads 8-byte integers
   pq::params d;
   d.i64(dedup_cut).text(lim);
   cmds.push_back(
@@ -616,7 +616,7 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
       "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE seq < coalesce((SELECT seq FROM audit WHERE at_ms "
       ">= $1::bigint ORDER BY seq LIMIT 1), 9223372036854775807) ORDER BY seq LIMIT $2::bigint) RETURNING seq, "
       "encode(hash, 'hex'), at_ms",
-      std::move(a), false, false});
+      std::move(a), false, true});
   cmds.push_back(cmd("w_chain_lock"));  // the last lock, as in a batch
   pq::pipeline_run run;
   auto sent = pq::pipeline(c, cmds, run);
