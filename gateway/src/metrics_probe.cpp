@@ -139,8 +139,18 @@ void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::
   if (auto obs = store.outboxes())
     for (const auto& [rcpt, o] : *obs) set_outbox(rcpt, o, now_ms);
   purged_undelivered_.set(double(m.purged_undelivered));
-  collect_due_for_purge(store, now_ms);
-  collect_deadlines(store, pipe, now_ms);
+  // The deadline and purge figures read every unacknowledged entry: the dashboard renders every
+  // second, so they are read again only when a write committed since, or 5 s have passed.
+  bool rescan = true;
+  {
+    std::lock_guard lk(scan_mu_);
+    rescan = m.commits != scanned_commits_ || now_ms < scanned_at_ms_ || now_ms - scanned_at_ms_ >= rescan_ms;
+    if (rescan) scanned_commits_ = m.commits, scanned_at_ms_ = now_ms;
+  }
+  if (rescan) {
+    collect_due_for_purge(store, now_ms);
+    collect_deadlines(store, pipe, now_ms);
+  }
   if (auto snap = pipe.routes()) {
     r_.clear(mn::route_table_info);
     r_.get_gauge(mn::route_table_info, "The routing table in service (version label).",

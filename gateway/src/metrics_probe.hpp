@@ -55,6 +55,8 @@ class metrics_probe {
 
   /// How long before retention purges an unacknowledged body jubes_outbox_due_for_purge counts it.
   static constexpr std::int64_t purge_warning_ms = 7LL * 86400 * 1000;
+  /// The deadline and purge figures are read again at most this often unless a write committed.
+  static constexpr std::int64_t rescan_ms = 5000;
 
   /// Counts one refused ingest. A reason outside the registered set is added on first use.
   void count_rejected(const std::string& reason);
@@ -84,6 +86,9 @@ class metrics_probe {
   // Deadlines: the (recipient, type) series that exist, and the overdue entries (recipient, seq)
   // already counted in jubes_outbox_deadlines_missed_total. Guarded by deadlines_mu_ (two scrapes
   // may collect at once).
+  std::mutex scan_mu_;  ///< guards the two below
+  std::uint64_t scanned_commits_ = 0;
+  std::int64_t scanned_at_ms_ = INT64_MIN / 2;
   std::mutex deadlines_mu_;
   std::set<std::pair<std::string, std::string>> deadline_series_;
   std::set<std::pair<std::string, std::uint64_t>> missed_;
