@@ -77,7 +77,7 @@ void report() {
 
 // The invariant for one accepted body.
 void check_delivery(std::string_view body, std::string_view type) {
-  const outbox_entry_view e{1, 7, type, "tulp-gw", 1'764'000'000'000, false, body};
+  const outbox_entry_view e{1, 7, type, "tulp-gw", 1'764'000'000'000, false, body, 0, delivery_link::none, 0};
   const std::string batch = encode_outbox_batch("gemeente:0363", 0, std::span(&e, 1));
   constexpr std::string_view header = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
   if (batch.substr(0, header.size()) != header) broken("no XML 1.0 UTF-8 declaration", "", batch);

@@ -228,6 +228,22 @@ void append_outbox_entry(std::string& out, const outbox_entry_view& e) {
   attribute(out, "type", e.message_type);
   attribute(out, "source", e.source_party);
   attribute(out, "time", iso_timestamp(e.accepted_at_ms));
+  if (e.deadline_ms > 0) attribute(out, "deadline", iso_timestamp(e.deadline_ms));
+  switch (e.link) {
+    case delivery_link::superseded_by:
+      attribute(out, "supersededBy", e.link_id);
+      out += "/>\n";
+      return;
+    case delivery_link::withdrawn_by:
+      attribute(out, "withdrawnBy", e.link_id);
+      out += "/>\n";
+      return;
+    case delivery_link::relates_to:
+      attribute(out, "relatesTo", e.link_id);
+      break;
+    case delivery_link::none:
+      break;
+  }
   if (e.purged) {
     out += " purged=\"true\"/>\n";
     return;

@@ -37,6 +37,7 @@ constexpr command kCommands[] = {
   {"route explain", "FILE", "Shows which rules of the configured routes file route the message in FILE, and why.", cmd_route_explain},
   {"routes reload", "", "Asks the gateway that owns the data directory to recompile its routes file (a bad file is refused and the old table keeps serving); with no gateway running, checks that the file compiles.", cmd_routes_reload},
   {"outbox list", "", "Head, cursor, backlog and age of the oldest unacknowledged entry of every outbox (read-only; works while jubesd runs).", cmd_outbox_list},
+  {"outbox late", "[--recipient R] [--at T]", "Unacknowledged entries at risk of missing their legal deadline (within the lead time) or past it, per recipient (no contents), as the dashboard lists them; at T (ISO-8601 UTC) instead of now. Read-only; works while jubesd runs.", cmd_outbox_late},
   {"parked list", "", "The parked messages: id, source, referentienummer, type, acceptance time, reason (never their content).", cmd_parked_list},
   {"parked show", "ID", "One parked (or once parked) message: state, reason, the recipients the current routes would give it, and its history (who, when, why). Exit 3 if no such parked message.", cmd_parked_show},
   {"parked reroute", "ID|--all", "Routes parked messages with the current routes. Exit 4 if some stay parked (no rule routes them yet), 1 if some failed.", cmd_parked_reroute},

@@ -119,6 +119,7 @@ outcome cmd_routes_reload(context& c, args& a);
 outcome cmd_tls_reload(context& c, args& a);
 outcome cmd_keys_rotate(context& c, args& a);
 outcome cmd_outbox_list(context& c, args& a);
+outcome cmd_outbox_late(context& c, args& a);
 outcome cmd_stats(context& c, args& a);
 outcome cmd_check(context& c, args& a);
 outcome cmd_backup(context& c, args& a);

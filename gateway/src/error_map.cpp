@@ -86,7 +86,10 @@ fault_kind of_storage(storage::errc e) {
       return client(404, "StUF064");
     case storage::errc::beyond_head:
     case storage::errc::invalid_argument:
+    case storage::errc::unknown_reference:  // a correction's crossRefnummer names nothing of the sender
       return client(400, "StUF058");
+    case storage::errc::already_superseded:  // a second correction of the same notice: refer to the latest
+      return client(409, "StUF058");
     // Anything else is an outcome we cannot vouch for: the client retries, dedup absorbs it.
     default:
       return server(503, "StUF058", 1);

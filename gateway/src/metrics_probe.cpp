@@ -20,6 +20,18 @@ std::vector<double> bounds(const std::array<double, N>& a) {
   return {a.begin(), a.end()};
 }
 constexpr std::string_view kRejectedHelp = "Ingest requests refused, by reason.";
+constexpr std::string_view kAtRiskHelp =
+    "Unacknowledged outbox entries whose legal deadline is within its lead time, per recipient and message type.";
+constexpr std::string_view kOverdueHelp =
+    "Unacknowledged outbox entries past their legal deadline, per recipient and message type.";
+constexpr std::string_view kMissedHelp =
+    "Outbox entries seen unacknowledged past their legal deadline (each counted once), per recipient and type.";
+constexpr std::string_view kDueForPurgeHelp =
+    "Unacknowledged outbox entries whose body retention purges within 7 days, per recipient.";
+constexpr std::string_view kPurgedUndeliveredHelp =
+    "Message bodies retention purged while a recipient had not acknowledged them (audited; LMDB only).";
+// The most late entries one scrape reads; beyond it the figures are lower bounds.
+constexpr std::size_t kMaxLate = 100000;
 }  // namespace
 
 void register_listener_series(registry& r) {
@@ -34,7 +46,8 @@ void register_listener_series(registry& r) {
   r.get_counter(mn::connections_refused_total, listener_help::connections_refused);
 }
 
-metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients)
+metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients,
+                             std::int64_t retention_bodies_ms)
     : r_(r),
       queue_depth_(r.get_gauge(mn::writer_queue_depth, "Requests waiting for the store's writer.")),
       queue_capacity_(r.get_gauge(mn::writer_queue_capacity, "Capacity of the store's writer queue.")),
@@ -59,7 +72,10 @@ metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const st
       process_rss_(r.get_gauge(mn::process_resident_memory_bytes, "Resident memory size in bytes.")),
       process_fds_(r.get_gauge(mn::process_open_fds, "Number of open file descriptors.")),
       process_start_(
-          r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")) {
+          r.get_gauge(mn::process_start_time_seconds, "Start time of the process since unix epoch in seconds.")),
+      recipients_(recipients),
+      retention_bodies_ms_(retention_bodies_ms),
+      purged_undelivered_(r.get_sampled_counter(mn::retention_purged_undelivered_total, kPurgedUndeliveredHelp)) {
   capacity_.set(double(capacity_bytes));
   r.get_gauge(mn::build_info, "The running build: version and git revision (labels), value 1.",
               {{"version", std::string(build_version())}, {"revision", std::string(build_revision())}})
@@ -72,7 +88,11 @@ metrics_probe::metrics_probe(registry& r, std::uint64_t capacity_bytes, const st
     std::string reason = codecs::to_string(static_cast<codecs::errc>(e));
     rejected_[reason] = &r.get_counter(mn::ingest_rejected_total, kRejectedHelp, {{"reason", reason}});
   }
-  for (const auto& rcpt : recipients) set_outbox(rcpt, storage::outbox_state{}, 0);
+  for (const auto& rcpt : recipients) {
+    set_outbox(rcpt, storage::outbox_state{}, 0);
+    r.get_gauge(mn::outbox_due_for_purge, kDueForPurgeHelp, {{"recipient", rcpt}}).set(0);
+    purge_series_.insert(rcpt);
+  }
 }
 
 void metrics_probe::count_rejected(const std::string& reason) {
@@ -114,12 +134,75 @@ void metrics_probe::collect(storage::backend& store, const pipeline& pipe, std::
   commit_seconds_.load({m.commit_seconds_hist.begin(), m.commit_seconds_hist.end()}, m.commit_seconds_sum);
   if (auto obs = store.outboxes())
     for (const auto& [rcpt, o] : *obs) set_outbox(rcpt, o, now_ms);
+  purged_undelivered_.set(double(m.purged_undelivered));
+  // The deadline and purge figures read every unacknowledged entry: the dashboard renders every
+  // second, so they are read again only when a write committed since, or 5 s have passed.
+  bool rescan = true;
+  {
+    std::lock_guard lk(scan_mu_);
+    rescan = m.commits != scanned_commits_ || now_ms < scanned_at_ms_ || now_ms - scanned_at_ms_ >= rescan_ms;
+    if (rescan) scanned_commits_ = m.commits, scanned_at_ms_ = now_ms;
+  }
+  if (rescan) {
+    collect_due_for_purge(store, now_ms);
+    collect_deadlines(store, pipe, now_ms);
+  }
   if (auto snap = pipe.routes()) {
     r_.clear(mn::route_table_info);
     r_.get_gauge(mn::route_table_info, "The routing table in service (version label).",
                  {{"version", snap->table->version()}})
         .set(1);
     route_reloads_.set(double(pipe.route_generation()));
+  }
+}
+
+void metrics_probe::collect_due_for_purge(storage::backend& store, std::int64_t now_ms) {
+  if (retention_bodies_ms_ <= 0) return;
+  auto due = store.unacked_due_for_purge(now_ms - retention_bodies_ms_ + purge_warning_ms);
+  if (!due) return;  // a failed read leaves the last figures
+  std::lock_guard lk(purge_mu_);
+  std::map<std::string, std::uint64_t, std::less<>> n(due->begin(), due->end());
+  for (const auto& [rcpt, count] : n) purge_series_.insert(rcpt);
+  for (const auto& rcpt : purge_series_) {
+    auto it = n.find(rcpt);
+    r_.get_gauge(mn::outbox_due_for_purge, kDueForPurgeHelp, {{"recipient", rcpt}})
+        .set(it == n.end() ? 0.0 : double(it->second));
+  }
+}
+
+void metrics_probe::collect_deadlines(storage::backend& store, const pipeline& pipe, std::int64_t now_ms) {
+  std::lock_guard lk(deadlines_mu_);
+  // Every configured recipient and every type with a deadline rule has its series from the first
+  // scrape on (at 0); a municipality's appear with its first late entry.
+  if (auto snap = pipe.routes())
+    for (const auto& type : snap->table->deadline_types())
+      for (const auto& rcpt : recipients_) deadline_series_.emplace(rcpt, type);
+  auto late = store.late_entries(now_ms, kMaxLate);
+  if (!late) return;  // a failed read leaves the last figures (never a wrong zero)
+  std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, std::uint64_t>> counts;  // at risk, overdue
+  std::set<std::pair<std::string, std::uint64_t>> overdue;
+  for (const auto& e : *late) {
+    std::pair<std::string, std::string> key{e.recipient, e.message_type};
+    deadline_series_.insert(key);
+    auto& c = counts[key];
+    if (e.deadline_ms > now_ms) {
+      ++c.first;
+      continue;
+    }
+    ++c.second;
+    overdue.emplace(e.recipient, e.seq);
+    if (!missed_.count({e.recipient, e.seq}))
+      r_.get_counter(mn::outbox_deadlines_missed_total, kMissedHelp, {{"recipient", key.first}, {"type", key.second}})
+          .inc();
+  }
+  missed_ = std::move(overdue);  // an acknowledged entry is forgotten; one still overdue stays counted
+  for (const auto& key : deadline_series_) {
+    labels l{{"recipient", key.first}, {"type", key.second}};
+    auto it = counts.find(key);
+    r_.get_gauge(mn::outbox_deadline_at_risk, kAtRiskHelp, l).set(it == counts.end() ? 0.0 : double(it->second.first));
+    r_.get_gauge(mn::outbox_deadline_overdue, kOverdueHelp, l)
+        .set(it == counts.end() ? 0.0 : double(it->second.second));
+    r_.get_counter(mn::outbox_deadlines_missed_total, kMissedHelp, l);
   }
 }
 

@@ -11,6 +11,8 @@
 // registry collector and runs at each scrape. Threading: as the registry (thread-safe).
 #include <cstdint>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +49,14 @@ class metrics_probe {
   /// @param capacity_bytes the most the store may hold (store.map_size_bytes; 0: no limit the
   ///        gateway knows, the PostgreSQL backend)
   /// @param recipients the configured recipient parties, whose outbox series exist from start
-  metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients);
+  /// @param retention_bodies_ms retention.bodies_days in milliseconds (0: bodies are kept)
+  metrics_probe(registry& r, std::uint64_t capacity_bytes, const std::vector<std::string>& recipients,
+                std::int64_t retention_bodies_ms = 0);
+
+  /// How long before retention purges an unacknowledged body jubes_outbox_due_for_purge counts it.
+  static constexpr std::int64_t purge_warning_ms = 7LL * 86400 * 1000;
+  /// The deadline and purge figures are read again at most this often unless a write committed.
+  static constexpr std::int64_t rescan_ms = 5000;
 
   /// Counts one refused ingest. A reason outside the registered set is added on first use.
   void count_rejected(const std::string& reason);
@@ -58,6 +67,10 @@ class metrics_probe {
  private:
   /// Sets the four outbox series of one recipient.
   void set_outbox(const std::string& recipient, const storage::outbox_state& o, std::int64_t now_ms);
+  /// Sets jubes_outbox_due_for_purge from the store at now_ms.
+  void collect_due_for_purge(storage::backend& store, std::int64_t now_ms);
+  /// Sets the deadline series (at risk, overdue, missed) from the store's late entries at now_ms.
+  void collect_deadlines(storage::backend& store, const pipeline& pipe, std::int64_t now_ms);
 
   registry& r_;
   gauge &queue_depth_, &queue_capacity_, &map_size_, &map_used_, &capacity_, &parked_, &ready_;
@@ -65,6 +78,20 @@ class metrics_probe {
   histogram &group_size_, &commit_seconds_;
   gauge &process_cpu_, &process_rss_, &process_fds_, &process_start_;
   std::map<std::string, counter*, std::less<>> rejected_;  ///< filled in the constructor; read-mostly
+  std::vector<std::string> recipients_;                    ///< the configured recipients
+  std::int64_t retention_bodies_ms_ = 0;
+  gauge& purged_undelivered_;                        ///< sampled counter
+  std::mutex purge_mu_;                              ///< guards purge_series_
+  std::set<std::string, std::less<>> purge_series_;  ///< recipients with a jubes_outbox_due_for_purge series
+  // Deadlines: the (recipient, type) series that exist, and the overdue entries (recipient, seq)
+  // already counted in jubes_outbox_deadlines_missed_total. Guarded by deadlines_mu_ (two scrapes
+  // may collect at once).
+  std::mutex scan_mu_;  ///< guards the two below
+  std::uint64_t scanned_commits_ = 0;
+  std::int64_t scanned_at_ms_ = INT64_MIN / 2;
+  std::mutex deadlines_mu_;
+  std::set<std::pair<std::string, std::string>> deadline_series_;
+  std::set<std::pair<std::string, std::uint64_t>> missed_;
 };
 
 }  // namespace jubes::gateway::detail

@@ -26,11 +26,20 @@ jubes::result<std::shared_ptr<const codecs::schema_catalog>> load_catalog(
   return *c;
 }
 
+constexpr std::string_view k_mutatiesoort = "parameters/mutatiesoort";
+
 jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::filesystem::path& file,
                                                                     const routing::compile_context& cctx) {
   auto t = routing::table::compile(file, cctx);
   if (!t) return jubes::fail(t.error().code, "routes_file: " + t.error().message());
-  return std::make_shared<const route_snapshot>(route_snapshot{*t, codecs::field_set((*t)->field_paths())});
+  // Corrections and withdrawals (docs/MESSAGES.md): the pipeline reads parameters/mutatiesoort itself.
+  std::vector<std::string> paths = (*t)->field_paths();
+  int mutatie = (*t)->field_index(k_mutatiesoort);
+  if (mutatie < 0) {
+    mutatie = static_cast<int>(paths.size());
+    paths.emplace_back(k_mutatiesoort);
+  }
+  return std::make_shared<const route_snapshot>(route_snapshot{*t, codecs::field_set(paths), mutatie});
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -140,6 +149,31 @@ admission<codecs::parsed> pipeline::validate(std::string_view body, const codecs
   return p;
 }
 
+namespace {
+/// StUF mutatiesoort W or C: a correction, V: a withdrawal of the earlier notice named by
+/// crossRefnummer (docs/MESSAGES.md, "Corrections and withdrawals"). @return the refusal, or nullopt
+std::optional<refusal> mutation_of(const route_snapshot& snap, const codecs::parsed& p, storage::ingest_request& req) {
+  const auto& vals = snap.mutatiesoort >= 0 && static_cast<std::size_t>(snap.mutatiesoort) < p.fields.size()
+                         ? p.fields[snap.mutatiesoort]
+                         : std::vector<std::string>{};
+  const std::string soort = vals.empty() ? std::string("T") : vals.front();
+  if (soort == "T") return std::nullopt;
+  req.mutation_kind = soort == "V" ? storage::mutation::withdrawal : storage::mutation::correction;
+  const std::string what = soort == "V" ? "a withdrawal (mutatiesoort V)" : "a correction (mutatiesoort " + soort + ")";
+  auto refuse = [&](std::string why) {
+    refusal r(errc::bad_request, what + why);
+    r.about(p.env);
+    return r;
+  };
+  if (p.env.cross_refnummer.empty())
+    return refuse(" needs stuurgegevens/crossRefnummer: the referentienummer of the notice it concerns");
+  if (p.env.cross_refnummer == p.env.referentienummer)
+    return refuse(" cannot refer to itself (crossRefnummer = referentienummer)");
+  req.cross_ref = p.env.cross_refnummer;
+  return std::nullopt;
+}
+}  // namespace
+
 admission<admitted> pipeline::admit(std::string body, const party_config& party, std::int64_t now_ms) const {
   auto snap = routes();
   auto parsed = validate(body, snap->fields);
@@ -157,6 +191,9 @@ admission<admitted> pipeline::admit(std::string body, const party_config& party,
   a.request.route_version = std::move(d.table_version);
   a.request.matched_rules = std::move(d.matched_rules);
   a.request.received_at_ms = now_ms;
+  a.request.deadline_ms = d.deadline_ms;
+  a.request.at_risk_from_ms = d.at_risk_from_ms;
+  if (auto r = mutation_of(*snap, *parsed, a.request)) return std::move(*r);
   a.parked = a.request.recipients.empty();
   a.env = std::move(env);
   return a;

@@ -40,7 +40,8 @@ namespace jubes::gateway::detail {
 /// The routing table and the extraction set built from its field paths: always used together.
 struct route_snapshot {
   std::shared_ptr<const routing::table> table;
-  codecs::field_set fields;
+  codecs::field_set fields;  ///< the table's field paths, then parameters/mutatiesoort unless the table uses it
+  int mutatiesoort = -1;     ///< index of parameters/mutatiesoort in `fields`
 };
 
 /// A step of the ingest path: the value, or the refusal with what the Fo03 reply needs.

@@ -106,7 +106,7 @@ struct plan {
   std::vector<pq::command> msg_inserts;
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> ack_ids;  ///< (recipient, seq) -> message id
   std::vector<std::string> ob_rcpt;
-  std::vector<std::int64_t> ob_seq, ob_id;
+  std::vector<std::int64_t> ob_seq, ob_id, ob_deadline, ob_risk;
   chain_writes chain;
   batch_result* out = nullptr;
 
@@ -119,13 +119,15 @@ struct plan {
     a.detail = std::move(detail);
     return chain.append(std::move(a));
   }
-  void append(const std::string& r, std::uint64_t id) {
+  void append(const std::string& r, std::uint64_t id, std::int64_t deadline_ms = 0, std::int64_t at_risk_from_ms = 0) {
     auto& h = heads[r];  // locked in round trip 1 (the batch created it if it was new)
     h.head += 1;
     h.changed = h.moved = true;
     ob_rcpt.push_back(r);
     ob_seq.push_back(static_cast<std::int64_t>(h.head));
     ob_id.push_back(static_cast<std::int64_t>(id));
+    ob_deadline.push_back(deadline_ms > 0 ? deadline_ms : 0);
+    ob_risk.push_back(deadline_ms > 0 ? at_risk_from_ms : 0);
   }
 };
 
@@ -300,6 +302,12 @@ namespace {
 jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   const auto& r = o.req;
   if (!valid_ingest(o)) return fail(errc::invalid_argument, "invalid ingest request");
+  // Corrections and withdrawals (crossRefnummer, docs/MESSAGES.md) are not implemented on
+  // PostgreSQL yet: refused, never delivered as if they were new notices.
+  if (r.mutation_kind != storage::mutation::none)
+    return fail(errc::invalid_argument,
+                "corrections and withdrawals (parameters/mutatiesoort with crossRefnummer) are not supported on the "
+                "PostgreSQL store yet");
   const std::string sha(reinterpret_cast<const char*>(o.sha.data()), o.sha.size());
   dedup_key key{r.party, r.referentienummer};
   if (auto it = p.dedup.find(key); it != p.dedup.end()) {
@@ -325,7 +333,7 @@ jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   detail += to.empty() ? " parked: " + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
   p.audit(to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party, std::move(detail));
-  for (const auto& rc : to) p.append(rc, id);
+  for (const auto& rc : to) p.append(rc, id, r.deadline_ms, r.at_risk_from_ms);
   if (to.empty()) ++p.out->parked_delta;
   ++p.out->accepted;
   p.out->last_id = std::max(p.out->last_id, id);
@@ -461,7 +469,12 @@ std::vector<pq::command> writes(plan& p) {
     cmds.push_back(
         cmd("w_dedup", std::move(pq::params().array(parties).array(refs).array(shas).i64_array(ids).i64_array(ats))));
   if (!p.ob_seq.empty())
-    cmds.push_back(cmd("w_outbox", std::move(pq::params().array(p.ob_rcpt).i64_array(p.ob_seq).i64_array(p.ob_id))));
+    cmds.push_back(cmd("w_outbox", std::move(pq::params()
+                                                 .array(p.ob_rcpt)
+                                                 .i64_array(p.ob_seq)
+                                                 .i64_array(p.ob_id)
+                                                 .i64_array(p.ob_deadline)
+                                                 .i64_array(p.ob_risk))));
   for (const auto& [id, m] : p.msgs)
     if (m.dirty)
       cmds.push_back(cmd("w_msg_update",
@@ -526,8 +539,10 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
   cmds.push_back(pq::command{
       "WITH p AS (SELECT id FROM messages WHERE NOT purged AND accepted_at_ms < $1::bigint ORDER BY accepted_at_ms, "
       "id LIMIT $2::bigint FOR UPDATE) UPDATE messages m SET body = NULL, purged = true, parked = false FROM p WHERE "
-      "m.id = p.id RETURNING m.id",
-      std::move(b), false, false});
+      "m.id = p.id RETURNING m.id, (SELECT string_agg(o.recipient, ',' ORDER BY o.recipient) FROM outbox o JOIN "
+      "outbox_heads h ON h.recipient = o.recipient WHERE o.recipient = ANY (m.recipients) AND o.seq > h.acked AND "
+      "o.message_id = m.id)",
+      std::move(b), false, true});  // binary results: res::i64 reads 8-byte integers
   pq::params d;
   d.i64(dedup_cut).text(lim);
   cmds.push_back(
@@ -542,7 +557,7 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
       "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE seq < coalesce((SELECT seq FROM audit WHERE at_ms "
       ">= $1::bigint ORDER BY seq LIMIT 1), 9223372036854775807) ORDER BY seq LIMIT $2::bigint) RETURNING seq, "
       "encode(hash, 'hex'), at_ms",
-      std::move(a), false, false});
+      std::move(a), false, true});
   cmds.push_back(cmd("w_chain_lock"));  // the last lock, as in a batch
   pq::pipeline_run run;
   auto sent = pq::pipeline(c, cmds, run);
@@ -559,14 +574,21 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
       if (!dead.null(i, 1)) storage::audit_chain::parse_hex(dead.str(i, 1), chain.anchor.hash);
       chain.changed = true;
     }
-  std::vector<std::uint64_t> ids;
-  for (int i = 0; i < run.results[1].rows(); ++i) ids.push_back(static_cast<std::uint64_t>(run.results[1].i64(i, 0)));
+  // Never silently: a body some recipient had not acknowledged gets an audit record naming them.
+  std::vector<std::pair<std::uint64_t, std::string>> ids;
+  for (int i = 0; i < run.results[1].rows(); ++i)
+    ids.emplace_back(static_cast<std::uint64_t>(run.results[1].i64(i, 0)),
+                     run.results[1].null(i, 1) ? std::string() : run.results[1].str(i, 1));
   std::sort(ids.begin(), ids.end());
-  for (auto id : ids) {
+  for (auto& [id, undelivered] : ids) {
     storage::audit_record r;
     r.at_ms = now;
     r.kind = storage::audit_kind::purged;
     r.message_id = id;
+    if (!undelivered.empty()) {
+      r.detail = "undelivered to " + undelivered;
+      ++acc.undelivered;
+    }
     chain.append(std::move(r));
   }
   std::vector<pq::command> writes;

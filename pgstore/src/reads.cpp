@@ -29,7 +29,8 @@ struct stmt {
 const std::vector<stmt>& statements() {
   static const std::vector<stmt> s = {
       {"r_outbox",
-       "SELECT o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, m.purged, m.body FROM outbox o "
+       "SELECT o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, m.purged, m.body, o.deadline_ms, "
+       "o.at_risk_from_ms FROM outbox o "
        "JOIN messages m ON m.id = o.message_id WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq "
        "LIMIT $3::bigint"},
       {"r_sizes",
@@ -53,6 +54,15 @@ const std::vector<stmt>& statements() {
        "SELECT head_seq, encode(head_hash, 'hex'), head_at_ms, anchor_seq, encode(anchor_hash, 'hex'), anchor_at_ms "
        "FROM audit_chain"},
       {"r_heads", "SELECT recipient, head FROM outbox_heads"},
+      {"r_due_purge",
+       "SELECT o.recipient, count(*) FROM outbox o JOIN outbox_heads h ON h.recipient = o.recipient JOIN messages m "
+       "ON m.id = o.message_id WHERE o.seq > h.acked AND NOT m.purged AND m.accepted_at_ms < $1::bigint GROUP BY "
+       "o.recipient ORDER BY o.recipient"},
+      {"r_late",
+       "SELECT o.recipient, o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, o.deadline_ms, "
+       "o.at_risk_from_ms FROM outbox o JOIN outbox_heads h ON h.recipient = o.recipient JOIN messages m ON m.id = "
+       "o.message_id WHERE o.deadline_ms > 0 AND o.at_risk_from_ms <= $1::bigint AND o.seq > h.acked "
+       "ORDER BY o.recipient, o.seq LIMIT $2::bigint"},
   };
   return s;
 }
@@ -140,6 +150,48 @@ jubes::result<std::vector<storage::outbox_entry>> reader::read_outbox(std::strin
       e.accepted_at_ms = r->i64(i, 4);
       e.purged = r->boolean(i, 5);
       if (!e.purged) e.body = r->str(i, 6);
+      e.deadline_ms = r->i64(i, 7);
+      e.at_risk_from_ms = r->i64(i, 8);
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> reader::unacked_due_for_purge(
+    std::int64_t before_ms) {
+  using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    pq::params p;
+    p.i64(before_ms);
+    auto r = query(c, "r_due_purge", p);
+    if (!r) return r.error();
+    out_t out;
+    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->str(i, 0), static_cast<std::uint64_t>(r->i64(i, 1)));
+    return out;
+  });
+}
+
+jubes::result<std::vector<storage::late_entry>> reader::late_entries(std::int64_t now_ms, std::size_t max) {
+  using out_t = std::vector<storage::late_entry>;
+  if (max == 0) return out_t{};
+  return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
+    pq::params p;
+    p.i64(now_ms).text(clamp(max));
+    auto r = query(c, "r_late", p);
+    if (!r) return r.error();
+    out_t out;
+    out.reserve(static_cast<std::size_t>(r->rows()));
+    for (int i = 0; i < r->rows(); ++i) {
+      storage::late_entry e;
+      e.recipient = r->str(i, 0);
+      e.seq = static_cast<std::uint64_t>(r->i64(i, 1));
+      e.message_id = static_cast<std::uint64_t>(r->i64(i, 2));
+      e.message_type = r->str(i, 3);
+      e.source_party = r->str(i, 4);
+      e.accepted_at_ms = r->i64(i, 5);
+      e.deadline_ms = r->i64(i, 6);
+      e.at_risk_from_ms = r->i64(i, 7);
       out.push_back(std::move(e));
     }
     return out;

@@ -33,6 +33,10 @@ class reader {
                                                   std::size_t max_bytes);
   jubes::result<storage::outbox_state> outbox(std::string_view recipient);
   jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> outboxes();
+  /// storage::backend::unacked_due_for_purge.
+  jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(std::int64_t before_ms);
+  /// storage::backend::late_entries.
+  jubes::result<std::vector<storage::late_entry>> late_entries(std::int64_t now_ms, std::size_t max);
   jubes::result<std::optional<storage::stored_message>> get(std::uint64_t id);
   jubes::result<std::vector<storage::parked_entry>> parked(std::size_t max);
   jubes::result<std::vector<storage::audit_record>> audit(std::uint64_t message_id, std::size_t max);

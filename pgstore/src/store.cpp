@@ -121,6 +121,13 @@ jubes::result<storage::outbox_state> store::outbox(std::string_view recipient) c
 jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> store::outboxes() const {
   return impl_->reads.outboxes();
 }
+jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> store::unacked_due_for_purge(
+    std::int64_t before_ms) const {
+  return impl_->reads.unacked_due_for_purge(before_ms);
+}
+jubes::result<std::vector<storage::late_entry>> store::late_entries(std::int64_t now_ms, std::size_t max) const {
+  return impl_->reads.late_entries(now_ms, max);
+}
 jubes::result<std::optional<storage::stored_message>> store::get(std::uint64_t message_id) const {
   return impl_->reads.get(message_id);
 }

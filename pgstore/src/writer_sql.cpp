@@ -32,7 +32,8 @@ constexpr stmt writer_statements[] = {
      "INSERT INTO dedup (party, referentienummer, sha256, message_id, accepted_at_ms) SELECT p, r, decode(h, 'hex'), "
      "id, at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(p, r, h, id, at)"},
     {"w_outbox",
-     "INSERT INTO outbox (recipient, seq, message_id) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])"},
+     "INSERT INTO outbox (recipient, seq, message_id, deadline_ms, at_risk_from_ms) SELECT * FROM "
+     "unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])"},
     {"w_msg_update",
      "UPDATE messages SET recipients = $2::text[], parked = $3::boolean, route_version = $4 WHERE id = $1::bigint"},
     {"w_ack_ids",

@@ -177,14 +177,16 @@ bool compiler::bind_keys(const YAML::Node& n, std::string_view what, std::initia
 
 bool compiler::run(const YAML::Node& root) {
   if (!root.IsMap()) return fail(errc::invalid_rule, root, "the routes file must be a mapping with 'rules'");
-  YAML::Node version = undef(), feats = undef(), lists = undef(), tgroups = undef(), fwd = undef(), rules = undef();
+  YAML::Node version = undef(), feats = undef(), lists = undef(), tgroups = undef(), fwd = undef(), rules = undef(),
+             deadlines = undef();
   if (!bind_keys(root, "top-level",
                  {{"version", &version},
                   {"features", &feats},
                   {"lists", &lists},
                   {"type_groups", &tgroups},
                   {"forwarding", &fwd},
-                  {"rules", &rules}}))
+                  {"rules", &rules},
+                  {"deadlines", &deadlines}}))
     return false;
   if (!version) return fail(errc::invalid_rule, root, "missing 'version: 1'");
   if (!version.IsScalar() || version.Scalar() != "1")
@@ -196,6 +198,7 @@ bool compiler::run(const YAML::Node& root) {
   if (!rules || !rules.IsSequence()) return fail(errc::invalid_rule, rules ? rules : root, "'rules' must be a list");
   for (const YAML::Node& rn : rules)
     if (!compile_rule(rn)) return false;
+  if (deadlines && !compile_deadlines(deadlines)) return false;
   return true;
 }
 

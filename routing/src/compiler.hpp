@@ -80,6 +80,11 @@ struct compiler {
   bool compile_groups(const YAML::Node& n);
   bool compile_forwarding(const YAML::Node& n);
 
+  // ---- deadlines (compile_deadlines.cpp)
+  bool compile_deadlines(const YAML::Node& n);
+  bool compile_deadline_rule(const YAML::Node& rn, std::int64_t default_lead_ms);
+  bool lead_time(const YAML::Node& n, std::int64_t& ms);
+
   // ---- rules (compile_rule.cpp)
   bool compile_rule(const YAML::Node& rn);
   bool compile_switches(rule& r, const YAML::Node& enabled, const YAML::Node& feature);

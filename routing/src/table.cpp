@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "deadline.hpp"
 #include "table_impl.hpp"
 
 namespace jubes::routing {
@@ -107,6 +108,7 @@ class evaluator {
       *trace_ +=
           "recipients: " + (d.recipients.empty() ? std::string("none, the message is parked") : join(d.recipients)) +
           "\n";
+    deadline(d);
   }
 
  private:
@@ -343,6 +345,42 @@ class evaluator {
       why_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
   }
 
+  // The deadline of the message's outbox entries, from its own dates (docs/routing.md, "Deadlines").
+  void deadline(decision& d) {
+    auto it = im_.deadline_by_type.find(f_.message_type);
+    if (it == im_.deadline_by_type.end()) {
+      if (trace_)
+        *trace_ += "deadline: none (no deadline rule for message type '" + std::string(f_.message_type) + "')\n";
+      return;
+    }
+    const detail::deadline_rule& r = im_.deadlines[it->second];
+    const std::string head =
+        trace_ ? "deadline rule " + r.id + " (" + im_.name + ":" + std::to_string(r.line) + "): " + r.text : "";
+    int date = 0;
+    std::string used;
+    for (int fi : r.fields) {
+      const auto& vals = values(fi);
+      if (vals.size() == 1 && detail::parse_date(vals[0], date)) {
+        used = t_.field_paths()[fi] + " = " + std::string(trim(vals[0]));
+        break;
+      }
+      date = 0;
+    }
+    if (date == 0) {
+      if (trace_) *trace_ += head + "\ndeadline: none (no valid date in the fields it reads)\n";
+      return;
+    }
+    if (r.kind == detail::deadline_kind::working_days) date = detail::add_working_days(date, r.days, im_.holidays);
+    // before D: fetched before D begins; within N working days: before the day after the Nth begins.
+    const int due_day = r.kind == detail::deadline_kind::before ? date : detail::date_of(detail::day_number(date) + 1);
+    d.deadline_ms = detail::local_midnight_ms(due_day);
+    d.at_risk_from_ms = d.deadline_ms - r.lead_ms;
+    d.deadline_rule = r.id;
+    if (trace_)
+      *trace_ += head + "\n    " + used + "\ndeadline: " + detail::iso8601_utc(d.deadline_ms) +
+                 " (00:00 Europe/Amsterdam); at risk from " + detail::iso8601_utc(d.at_risk_from_ms) + "\n";
+  }
+
   const table& t_;
   const table::impl& im_;
   const facts& f_;
@@ -386,6 +424,18 @@ bool table::may_forward(std::string_view message_type) const noexcept {
 
 const std::vector<std::string>& table::forwardable_types() const noexcept {
   return impl_->forwardable;
+}
+
+std::vector<std::string> table::deadline_types() const {
+  std::vector<std::string> out;
+  for (const auto& [type, index] : impl_->deadline_by_type) out.push_back(type);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::int64_t table::deadline_lead_ms(std::string_view message_type) const noexcept {
+  auto it = impl_->deadline_by_type.find(message_type);
+  return it == impl_->deadline_by_type.end() ? 0 : impl_->deadlines[it->second].lead_ms;
 }
 
 }  // namespace jubes::routing

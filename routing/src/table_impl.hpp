@@ -62,6 +62,22 @@ struct rule {
   std::string disabled_by;  // why a disabled rule is off, for explain
 };
 
+// A deadline rule of the routes file's `deadlines:` section (docs/routing.md, "Deadlines").
+enum class deadline_kind { before, working_days };
+
+struct deadline_rule {
+  std::string id;
+  int line = 0;
+  std::vector<std::string> types;  // sorted, unique
+  deadline_kind kind = deadline_kind::before;
+  // before: the candidate date fields, the first one present and valid decides;
+  // working_days: the one date field the days are counted from.
+  std::vector<int> fields;
+  int days = 0;              // working_days: how many working days after the date
+  std::int64_t lead_ms = 0;  // the entry is at risk from deadline - lead_ms on
+  std::string text;          // as an operator reads it, e.g. "before verlof/begindatum"
+};
+
 struct string_hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
@@ -81,6 +97,9 @@ struct table::impl {
   std::shared_ptr<const gemeente_registry> gemeenten;
   std::set<std::string, std::less<>> named_recipients;
   std::vector<std::string> forwardable;  // sorted: the message types a municipality may forward
+  std::vector<detail::deadline_rule> deadlines;
+  std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> deadline_by_type;
+  std::vector<int> holidays;  // sorted YYYYMMDD: days that are not working days besides Saturday and Sunday
   // Indexes of the fields that the built-in functions read; -1 if no rule uses the function.
   int brp_code = -1, brp_date = -1, brp_dji = -1, verlof_code = -1, birth_date = -1, event_date = -1;
 };

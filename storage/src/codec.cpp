@@ -126,11 +126,13 @@ bool split_outbox_key(std::string_view key, std::string_view& recipient, std::ui
 }
 
 static constexpr std::uint8_t message_rec_version = 1;
+// Version 2: version 1 and then u64 superseded_by, u8 superseded_kind (a corrected or withdrawn message).
+static constexpr std::uint8_t message_rec_version_superseded = 2;
 
 void encode(const message_rec& r, std::string& out) {
   out.clear();
   writer w(out);
-  w.u8(message_rec_version);
+  w.u8(r.superseded_by ? message_rec_version_superseded : message_rec_version);
   w.u8(r.flags);
   w.i64(r.received_at_ms);
   w.i64(r.accepted_at_ms);
@@ -144,15 +146,27 @@ void encode(const message_rec& r, std::string& out) {
   w.str(r.park_reason);
   w.strs(r.recipients);
   w.strs(r.matched_rules);
+  if (r.superseded_by) {
+    w.u64(r.superseded_by);
+    w.u8(r.superseded_kind);
+  }
 }
 
 bool decode(std::string_view in, message_rec& r) {
   reader rd(in);
   std::uint8_t ver = 0;
-  return rd.u8(ver) && ver == message_rec_version && rd.u8(r.flags) && rd.i64(r.received_at_ms) &&
-         rd.i64(r.accepted_at_ms) && rd.u64(r.blob_id) && rd.u32(r.body_offset) && rd.u32(r.body_len) &&
-         rd.str(r.party) && rd.str(r.refnr) && rd.str(r.message_type) && rd.str(r.route_version) &&
-         rd.str(r.park_reason) && rd.strs(r.recipients) && rd.strs(r.matched_rules) && rd.done();
+  r.superseded_by = 0;
+  r.superseded_kind = 0;
+  if (!(rd.u8(ver) && (ver == message_rec_version || ver == message_rec_version_superseded) && rd.u8(r.flags) &&
+        rd.i64(r.received_at_ms) && rd.i64(r.accepted_at_ms) && rd.u64(r.blob_id) && rd.u32(r.body_offset) &&
+        rd.u32(r.body_len) && rd.str(r.party) && rd.str(r.refnr) && rd.str(r.message_type) && rd.str(r.route_version) &&
+        rd.str(r.park_reason) && rd.strs(r.recipients) && rd.strs(r.matched_rules)))
+    return false;
+  if (ver == message_rec_version_superseded &&
+      !(rd.u64(r.superseded_by) && rd.u8(r.superseded_kind) && r.superseded_by != 0 && r.superseded_kind >= 1 &&
+        r.superseded_kind <= 2))
+    return false;
+  return rd.done();
 }
 
 void encode(const dedup_rec& r, std::string& out) {

@@ -85,6 +85,10 @@ struct message_rec {
   std::string party, refnr, message_type, route_version, park_reason;
   std::vector<std::string> recipients;
   std::vector<std::string> matched_rules;
+  /// Set once a later message of the same party corrected (mutation::correction) or withdrew it:
+  /// that message's id and kind. Written as record version 2; a record without it stays version 1.
+  std::uint64_t superseded_by = 0;
+  std::uint8_t superseded_kind = 0;
 };
 void encode(const message_rec& r, std::string& out);
 bool decode(std::string_view in, message_rec& r);

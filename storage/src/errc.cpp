@@ -27,6 +27,10 @@ constexpr std::array codes{
     info(errc::read_only, "read_only", "store is open read-only"),
     info(errc::closed, "closed", "store is closed"),
     info(errc::bad_key, "bad_key", "key-encryption key missing or wrong"),
+    info(errc::unknown_reference, "unknown_reference",
+         "crossRefnummer names no earlier message of this sender (of this message type)"),
+    info(errc::already_superseded, "already_superseded",
+         "the message referred to was already corrected or withdrawn: refer to the latest"),
 };
 
 }  // namespace

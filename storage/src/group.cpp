@@ -48,7 +48,11 @@ bool valid_ingest(const ingest_op& o) {
   const auto& r = o.req;
   return o.sha_ok && codec::valid_name(r.party) && !r.referentienummer.empty() &&
          r.referentienummer.size() <= codec::max_name && !r.message_type.empty() && r.body.size() <= max_body &&
-         valid_names(r.recipients);
+         valid_names(r.recipients) &&
+         (r.mutation_kind == mutation::none
+              ? true
+              : codec::valid_name(r.cross_ref) && r.cross_ref != r.referentienummer &&
+                    (r.mutation_kind == mutation::correction || r.mutation_kind == mutation::withdrawal));
 }
 
 }  // namespace
@@ -79,9 +83,10 @@ jubes::result<void> group::put_audit(audit_kind kind, std::uint64_t id, std::str
   return {};
 }
 
-jubes::result<void> group::append_outbox(const std::string& recipient, std::uint64_t id) {
+jubes::result<void> group::append_outbox(const std::string& recipient, std::uint64_t id, std::int64_t deadline_ms,
+                                         std::int64_t at_risk_from_ms, entry_link link, std::uint64_t link_id) {
   std::uint64_t seq = head_of(recipient) + 1;
-  auto r = db_.t().outbox.put(t_, {recipient, seq}, id);
+  auto r = db_.t().outbox.put(t_, {recipient, seq}, id, deadline_ms, at_risk_from_ms, link, link_id);
   if (r) st_.heads[recipient] = seq;
   return r;
 }
@@ -102,7 +107,64 @@ codec::message_rec group::stage_body(const ingest_request& r, std::uint64_t id) 
   return rec;
 }
 
-jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t id, const std::vector<std::string>& to) {
+jubes::result<group::earlier_message> group::find_earlier(const ingest_request& r) {
+  earlier_message e;
+  if (r.mutation_kind == mutation::none) return e;
+  const auto& tb = db_.t();
+  auto d = tb.dedup.get(t_, {r.party, r.cross_ref});
+  if (!d) return d.error();
+  if (!*d)
+    return fail(errc::unknown_reference, "crossRefnummer '" + r.cross_ref + "' names no message of " + r.party +
+                                             " (unknown, another sender's, or purged)");
+  e.id = (*d)->message_id;
+  auto found = tb.messages.get_into(t_, e.id, e.rec);
+  if (!found) return found.error();
+  if (!*found) return fail(errc::corrupt, "message " + std::to_string(e.id) + " of a dedup record is missing");
+  if (e.rec.message_type != r.message_type)
+    return fail(errc::unknown_reference,
+                "crossRefnummer '" + r.cross_ref + "' names a " + e.rec.message_type + ", not a " + r.message_type);
+  if (e.rec.superseded_by)
+    return fail(
+        errc::already_superseded,
+        "'" + r.cross_ref + "' (message " + std::to_string(e.id) + ") was already " +
+            (e.rec.superseded_kind == static_cast<std::uint8_t>(mutation::withdrawal) ? "withdrawn" : "corrected") +
+            " by message " + std::to_string(e.rec.superseded_by) + ": refer to that one");
+  return e;
+}
+
+jubes::result<void> group::supersede(const ingest_request& r, earlier_message& e, std::uint64_t id,
+                                     std::vector<std::string>& to) {
+  const auto& tb = db_.t();
+  const entry_link mark =
+      r.mutation_kind == mutation::withdrawal ? entry_link::withdrawn_by : entry_link::superseded_by;
+  for (const std::string& rc : e.rec.recipients) {
+    if (std::find(to.begin(), to.end(), rc) == to.end()) to.push_back(rc);
+    auto cur = tb.cursors.get(t_, rc);
+    if (!cur) return cur.error();
+    const std::uint64_t cursor = cur->value_or(0), head = head_of(rc);
+    // Its entries there that the recipient has not acknowledged (a forward target may hold one too).
+    std::vector<std::uint64_t> seqs;
+    if (head > cursor) {
+      auto sc = tables::scan<tables::outbox_db>::open(t_, tb.outbox);
+      if (!sc) return sc.error();
+      for (auto en = sc->seek({rc, cursor + 1});; en = sc->next()) {
+        if (!en) return en.error();
+        if (!*en || (*en)->recipient != rc) break;
+        if ((*en)->message_id == e.id && (*en)->link != entry_link::superseded_by &&
+            (*en)->link != entry_link::withdrawn_by)
+          seqs.push_back((*en)->seq);
+      }
+    }
+    for (std::uint64_t seq : seqs)
+      if (auto w = tb.outbox.put(t_, {rc, seq}, e.id, 0, 0, mark, id); !w) return w;
+  }
+  e.rec.superseded_by = id;
+  e.rec.superseded_kind = static_cast<std::uint8_t>(r.mutation_kind);
+  return tb.messages.put(t_, e.id, e.rec);
+}
+
+jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t id, const std::vector<std::string>& to,
+                                             const earlier_message& earlier) {
   const auto& r = o.req;
   const auto& tb = db_.t();
   codec::message_rec rec = stage_body(r, id);
@@ -126,9 +188,18 @@ jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t i
   std::string detail = r.message_type;
   detail += to.empty() ? " parked: " + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
+  if (earlier.id)
+    detail += (r.mutation_kind == mutation::withdrawal ? " withdraws=" : " corrects=") + std::to_string(earlier.id);
   if (auto w = put_audit(to.empty() ? audit_kind::parked : audit_kind::accepted, id, r.party, detail); !w) return w;
-  for (const auto& rcpt : to)
-    if (auto w = append_outbox(rcpt, id); !w) return w;
+  for (const auto& rcpt : to) {
+    // An entry tells a recipient of the earlier message which one it corrects or withdraws.
+    const bool had = earlier.id && std::find(earlier.rec.recipients.begin(), earlier.rec.recipients.end(), rcpt) !=
+                                       earlier.rec.recipients.end();
+    if (auto w = append_outbox(rcpt, id, r.deadline_ms, r.at_risk_from_ms,
+                               had ? entry_link::relates_to : entry_link::none, had ? earlier.id : 0);
+        !w)
+      return w;
+  }
   if (to.empty()) {
     if (auto w = tb.parked.put(t_, id); !w) return w;
     ++st_.parked_delta;
@@ -158,8 +229,19 @@ applied<ingest_result> group::apply(ingest_op& o) {
     ++st_.store_full;
     return answer<ingest_result>(fail(errc::store_full));
   }
+  // A correction or withdrawal: the earlier message is checked before anything is written, so a
+  // bad reference is this request's answer and leaves the rest of the group alone.
+  auto earlier = find_earlier(r);
+  if (!earlier) {
+    if (earlier.error() == errc::unknown_reference || earlier.error() == errc::already_superseded)
+      return answer<ingest_result>(jubes::result<ingest_result>(earlier.error()));
+    return read_failure<ingest_result>(earlier.error());
+  }
   const std::uint64_t id = st_.next_id++;
-  if (auto w = write_new_message(o, id, unique_names(r.recipients)); !w) return abort_txn<ingest_result>(w.error());
+  auto to = unique_names(r.recipients);
+  if (earlier->id)
+    if (auto w = supersede(r, *earlier, id, to); !w) return abort_txn<ingest_result>(w.error());
+  if (auto w = write_new_message(o, id, to, *earlier); !w) return abort_txn<ingest_result>(w.error());
   ++st_.accepted;
   return answer<ingest_result>(ingest_result{ingest_outcome::accepted, receipt{id, r.referentienummer, now_}});
 }

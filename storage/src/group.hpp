@@ -111,9 +111,23 @@ class group {
   std::uint64_t head_of(const std::string& recipient) const;
   jubes::result<void> put_audit(audit_kind kind, std::uint64_t id, std::string_view party, std::string_view detail,
                                 audit_record* out = nullptr);
-  jubes::result<void> append_outbox(const std::string& recipient, std::uint64_t id);
+  jubes::result<void> append_outbox(const std::string& recipient, std::uint64_t id, std::int64_t deadline_ms = 0,
+                                    std::int64_t at_risk_from_ms = 0, entry_link link = entry_link::none,
+                                    std::uint64_t link_id = 0);
+  /// The earlier message a correction or withdrawal names (mutation != none), checked.
+  struct earlier_message {
+    std::uint64_t id = 0;  ///< 0: the request is no correction or withdrawal
+    codec::message_rec rec;
+  };
+  /// @return the earlier message, or unknown_reference / already_superseded (nothing written)
+  jubes::result<earlier_message> find_earlier(const ingest_request& r);
+  /// Marks the earlier message's unacknowledged entries superseded_by / withdrawn_by `id`, records
+  /// `id` in its message record, and adds its recipients to `to`.
+  jubes::result<void> supersede(const ingest_request& r, earlier_message& e, std::uint64_t id,
+                                std::vector<std::string>& to);
   codec::message_rec stage_body(const ingest_request& r, std::uint64_t id);
-  jubes::result<void> write_new_message(const ingest_op& o, std::uint64_t id, const std::vector<std::string>& to);
+  jubes::result<void> write_new_message(const ingest_op& o, std::uint64_t id, const std::vector<std::string>& to,
+                                        const earlier_message& earlier);
   /// The message a forward or reroute changes; not found and damage are the request's answer.
   applied<codec::message_rec> load_for_update(std::uint64_t id);
 

@@ -94,7 +94,9 @@ jubes::result<outbox_batch> read_outbox(const database& db, std::string_view rec
       if (!found) return found.error();
       if (!*found)
         return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
-      auto body = bodies.body(db, t, rec);
+      // A corrected or withdrawn entry is a marker: its body is never delivered.
+      const bool marker = (*e)->link == entry_link::superseded_by || (*e)->link == entry_link::withdrawn_by;
+      auto body = marker ? jubes::result<std::string_view>(std::string_view{}) : bodies.body(db, t, rec);
       if (!body) return body.error();
       // The byte cap is checked before the body is copied: the first entry always goes.
       if (!out.entries.empty() && body->size() > max_bytes - std::min(bytes, max_bytes)) {
@@ -110,7 +112,82 @@ jubes::result<outbox_batch> read_outbox(const database& db, std::string_view rec
       x.source_party = rec.party;
       x.accepted_at_ms = rec.accepted_at_ms;
       x.purged = (rec.flags & codec::flag_purged) != 0;
+      x.deadline_ms = (*e)->deadline_ms;
+      x.at_risk_from_ms = (*e)->at_risk_from_ms;
+      x.link = (*e)->link;
+      x.link_id = (*e)->link_id;
       out.entries.push_back(std::move(x));
+    }
+    return out;
+  });
+}
+
+jubes::result<std::vector<late_entry>> late_entries(const database& db, std::int64_t now_ms, std::size_t max) {
+  return db.read([&](const lmdb::txn& t) -> jubes::result<std::vector<late_entry>> {
+    std::vector<late_entry> out;
+    auto boxes = list_outboxes(db, t, false);
+    if (!boxes) return boxes.error();
+    auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
+    if (!sc) return sc.error();
+    codec::message_rec rec;
+    for (const auto& [name, st] : *boxes) {
+      auto cur = db.t().cursors.get(t, name);
+      if (!cur) return cur.error();
+      const std::uint64_t cursor = cur->value_or(0);
+      if (cursor >= st.head) continue;
+      for (auto e = sc->seek({name, cursor + 1});; e = sc->next()) {
+        if (!e) return e.error();
+        if (!*e || (*e)->recipient != name) break;
+        if ((*e)->deadline_ms == 0 || (*e)->at_risk_from_ms > now_ms) continue;
+        if (out.size() >= max) return out;
+        auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
+        if (!found) return found.error();
+        if (!*found)
+          return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
+        late_entry x;
+        x.recipient = name;
+        x.seq = (*e)->seq;
+        x.message_id = (*e)->message_id;
+        x.message_type = rec.message_type;
+        x.source_party = rec.party;
+        x.accepted_at_ms = rec.accepted_at_ms;
+        x.deadline_ms = (*e)->deadline_ms;
+        x.at_risk_from_ms = (*e)->at_risk_from_ms;
+        out.push_back(std::move(x));
+      }
+    }
+    return out;
+  });
+}
+
+jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(const database& db,
+                                                                                        std::int64_t before_ms) {
+  using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
+  return db.read([&](const lmdb::txn& t) -> jubes::result<out_t> {
+    out_t out;
+    auto boxes = list_outboxes(db, t, false);
+    if (!boxes) return boxes.error();
+    auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
+    if (!sc) return sc.error();
+    codec::message_rec rec;
+    for (const auto& [name, st] : *boxes) {
+      auto cur = db.t().cursors.get(t, name);
+      if (!cur) return cur.error();
+      const std::uint64_t cursor = cur->value_or(0);
+      if (cursor >= st.head) continue;
+      std::uint64_t n = 0;
+      for (auto e = sc->seek({name, cursor + 1});; e = sc->next()) {
+        if (!e) return e.error();
+        if (!*e || (*e)->recipient != name) break;
+        if ((*e)->link == entry_link::superseded_by || (*e)->link == entry_link::withdrawn_by) continue;
+        auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
+        if (!found) return found.error();
+        if (!*found)
+          return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
+        if (rec.accepted_at_ms >= before_ms) break;  // entries come in acceptance order: the rest are newer
+        if (!(rec.flags & codec::flag_purged)) ++n;
+      }
+      if (n) out.emplace_back(name, n);
     }
     return out;
   });

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/log.hpp"
@@ -104,7 +106,7 @@ class pass {
     return store_chain_ends(db_, t_, ws, head_, anchor_moved_ ? &anchor_ : nullptr);
   }
 
-  std::uint64_t n_bodies_ = 0, n_dedup_ = 0, n_audit_ = 0;
+  std::uint64_t n_bodies_ = 0, n_dedup_ = 0, n_audit_ = 0, n_undelivered_ = 0;
   std::int64_t parked_delta_ = 0;
   bool more_ = false;
   const chain_point& head() const { return head_; }
@@ -146,6 +148,14 @@ class pass {
         if (!was) return was.error();
         if (*was) --parked_delta_;
       }
+      // Never silently: a body some recipient has not acknowledged is purged with an audit record
+      // that names them (the gauge jubes_outbox_due_for_purge warned before).
+      std::string undelivered;
+      for (const auto& r : m.recipients) {
+        auto pending = unacked_of(r);
+        if (!pending) return pending.error();
+        if ((*pending)->count(id)) undelivered += (undelivered.empty() ? "" : ",") + r;
+      }
       m.flags = codec::flag_purged;
       m.blob_id = 0;
       m.body_offset = m.body_len = 0;
@@ -154,6 +164,11 @@ class pass {
       a.at_ms = now_;
       a.kind = audit_kind::purged;
       a.message_id = id;
+      if (!undelivered.empty()) {
+        a.detail = "undelivered to " + undelivered;
+        ++n_undelivered_;
+        log::warn(log_c, "purged_undelivered", {{"message_id", id}, {"recipients", undelivered}});
+      }
       if (auto w = tb.audit.append_chained(t_, head_, a); !w) return w;
     }
     auto d = tb.blobs.del(t_, blob_id);
@@ -161,6 +176,26 @@ class pass {
     return {};
   }
 
+  /// The ids of `recipient`'s unacknowledged entries (markers left out), read once per pass.
+  jubes::result<const std::unordered_set<std::uint64_t>*> unacked_of(const std::string& recipient) {
+    auto it = unacked_.find(recipient);
+    if (it != unacked_.end()) return &it->second;
+    auto& ids = unacked_[recipient];
+    const auto& tb = db_.t();
+    auto cur = tb.cursors.get(t_, recipient);
+    if (!cur) return cur.error();
+    auto sc = tables::scan<tables::outbox_db>::open(t_, tb.outbox);
+    if (!sc) return sc.error();
+    for (auto e = sc->seek({recipient, cur->value_or(0) + 1});; e = sc->next()) {
+      if (!e) return e.error();
+      if (!*e || (*e)->recipient != recipient) break;
+      if ((*e)->link != entry_link::superseded_by && (*e)->link != entry_link::withdrawn_by)
+        ids.insert((*e)->message_id);
+    }
+    return &ids;
+  }
+
+  std::unordered_map<std::string, std::unordered_set<std::uint64_t>> unacked_;
   const database& db_;
   const lmdb::txn& t_;
   std::int64_t now_;
@@ -195,13 +230,19 @@ jubes::result<void> purge_once(const database& db, const options& opt, writer_st
   ws.purged_count += p.n_bodies_;
   c.parked += static_cast<std::uint64_t>(p.parked_delta_);
   c.purged_bodies += p.n_bodies_;
+  c.purged_undelivered += p.n_undelivered_;
+  acc.undelivered += p.n_undelivered_;
   c.purged_dedup += p.n_dedup_;
   c.purged_audit += p.n_audit_;
   acc.bodies += p.n_bodies_;
   acc.dedup += p.n_dedup_;
   acc.audit += p.n_audit_;
   log::info(log_c, "purged",
-            {{"bodies", p.n_bodies_}, {"dedup", p.n_dedup_}, {"audit", p.n_audit_}, {"more", p.more_}});
+            {{"bodies", p.n_bodies_},
+             {"undelivered", p.n_undelivered_},
+             {"dedup", p.n_dedup_},
+             {"audit", p.n_audit_},
+             {"more", p.more_}});
   return {};
 }
 

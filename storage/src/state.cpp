@@ -78,6 +78,7 @@ void counters::fill(metrics_snapshot& m) const {
   m.purged_bodies = purged_bodies;
   m.purged_dedup = purged_dedup;
   m.purged_audit = purged_audit;
+  m.purged_undelivered = purged_undelivered;
   m.last_message_id = last_id;
 }
 

@@ -46,7 +46,7 @@ struct counters {
   std::array<std::atomic<std::uint64_t>, commit_seconds_buckets.size() + 1> commit_hist{};
   std::atomic<std::uint64_t> commit_ns_sum{0};
   std::atomic<std::uint64_t> parked{0}, accepted{0}, duplicate{0}, conflict{0}, store_full{0}, io_error{0}, acks{0},
-      forwards{0}, reroutes{0}, purged_bodies{0}, purged_dedup{0}, purged_audit{0}, last_id{0};
+      forwards{0}, reroutes{0}, purged_bodies{0}, purged_dedup{0}, purged_audit{0}, purged_undelivered{0}, last_id{0};
 
   /// One committed group of `n` requests that took `d`.
   void record_commit(std::size_t n, std::chrono::steady_clock::duration d);

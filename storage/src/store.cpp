@@ -243,6 +243,13 @@ jubes::result<outbox_state> store::outbox(std::string_view recipient) const {
 jubes::result<std::vector<std::pair<std::string, outbox_state>>> store::outboxes() const {
   return impl_->db_.read([&](const lmdb::txn& t) { return reads::list_outboxes(impl_->db_, t, true); });
 }
+jubes::result<std::vector<late_entry>> store::late_entries(std::int64_t now_ms, std::size_t max) const {
+  return reads::late_entries(impl_->db_, now_ms, max);
+}
+jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> store::unacked_due_for_purge(
+    std::int64_t before_ms) const {
+  return reads::unacked_due_for_purge(impl_->db_, before_ms);
+}
 jubes::result<std::optional<stored_message>> store::get(std::uint64_t id) const {
   return reads::get(impl_->db_, id);
 }

@@ -372,25 +372,68 @@ std::string outbox_db::encode_key(const key& k) {
   return codec::outbox_key(k.recipient, k.seq);
 }
 
+namespace {
+// An outbox value: 8 bytes (message id), 24 (and deadline, at risk from) or 33 (and link kind, id).
+bool decode_outbox_value(std::string_view v, outbox_db::entry& e) {
+  if (v.size() != 8 && v.size() != 24 && v.size() != 33) return false;
+  if (!codec::read_be64(v.substr(0, 8), e.message_id)) return false;
+  e.deadline_ms = e.at_risk_from_ms = 0;
+  e.link = entry_link::none;
+  e.link_id = 0;
+  if (v.size() == 8) return true;
+  std::uint64_t d = 0, r = 0;
+  if (!codec::read_be64(v.substr(8, 8), d) || !codec::read_be64(v.substr(16, 8), r)) return false;
+  e.deadline_ms = static_cast<std::int64_t>(d);
+  e.at_risk_from_ms = static_cast<std::int64_t>(r);
+  if (v.size() == 24) return e.deadline_ms > 0;
+  const auto kind = static_cast<unsigned char>(v[24]);
+  if (kind < 1 || kind > 3 || !codec::read_be64(v.substr(25, 8), e.link_id) || e.link_id == 0) return false;
+  e.link = static_cast<entry_link>(kind);
+  return e.deadline_ms >= 0;
+}
+}  // namespace
+
 jubes::result<outbox_db::entry> outbox_db::decode(std::string_view k, std::string_view v) {
   entry e;
-  if (!codec::split_outbox_key(k, e.recipient, e.seq) || !codec::read_be64(v, e.message_id))
+  if (!codec::split_outbox_key(k, e.recipient, e.seq) || !decode_outbox_value(v, e))
     return fail(errc::corrupt, "outbox: undecodable entry");
   return e;
 }
 
 jubes::result<std::optional<std::uint64_t>> outbox_db::get(const lmdb::txn& t, const key& k) const {
-  auto v = get_raw(t, dbi_, encode_key(k));
-  if (!v) return v.error();
-  if (!*v) return std::optional<std::uint64_t>{};
-  auto id = decode_u64(**v, "outbox entry");
-  if (!id) return id.error();
-  return std::optional<std::uint64_t>(*id);
+  auto e = get_entry(t, k);
+  if (!e) return e.error();
+  if (!*e) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>((*e)->message_id);
 }
 
-jubes::result<void> outbox_db::put(const lmdb::txn& t, const key& k, std::uint64_t message_id) const {
+jubes::result<std::optional<outbox_db::entry>> outbox_db::get_entry(const lmdb::txn& t, const key& k) const {
+  auto v = get_raw(t, dbi_, encode_key(k));
+  if (!v) return v.error();
+  if (!*v) return std::optional<entry>{};
+  entry e;
+  e.recipient = k.recipient;
+  e.seq = k.seq;
+  if (!decode_outbox_value(**v, e)) return fail(errc::corrupt, "outbox entry: undecodable value");
+  return std::optional<entry>(e);
+}
+
+jubes::result<void> outbox_db::put(const lmdb::txn& t, const key& k, std::uint64_t message_id, std::int64_t deadline_ms,
+                                   std::int64_t at_risk_from_ms, entry_link link, std::uint64_t link_id) const {
+  std::string v;
   auto b = be64(message_id);
-  return put_raw(t, dbi_, encode_key(k), sv(b));
+  v.append(sv(b));
+  if (deadline_ms > 0 || link != entry_link::none) {
+    auto d = be64(static_cast<std::uint64_t>(deadline_ms > 0 ? deadline_ms : 0));
+    auto r = be64(static_cast<std::uint64_t>(deadline_ms > 0 ? at_risk_from_ms : 0));
+    v.append(sv(d)).append(sv(r));
+  }
+  if (link != entry_link::none) {
+    v.push_back(static_cast<char>(link));
+    auto l = be64(link_id);
+    v.append(sv(l));
+  }
+  return put_raw(t, dbi_, encode_key(k), v);
 }
 
 jubes::result<std::uint64_t> outbox_db::head(const lmdb::txn& t, std::string_view recipient) const {

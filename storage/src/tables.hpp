@@ -186,7 +186,10 @@ class dedup_db : public table {
   jubes::result<bool> del(const lmdb::txn& t, const key& k) const;
 };
 
-/// outbox: (recipient, seq) -> message id; seqs are gapless per recipient.
+/// outbox: (recipient, seq) -> message id [, deadline, at risk from [, link]]; seqs are gapless per
+/// recipient. The value is be64 message id (8 bytes: no deadline, as every store before deadlines
+/// wrote it), or be64 id, be64 deadline_ms, be64 at_risk_from_ms (24 bytes), or those and u8 link
+/// kind, be64 linked message id (33 bytes: a correction or withdrawal, storage::entry_link).
 class outbox_db : public table {
  public:
   struct key {
@@ -197,12 +200,20 @@ class outbox_db : public table {
     std::string_view recipient;
     std::uint64_t seq = 0;
     std::uint64_t message_id = 0;
+    std::int64_t deadline_ms = 0;  ///< 0: none
+    std::int64_t at_risk_from_ms = 0;
+    entry_link link = entry_link::none;
+    std::uint64_t link_id = 0;
   };
   static std::string encode_key(const key& k);
   static jubes::result<entry> decode(std::string_view k, std::string_view v);
 
   jubes::result<std::optional<std::uint64_t>> get(const lmdb::txn& t, const key& k) const;
-  jubes::result<void> put(const lmdb::txn& t, const key& k, std::uint64_t message_id) const;
+  jubes::result<void> put(const lmdb::txn& t, const key& k, std::uint64_t message_id, std::int64_t deadline_ms = 0,
+                          std::int64_t at_risk_from_ms = 0, entry_link link = entry_link::none,
+                          std::uint64_t link_id = 0) const;
+  /// The whole entry under `k`, or nullopt.
+  jubes::result<std::optional<entry>> get_entry(const lmdb::txn& t, const key& k) const;
   /// @return the seq of `recipient`'s newest entry, 0 if it has none.
   jubes::result<std::uint64_t> head(const lmdb::txn& t, std::string_view recipient) const;
   /// @return the first recipient after `after` in name order ("" for the first of all), or nullopt.

@@ -187,6 +187,40 @@ TEST_F(delivery_test, many_entries_purged_ones_and_every_message_type) {
             std::string::npos);
 }
 
+TEST_F(delivery_test, an_entry_with_a_deadline_carries_it_and_stays_valid) {
+  const std::string body = test::read_file(test::examples_dir() / "piVerlof.xml");
+  std::vector<outbox_entry_view> es{entry(1, "piVerlof", body), entry(2, "piVerlof", "")};
+  es[0].deadline_ms = 1797721200000;  // 2026-12-19T23:00:00Z
+  es[1].deadline_ms = 1797721200000;
+  es[1].purged = true;
+  const std::string xml = encode_outbox_batch("gemeente:0599", 0, es);
+  expect_valid(xml, "outbox");
+  EXPECT_NE(xml.find("time=\"2026-11-26T10:30:15.123Z\" deadline=\"2026-12-19T23:00:00.000Z\"><"), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("deadline=\"2026-12-19T23:00:00.000Z\" purged=\"true\"/>"), std::string::npos) << xml;
+  const outbox_entry_view none = entry(3, "piVerlof", body);
+  EXPECT_EQ(encode_outbox_batch("gemeente:0599", 2, std::span(&none, 1)).find("deadline="), std::string::npos);
+}
+
+TEST_F(delivery_test, superseded_and_withdrawn_entries_are_empty_markers_and_corrections_name_the_earlier_one) {
+  const std::string body = test::read_file(test::examples_dir() / "piBeeindiging.xml");
+  std::vector<outbox_entry_view> es{entry(1, "piBeeindiging", body), entry(2, "piBeeindiging", body),
+                                    entry(3, "piBeeindiging", body)};
+  es[0].link = delivery_link::superseded_by;
+  es[0].link_id = 1002;
+  es[1].link = delivery_link::relates_to;
+  es[1].link_id = 1001;
+  es[2].link = delivery_link::withdrawn_by;
+  es[2].link_id = 1004;
+  const std::string xml = encode_outbox_batch("gemeente:0363", 0, es);
+  expect_valid(xml, "outbox");
+  EXPECT_NE(xml.find("time=\"2026-11-26T10:30:15.123Z\" supersededBy=\"1002\"/>\n<entry seq=\"2\""), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("time=\"2026-11-26T10:30:15.123Z\" relatesTo=\"1001\"><dti:piBeeindiging"), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("time=\"2026-11-26T10:30:15.123Z\" withdrawnBy=\"1004\"/>\n</outbox>"), std::string::npos) << xml;
+}
+
 TEST_F(delivery_test, bodies_in_other_encodings_are_embedded_as_utf8) {
   const std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a xmlns=\"urn:other\">\xE9</a>";
   const outbox_entry_view e = entry(1, "other", latin1);

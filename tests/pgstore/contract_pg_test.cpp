@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EUPL-1.2
 // The backend contract suite (tests/storage/contract/contract_suite.hpp) on the PostgreSQL store.
 #include "contract/audit_chain_suite.hpp"
+#include "contract/deadline_suite.hpp"
 #include "pg_util.hpp"
 
 namespace jubes::storage::contract {

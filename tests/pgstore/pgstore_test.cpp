@@ -190,3 +190,56 @@ TEST(pgstore_open, a_bad_connection_string_or_an_unreachable_server_is_a_clear_e
 
 }  // namespace
 }  // namespace jubes::pgstore
+
+namespace jubes::pgtest {
+namespace {
+
+// Retention never destroys an undelivered notice silently (issue 14), on PostgreSQL too: counted
+// beforehand by unacked_due_for_purge, purged with an audit record naming who had not acknowledged.
+TEST(pg_retention, undelivered_bodies_are_counted_first_and_audited_when_purged) {
+  auto now = std::make_shared<std::atomic<std::int64_t>>(1'800'000'000'000);
+  auto o = test_options(migrated_database());
+  o.retention_bodies = std::chrono::hours(24);
+  o.clock = [now] { return now->load(); };
+  auto s = open_ok(o);
+  ASSERT_TRUE(s);
+  auto ingest = [&](const std::string& ref, std::vector<std::string> to) {
+    storage::ingest_request r;
+    r.party = "tulp-gw";
+    r.referentienummer = ref;
+    r.message_type = "piBeeindiging";
+    r.body = "<dti:piBeeindiging>" + ref + "</dti:piBeeindiging>";
+    r.recipients = std::move(to);
+    r.route_version = "v1";
+    return storage::contract::await<storage::ingest_result>(
+        [&](storage::completion<storage::ingest_result> d) { s->submit(std::move(r), std::move(d)); });
+  };
+  auto a = ingest("pr-1", {"rvdk", "idv"});
+  ASSERT_TRUE(a) << a.error().message();
+  ASSERT_TRUE(ingest("pr-2", {"rvdk"}));
+  ASSERT_TRUE(storage::contract::await<std::uint64_t>(
+      [&](storage::completion<std::uint64_t> d) { s->submit_ack("rvdk", 2, std::move(d)); }));
+  auto due = s->unacked_due_for_purge(now->load() + 1);
+  ASSERT_TRUE(due) << due.error().message();
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));
+
+  now->fetch_add(25LL * 3600 * 1000);
+  auto p = storage::contract::await<storage::purge_result>(
+      [&](storage::completion<storage::purge_result> d) { s->submit_purge(std::move(d)); });
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->bodies, 2u);
+  EXPECT_EQ(p->undelivered, 1u);
+  auto audit = s->audit(a->rcpt.message_id);
+  ASSERT_TRUE(audit);
+  ASSERT_FALSE(audit->empty());
+  EXPECT_EQ(audit->back().kind, storage::audit_kind::purged);
+  EXPECT_EQ(audit->back().detail, "undelivered to idv");
+  due = s->unacked_due_for_purge(now->load());
+  ASSERT_TRUE(due);
+  EXPECT_TRUE(due->empty());
+  s->close();
+}
+
+}  // namespace
+}  // namespace jubes::pgtest

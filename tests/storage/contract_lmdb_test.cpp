@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EUPL-1.2
 // The backend contract suite (contract/contract_suite.hpp) on the embedded LMDB store.
 #include "contract/audit_chain_suite.hpp"
+#include "contract/deadline_suite.hpp"
 #include "storage/store.hpp"
 #include "test_util.hpp"
 

@@ -422,6 +422,47 @@ TEST_F(store_test, invalid_requests_change_nothing) {
   expect_check_ok();
 }
 
+// Retention never destroys an undelivered notice silently (issue 14): what it will purge
+// unacknowledged is counted beforehand (unacked_due_for_purge), and the purge record names the
+// recipients that had not acknowledged it.
+TEST_F(store_test, retention_counts_undelivered_bodies_first_and_audits_their_purge) {
+  opts_.retention_bodies = std::chrono::hours(24);
+  reopen();
+  auto a = test::ingest_ok(*s_, make_req("tulp-gw", "g1", {"rvdk", "idv"}));
+  auto b = test::ingest_ok(*s_, make_req("tulp-gw", "g2", {"rvdk"}));
+  ASSERT_TRUE(test::ack(*s_, "rvdk", 2));  // rvdk fetched both; idv did not fetch g1
+  clock_.advance(std::chrono::hours(20));
+  auto c = test::ingest_ok(*s_, make_req("tulp-gw", "g3", {"idv"}));
+  // Due within 6 hours (cutoff = now - 24 h + 6 h): g1 at idv; g3 is newer.
+  auto due = s_->unacked_due_for_purge(clock_.now_ms() - 18 * 3600 * 1000);
+  ASSERT_TRUE(due) << due.error().message();
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));
+
+  clock_.advance(std::chrono::hours(5));
+  auto p = test::purge(*s_);
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->bodies, 2u);
+  EXPECT_EQ(p->undelivered, 1u);
+  EXPECT_EQ(s_->metrics().purged_undelivered, 1u);
+  auto audit_a = s_->audit(a.rcpt.message_id);
+  ASSERT_TRUE(audit_a);
+  ASSERT_FALSE(audit_a->empty());
+  EXPECT_EQ(audit_a->back().kind, audit_kind::purged);
+  EXPECT_EQ(audit_a->back().detail, "undelivered to idv");
+  auto audit_b = s_->audit(b.rcpt.message_id);
+  ASSERT_TRUE(audit_b);
+  EXPECT_EQ(audit_b->back().kind, audit_kind::purged);
+  EXPECT_EQ(audit_b->back().detail, "");  // delivered: an ordinary purge record
+  // Purged bodies are due no more.
+  due = s_->unacked_due_for_purge(clock_.now_ms());
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));  // g3, not yet purged
+  (void)c;
+  expect_check_ok();
+}
+
 TEST_F(store_test, retention_purges_bodies_then_dedup_then_audit) {
   opts_.retention_bodies = std::chrono::hours(24);
   opts_.retention_dedup_extra = std::chrono::hours(24);

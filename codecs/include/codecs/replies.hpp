@@ -71,6 +71,14 @@ std::string iso_timestamp(std::int64_t unix_ms);
 /// Namespace of the outbox, ack and forward documents.
 inline constexpr std::string_view outbox_namespace = "http://www.justid.nl/jubes/outbox/0100";
 
+/// How an entry relates to another message (docs/api.md, "Corrections and withdrawals").
+enum class delivery_link : std::uint8_t {
+  none = 0,
+  superseded_by = 1,  ///< supersededBy="ID", empty: the message was corrected before it was acknowledged
+  withdrawn_by = 2,   ///< withdrawnBy="ID", empty: the message was withdrawn before it was acknowledged
+  relates_to = 3,     ///< relatesTo="ID": this message corrects or withdraws message ID
+};
+
 /// One outbox entry as the store hands it out. Views: the caller keeps the data alive during the call.
 struct outbox_entry_view {
   std::uint64_t seq = 0;  ///< gapless per recipient
@@ -78,11 +86,14 @@ struct outbox_entry_view {
   std::string_view message_type;
   std::string_view source_party;
   std::int64_t accepted_at_ms = 0;
-  bool purged = false;    ///< the body is gone by retention: the entry is written empty, purged="true"
-  std::string_view body;  ///< the stored message in any accepted encoding; embedded via embeddable_body()
+  bool purged = false;           ///< the body is gone by retention: the entry is written empty, purged="true"
+  std::string_view body;         ///< the stored message in any accepted encoding; embedded via embeddable_body()
+  std::int64_t deadline_ms = 0;  ///< the entry's legal deadline (ms since the epoch), deadline="..."; 0: none
+  delivery_link link = delivery_link::none;
+  std::uint64_t link_id = 0;  ///< the message `link` names
 };
 
-/// <outbox recipient after count [last]> with one <entry seq id type source time> per entry, in the given
+/// <outbox recipient after count [last]> with one <entry seq id type source time [deadline]> per entry, in the given
 /// order, each holding the message itself as its only child (UTF-8, without XML declaration), or empty with
 /// purged="true". The message is embedded by embeddable_body() (its element only, UTF-8, same infoset). A body that
 /// cannot be embedded (impossible for one the validator accepted, which checks it; only a body stored by an older

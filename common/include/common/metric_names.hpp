@@ -50,7 +50,19 @@ inline constexpr std::string_view outbox_head = "jubes_outbox_head";        ///<
 inline constexpr std::string_view outbox_cursor = "jubes_outbox_cursor";    ///< gauge {recipient}
 inline constexpr std::string_view outbox_backlog = "jubes_outbox_backlog";  ///< gauge {recipient}
 inline constexpr std::string_view outbox_oldest_unacked_age_seconds =
-    "jubes_outbox_oldest_unacked_age_seconds";                                ///< gauge {recipient}
+    "jubes_outbox_oldest_unacked_age_seconds";  ///< gauge {recipient}
+// Retention guard (docs/storage.md, "Retention"): bodies due for purge that a recipient has not acknowledged.
+inline constexpr std::string_view outbox_due_for_purge =
+    "jubes_outbox_due_for_purge";  ///< gauge {recipient}: unacked bodies retention purges within 7 days
+inline constexpr std::string_view retention_purged_undelivered_total =
+    "jubes_retention_purged_undelivered_total";  ///< counter: bodies purged unacknowledged (audited)
+// Legal deadlines (docs/routing.md, "Deadlines"), per recipient and message type:
+inline constexpr std::string_view outbox_deadline_at_risk =
+    "jubes_outbox_deadline_at_risk";  ///< gauge {recipient, type}: unacked, deadline within the lead time
+inline constexpr std::string_view outbox_deadline_overdue =
+    "jubes_outbox_deadline_overdue";  ///< gauge {recipient, type}: unacked, deadline passed
+inline constexpr std::string_view outbox_deadlines_missed_total =
+    "jubes_outbox_deadlines_missed_total";  ///< counter {recipient, type}: entries seen unacked past their deadline
 inline constexpr std::string_view parked_messages = "jubes_parked_messages";  ///< gauge
 
 // ---- store and writer ----

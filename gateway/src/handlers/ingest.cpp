@@ -32,6 +32,7 @@ std::string reason_of(const refusal& r) {
   const auto& ec = r.error.code;
   if (ec.category() == codecs::codecs_category()) return codecs::to_string(static_cast<codecs::errc>(ec.value()));
   if (ec == errc::zender_mismatch) return "zender";
+  if (ec == errc::bad_request) return "invalid";
   return "forbidden";
 }
 
@@ -39,7 +40,8 @@ std::string reason_of(const refusal& r) {
 std::string store_reason(const jubes::error& e) {
   if (e == storage::errc::overloaded || e == storage::errc::closed) return "overloaded";
   if (e == storage::errc::store_full) return "store_full";
-  if (e == storage::errc::invalid_argument) return "invalid";
+  if (e == storage::errc::invalid_argument || e == storage::errc::unknown_reference) return "invalid";
+  if (e == storage::errc::already_superseded) return "conflict";
   return "io_error";
 }
 

@@ -24,8 +24,8 @@ class batch_source final : public body_source {
     }
     if (i_ < es_.size()) {
       auto& e = es_[i_++];
-      codecs::append_outbox_entry(
-          out, {e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged, e.body});
+      codecs::append_outbox_entry(out, {e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged,
+                                        e.body, e.deadline_ms, static_cast<codecs::delivery_link>(e.link), e.link_id});
       std::string().swap(e.body);
       return true;
     }

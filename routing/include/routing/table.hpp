@@ -38,6 +38,12 @@ struct decision {
   std::vector<std::string> matched_rules;  ///< ids of the rules whose predicates held, in file order
   std::string table_version;               ///< table::version() of the table that decided
   std::string park_reason;                 ///< non-empty iff recipients is empty: why nobody gets it
+  /// The legal deadline of the message's outbox entries (the routes file's `deadlines:`), in
+  /// milliseconds since the Unix epoch; 0: no deadline (no rule for the type, or its date is absent).
+  std::int64_t deadline_ms = 0;
+  /// From this time on an unacknowledged entry is at risk (deadline_ms less the rule's lead time).
+  std::int64_t at_risk_from_ms = 0;
+  std::string deadline_rule;  ///< the id of the deadline rule that set deadline_ms
 
   bool parked() const noexcept { return recipients.empty(); }
 };
@@ -113,6 +119,12 @@ class table {
   bool may_forward(std::string_view message_type) const noexcept;
   /// @return the message types that may be forwarded, sorted.
   const std::vector<std::string>& forwardable_types() const noexcept;
+
+  /// @return the lead time of the deadline rule for `message_type` in milliseconds (an entry is at
+  ///         risk from deadline - lead time on), or 0 when the type has no deadline rule.
+  std::int64_t deadline_lead_ms(std::string_view message_type) const noexcept;
+  /// @return the message types that have a deadline rule, sorted.
+  std::vector<std::string> deadline_types() const;
 
   ~table();
   table(const table&) = delete;

@@ -111,6 +111,17 @@ class backend {
   virtual jubes::result<outbox_state> outbox(std::string_view recipient) const = 0;
   /// Every recipient that has an outbox, sorted by name.
   virtual jubes::result<std::vector<std::pair<std::string, outbox_state>>> outboxes() const = 0;
+  /// Unacknowledged entries (seq > cursor) of every outbox that have a deadline and are at risk at
+  /// `now_ms` (at_risk_from_ms <= now_ms; past ones included), in (recipient, seq) order, no bodies,
+  /// at most `max`. @return errc::corrupt for a damaged record.
+  virtual jubes::result<std::vector<late_entry>> late_entries(std::int64_t now_ms,
+                                                              std::size_t max = SIZE_MAX) const = 0;
+  /// Per recipient (sorted), how many unacknowledged entries (not corrected or withdrawn) hold a
+  /// body accepted before `before_ms` that retention has not purged yet: what retention will purge
+  /// undelivered once `before_ms` is its cutoff (docs/storage.md, "Retention"). Recipients with
+  /// none are left out. @return errc::corrupt for a damaged record.
+  virtual jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(
+      std::int64_t before_ms) const = 0;
   /// @return the message, std::nullopt if no message has that id; errc::corrupt if damaged.
   virtual jubes::result<std::optional<stored_message>> get(std::uint64_t message_id) const = 0;
   /// Parked messages in id order (at most `max`).

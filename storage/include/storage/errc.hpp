@@ -22,6 +22,12 @@ enum class errc {
   read_only,         ///< a write operation on a store opened with open_readonly
   closed,            ///< the store has been closed
   bad_key,           ///< a key-encryption key missing, unreadable or wrong (it does not unwrap the data keys)
+  /// ingest of a correction or withdrawal: the crossRefnummer names no message of this party
+  /// (gateway: 400), or one of another message type
+  unknown_reference,
+  /// ingest of a correction or withdrawal of a message that another one already corrected or
+  /// withdrew: refer to the latest (gateway: 409)
+  already_superseded,
 };
 
 /// The category that names storage errors ("storage"). Messages are one line, meant for operators.

@@ -95,6 +95,18 @@ struct options {
   at_rest_options at_rest;  ///< compression and encryption of bodies
 };
 
+/// What a notice does to an earlier one of the same source (docs/MESSAGES.md, "Corrections and
+/// withdrawals"): nothing, replace it (StUF mutatiesoort C or W) or withdraw it (V).
+enum class mutation : std::uint8_t { none = 0, correction = 1, withdrawal = 2 };
+
+/// How an outbox entry relates to another message (outbox_entry::link).
+enum class entry_link : std::uint8_t {
+  none = 0,
+  superseded_by = 1,  ///< this entry's message was corrected before it was acknowledged: no body
+  withdrawn_by = 2,   ///< this entry's message was withdrawn before it was acknowledged: no body
+  relates_to = 3,     ///< this entry corrects or withdraws link_id, which the recipient was sent
+};
+
 /// One message offered for ingest. The gateway has validated and routed it.
 struct ingest_request {
   std::string party;                    ///< the authenticated source party (certificate identity)
@@ -106,6 +118,15 @@ struct ingest_request {
   std::string route_version;            ///< routing table version that decided
   std::vector<std::string> matched_rules;
   std::int64_t received_at_ms = 0;
+  /// The legal deadline of every outbox entry of this message (routing's `deadlines:`), ms since
+  /// the epoch; 0: none. At risk from at_risk_from_ms on while unacknowledged.
+  std::int64_t deadline_ms = 0;
+  std::int64_t at_risk_from_ms = 0;
+  /// A correction or withdrawal of the party's earlier message with referentienummer cross_ref:
+  /// it goes to the routed recipients and to every recipient of the earlier message; where that
+  /// one is unacknowledged its entry becomes a marker (superseded_by / withdrawn_by, no body).
+  mutation mutation_kind = mutation::none;
+  std::string cross_ref;
 };
 
 /// The expected outcomes of an ingest. Failures (store full, I/O error, an invalid request) are
@@ -139,6 +160,22 @@ struct outbox_entry {
   std::int64_t accepted_at_ms = 0;
   bool purged = false;  ///< the body is gone by retention (body empty)
   std::string body;
+  std::int64_t deadline_ms = 0;        ///< the entry's legal deadline (ms since the epoch); 0: none
+  std::int64_t at_risk_from_ms = 0;    ///< at risk from this time on while unacknowledged
+  entry_link link = entry_link::none;  ///< superseded_by / withdrawn_by: delivered without body
+  std::uint64_t link_id = 0;           ///< the message the link names
+};
+
+/// An unacknowledged outbox entry with a deadline that is at risk or past (backend::late_entries).
+struct late_entry {
+  std::string recipient;
+  std::uint64_t seq = 0;
+  std::uint64_t message_id = 0;
+  std::string message_type;
+  std::string source_party;
+  std::int64_t accepted_at_ms = 0;
+  std::int64_t deadline_ms = 0;
+  std::int64_t at_risk_from_ms = 0;
 };
 
 /// One poll's worth of an outbox: the entries and whether more are waiting after them.
@@ -310,6 +347,9 @@ struct metrics_snapshot {
   std::uint64_t accepted = 0, duplicate = 0, conflict = 0, store_full = 0, io_error = 0;
   std::uint64_t acks = 0, forwards = 0, reroutes = 0;
   std::uint64_t purged_bodies = 0, purged_dedup = 0, purged_audit = 0;
+  /// Bodies retention purged while some recipient had not acknowledged them (LMDB; 0 on PostgreSQL,
+  /// whose audit records say it all the same).
+  std::uint64_t purged_undelivered = 0;
   std::uint64_t last_message_id = 0;
 };
 
@@ -330,10 +370,11 @@ std::string_view to_string(store_health::state s) noexcept;
 
 /// Result of one retention pass (or of admin purge).
 struct purge_result {
-  std::uint64_t bodies = 0;  ///< message bodies removed
-  std::uint64_t dedup = 0;   ///< dedup records removed
-  std::uint64_t audit = 0;   ///< audit records removed
-  bool more = false;         ///< a batch limit was hit; another pass would purge more
+  std::uint64_t bodies = 0;       ///< message bodies removed
+  std::uint64_t dedup = 0;        ///< dedup records removed
+  std::uint64_t audit = 0;        ///< audit records removed
+  std::uint64_t undelivered = 0;  ///< bodies removed that some recipient had not acknowledged (audited)
+  bool more = false;              ///< a batch limit was hit; another pass would purge more
 };
 
 /// Result of check(): an empty `problems` means the store is consistent.

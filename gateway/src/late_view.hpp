@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: EUPL-1.2
+#pragma once
+// Outbox entries at risk of missing their legal deadline, or past it (docs/routing.md,
+// "Deadlines"): one report for `jubesctl outbox late` and the dashboard, as JSON and as text.
+// Never message contents: recipient, seq, id, type, source, times.
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "storage/backend.hpp"
+
+namespace jubes::gateway::detail {
+
+struct late_report {
+  std::int64_t at_ms = 0;  ///< the time the entries were judged at
+  std::vector<storage::late_entry> entries;
+  std::size_t at_risk = 0;  ///< deadline still ahead, within the lead time
+  std::size_t overdue = 0;  ///< deadline passed
+  bool truncated = false;   ///< more entries than the report holds
+};
+
+/// The unacknowledged entries at risk or overdue at `at_ms`, of one recipient (empty: all), in
+/// (recipient, seq) order, at most `max`.
+jubes::result<late_report> late_report_of(const storage::backend& store, std::int64_t at_ms,
+                                          std::string_view recipient = {}, std::size_t max = 100000);
+
+/// {"at", "at_risk", "overdue", "truncated", "entries": [{"recipient", "seq", "id", "type",
+/// "source", "accepted", "deadline", "at_risk_from", "state": "at_risk"|"overdue"}]}, times ISO-8601.
+boost::json::value to_json(const late_report& r);
+std::string to_text(const late_report& r);
+
+}  // namespace jubes::gateway::detail
