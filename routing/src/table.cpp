@@ -50,19 +50,7 @@ bool parse_int(std::string_view s, std::int64_t& out) {
   return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
 }
 
-// xs:date "YYYY-MM-DD" with an optional time zone suffix -> YYYYMMDD; false if malformed.
-bool parse_date(std::string_view s, int& out) {
-  s = trim(s);
-  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
-  int y = 0, m = 0, d = 0;
-  auto num = [&](std::size_t at, std::size_t n, int& v) {
-    auto [ptr, ec] = std::from_chars(s.data() + at, s.data() + at + n, v);
-    return ec == std::errc() && ptr == s.data() + at + n;
-  };
-  if (!num(0, 4, y) || !num(5, 2, m) || !num(8, 2, d) || m < 1 || m > 12 || d < 1 || d > 31) return false;
-  out = y * 10000 + m * 100 + d;
-  return true;
-}
+using detail::parse_date;  // deadline.hpp: one parser of xs:date for routing and deadlines
 
 bool is_false(std::string_view v) {
   v = trim(v);
@@ -360,7 +348,7 @@ class evaluator {
     std::string used;
     for (int fi : r.fields) {
       const auto& vals = values(fi);
-      if (vals.size() == 1 && detail::parse_date(vals[0], date)) {
+      if (vals.size() == 1 && parse_date(vals[0], date)) {
         used = t_.field_paths()[fi] + " = " + std::string(trim(vals[0]));
         break;
       }
