@@ -38,6 +38,17 @@ jubes::result<conn> connect(const std::string& conninfo, std::string_view purpos
   const char* vals[] = {"10", app.c_str(), conninfo.c_str(), nullptr};
   conn c(PQconnectdbParams(keys, vals, 1));
   if (!c) return fail(errc::io_error, std::string(purpose) + ": out of memory connecting to PostgreSQL");
+  // The server's notices (e.g. "relation ... already exists, skipping" of a migration's IF NOT
+  // EXISTS) go to the log at debug level, not to stderr: a successful jubesctl command prints
+  // nothing there.
+  PQsetNoticeProcessor(
+      c.get(),
+      [](void*, const char* message) {
+        std::string_view m(message);
+        while (!m.empty() && m.back() == '\n') m.remove_suffix(1);
+        log::debug("pgstore", "server_notice", {{"notice", m}});
+      },
+      nullptr);
   if (PQstatus(c.get()) != CONNECTION_OK)
     return fail(errc::io_error,
                 "PostgreSQL " + std::string(purpose) + " connection failed: " + trimmed(PQerrorMessage(c.get())));

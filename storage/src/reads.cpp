@@ -122,40 +122,63 @@ jubes::result<outbox_batch> read_outbox(const database& db, std::string_view rec
   });
 }
 
+namespace {
+
+enum class walk { next_entry, next_box, stop };
+
+/// Walks every unacknowledged outbox entry, box by box in name order. For each entry `want`
+/// accepts, reads its message record and calls visit(recipient, entry, record), whose answer
+/// says where to go on. The one walk of late_entries and unacked_due_for_purge.
+template <class Want, class Visit>
+jubes::result<void> each_unacked(const database& db, const lmdb::txn& t, Want&& want, Visit&& visit) {
+  auto boxes = list_outboxes(db, t, false);
+  if (!boxes) return boxes.error();
+  auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
+  if (!sc) return sc.error();
+  codec::message_rec rec;
+  for (const auto& [name, st] : *boxes) {
+    auto cur = db.t().cursors.get(t, name);
+    if (!cur) return cur.error();
+    const std::uint64_t cursor = cur->value_or(0);
+    if (cursor >= st.head) continue;
+    for (auto e = sc->seek({name, cursor + 1});; e = sc->next()) {
+      if (!e) return e.error();
+      if (!*e || (*e)->recipient != name) break;
+      if (!want(**e)) continue;
+      auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
+      if (!found) return found.error();
+      if (!*found)
+        return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
+      const walk w = visit(name, **e, rec);
+      if (w == walk::stop) return {};
+      if (w == walk::next_box) break;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 jubes::result<std::vector<late_entry>> late_entries(const database& db, std::int64_t now_ms, std::size_t max) {
   return db.read([&](const lmdb::txn& t) -> jubes::result<std::vector<late_entry>> {
     std::vector<late_entry> out;
-    auto boxes = list_outboxes(db, t, false);
-    if (!boxes) return boxes.error();
-    auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
-    if (!sc) return sc.error();
-    codec::message_rec rec;
-    for (const auto& [name, st] : *boxes) {
-      auto cur = db.t().cursors.get(t, name);
-      if (!cur) return cur.error();
-      const std::uint64_t cursor = cur->value_or(0);
-      if (cursor >= st.head) continue;
-      for (auto e = sc->seek({name, cursor + 1});; e = sc->next()) {
-        if (!e) return e.error();
-        if (!*e || (*e)->recipient != name) break;
-        if ((*e)->deadline_ms == 0 || (*e)->at_risk_from_ms > now_ms) continue;
-        if (out.size() >= max) return out;
-        auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
-        if (!found) return found.error();
-        if (!*found)
-          return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
-        late_entry x;
-        x.recipient = name;
-        x.seq = (*e)->seq;
-        x.message_id = (*e)->message_id;
-        x.message_type = rec.message_type;
-        x.source_party = rec.party;
-        x.accepted_at_ms = rec.accepted_at_ms;
-        x.deadline_ms = (*e)->deadline_ms;
-        x.at_risk_from_ms = (*e)->at_risk_from_ms;
-        out.push_back(std::move(x));
-      }
-    }
+    auto at_risk = [&](const tables::outbox_db::entry& e) { return e.deadline_ms != 0 && e.at_risk_from_ms <= now_ms; };
+    auto r = each_unacked(
+        db, t, at_risk, [&](const std::string& name, const tables::outbox_db::entry& e, const codec::message_rec& rec) {
+          if (out.size() >= max) return walk::stop;
+          late_entry x;
+          x.recipient = name;
+          x.seq = e.seq;
+          x.message_id = e.message_id;
+          x.message_type = rec.message_type;
+          x.source_party = rec.party;
+          x.accepted_at_ms = rec.accepted_at_ms;
+          x.deadline_ms = e.deadline_ms;
+          x.at_risk_from_ms = e.at_risk_from_ms;
+          out.push_back(std::move(x));
+          return walk::next_entry;
+        });
+    if (!r) return r.error();
     return out;
   });
 }
@@ -165,30 +188,21 @@ jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_fo
   using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
   return db.read([&](const lmdb::txn& t) -> jubes::result<out_t> {
     out_t out;
-    auto boxes = list_outboxes(db, t, false);
-    if (!boxes) return boxes.error();
-    auto sc = tables::scan<tables::outbox_db>::open(t, db.t().outbox);
-    if (!sc) return sc.error();
-    codec::message_rec rec;
-    for (const auto& [name, st] : *boxes) {
-      auto cur = db.t().cursors.get(t, name);
-      if (!cur) return cur.error();
-      const std::uint64_t cursor = cur->value_or(0);
-      if (cursor >= st.head) continue;
-      std::uint64_t n = 0;
-      for (auto e = sc->seek({name, cursor + 1});; e = sc->next()) {
-        if (!e) return e.error();
-        if (!*e || (*e)->recipient != name) break;
-        if ((*e)->link == entry_link::superseded_by || (*e)->link == entry_link::withdrawn_by) continue;
-        auto found = db.t().messages.get_into(t, (*e)->message_id, rec);
-        if (!found) return found.error();
-        if (!*found)
-          return fail(errc::corrupt, "message " + std::to_string((*e)->message_id) + " is referenced but missing");
-        if (rec.accepted_at_ms >= before_ms) break;  // entries come in acceptance order: the rest are newer
-        if (!(rec.flags & codec::flag_purged)) ++n;
-      }
-      if (n) out.emplace_back(name, n);
-    }
+    // A superseded or withdrawn entry is delivered without its body: nothing of it to lose.
+    auto holds_body = [](const tables::outbox_db::entry& e) {
+      return e.link != entry_link::superseded_by && e.link != entry_link::withdrawn_by;
+    };
+    auto r = each_unacked(db, t, holds_body,
+                          [&](const std::string& name, const tables::outbox_db::entry&, const codec::message_rec& rec) {
+                            // Entries come in acceptance order: the rest of this box is newer.
+                            if (rec.accepted_at_ms >= before_ms) return walk::next_box;
+                            if (!(rec.flags & codec::flag_purged)) {
+                              if (out.empty() || out.back().first != name) out.emplace_back(name, 0);
+                              ++out.back().second;
+                            }
+                            return walk::next_entry;
+                          });
+    if (!r) return r.error();
     return out;
   });
 }
