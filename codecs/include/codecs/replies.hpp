@@ -71,6 +71,8 @@ std::string iso_timestamp(std::int64_t unix_ms);
 /// Namespace of the outbox, ack and forward documents.
 inline constexpr std::string_view outbox_namespace = "http://www.justid.nl/jubes/outbox/0100";
 
+class projection;  // codecs/projection.hpp
+
 /// One outbox entry as the store hands it out. Views: the caller keeps the data alive during the call.
 struct outbox_entry_view {
   std::uint64_t seq = 0;  ///< gapless per recipient
@@ -80,6 +82,9 @@ struct outbox_entry_view {
   std::int64_t accepted_at_ms = 0;
   bool purged = false;    ///< the body is gone by retention: the entry is written empty, purged="true"
   std::string_view body;  ///< the stored message in any accepted encoding; embedded via embeddable_body()
+  /// The recipient's projection (codecs/projection.hpp): the entry carries the projected message; null: the
+  /// message as sent (only for its source). A body that cannot be projected becomes <unembeddable/>.
+  const projection* view = nullptr;
 };
 
 /// <outbox recipient after count [last]> with one <entry seq id type source time> per entry, in the given
