@@ -177,13 +177,15 @@ bool compiler::bind_keys(const YAML::Node& n, std::string_view what, std::initia
 
 bool compiler::run(const YAML::Node& root) {
   if (!root.IsMap()) return fail(errc::invalid_rule, root, "the routes file must be a mapping with 'rules'");
-  YAML::Node version = undef(), feats = undef(), lists = undef(), tgroups = undef(), fwd = undef(), rules = undef();
+  YAML::Node version = undef(), feats = undef(), lists = undef(), tgroups = undef(), fwd = undef(), rules = undef(),
+             projs = undef();
   if (!bind_keys(root, "top-level",
                  {{"version", &version},
                   {"features", &feats},
                   {"lists", &lists},
                   {"type_groups", &tgroups},
                   {"forwarding", &fwd},
+                  {"projections", &projs},
                   {"rules", &rules}}))
     return false;
   if (!version) return fail(errc::invalid_rule, root, "missing 'version: 1'");
@@ -193,10 +195,11 @@ bool compiler::run(const YAML::Node& root) {
   if (lists && !compile_lists(lists)) return false;
   if (tgroups && !compile_groups(tgroups)) return false;
   if (fwd && !compile_forwarding(fwd)) return false;
+  if (projs && !compile_projections(projs)) return false;
   if (!rules || !rules.IsSequence()) return fail(errc::invalid_rule, rules ? rules : root, "'rules' must be a list");
   for (const YAML::Node& rn : rules)
     if (!compile_rule(rn)) return false;
-  return true;
+  return check_projection_coverage();
 }
 
 bool compiler::compile_features(const YAML::Node& n) {

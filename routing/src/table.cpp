@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/recipient.hpp"
 #include "table_impl.hpp"
 
 namespace jubes::routing {
@@ -103,10 +104,25 @@ class evaluator {
       }
     std::sort(d.recipients.begin(), d.recipients.end());
     d.recipients.erase(std::unique(d.recipients.begin(), d.recipients.end()), d.recipients.end());
-    if (trace_)
+    if (trace_) {
       *trace_ +=
           "recipients: " + (d.recipients.empty() ? std::string("none, the message is parked") : join(d.recipients)) +
           "\n";
+      // Need-to-know: which mailbox each recipient is and what it sees of this message.
+      for (const std::string& r : d.recipients) {
+        const auto who = recipient::parse(r);
+        const std::string kind = who ? who->kind() : r;
+        *trace_ += "  " + r + ": box " + kind + ", ";
+        if (im_.projections.empty()) {
+          *trace_ += "no projections declared: the message as sent\n";
+        } else if (const projection_spec* p = t_.projection_for(kind, f_.message_type)) {
+          *trace_ +=
+              "projection " + p->id + " (" + im_.name + ":" + std::to_string(p->line) + "): " + join(p->fields) + "\n";
+        } else {
+          *trace_ += "no projection\n";
+        }
+      }
+    }
   }
 
  private:

@@ -81,6 +81,9 @@ struct table::impl {
   std::shared_ptr<const gemeente_registry> gemeenten;
   std::set<std::string, std::less<>> named_recipients;
   std::vector<std::string> forwardable;  // sorted: the message types a municipality may forward
+  std::vector<projection_spec> projections;
+  // "box_kind\0type" -> index into projections
+  std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> projection_by_key;
   // Indexes of the fields that the built-in functions read; -1 if no rule uses the function.
   int brp_code = -1, brp_date = -1, brp_dji = -1, verlof_code = -1, birth_date = -1, event_date = -1;
 };

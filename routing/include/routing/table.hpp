@@ -57,6 +57,20 @@ struct compile_context {
   std::map<std::string, std::set<std::string>> allowed_sources;
   /// Optional: can the schema of `type` supply field `path`? Empty: paths are checked for syntax only.
   std::function<bool(std::string_view type, std::string_view path)> schema_can_supply;
+  /// Optional: the mailboxes a municipality has ("bij", "reintegratie"). Non-empty: every municipal recipient
+  /// must name one of them (gemeente:0363/bij, gemeente:{...}/bij); empty: any box name, or none.
+  std::set<std::string> municipal_boxes;
+};
+
+/// A need-to-know projection as the routes file declares it (`projections:`, docs/routing.md): the fields
+/// that recipients of mailbox kind `boxes` (recipient::kind(): "gemeente/bij", "3ro") may see of `types`.
+/// The gateway turns `fields` into a codecs::projection and delivers the projected message.
+struct projection_spec {
+  std::string id;
+  int line = 0;                     ///< of the projection in the routes file
+  std::vector<std::string> boxes;   ///< mailbox kinds, sorted
+  std::vector<std::string> types;   ///< message types, sorted
+  std::vector<std::string> fields;  ///< field paths as written (a last step may carry [brp_gemeente])
 };
 
 /// An immutable, compiled routing table.
@@ -113,6 +127,14 @@ class table {
   bool may_forward(std::string_view message_type) const noexcept;
   /// @return the message types that may be forwarded, sorted.
   const std::vector<std::string>& forwardable_types() const noexcept;
+
+  /// @return the projections of the routes file, in file order; empty when it declares none (then every
+  ///         recipient gets the message as sent; with projections, every (mailbox kind, type) that a rule can
+  ///         deliver has exactly one, else the file is refused).
+  const std::vector<projection_spec>& projections() const noexcept;
+  /// @return the projection for a recipient of mailbox kind `box_kind` (recipient::kind()) and `message_type`,
+  ///         or nullptr if none is declared.
+  const projection_spec* projection_for(std::string_view box_kind, std::string_view message_type) const noexcept;
 
   ~table();
   table(const table&) = delete;
