@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/recipient.hpp"
 #include "gateway/errc.hpp"
 #include "wiring.hpp"
 
@@ -30,7 +31,20 @@ jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::f
                                                                     const routing::compile_context& cctx) {
   auto t = routing::table::compile(file, cctx);
   if (!t) return jubes::fail(t.error().code, "routes_file: " + t.error().message());
-  return std::make_shared<const route_snapshot>(route_snapshot{*t, codecs::field_set((*t)->field_paths())});
+  route_snapshot snap{*t, codecs::field_set((*t)->field_paths()), {}, {}};
+  for (const auto& spec : (*t)->projections()) {
+    auto p = codecs::projection::make(spec.fields);
+    if (!p)
+      return jubes::fail(p.error().code, "routes_file: " + file.filename().string() + ":" + std::to_string(spec.line) +
+                                             ": projection '" + spec.id + "': " + p.error().message());
+    snap.projections.push_back(std::move(*p));
+  }
+  if (!snap.projections.empty()) {
+    auto w = codecs::projection::make({});
+    if (!w) return jubes::error(w.error());
+    snap.withheld = std::move(*w);
+  }
+  return std::make_shared<const route_snapshot>(std::move(snap));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -160,6 +174,15 @@ admission<admitted> pipeline::admit(std::string body, const party_config& party,
   a.parked = a.request.recipients.empty();
   a.env = std::move(env);
   return a;
+}
+
+const codecs::projection* route_snapshot::view_for(std::string_view party, std::string_view message_type,
+                                                   std::string_view source) const {
+  if (party == source || projections.empty()) return nullptr;
+  const auto who = recipient::parse(party);
+  const auto* spec = table->projection_for(who ? who->kind() : std::string(party), message_type);
+  if (!spec) return &*withheld;
+  return &projections[static_cast<std::size_t>(spec - table->projections().data())];
 }
 
 admission<std::string> pipeline::explain(std::string_view body) const {

@@ -41,6 +41,16 @@ namespace jubes::gateway::detail {
 struct route_snapshot {
   std::shared_ptr<const routing::table> table;
   codecs::field_set fields;
+  /// Need-to-know (issue 13): one codecs::projection per table->projections(), in the same order, and the
+  /// stuurgegevens-only projection for a recipient the table declares none for.
+  std::vector<codecs::projection> projections;
+  std::optional<codecs::projection> withheld;
+
+  /// What `party` may see of a message of `message_type` from `source`: nullptr = the message as sent (the
+  /// source itself, or a table without projections); else the recipient's projection (its mailbox kind's, or
+  /// `withheld` when the table declares none for it: the full message never goes to a recipient).
+  const codecs::projection* view_for(std::string_view party, std::string_view message_type,
+                                     std::string_view source) const;
 };
 
 /// A step of the ingest path: the value, or the refusal with what the Fo03 reply needs.

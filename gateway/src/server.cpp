@@ -118,7 +118,7 @@ struct server::impl {
     }
     auto it = by_cn.find(id.subject_cn);
     if (it != by_cn.end()) return it->second;
-    if (cfg.municipalities_by_cn && is_municipality_name(id.subject_cn)) {
+    if (cfg.municipalities_by_cn && is_municipal_mailbox(id.subject_cn, cfg.municipal_boxes)) {
       std::lock_guard lk(mu);
       auto& p = municipalities[id.subject_cn];
       if (!p) {

@@ -63,3 +63,14 @@ TEST(recipient, parses_and_prints_a_municipal_mailbox) {
     EXPECT_FALSE(jubes::is_municipality_name(n)) << n;
   }
 }
+
+TEST(recipient, a_municipal_certificate_names_one_configured_mailbox) {
+  const std::vector<std::string> boxes{"bij", "reintegratie"};
+  EXPECT_TRUE(jubes::is_municipal_mailbox("gemeente:0363/bij", boxes));
+  EXPECT_TRUE(jubes::is_municipal_mailbox("gemeente:0363/reintegratie", boxes));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("gemeente:0363", boxes));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("gemeente:0363/overig", boxes));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("rvdk", boxes));
+  EXPECT_TRUE(jubes::is_municipal_mailbox("gemeente:0363", {}));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("gemeente:0363/bij", {}));
+}

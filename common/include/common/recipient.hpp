@@ -13,10 +13,12 @@
 //
 // The printed form is the store's outbox key and the certificate CN of the recipient, so it is
 // stable: never change it without a store migration.
+#include <algorithm>
 #include <compare>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jubes {
 
@@ -75,6 +77,17 @@ inline bool is_municipality_name(std::string_view s) noexcept {
       !recipient::is_gemeentecode(s.substr(recipient::municipality_prefix.size(), 4)))
     return false;
   return s.size() == n || (s[n] == '/' && recipient::is_box_name(s.substr(n + 1)));
+}
+
+/// @return true if `s` names a municipal mailbox that exists: gemeente:NNNN/BOX with BOX one of `boxes`, or, when
+/// `boxes` is empty (municipalities without boxes), gemeente:NNNN. What a municipal certificate's CN must be.
+inline bool is_municipal_mailbox(std::string_view s, const std::vector<std::string>& boxes) {
+  if (!is_municipality_name(s)) return false;
+  const auto box = s.substr(std::min(s.size(), recipient::municipality_prefix.size() + 5));
+  if (boxes.empty()) return s.size() == recipient::municipality_prefix.size() + 4;
+  for (const auto& b : boxes)
+    if (b == box) return true;
+  return false;
 }
 
 }  // namespace jubes
