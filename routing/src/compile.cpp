@@ -322,9 +322,18 @@ bool compiler::resolve_types(const YAML::Node& n, std::vector<std::string>& out)
 // forwarding: {types: [...]}: the message types a municipality may forward to another one.
 bool compiler::compile_forwarding(const YAML::Node& n) {
   if (!n.IsMap()) return fail(errc::invalid_rule, n, "'forwarding' must be a mapping with 'types'");
-  YAML::Node types = undef();
-  if (!bind_keys(n, "forwarding", {{"types", &types}})) return false;
+  YAML::Node types = undef(), participants = undef();
+  if (!bind_keys(n, "forwarding", {{"types", &types}, {"participants", &participants}})) return false;
   if (!types) return fail(errc::invalid_rule, n, "'forwarding' has no 'types'");
+  if (participants) {
+    // The municipalities a notice may be forwarded to (issue 13: only BIJ participants), a list by name.
+    std::string lname;
+    if (!scalar(participants, "participants", lname)) return false;
+    auto l = im.lists.find(lname);
+    if (l == im.lists.end()) return fail(errc::invalid_rule, participants, "unknown list '" + lname + "'");
+    im.forward_participants = &l->second;
+    im.forward_participants_name = lname;
+  }
   return resolve_types(types, im.forwardable);
 }
 

@@ -400,6 +400,12 @@ bool table::may_forward(std::string_view message_type) const noexcept {
   return std::binary_search(impl_->forwardable.begin(), impl_->forwardable.end(), message_type);
 }
 
+bool table::may_forward_to(std::string_view gemeentecode) const noexcept {
+  if (!impl_->gemeenten->is_current(gemeentecode)) return false;
+  const auto* l = impl_->forward_participants;
+  return !l || std::binary_search(l->begin(), l->end(), gemeentecode, std::less<>{});
+}
+
 const std::vector<std::string>& table::forwardable_types() const noexcept {
   return impl_->forwardable;
 }

@@ -81,6 +81,8 @@ struct table::impl {
   std::shared_ptr<const gemeente_registry> gemeenten;
   std::set<std::string, std::less<>> named_recipients;
   std::vector<std::string> forwardable;  // sorted: the message types a municipality may forward
+  const std::vector<std::string>* forward_participants = nullptr;  // forwarding.participants; null: any
+  std::string forward_participants_name;
   std::vector<projection_spec> projections;
   // "box_kind\0type" -> index into projections
   std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> projection_by_key;

@@ -23,8 +23,8 @@ net::awaitable<response> handle_get_message(services& s, call& c) {
   res.set("X-Jubes-Accepted", codecs::iso_timestamp(msg.accepted_at_ms));
   // Need-to-know: a recipient gets its mailbox's projection, the source what it sent.
   const auto routes = s.pipe.routes();
-  if (const codecs::projection* view = routes ? routes->view_for(c.who.party->id, msg.message_type, msg.source_party)
-                                              : nullptr) {
+  if (const codecs::projection* view =
+          routes ? routes->view_for(c.who.party->id, msg.message_type, msg.source_party) : nullptr) {
     auto element = codecs::embeddable_body(msg.body);
     std::string projected = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     if (!element || !codecs::append_projected(projected, *element, *view))

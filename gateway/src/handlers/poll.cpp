@@ -26,7 +26,8 @@ class batch_source final : public body_source {
     if (i_ < es_.size()) {
       auto& e = es_[i_++];
       // Need-to-know: the entry carries what this mailbox may see of the message (its projection).
-      const codecs::projection* view = routes_ ? routes_->view_for(recipient_, e.message_type, e.source_party) : nullptr;
+      const codecs::projection* view =
+          routes_ ? routes_->view_for(recipient_, e.message_type, e.source_party) : nullptr;
       codecs::append_outbox_entry(
           out, {e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged, e.body, view});
       std::string().swap(e.body);

@@ -125,6 +125,9 @@ class table {
   /// @return true if a municipality may forward a message of this type to another municipality
   ///         (the routes file's `forwarding: {types: [...]}`; nothing may be forwarded without it).
   bool may_forward(std::string_view message_type) const noexcept;
+  /// @return true if a notice may be forwarded to municipality `gemeentecode` (forwarding.participants: a list
+  ///         of gemeentecodes, the BIJ participants by default; without it any current municipality).
+  bool may_forward_to(std::string_view gemeentecode) const noexcept;
   /// @return the message types that may be forwarded, sorted.
   const std::vector<std::string>& forwardable_types() const noexcept;
 
