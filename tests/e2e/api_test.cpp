@@ -84,7 +84,7 @@ TEST_F(api, accepted_201_then_duplicate_200_with_identical_receipt_and_one_outbo
   EXPECT_EQ(b.status, 200u);
   EXPECT_EQ(b.body, a.body);  // the original receipt, byte for byte
   EXPECT_EQ(b.header("Location"), a.header("Location"));
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   auto box = get(g, "/v1/outbox?after=0");
   EXPECT_EQ(box.status, 200u);
   EXPECT_EQ(count_of(box.body, "<entry "), 1) << box.body;
@@ -112,7 +112,7 @@ TEST_F(api, invalid_input_is_400_with_location_and_changes_nothing) {
   r = post(tulp, bad_bsn);
   EXPECT_EQ(r.status, 400u);
   EXPECT_NE(r.body.find("StUF055"), std::string::npos) << r.body;
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   EXPECT_EQ(count_of(get(g, "/v1/outbox?after=0").body, "<entry "), 0);
 }
 
@@ -152,9 +152,9 @@ TEST_F(api, message_is_404_to_a_party_that_may_not_see_it) {
   auto mine = get(tulp, loc);
   EXPECT_EQ(mine.status, 200u);
   EXPECT_NE(mine.body.find("E2E-404"), std::string::npos);
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   EXPECT_EQ(get(g, loc).status, 200u);
-  auto other = d_->client_for("gemeente:0599");
+  auto other = d_->client_for("gemeente:0599/bij");
   EXPECT_EQ(get(other, loc).status, 404u);
   auto selectie = d_->client_for("selectie");
   EXPECT_EQ(get(selectie, loc).status, 404u);
@@ -165,7 +165,7 @@ TEST_F(api, long_poll_is_woken_by_an_ingest) {
   std::atomic<bool> polling{false};
   gateway::http_reply polled;
   std::thread poller([&] {
-    auto g = d_->client_for("gemeente:0363");
+    auto g = d_->client_for("gemeente:0363/bij");
     ASSERT_TRUE(g.connect());
     polling = true;
     polled = get(g, "/v1/outbox?after=0&wait=30");
@@ -200,7 +200,7 @@ TEST_F(api, ack_is_idempotent_and_unacked_entries_come_again) {
   auto tulp = d_->client_for("tulp-gw");
   ASSERT_EQ(post(tulp, with_ref(example("piBeeindiging"), "E2E-ACK-1")).status, 201u);
   ASSERT_EQ(post(tulp, with_ref(example("piBeeindiging"), "E2E-ACK-2")).status, 201u);
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   auto first = get(g, "/v1/outbox");
   EXPECT_EQ(count_of(first.body, "<entry "), 2);
   EXPECT_EQ(get(g, "/v1/outbox").body, first.body);  // not acked: same entries, same seq and id
@@ -222,17 +222,17 @@ TEST_F(api, forward_reaches_the_target_exactly_once_and_is_audited) {
   auto a = post(tulp, with_ref(example("piBeeindiging"), "E2E-FWD"));
   ASSERT_EQ(a.status, 201u);
   auto loc = a.header("Location");
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   auto f1 = post_empty(g, loc + "/forward?to=gemeente%3A0599");
   EXPECT_EQ(f1.status, 201u) << f1.body;
   auto f2 = post_empty(g, loc + "/forward?to=gemeente:0599");
   EXPECT_EQ(f2.status, 200u) << f2.body;
-  auto t = d_->client_for("gemeente:0599");
+  auto t = d_->client_for("gemeente:0599/bij");
   auto box = get(t, "/v1/outbox?after=0");
   EXPECT_EQ(count_of(box.body, "<entry "), 1) << box.body;
   EXPECT_EQ(get(t, loc).status, 200u);  // the target may now read it
   // Only a recipient may forward; others get 404 (never revealing the message).
-  auto other = d_->client_for("gemeente:0518");
+  auto other = d_->client_for("gemeente:0518/bij");
   EXPECT_EQ(post_empty(other, loc + "/forward?to=gemeente:0344").status, 404u);
   EXPECT_EQ(post_empty(g, loc + "/forward?to=rvdk").status, 400u);
   auto rvdk = d_->client_for("rvdk");
@@ -258,7 +258,7 @@ TEST_F(api, custom_over_rate_is_429_with_retry_after) {
   EXPECT_EQ(r.status, 429u);
   EXPECT_FALSE(r.header("Retry-After").empty());
   // Another party has its own bucket.
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   EXPECT_EQ(get(g, "/v1/outbox").status, 200u);
 }
 
@@ -364,12 +364,12 @@ TEST_F(api, curl_main_paths) {
   EXPECT_EQ(post.exit_code, 0);
   EXPECT_NE(post.output.find("Bv03"), std::string::npos) << post.output;
   EXPECT_EQ(post.output.substr(post.output.size() - 3), "201");
-  auto poll = run({"/usr/bin/curl", "-s", "--cacert", (pki() / "ca.crt").string(), "--cert", cert("gemeente:0363"),
-                   "--key", key("gemeente:0363"), base + "/v1/outbox?wait=5"});
+  auto poll = run({"/usr/bin/curl", "-s", "--cacert", (pki() / "ca.crt").string(), "--cert", cert("gemeente:0363/bij"),
+                   "--key", key("gemeente:0363/bij"), base + "/v1/outbox?wait=5"});
   EXPECT_EQ(poll.exit_code, 0);
   EXPECT_NE(poll.output.find("E2E-CURL"), std::string::npos) << poll.output;
   auto ack = run({"/usr/bin/curl", "-s", "-X", "POST", "--cacert", (pki() / "ca.crt").string(), "--cert",
-                  cert("gemeente:0363"), "--key", key("gemeente:0363"), base + "/v1/outbox/ack?upto=1"});
+                  cert("gemeente:0363/bij"), "--key", key("gemeente:0363/bij"), base + "/v1/outbox/ack?upto=1"});
   EXPECT_NE(ack.output.find("cursor=\"1\""), std::string::npos) << ack.output;
 }
 

@@ -107,7 +107,7 @@ TEST_F(pg_gateway, ingest_poll_ack_over_mtls) {
   EXPECT_EQ(again.status, 200u);
   EXPECT_EQ(again.body, a.body);
   std::string id = between(a.body, "<dti:referentienummer>", "</dti:referentienummer>");
-  auto g = d->client_for("gemeente:0363");
+  auto g = d->client_for("gemeente:0363/bij");
   auto box = call(g, "GET", "/v1/outbox?after=0");
   ASSERT_EQ(box.status, 200u) << box.body;
   EXPECT_EQ(count_of(box.body, "<entry "), 1) << box.body;
@@ -120,7 +120,7 @@ TEST_F(pg_gateway, ingest_poll_ack_over_mtls) {
   EXPECT_EQ(call(g, "GET", "/v1/messages/" + id).status, 200u);
   auto list = ctl({"outbox", "list"});
   EXPECT_EQ(list.exit_code, 0) << list.output;
-  EXPECT_NE(list.output.find("gemeente:0363"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("gemeente:0363/bij"), std::string::npos) << list.output;
   auto chk = ctl({"check"});
   EXPECT_EQ(chk.exit_code, 0) << chk.output;
   EXPECT_EQ(d->stop(SIGTERM), 0) << d->log();
@@ -187,11 +187,11 @@ TEST_F(pg_gateway, two_nodes_one_database_same_message_at_once_and_a_poll_woken_
         << ra.body << rb.body;
     EXPECT_EQ(ra.body, rb.body);  // the duplicate's receipt is the original, byte for byte
   }
-  auto g = b->client_for("gemeente:0363");
+  auto g = b->client_for("gemeente:0363/bij");
   EXPECT_EQ(count_of(call(g, "GET", "/v1/outbox?after=0").body, "<entry "), 5);
   // A long poll on node B, woken by an ingest on node A (pg_notify to B's LISTEN session).
   auto poll = std::async(std::launch::async, [&] {
-    auto c = b->client_for("gemeente:0363");
+    auto c = b->client_for("gemeente:0363/bij");
     return call(c, "GET", "/v1/outbox?after=5&wait=60");
   });
   std::this_thread::sleep_for(300ms);  // let the poll reach its wait; correctness does not depend on it
