@@ -167,7 +167,8 @@ admission<admitted> pipeline::admit(std::string body, const party_config& party,
   a.request.message_type = env.message_type;
   a.request.body = std::move(body);
   a.request.recipients = std::move(d.recipients);
-  a.request.park_reason = std::move(d.park_reason);
+  // A partial delivery (issue 13) is delivered to the recipients found and parked for the missing one.
+  a.request.park_reason = d.parked() ? std::move(d.park_reason) : std::move(d.partial_reason);
   a.request.route_version = std::move(d.table_version);
   a.request.matched_rules = std::move(d.matched_rules);
   a.request.received_at_ms = now_ms;
@@ -223,8 +224,8 @@ jubes::result<reroute_plan> pipeline::plan_reroute(const storage::backend& s,
       continue;
     }
     auto d = snap->table->route(routing::facts{msg.message_type, msg.source_party, &parsed->fields});
-    if (d.parked()) {
-      step.outcome = "still unroutable: " + d.park_reason;
+    if (d.parked() || d.partial()) {
+      step.outcome = "still unroutable: " + (d.parked() ? d.park_reason : d.partial_reason);
       step.still_parked = true;
       continue;
     }

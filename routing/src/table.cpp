@@ -138,7 +138,7 @@ class evaluator {
   void note(const std::string& s) {
     if (why_) why_->push_back(s);
   }
-  bool wants_text() const { return trace_ || why_; }
+  bool wants_text() const { return trace_ || why_ || missing_; }
 
   template <class It>
   void trace_fields(It it, It dis) {
@@ -355,9 +355,22 @@ class evaluator {
              (produced ? std::string() : "; none produced (" + (why.empty() ? std::string("no value") : why) + ")") +
              "\n";
     });
-    if (!produced && why_)
-      why_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
+    if (!produced) {
+      ++unproduced_;
+      if (why_) why_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
+      if (missing_)
+        missing_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
+    }
   }
+
+ public:
+  /// Templates of matched rules that produced no recipient (a partial delivery when others did).
+  std::size_t unproduced() const noexcept { return unproduced_; }
+  void collect_missing(std::vector<std::string>* m) noexcept { missing_ = m; }
+
+ private:
+  std::size_t unproduced_ = 0;
+  std::vector<std::string>* missing_ = nullptr;
 
   const table& t_;
   const table::impl& im_;
@@ -370,7 +383,19 @@ class evaluator {
 
 decision table::route(const facts& f) const {
   decision d;
-  evaluator(*this, *impl_, f, nullptr, nullptr).run(d);
+  evaluator ev(*this, *impl_, f, nullptr, nullptr);
+  ev.run(d);
+  if (!d.recipients.empty() && ev.unproduced() > 0) {
+    // A partial delivery (rare): evaluate again to say which recipient is missing and why.
+    std::vector<std::string> missing;
+    decision again;
+    evaluator words(*this, *impl_, f, nullptr, nullptr);
+    words.collect_missing(&missing);
+    words.run(again);
+    std::string reason = "partial delivery";
+    for (std::size_t i = 0; i < missing.size(); ++i) reason += (i ? "; " : ": ") + missing[i];
+    d.partial_reason = std::move(reason);
+  }
   if (d.recipients.empty()) {
     // Parking is rare; only now evaluate again to collect the reasons in words.
     std::vector<std::string> why;
@@ -387,7 +412,15 @@ std::string table::explain(const facts& f) const {
   decision d;
   std::string out;
   std::vector<std::string> why;
-  evaluator(*this, *impl_, f, &out, &why).run(d);
+  evaluator ev(*this, *impl_, f, &out, &why);
+  std::vector<std::string> missing;
+  ev.collect_missing(&missing);
+  ev.run(d);
+  if (!d.recipients.empty() && !missing.empty()) {
+    out += "partial delivery, also parked for the missing recipient: ";
+    for (std::size_t i = 0; i < missing.size(); ++i) out += (i ? "; " : "") + missing[i];
+    out += "\n";
+  }
   if (d.recipients.empty()) {
     out += "park reason: ";
     for (std::size_t i = 0; i < why.size(); ++i) out += (i ? "; " : "") + why[i];

@@ -315,11 +315,30 @@ TEST(default_table, minor_without_home_address_still_reaches_rvdk) {
   EXPECT_EQ(d.recipients, (strings{"3ro", "rvdk"}));
 }
 
-TEST(default_table, reintegration_without_any_address_reaches_probation_only) {
+TEST(default_table, reintegration_without_any_address_reaches_probation_and_is_a_partial_delivery) {
   message m("overplaatsing");
   m.no_brp();
   auto d = route(m);
   EXPECT_EQ(d.recipients, strings{"3ro"});
+  EXPECT_TRUE(d.partial());
+  EXPECT_TRUE(d.park_reason.empty());
+  EXPECT_NE(d.partial_reason.find("reintegratie-gemeente: gemeente:{brp_gemeente | current}/reintegratie produced no "
+                                  "recipient: no BRP address outside a DJI institution"),
+            std::string::npos)
+      << d.partial_reason;
+  const std::string text = default_table()->explain(m.facts_for(*default_table()));
+  EXPECT_NE(text.find("partial delivery, also parked for the missing recipient: reintegratie-gemeente"),
+            std::string::npos)
+      << text;
+}
+
+TEST(default_table, a_complete_delivery_is_not_partial) {
+  for (const auto& type : reintegration) EXPECT_FALSE(route(message(type)).partial()) << type;
+  EXPECT_FALSE(route(message("piBeeindiging")).partial());
+  // A parked message is parked, not partial.
+  auto parked = route(message("piBeeindiging").set("detentie/delicten/delictcategorie", {"overig"}));
+  EXPECT_TRUE(parked.parked());
+  EXPECT_FALSE(parked.partial());
 }
 
 TEST(default_table, almelo_institution_notices_reach_the_casemanager_pilot) {

@@ -38,8 +38,13 @@ struct decision {
   std::vector<std::string> matched_rules;  ///< ids of the rules whose predicates held, in file order
   std::string table_version;               ///< table::version() of the table that decided
   std::string park_reason;                 ///< non-empty iff recipients is empty: why nobody gets it
+  /// Non-empty when there are recipients but a rule that matched named none through one of its templates
+  /// (e.g. 18a without a BRP address outside DJI: probation gets it, the municipality cannot be found): why.
+  /// The gateway parks the message for the missing recipient besides delivering it (no silent partial delivery).
+  std::string partial_reason;
 
   bool parked() const noexcept { return recipients.empty(); }
+  bool partial() const noexcept { return !partial_reason.empty(); }
 };
 
 /// What the compiler checks a routes file against. Filled by the gateway from its configuration and

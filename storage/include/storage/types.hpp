@@ -84,7 +84,9 @@ struct ingest_request {
   std::string message_type;             ///< root element local name, e.g. "piBeeindiging"
   std::string body;                     ///< the XML as received
   std::vector<std::string> recipients;  ///< outboxes to append to; empty => the message is parked
-  std::string park_reason;              ///< why no rule matched (only when recipients is empty)
+  /// Why no rule matched (recipients empty), or, with recipients, why one is missing: a partial delivery, which
+  /// is delivered to `recipients` and parked as well, until an operator assigns or closes it (issue 13).
+  std::string park_reason;
   std::string route_version;            ///< routing table version that decided
   std::vector<std::string> matched_rules;
   std::int64_t received_at_ms = 0;
