@@ -167,12 +167,17 @@ admission<admitted> pipeline::admit(std::string body, const party_config& party,
   a.request.message_type = env.message_type;
   a.request.body = std::move(body);
   a.request.recipients = std::move(d.recipients);
-  // A partial delivery (issue 13) is delivered to the recipients found and parked for the missing one.
-  a.request.park_reason = d.parked() ? std::move(d.park_reason) : std::move(d.partial_reason);
+  // A partial delivery (issue 13) is delivered to the recipients found and parked for the missing one; a
+  // message that no rule routes and none needs to (not BIJ-worthy) is stored without parking.
+  a.partial = d.partial();
+  a.request.unrouted = d.parked() && !d.unrouted_reason.empty();
+  a.request.park_reason = a.request.unrouted ? d.unrouted_reason + ": " + d.park_reason
+                          : d.parked()       ? std::move(d.park_reason)
+                                             : std::move(d.partial_reason);
   a.request.route_version = std::move(d.table_version);
   a.request.matched_rules = std::move(d.matched_rules);
   a.request.received_at_ms = now_ms;
-  a.parked = a.request.recipients.empty();
+  a.parked = a.request.recipients.empty() && !a.request.unrouted;
   a.env = std::move(env);
   return a;
 }

@@ -62,7 +62,8 @@ using admission = boost::system::result<T, refusal>;
 struct admitted {
   storage::ingest_request request;
   codecs::envelope env;
-  bool parked = false;  ///< no rule routed it: the store parks it for operators
+  bool parked = false;   ///< no rule routed it: the store parks it for operators
+  bool partial = false;  ///< delivered, and parked for a missing recipient (issue 13)
 };
 
 /// A re-route decided, not yet done: one entry per message, in the order asked for.

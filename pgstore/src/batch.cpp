@@ -189,7 +189,7 @@ bool valid_ingest(const ingest_op& o) {
   const auto& r = o.req;
   return o.sha_ok && valid_name(r.party) && valid_name(r.referentienummer) && !r.message_type.empty() &&
          valid_text(r.message_type) && r.body.size() <= max_body && valid_names(r.recipients) &&
-         valid_text(r.park_reason) && valid_text(r.route_version) &&
+         (!r.unrouted || r.recipients.empty()) && valid_text(r.park_reason) && valid_text(r.route_version) &&
          std::all_of(r.matched_rules.begin(), r.matched_rules.end(), [](const auto& s) { return valid_text(s); });
 }
 
@@ -376,16 +376,17 @@ jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   pq::params m;
   m.u64(id).text(r.party).text(r.referentienummer).text(r.message_type).i64(r.received_at_ms).i64(p.now);
   // Parked: no recipient, or a partial delivery (recipients and a reason why one is missing), as in LMDB.
-  const bool park = to.empty() || !r.park_reason.empty();
+  const bool park = (to.empty() && !r.unrouted) || (!to.empty() && !r.park_reason.empty());
   m.text(r.route_version).array(r.matched_rules).array(to).boolean(park);
   m.text(park ? r.park_reason : std::string()).bytes(std::string_view(r.body));
   p.msg_inserts.push_back(cmd("w_msg", std::move(m)));
   // One audit record per message covers acceptance and routing (as in the LMDB store).
   std::string detail = r.message_type;
-  detail += to.empty() ? " parked: " + r.park_reason : " to=";
+  detail += to.empty() ? (r.unrouted ? " not routed: " : " parked: ") + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
   if (park && !to.empty()) detail += " parked: " + r.park_reason;
-  p.audit(to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party, std::move(detail));
+  p.audit(park && to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party,
+          std::move(detail));
   for (const auto& rc : to) p.append(rc, id);
   if (park) ++p.out->parked_delta;
   ++p.out->accepted;

@@ -178,7 +178,7 @@ bool compiler::bind_keys(const YAML::Node& n, std::string_view what, std::initia
 bool compiler::run(const YAML::Node& root) {
   if (!root.IsMap()) return fail(errc::invalid_rule, root, "the routes file must be a mapping with 'rules'");
   YAML::Node version = undef(), feats = undef(), lists = undef(), tgroups = undef(), fwd = undef(), rules = undef(),
-             projs = undef();
+             projs = undef(), unrouted = undef();
   if (!bind_keys(root, "top-level",
                  {{"version", &version},
                   {"features", &feats},
@@ -186,6 +186,7 @@ bool compiler::run(const YAML::Node& root) {
                   {"type_groups", &tgroups},
                   {"forwarding", &fwd},
                   {"projections", &projs},
+                  {"unrouted", &unrouted},
                   {"rules", &rules}}))
     return false;
   if (!version) return fail(errc::invalid_rule, root, "missing 'version: 1'");
@@ -196,6 +197,7 @@ bool compiler::run(const YAML::Node& root) {
   if (tgroups && !compile_groups(tgroups)) return false;
   if (fwd && !compile_forwarding(fwd)) return false;
   if (projs && !compile_projections(projs)) return false;
+  if (unrouted && !compile_unrouted(unrouted)) return false;
   if (!rules || !rules.IsSequence()) return fail(errc::invalid_rule, rules ? rules : root, "'rules' must be a list");
   for (const YAML::Node& rn : rules)
     if (!compile_rule(rn)) return false;
@@ -335,6 +337,26 @@ bool compiler::compile_forwarding(const YAML::Node& n) {
     im.forward_participants_name = lname;
   }
   return resolve_types(types, im.forwardable);
+}
+
+// unrouted: [{types: [...], reason: TEXT}]: the types whose "no rule matched" needs no operator.
+bool compiler::compile_unrouted(const YAML::Node& n) {
+  if (!n.IsSequence()) return fail(errc::invalid_rule, n, "'unrouted' must be a list of {types, reason}");
+  for (const YAML::Node& e : n) {
+    if (!e.IsMap()) return fail(errc::invalid_rule, e, "an 'unrouted' entry must be a mapping with types and reason");
+    YAML::Node types = undef(), reason = undef();
+    if (!bind_keys(e, "unrouted", {{"types", &types}, {"reason", &reason}})) return false;
+    if (!types || !reason) return fail(errc::invalid_rule, e, "an 'unrouted' entry needs 'types' and 'reason'");
+    std::string why;
+    if (!scalar(reason, "reason", why)) return false;
+    if (why.empty()) return fail(errc::invalid_rule, reason, "'reason' must not be empty");
+    std::vector<std::string> ts;
+    if (!resolve_types(types, ts)) return false;
+    for (const auto& t : ts)
+      if (!im.unrouted.emplace(t, why).second)
+        return fail(errc::invalid_rule, types, "message type '" + t + "' is listed under 'unrouted' twice");
+  }
+  return true;
 }
 
 }  // namespace detail

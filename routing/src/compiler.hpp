@@ -80,6 +80,8 @@ struct compiler {
   bool compile_groups(const YAML::Node& n);
   bool compile_forwarding(const YAML::Node& n);
 
+  bool compile_unrouted(const YAML::Node& n);
+
   // ---- projections (compile_projection.cpp)
   bool compile_projections(const YAML::Node& n);
   bool compile_projection(const YAML::Node& pn);

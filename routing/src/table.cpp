@@ -106,7 +106,10 @@ class evaluator {
     d.recipients.erase(std::unique(d.recipients.begin(), d.recipients.end()), d.recipients.end());
     if (trace_) {
       *trace_ +=
-          "recipients: " + (d.recipients.empty() ? std::string("none, the message is parked") : join(d.recipients)) +
+          "recipients: " +
+          (d.recipients.empty() ? std::string(not_parked(d) ? "none, not parked: " : "none, the message is parked") +
+                                      not_parked_reason(d)
+                                : join(d.recipients)) +
           "\n";
       // Need-to-know: which mailbox each recipient is and what it sees of this message.
       for (const std::string& r : d.recipients) {
@@ -139,6 +142,17 @@ class evaluator {
     if (why_) why_->push_back(s);
   }
   bool wants_text() const { return trace_ || why_ || missing_; }
+  // `unrouted:` applies: no rule matched a type whose "no match" needs no operator.
+  const std::string* unrouted(const decision& d) const {
+    if (!d.matched_rules.empty()) return nullptr;
+    auto u = im_.unrouted.find(f_.message_type);
+    return u == im_.unrouted.end() ? nullptr : &u->second;
+  }
+  bool not_parked(const decision& d) const { return unrouted(d) != nullptr; }
+  std::string not_parked_reason(const decision& d) const {
+    const std::string* u = unrouted(d);
+    return u ? *u + " (counted, stored, nothing for an operator)" : std::string();
+  }
 
   template <class It>
   void trace_fields(It it, It dis) {
@@ -404,6 +418,8 @@ decision table::route(const facts& f) const {
     std::string reason = again.matched_rules.empty() ? "no rule matched" : "matched rules named no recipient";
     for (std::size_t i = 0; i < why.size(); ++i) reason += (i ? "; " : ": ") + why[i];
     d.park_reason = std::move(reason);
+    if (d.matched_rules.empty())
+      if (auto u = impl_->unrouted.find(f.message_type); u != impl_->unrouted.end()) d.unrouted_reason = u->second;
   }
   return d;
 }

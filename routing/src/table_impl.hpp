@@ -84,6 +84,8 @@ struct table::impl {
   const std::vector<std::string>* forward_participants = nullptr;  // forwarding.participants; null: any
   std::string forward_participants_name;
   std::vector<projection_spec> projections;
+  // `unrouted:`: message type -> the reason why no match needs no operator
+  std::map<std::string, std::string, std::less<>> unrouted;
   // "box_kind\0type" -> index into projections
   std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> projection_by_key;
   // Indexes of the fields that the built-in functions read; -1 if no rule uses the function.

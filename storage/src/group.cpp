@@ -48,7 +48,7 @@ bool valid_ingest(const ingest_op& o) {
   const auto& r = o.req;
   return o.sha_ok && codec::valid_name(r.party) && !r.referentienummer.empty() &&
          r.referentienummer.size() <= codec::max_name && !r.message_type.empty() && r.body.size() <= max_body &&
-         valid_names(r.recipients);
+         valid_names(r.recipients) && (!r.unrouted || r.recipients.empty());
 }
 
 }  // namespace
@@ -107,7 +107,7 @@ jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t i
   const auto& tb = db_.t();
   codec::message_rec rec = stage_body(r, id);
   // Parked: no recipient, or a partial delivery (recipients and a reason why one is missing).
-  const bool park = to.empty() || !r.park_reason.empty();
+  const bool park = (to.empty() && !r.unrouted) || (!to.empty() && !r.park_reason.empty());
   rec.flags = park ? codec::flag_parked : 0;
   rec.party = r.party;
   rec.refnr = r.referentienummer;
@@ -126,10 +126,11 @@ jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t i
   // One audit record per message covers acceptance and routing: 1+R records cost about a quarter
   // of ingest throughput at 3 recipients (measured, docs/storage.md).
   std::string detail = r.message_type;
-  detail += to.empty() ? " parked: " + r.park_reason : " to=";
+  detail += to.empty() ? (r.unrouted ? " not routed: " : " parked: ") + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
   if (park && !to.empty()) detail += " parked: " + r.park_reason;
-  if (auto w = put_audit(to.empty() ? audit_kind::parked : audit_kind::accepted, id, r.party, detail); !w) return w;
+  if (auto w = put_audit(park && to.empty() ? audit_kind::parked : audit_kind::accepted, id, r.party, detail); !w)
+    return w;
   for (const auto& rcpt : to)
     if (auto w = append_outbox(rcpt, id); !w) return w;
   if (park) {

@@ -242,6 +242,41 @@ TEST_F(needtoknow, forwarding_goes_into_a_bij_box_of_a_participant_and_never_els
   EXPECT_EQ(entries_of(call("gemeente:0599/reintegratie", "GET", "/v1/outbox?after=0").body).size(), 0u);
 }
 
+TEST_F(needtoknow, a_partial_delivery_is_parked_for_the_missing_recipient_and_an_assignment_delivers_it_once) {
+  // An 18a notice whose every BRP address is a DJI institution: probation gets it, no municipality can be found.
+  std::string xml = with_ref(in_municipality(example("einddetentie"), "0363"), "E2E-PARTIAL");
+  xml = std::regex_replace(xml, std::regex("<dti:djiInstelling>false</dti:djiInstelling>"),
+                           "<dti:djiInstelling>true</dti:djiInstelling>");
+  auto r = call(source_of(xml), "POST", "/v1/messages", xml);
+  ASSERT_EQ(r.status, 201u) << r.body;
+  const std::string loc = r.header("Location");
+  const std::string id = loc.substr(loc.rfind('/') + 1);
+  EXPECT_EQ(entries_of(call("3ro", "GET", "/v1/outbox?after=0").body).size(), 1u);
+  EXPECT_EQ(entries_of(call("gemeente:0363/reintegratie", "GET", "/v1/outbox?after=0").body).size(), 0u);
+  auto ctl = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{JUBESCTL_PATH, "--config", cfg_.string(), "--data-dir",
+                                  (dir_.path() / "data").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  };
+  auto list = ctl({"parked", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.out.find("partial delivery: reintegratie-gemeente"), std::string::npos) << list.out;
+  // The operator assigns it to the municipality's re-integration box: delivered there once, projected.
+  auto a = ctl({"parked", "assign", id, "gemeente:0363/reintegratie", "--reason", "address from the prison"});
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  auto again = ctl({"parked", "assign", id, "gemeente:0363/reintegratie", "--reason", "again"});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  const auto box = entries_of(call("gemeente:0363/reintegratie", "GET", "/v1/outbox?after=0").body);
+  ASSERT_EQ(box.size(), 1u);
+  codecs::parsed res;
+  codecs::fault err;
+  EXPECT_TRUE(projection_validator("reintegratie").parse(box[0].element, res, err)) << err.text;
+  EXPECT_EQ(entries_of(call("3ro", "GET", "/v1/outbox?after=0").body).size(), 1u);  // not again
+  list = ctl({"parked", "list"});
+  EXPECT_EQ(list.out.find("E2E-PARTIAL"), std::string::npos) << list.out;
+}
+
 TEST_F(needtoknow, route_explain_prints_box_and_projection) {
   const fs::path file = write_file(dir_.path(), "einddetentie.xml", example("einddetentie"));
   auto r = run({JUBESCTL_PATH, "--config", cfg_.string(), "route", "explain", file.string()});

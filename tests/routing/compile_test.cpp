@@ -418,5 +418,19 @@ TEST(compile, projections_must_cover_every_delivery_exactly_once) {
                errc::unknown_recipient, "t.yaml:4:", "unknown mailbox 'reclassering'");
 }
 
+TEST(compile, unrouted_names_known_types_once_with_a_reason) {
+  auto o = compile("version: 1\nunrouted:\n  - {types: [piVerlof], reason: x}\nrules: []\n");
+  ASSERT_TRUE(o.t) << o.error;
+  message m("piVerlof");
+  EXPECT_EQ(o.t->route(m.facts_for(*o.t)).unrouted_reason, "x");
+  expect_error(compile("version: 1\nunrouted:\n  - {types: [piVerlofje], reason: x}\nrules: []\n"),
+               errc::unknown_message_type, "t.yaml:3:", "piVerlofje");
+  expect_error(compile("version: 1\nunrouted:\n  - {types: [piVerlof], reason: x}\n  - {types: [piVerlof], reason: y}\n"
+                       "rules: []\n"),
+               errc::invalid_rule, "t.yaml:4:", "listed under 'unrouted' twice");
+  expect_error(compile("version: 1\nunrouted:\n  - {types: [piVerlof]}\nrules: []\n"), errc::invalid_rule,
+               "t.yaml:3:", "needs 'types' and 'reason'");
+}
+
 }  // namespace
 }  // namespace jubes::routing

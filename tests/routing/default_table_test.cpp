@@ -332,6 +332,28 @@ TEST(default_table, reintegration_without_any_address_reaches_probation_and_is_a
       << text;
 }
 
+TEST(default_table, a_bij_notice_that_is_not_bij_worthy_is_counted_not_parked) {
+  for (const auto& type : bij_end) {
+    auto d = route(message(type).set("detentie/delicten/delictcategorie", {"overig"}));
+    EXPECT_TRUE(d.recipients.empty()) << type;
+    EXPECT_EQ(d.unrouted_reason, "niet BIJ-waardig") << type;
+    EXPECT_NE(d.park_reason.find("no rule matched"), std::string::npos) << d.park_reason;
+  }
+  auto leave = route(message("piVerlof").set("detentie/onherroepelijk", {"false"}));
+  EXPECT_EQ(leave.unrouted_reason, "niet BIJ-waardig");
+  // BIJ-worthy but no municipality to tell (only DJI addresses): parked for an operator, not counted away.
+  message m("piBeeindiging");
+  m.no_brp().brp("0268", "2025-01-01", true);
+  auto d = route(m);
+  EXPECT_TRUE(d.recipients.empty());
+  EXPECT_TRUE(d.unrouted_reason.empty()) << d.unrouted_reason;
+  // Other kinds are never unrouted: an 18a notice with no rule would be parked.
+  EXPECT_TRUE(route(message("somethingElse")).unrouted_reason.empty());
+  const std::string text = default_table()->explain(
+      message("piBeeindiging").set("detentie/delicten/delictcategorie", {"overig"}).facts_for(*default_table()));
+  EXPECT_NE(text.find("recipients: none, not parked: niet BIJ-waardig"), std::string::npos) << text;
+}
+
 TEST(default_table, a_complete_delivery_is_not_partial) {
   for (const auto& type : reintegration) EXPECT_FALSE(route(message(type)).partial()) << type;
   EXPECT_FALSE(route(message("piBeeindiging")).partial());
@@ -409,7 +431,7 @@ TEST(default_table, explain_shows_fields_rules_and_recipients) {
 
 TEST(default_table, explain_of_a_parked_message_gives_the_reason) {
   message m("piVerlof");
-  m.set("detentie/delicten/delictcategorie", {"overig"});
+  m.set("verlof/adres/gemeentecode", {"0184"});  // Urk does not take part in BIJ
   std::string text = default_table()->explain(m.facts_for(*default_table()));
   EXPECT_NE(text.find("recipients: none, the message is parked"), std::string::npos) << text;
   EXPECT_NE(text.find("park reason: bij-verlof:"), std::string::npos) << text;

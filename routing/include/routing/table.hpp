@@ -42,6 +42,10 @@ struct decision {
   /// (e.g. 18a without a BRP address outside DJI: probation gets it, the municipality cannot be found): why.
   /// The gateway parks the message for the missing recipient besides delivering it (no silent partial delivery).
   std::string partial_reason;
+  /// Non-empty when no rule matched and the routes file's `unrouted:` says that this type then needs no
+  /// operator (a BIJ notice that is not BIJ-worthy): the reason. The gateway stores and counts the message,
+  /// without parking it. park_reason still says why no rule matched.
+  std::string unrouted_reason;
 
   bool parked() const noexcept { return recipients.empty(); }
   bool partial() const noexcept { return !partial_reason.empty(); }

@@ -394,6 +394,32 @@ TEST_P(backend_contract, a_partial_delivery_is_delivered_and_parked_until_assign
   EXPECT_EQ(read("rvdk").size(), 1u);
 }
 
+// Issue 13: a notice that is not BIJ-worthy is stored (exactly once) and audited, but neither delivered nor parked.
+TEST_P(backend_contract, an_unrouted_message_is_stored_not_parked) {
+  auto r = request("p-unrouted", {});
+  r.unrouted = true;
+  r.park_reason = "niet BIJ-waardig";
+  const auto res = ingest_ok(r);
+  EXPECT_EQ(res.outcome, ingest_outcome::accepted);
+  EXPECT_TRUE(b().parked()->empty());
+  EXPECT_EQ(b().metrics().parked, 0u);
+  auto m = b().get(res.rcpt.message_id);
+  ASSERT_TRUE(m && m->has_value());
+  EXPECT_FALSE((*m)->parked);
+  EXPECT_TRUE((*m)->recipients.empty());
+  EXPECT_EQ(ingest_ok(r).outcome, ingest_outcome::duplicate);
+  auto au = b().audit(res.rcpt.message_id);
+  ASSERT_TRUE(au && !au->empty());
+  EXPECT_EQ(au->front().kind, audit_kind::accepted);
+  EXPECT_NE(au->front().detail.find("not routed: niet BIJ-waardig"), std::string::npos) << au->front().detail;
+  // With recipients it is not a valid request.
+  auto bad = request("p-unrouted-bad", {"rvdk"});
+  bad.unrouted = true;
+  auto refused = ingest(bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), errc::invalid_argument);
+}
+
 TEST_P(backend_contract, watch_wakes_once_on_the_commit_that_passes_it_and_at_once_if_passed) {
   std::promise<void> woke;
   std::atomic<int> wakes{0};
