@@ -318,12 +318,15 @@ TEST_F(api, custom_slow_client_is_cut_off) {
 
 TEST_F(api, unroutable_message_is_accepted_and_parked_then_listed_for_the_operator) {
   auto tulp = d_->client_for("tulp-gw");
-  // Not a BIJ offence: a piBeeindiging no rule routes.
-  auto xml = with_ref(example("piBeeindiging"), "E2E-PARK");
-  xml = std::regex_replace(xml, std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
-                           "<dti:delictcategorie>overig</dti:delictcategorie>");
-  auto r = post(tulp, xml);
+  // BIJ-worthy, but Urk (0184) does not take part in BIJ: a piBeeindiging no rule routes to anybody.
+  auto r = post(tulp, unroutable("E2E-PARK"));
   ASSERT_EQ(r.status, 201u) << r.body;
+  // Not a BIJ offence: not BIJ-worthy, stored and counted, not parked (issue 13).
+  auto not_bij = std::regex_replace(with_ref(example("piBeeindiging"), "E2E-NOT-BIJ"),
+                                    std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
+                                    "<dti:delictcategorie>overig</dti:delictcategorie>");
+  ASSERT_EQ(post(tulp, not_bij).status, 201u);
+  EXPECT_NE(metrics().find("jubes_ingest_unrouted_total 1"), std::string::npos);
   auto op = d_->client_for("operator");
   auto parked = get(op, "/v1/admin/parked");
   EXPECT_EQ(parked.status, 200u);

@@ -14,10 +14,10 @@ namespace jubes::e2e {
 namespace {
 namespace json = boost::json;
 
-std::string unroutable(const std::string& ref) {
+std::string unroutable(const std::string& ref) {  // BIJ-worthy, for Urk (0184), which does not take part: parked
   return std::regex_replace(with_ref(example("piBeeindiging"), ref),
-                            std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
-                            "<dti:delictcategorie>overig</dti:delictcategorie>");
+                            std::regex("<dti:gemeentecode>[0-9]{4}</dti:gemeentecode>"),
+                            "<dti:gemeentecode>0184</dti:gemeentecode>");
 }
 
 /// Parses stdout as exactly one JSON object (fails the test otherwise).
