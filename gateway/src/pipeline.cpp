@@ -166,14 +166,16 @@ admission<admitted> pipeline::admit(std::string body, const party_config& party,
   a.request.referentienummer = env.referentienummer;
   a.request.message_type = env.message_type;
   a.request.body = std::move(body);
-  a.request.recipients = std::move(d.recipients);
   // A partial delivery (issue 13) is delivered to the recipients found and parked for the missing one; a
-  // message that no rule routes and none needs to (not BIJ-worthy) is stored without parking.
+  // message that no rule routes and none needs to (not BIJ-worthy) is stored without parking. (Decided before
+  // the recipients are moved out of `d`: d.parked() looks at them.)
+  const bool none = d.parked();
   a.partial = d.partial();
-  a.request.unrouted = d.parked() && !d.unrouted_reason.empty();
+  a.request.unrouted = none && !d.unrouted_reason.empty();
   a.request.park_reason = a.request.unrouted ? d.unrouted_reason + ": " + d.park_reason
-                          : d.parked()       ? std::move(d.park_reason)
+                          : none             ? std::move(d.park_reason)
                                              : std::move(d.partial_reason);
+  a.request.recipients = std::move(d.recipients);
   a.request.route_version = std::move(d.table_version);
   a.request.matched_rules = std::move(d.matched_rules);
   a.request.received_at_ms = now_ms;
@@ -229,7 +231,9 @@ jubes::result<reroute_plan> pipeline::plan_reroute(const storage::backend& s,
       continue;
     }
     auto d = snap->table->route(routing::facts{msg.message_type, msg.source_party, &parsed->fields});
-    if (d.parked() || d.partial()) {
+    // A partial delivery stays parked while the table still cannot name its missing recipient; a message
+    // parked without recipients goes to those the table finds now (the operator ordered it).
+    if (d.parked() || (d.partial() && !msg.recipients.empty())) {
       step.outcome = "still unroutable: " + (d.parked() ? d.park_reason : d.partial_reason);
       step.still_parked = true;
       continue;

@@ -185,7 +185,8 @@ TEST_F(ctl, sighup_reloads_routes_and_a_bad_file_keeps_the_old_table) {
   auto before = version();
   ASSERT_FALSE(before.empty());
   std::string routes = slurp(dir_.path() / "routes.yaml");
-  write_file(dir_.path(), "routes.yaml", routes + "\n  - id: test-hup\n    types: [piVerlof]\n    recipients: [3ro]\n");
+  write_file(dir_.path(), "routes.yaml",
+             routes + "\n  - id: test-hup\n    types: [piVerlof]\n    recipients: ['gemeente:0363/bij']\n");
   kill(d_->pid(), SIGHUP);
   std::string after;
   for (int i = 0; i < 500 && (after = version()) == before; ++i) std::this_thread::sleep_for(10ms);

@@ -277,6 +277,24 @@ TEST_F(needtoknow, a_partial_delivery_is_parked_for_the_missing_recipient_and_an
   EXPECT_EQ(list.out.find("E2E-PARTIAL"), std::string::npos) << list.out;
 }
 
+TEST_F(needtoknow, a_notice_that_is_not_bij_worthy_is_counted_not_parked) {
+  const std::string xml = std::regex_replace(with_ref(in_municipality(example("piBeeindiging"), "0363"), "E2E-NOTBIJ"),
+                                             std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
+                                             "<dti:delictcategorie>overig</dti:delictcategorie>");
+  auto r = call("tulp-gw", "POST", "/v1/messages", xml);
+  ASSERT_EQ(r.status, 201u) << r.body;
+  EXPECT_EQ(call("tulp-gw", "POST", "/v1/messages", xml).status, 200u);  // stored exactly once
+  EXPECT_EQ(entries_of(call("gemeente:0363/bij", "GET", "/v1/outbox?after=0").body).size(), 0u);
+  const std::string m = d_->metrics();
+  EXPECT_NE(m.find("jubes_ingest_unrouted_total 1"), std::string::npos);
+  EXPECT_NE(m.find("jubes_ingest_parked_total 0"), std::string::npos);
+  EXPECT_NE(m.find("jubes_parked_messages 0"), std::string::npos);
+  auto list =
+      run({JUBESCTL_PATH, "--config", cfg_.string(), "--data-dir", (dir_.path() / "data").string(), "parked", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_EQ(list.out.find("E2E-NOTBIJ"), std::string::npos) << list.out;
+}
+
 TEST_F(needtoknow, route_explain_prints_box_and_projection) {
   const fs::path file = write_file(dir_.path(), "einddetentie.xml", example("einddetentie"));
   auto r = run({JUBESCTL_PATH, "--config", cfg_.string(), "route", "explain", file.string()});
