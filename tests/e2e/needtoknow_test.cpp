@@ -221,9 +221,14 @@ TEST_F(needtoknow, forwarding_goes_into_a_bij_box_of_a_participant_and_never_els
   ASSERT_EQ(r.status, 201u) << r.body;
   const std::string loc = r.header("Location");
   const std::string id = loc.substr(loc.rfind('/') + 1);
-  // Urk (0184) does not take part in BIJ: refused.
+  // Urk (0184) does not take part in BIJ: refused, unless an operator overrides it with a reason (audited).
   auto refused = call("gemeente:0363/bij", "POST", "/v1/messages/" + id + "/forward?to=gemeente:0184");
   EXPECT_EQ(refused.status, 403u) << refused.body;
+  const std::string override_target = "/v1/messages/" + id + "/forward?from=gemeente:0363/bij&to=gemeente:0184";
+  EXPECT_EQ(call("operator", "POST", override_target).status, 400u);  // no reason
+  auto overridden = call("operator", "POST", override_target + "&reason=ticket%2042");
+  EXPECT_EQ(overridden.status, 201u) << overridden.body;
+  EXPECT_NE(overridden.body.find("to=\"gemeente:0184/bij\""), std::string::npos) << overridden.body;
   // Not from the re-integration box, not into one.
   EXPECT_EQ(call("gemeente:0363/reintegratie", "POST", "/v1/messages/" + id + "/forward?to=gemeente:0599").status,
             403u);

@@ -161,6 +161,43 @@ TEST_F(handlers, forwarding_stays_within_bij_boxes_and_bij_participants) {
           who("gemeente:0363/bij"), 1);
   EXPECT_EQ(outsider.result_int(), 403u) << outsider.body();
   EXPECT_TRUE(has(outsider, "does not take part in BIJ")) << outsider.body();
+
+  // An operator may override it, on behalf of the box that has the message, with a reason (audited).
+  const std::string override_target =
+      "/v1/messages/1/forward?from=gemeente:0363/bij&to=gemeente:" + std::string(k_outsider);
+  EXPECT_EQ(run(handle_forward, make_request(v::post, override_target), who("operator"), 1).result_int(), 400u);
+  EXPECT_EQ(run(handle_forward, make_request(v::post, override_target + "&reason=x"), who("gemeente:0363/bij"), 1)
+                .result_int(),
+            403u);  // a box cannot override
+  EXPECT_EQ(run(handle_forward,
+                make_request(v::post, "/v1/messages/1/forward?from=gemeente:0599/bij&to=gemeente:0184&reason=x"),
+                who("operator"), 1)
+                .result_int(),
+            404u);  // on behalf of a box that does not have it
+  auto ok =
+      run(handle_forward, make_request(v::post, override_target + "&reason=verhuisd%20naar%20Urk"), who("operator"), 1);
+  ASSERT_EQ(ok.result_int(), 201u) << ok.body();
+  EXPECT_TRUE(has(ok, "to=\"gemeente:0184/bij\"")) << ok.body();
+  // The audit trail says who overrode, on whose behalf, to whom and why; the store's record who forwarded.
+  auto later = example("piBeeindiging");
+  later.replace(later.find("TULP-2026-0000184213"), 20, "TULP-2026-0000184299");
+  ASSERT_EQ(ingest(later).result_int(), 201u);
+  auto trail = svc().store.audit(1);
+  ASSERT_TRUE(trail) << trail.error().message();
+  int overrides = 0, forwards = 0;
+  for (const auto& r : *trail) {
+    if (r.kind == storage::audit_kind::forward_override) {
+      ++overrides;
+      EXPECT_EQ(r.party, "operator");
+      EXPECT_NE(r.detail.find("forwarded from gemeente:0363/bij to gemeente:0184/bij (not a BIJ participant)"),
+                std::string::npos)
+          << r.detail;
+      EXPECT_NE(r.detail.find("verhuisd naar Urk"), std::string::npos) << r.detail;
+    }
+    if (r.kind == storage::audit_kind::forwarded) ++forwards;
+  }
+  EXPECT_EQ(overrides, 1);
+  EXPECT_EQ(forwards, 1);
 }
 
 TEST_F(handlers, a_recipient_gets_its_projection_the_source_what_it_sent) {
