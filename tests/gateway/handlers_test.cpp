@@ -257,6 +257,25 @@ TEST_F(handlers, admin_endpoints_answer_json_when_asked_and_parked_decisions_nee
   EXPECT_NE(run(handle_identity, id, op).body().find("\"backend\":\"lmdb\""), std::string::npos);
 }
 
+TEST_F(handlers, a_parked_message_is_assigned_only_to_a_mailbox_with_a_projection_for_its_type) {
+  // BIJ-worthy, for Urk (0184), which does not take part in BIJ: parked.
+  auto xml = example("piBeeindiging");
+  for (auto p = xml.find("<dti:gemeentecode>"); p != std::string::npos; p = xml.find("<dti:gemeentecode>", p + 1))
+    xml.replace(p + 18, 4, "0184");
+  ASSERT_EQ(ingest(xml).result_int(), 201u);
+  auto op = who("operator");
+  // The victim desk and a re-integration box may not see a BIJ notice.
+  for (const char* to : {"idv", "gemeente:0363/reintegratie"}) {
+    auto r = run(handle_parked_assign,
+                 make_request(v::post, std::string("/v1/admin/parked/1/assign?reason=x&to=") + to), op, 1);
+    EXPECT_EQ(r.result_int(), 400u) << to << ": " << r.body();
+    EXPECT_TRUE(has(r, "has no projection for piBeeindiging")) << r.body();
+  }
+  auto ok = run(handle_parked_assign, make_request(v::post, "/v1/admin/parked/1/assign?reason=x&to=gemeente:0363/bij"),
+                op, 1);
+  EXPECT_EQ(ok.result_int(), 200u) << ok.body();
+}
+
 TEST_F(handlers, the_api_checks_party_then_route_table) {
   EXPECT_EQ(handle(make_request(v::get, "/v1/outbox"), caller{}).result_int(), 403u);
   EXPECT_EQ(handle(make_request(v::get, "/v1/messages"), who("tulp-gw")).result_int(), 405u);
