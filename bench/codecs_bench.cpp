@@ -163,11 +163,20 @@ BENCHMARK(BM_encode_bv03)->Unit(benchmark::kMicrosecond);
 // way handlers/poll.cpp writes each entry. The ratio projected/plain is the cost of need-to-know per entry.
 const projection& bij_einde() {
   static const projection p = [] {
-    std::vector<std::string> f{"gebeurtenisdatum", "persoon/bsn", "persoon/voornamen", "persoon/voorvoegsel",
-                               "persoon/geslachtsnaam", "persoon/geboortedatum",
-                               "persoon/brpAdressen/adres[brp_gemeente]", "detentie/instelling", "detentie/titel",
-                               "detentie/begindatum", "detentie/geplandEinddatum", "detentie/feitelijkeEinddatum",
-                               "detentie/delicten", "detentie/onherroepelijk"};
+    std::vector<std::string> f{"gebeurtenisdatum",
+                               "persoon/bsn",
+                               "persoon/voornamen",
+                               "persoon/voorvoegsel",
+                               "persoon/geslachtsnaam",
+                               "persoon/geboortedatum",
+                               "persoon/brpAdressen/adres[brp_gemeente]",
+                               "detentie/instelling",
+                               "detentie/titel",
+                               "detentie/begindatum",
+                               "detentie/geplandEinddatum",
+                               "detentie/feitelijkeEinddatum",
+                               "detentie/delicten",
+                               "detentie/onherroepelijk"};
     auto r = projection::make(f);
     if (!r) throw std::runtime_error(r.error().message());
     return *r;

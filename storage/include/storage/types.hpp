@@ -90,7 +90,7 @@ struct ingest_request {
   /// No recipients and nothing for an operator to do (issue 13: a notice that is not BIJ-worthy): stored,
   /// audited, counted by the gateway, never parked. Only with empty `recipients`.
   bool unrouted = false;
-  std::string route_version;            ///< routing table version that decided
+  std::string route_version;  ///< routing table version that decided
   std::vector<std::string> matched_rules;
   std::int64_t received_at_ms = 0;
 };
