@@ -35,11 +35,11 @@ bool compiler::compile_projection(const YAML::Node& pn) {
   if (!pn.IsMap()) return fail(errc::invalid_rule, pn, "a projection must be a mapping with id, boxes, types, fields");
   projection_spec p;
   p.line = line_of(pn);
-  YAML::Node id = undef(), boxes = undef(), types = undef(), fields = undef();
+  YAML::Node id = undef(), boxes = undef(), types = undef(), fields = undef(), schema = undef();
   if (!bind_keys(pn, "projection",
                  {{"id", &id},
                   {"description", nullptr},  // free text, ignored
-                  {"schema", nullptr},       // the projection's XSD, for the reader (conf/schemas/projecties/)
+                  {"schema", &schema},       // the projection's XSD (conf/schemas/projecties/), for the reader
                   {"boxes", &boxes},
                   {"types", &types},
                   {"fields", &fields}}))
@@ -56,6 +56,13 @@ bool compiler::compile_projection(const YAML::Node& pn) {
   if (!types) return fail(errc::invalid_rule, pn, where + " has no 'types'");
   if (!fields) return fail(errc::invalid_rule, pn, where + " has no 'fields'");
 
+  if (schema) {
+    std::string file;
+    if (!scalar(schema, "schema", file)) return false;
+    // Not required to exist here: an installed or copied routes file lies elsewhere than the schemas. The tests
+    // validate every default projection against its XSD (tests/codecs/projection_test.cpp, tests/e2e).
+    p.schema = base_dir / file;
+  }
   if (!string_list(boxes, "boxes", p.boxes)) return false;
   if (p.boxes.empty()) return fail(errc::invalid_rule, boxes, where + ": 'boxes' is empty");
   for (std::size_t i = 0; i < p.boxes.size(); ++i) {

@@ -398,6 +398,13 @@ TEST(compile, a_projection_field_the_schema_cannot_have_is_refused_with_its_line
                "t.yaml:7:", "unknown projection key 'colour'");
 }
 
+TEST(compile, a_projection_may_name_its_schema_file) {
+  auto o = compile(std::string(k_proj_head) +
+                   "    schema: schemas/projecties/bij-verlof.xsd\n    fields: [verlof]\nrules: []\n");
+  ASSERT_TRUE(o.t) << o.error;
+  EXPECT_EQ(o.t->projections()[0].schema, test::conf_dir() / "schemas/projecties/bij-verlof.xsd");
+}
+
 TEST(compile, projections_must_cover_every_delivery_exactly_once) {
   expect_error(compile(std::string(k_proj_head) + "    fields: [verlof]\n"
                                                   "rules:\n  - id: r1\n    types: [piVerlof, piRegimefasering]\n"

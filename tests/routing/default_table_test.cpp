@@ -471,6 +471,10 @@ TEST(default_table, every_delivery_of_the_default_table_has_a_projection) {
   EXPECT_EQ(t.projection_for("gemeente/bij", "piBeeindiging")->id, "bij-einde");
   EXPECT_EQ(t.projection_for("gemeente/bij", "piVerlof")->id, "bij-verlof");
   EXPECT_EQ(t.projection_for("3ro", "reintegratieplan")->id, "reclassering");
+  for (const auto& p : t.projections()) {  // each names its XSD in conf/schemas/projecties/
+    EXPECT_EQ(p.schema, conf_dir() / "schemas" / "projecties" / (p.id + ".xsd")) << p.id;
+    EXPECT_TRUE(std::filesystem::is_regular_file(p.schema)) << p.schema;
+  }
   // BSN is not for the victim desk; offences not for re-integration.
   const auto& idv = t.projection_for("idv", "idvDetentieverloop")->fields;
   EXPECT_EQ(std::find(idv.begin(), idv.end(), "persoon/bsn"), idv.end());

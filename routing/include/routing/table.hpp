@@ -80,6 +80,7 @@ struct projection_spec {
   std::vector<std::string> boxes;   ///< mailbox kinds, sorted
   std::vector<std::string> types;   ///< message types, sorted
   std::vector<std::string> fields;  ///< field paths as written (a last step may carry [brp_gemeente])
+  std::filesystem::path schema;  ///< `schema:` resolved against the routes file's directory (not checked); may be empty
 };
 
 /// An immutable, compiled routing table.
