@@ -158,6 +158,51 @@ void BM_encode_bv03(benchmark::State& state) {
 }
 BENCHMARK(BM_encode_bv03)->Unit(benchmark::kMicrosecond);
 
+// Delivery: one outbox entry of the ~2 KiB notice as the message was sent (the baseline: embed only) and as the
+// BIJ box's projection (embed + project: identity, dates, institution, offences, the deciding address), the
+// way handlers/poll.cpp writes each entry. The ratio projected/plain is the cost of need-to-know per entry.
+const projection& bij_einde() {
+  static const projection p = [] {
+    std::vector<std::string> f{"gebeurtenisdatum",
+                               "persoon/bsn",
+                               "persoon/voornamen",
+                               "persoon/voorvoegsel",
+                               "persoon/geslachtsnaam",
+                               "persoon/geboortedatum",
+                               "persoon/brpAdressen/adres[brp_gemeente]",
+                               "detentie/instelling",
+                               "detentie/titel",
+                               "detentie/begindatum",
+                               "detentie/geplandEinddatum",
+                               "detentie/feitelijkeEinddatum",
+                               "detentie/delicten",
+                               "detentie/onherroepelijk"};
+    auto r = projection::make(f);
+    if (!r) throw std::runtime_error(r.error().message());
+    return *r;
+  }();
+  return p;
+}
+void outbox_entry(benchmark::State& state, const std::string& body, const projection* view) {
+  std::string out;
+  std::uint64_t seq = 0;
+  for (auto _ : state) {
+    out.clear();
+    append_outbox_entry(out, {++seq, seq, "piBeeindiging", "tulp-gw", 1764400000000, false, body, view});
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["entry_bytes"] = static_cast<double>(out.size());
+}
+void BM_outbox_entry_plain_notice(benchmark::State& s) {
+  outbox_entry(s, in().notice, nullptr);
+}
+void BM_outbox_entry_projected_notice(benchmark::State& s) {
+  outbox_entry(s, in().notice, &bij_einde());
+}
+BENCHMARK(BM_outbox_entry_plain_notice)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_outbox_entry_projected_notice)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -255,7 +255,9 @@ int source_index(std::string_view id) {
 const std::vector<std::string>& known_recipients() {
   static const std::vector<std::string> r = [] {
     std::vector<std::string> v{"3ro", "hvh-almelo", "idv", "rvdk"};
-    for (const auto& g : gemeenten) v.push_back(recipient::municipality(g.code).str());
+    // Each municipality's two mailboxes (docs/MESSAGES.md, "Mailboxes"): the dev PKI has a certificate per box.
+    for (const auto& g : gemeenten)
+      for (const char* box : {"bij", "reintegratie"}) v.push_back(recipient::municipality(g.code, box).str());
     std::sort(v.begin(), v.end());
     return v;
   }();
@@ -451,13 +453,14 @@ void write_older_addresses(std::string& x, std::size_t tail_size, const facts& f
 // Expected recipients under conf/routes.yaml (by construction, see the header comment), sorted.
 std::vector<std::string> expected_recipients(std::string_view type, const facts& f) {
   std::vector<std::string> to;
-  std::string home_party = recipient::municipality(f.home->code).str();
+  // BIJ and 18b notices go to the BIJ box, 18a notices to the re-integration box and to probation.
   if (is_leave(type)) {
-    to.push_back(recipient::municipality(f.leave->code).str());
+    to.push_back(recipient::municipality(f.leave->code, "bij").str());
   } else if (is_bij_end(type) || type == "melding18b") {
-    to.push_back(home_party);
+    to.push_back(recipient::municipality(f.home->code, "bij").str());
   } else if (is_18a(type)) {
-    to.push_back(home_party);
+    to.push_back(recipient::municipality(f.home->code, "reintegratie").str());
+    to.push_back("3ro");
     if (f.minor) to.push_back("rvdk");
   } else if (type == "idvDetentieverloop") {
     to.push_back("idv");

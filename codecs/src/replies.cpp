@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "codecs/catalog.hpp"
+#include "codecs/projection.hpp"
 #include "codecs/xml_text.hpp"
 #include "text.hpp"
 
@@ -250,7 +251,11 @@ void append_outbox_entry(std::string& out, const outbox_entry_view& e) {
   }
   out += '>';
   auto body = embeddable_body(e.body);
-  out += body ? std::string_view(*body) : std::string_view("<unembeddable/>");
+  if (body && e.view) {
+    if (!append_projected(out, *body, *e.view)) out += "<unembeddable/>";
+  } else {
+    out += body ? std::string_view(*body) : std::string_view("<unembeddable/>");
+  }
   out += "</entry>\n";
 }
 

@@ -187,10 +187,21 @@ std::string to_text(const storage::park_decision& d, bool changed) {
   return std::to_string(d.message_id) + ": " + (changed ? what : "already " + what + " (no change)") + "\n";
 }
 
+std::string projection_gap(const pipeline& p, const std::string& name, std::string_view message_type) {
+  const auto routes = p.routes();
+  if (!routes || routes->table->projections().empty()) return {};
+  const auto who = recipient::parse(name);
+  const std::string kind = who ? who->kind() : name;
+  if (routes->table->projection_for(kind, message_type)) return {};
+  return "mailbox " + kind + " has no projection for " + std::string(message_type) +
+         " (need-to-know: it may not receive this message type)";
+}
+
 bool assignable(const config& cfg, const pipeline& p, const std::string& name) {
   for (const auto& party : cfg.parties)
     if (party.id == name) return party.role == party_role::recipient;
-  return is_municipality_name(name) && p.gemeenten().is_current(std::string_view(name).substr(9));
+  return is_municipal_mailbox(name, cfg.municipal_boxes) &&
+         p.gemeenten().is_current(std::string_view(name).substr(recipient::municipality_prefix.size(), 4));
 }
 
 bool wants_json(std::string_view accept) {

@@ -47,6 +47,10 @@ std::string to_text(const storage::park_decision& d, bool changed);
 /// municipality of today.
 bool assignable(const config& cfg, const pipeline& p, const std::string& name);
 
+/// Need-to-know (issue 13): with projections declared, a message may be assigned only to a mailbox that has one
+/// for its type. @return why `name` may not receive `message_type`, or "" if it may.
+std::string projection_gap(const pipeline& p, const std::string& name, std::string_view message_type);
+
 /// Whether the request asked for JSON (`Accept: application/json`).
 bool wants_json(std::string_view accept);
 

@@ -17,7 +17,7 @@ namespace detail {
 jubes::result<void> check_parties(const config& cfg, const routing::gemeente_registry& gemeenten) {
   for (const auto& p : cfg.parties) {
     if (!is_municipality_name(p.id)) continue;
-    auto code = std::string_view(p.id).substr(recipient::municipality_prefix.size());
+    auto code = std::string_view(p.id).substr(recipient::municipality_prefix.size(), 4);
     if (!gemeenten.exists(code))
       return jubes::fail(errc::config_invalid, p.origin + ": parties[].id: municipality code " + std::string(code) +
                                                    " of party '" + p.id + "' is not in gemeenten_file " +

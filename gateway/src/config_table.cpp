@@ -249,9 +249,17 @@ const std::vector<key_desc>& key_table() {
        [](config& c, const value& v) { schema(c).handle_multiple_imports = v.b; }},
 
       {{"municipalities_by_cn", k::boolean, "true", false, 0, 0,
-        "Any client certificate with subject CN `gemeente:NNNN` (NNNN in the municipality table) is the "
-        "recipient party of that name, without a `parties` entry. 342 municipalities take part in BIJ."},
+        "Any client certificate with subject CN `gemeente:NNNN/BOX` (NNNN in the municipality table, BOX one of "
+        "`municipal_boxes`) is the recipient party of that name, without a `parties` entry. 342 "
+        "municipalities take part in BIJ."},
        [](config& c, const value& v) { c.municipalities_by_cn = v.b; }},
+      {{"municipal_boxes", k::string_list, "[bij, reintegratie]", false, 0, 0,
+        "The purpose-bound mailboxes of every municipality: `bij` for the officials mandated by the mayor (BIJ "
+        "and 18b notices), `reintegratie` for aftercare staff (18a notices). A municipal certificate names one "
+        "box (CN `gemeente:NNNN/BOX`, one certificate per box) and sees only that box; a CN without a box, or "
+        "with another, names no party. The routes file must name one of these boxes for every municipal "
+        "recipient. Empty: municipalities have no boxes (CN `gemeente:NNNN`)."},
+       [](config& c, const value& v) { c.municipal_boxes = v.list; }},
       {{"parties", k::section_list, "", false, 0, 0,
         "The parties: which certificate names which party, and what it may do. A certificate that names no "
         "party gets 403 on every request."},

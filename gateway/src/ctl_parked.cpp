@@ -72,6 +72,10 @@ outcome decide(context& c, storage::park_decision d) {
   if (assign && !detail::assignable(c.cfg(), c.pipe(), d.recipient))
     return failure(failed, "'" + d.recipient + "' is not a configured recipient or a municipality");
   auto s = c.open_exclusive();
+  if (assign)
+    if (auto m = s->get(d.message_id); m && *m)
+      if (auto gap = detail::projection_gap(c.pipe(), d.recipient, (*m)->message_type); !gap.empty())
+        return failure(failed, gap);
   auto r = wait<bool>([&](storage::completion<bool> done) { s->submit_park_decision(d, std::move(done)); });
   if (!r && r.error() == storage::errc::not_found)
     return failure(not_found, "parked message " + std::to_string(d.message_id) + ": not found");

@@ -20,7 +20,7 @@ const party_config* party_directory::find(const peer_identity& id) {
   }
   auto it = by_cn_.find(id.subject_cn);
   if (it != by_cn_.end()) return it->second;
-  if (cfg_.municipalities_by_cn && is_municipality_name(id.subject_cn)) {
+  if (cfg_.municipalities_by_cn && is_municipal_mailbox(id.subject_cn, cfg_.municipal_boxes)) {
     std::lock_guard lk(mu_);
     auto& p = municipalities_[id.subject_cn];
     if (!p) {

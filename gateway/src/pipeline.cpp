@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/recipient.hpp"
 #include "gateway/errc.hpp"
 #include "wiring.hpp"
 
@@ -39,7 +40,20 @@ jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::f
     mutatie = static_cast<int>(paths.size());
     paths.emplace_back(k_mutatiesoort);
   }
-  return std::make_shared<const route_snapshot>(route_snapshot{*t, codecs::field_set(paths), mutatie});
+  route_snapshot snap{*t, codecs::field_set(paths), mutatie, {}, {}};
+  for (const auto& spec : (*t)->projections()) {
+    auto p = codecs::projection::make(spec.fields);
+    if (!p)
+      return jubes::fail(p.error().code, "routes_file: " + file.filename().string() + ":" + std::to_string(spec.line) +
+                                             ": projection '" + spec.id + "': " + p.error().message());
+    snap.projections.push_back(std::move(*p));
+  }
+  if (!snap.projections.empty()) {
+    auto w = codecs::projection::make({});
+    if (!w) return jubes::error(w.error());
+    snap.withheld = std::move(*w);
+  }
+  return std::make_shared<const route_snapshot>(std::move(snap));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -186,17 +200,34 @@ admission<admitted> pipeline::admit(std::string body, const party_config& party,
   a.request.referentienummer = env.referentienummer;
   a.request.message_type = env.message_type;
   a.request.body = std::move(body);
+  // A partial delivery (issue 13) is delivered to the recipients found and parked for the missing one; a
+  // message that no rule routes and none needs to (not BIJ-worthy) is stored without parking. (Decided before
+  // the recipients are moved out of `d`: d.parked() looks at them.)
+  const bool none = d.parked();
+  a.partial = d.partial();
+  a.request.unrouted = none && !d.unrouted_reason.empty();
+  a.request.park_reason = a.request.unrouted ? d.unrouted_reason + ": " + d.park_reason
+                          : none             ? std::move(d.park_reason)
+                                             : std::move(d.partial_reason);
   a.request.recipients = std::move(d.recipients);
-  a.request.park_reason = std::move(d.park_reason);
   a.request.route_version = std::move(d.table_version);
   a.request.matched_rules = std::move(d.matched_rules);
   a.request.received_at_ms = now_ms;
   a.request.deadline_ms = d.deadline_ms;
   a.request.at_risk_from_ms = d.at_risk_from_ms;
   if (auto r = mutation_of(*snap, *parsed, a.request)) return std::move(*r);
-  a.parked = a.request.recipients.empty();
+  a.parked = a.request.recipients.empty() && !a.request.unrouted;
   a.env = std::move(env);
   return a;
+}
+
+const codecs::projection* route_snapshot::view_for(std::string_view party, std::string_view message_type,
+                                                   std::string_view source) const {
+  if (party == source || projections.empty()) return nullptr;
+  const auto who = recipient::parse(party);
+  const auto* spec = table->projection_for(who ? who->kind() : std::string(party), message_type);
+  if (!spec) return &*withheld;
+  return &projections[static_cast<std::size_t>(spec - table->projections().data())];
 }
 
 admission<std::string> pipeline::explain(std::string_view body) const {
@@ -237,8 +268,10 @@ jubes::result<reroute_plan> pipeline::plan_reroute(const storage::backend& s,
       continue;
     }
     auto d = snap->table->route(routing::facts{msg.message_type, msg.source_party, &parsed->fields});
-    if (d.parked()) {
-      step.outcome = "still unroutable: " + d.park_reason;
+    // A partial delivery stays parked while the table still cannot name its missing recipient; a message
+    // parked without recipients goes to those the table finds now (the operator ordered it).
+    if (d.parked() || (d.partial() && !msg.recipients.empty())) {
+      step.outcome = "still unroutable: " + (d.parked() ? d.park_reason : d.partial_reason);
       step.still_parked = true;
       continue;
     }

@@ -42,6 +42,16 @@ struct route_snapshot {
   std::shared_ptr<const routing::table> table;
   codecs::field_set fields;  ///< the table's field paths, then parameters/mutatiesoort unless the table uses it
   int mutatiesoort = -1;     ///< index of parameters/mutatiesoort in `fields`
+  /// Need-to-know (issue 13): one codecs::projection per table->projections(), in the same order, and the
+  /// stuurgegevens-only projection for a recipient the table declares none for.
+  std::vector<codecs::projection> projections;
+  std::optional<codecs::projection> withheld;
+
+  /// What `party` may see of a message of `message_type` from `source`: nullptr = the message as sent (the
+  /// source itself, or a table without projections); else the recipient's projection (its mailbox kind's, or
+  /// `withheld` when the table declares none for it: the full message never goes to a recipient).
+  const codecs::projection* view_for(std::string_view party, std::string_view message_type,
+                                     std::string_view source) const;
 };
 
 /// A step of the ingest path: the value, or the refusal with what the Fo03 reply needs.
@@ -53,7 +63,8 @@ using admission = boost::system::result<T, refusal>;
 struct admitted {
   storage::ingest_request request;
   codecs::envelope env;
-  bool parked = false;  ///< no rule routed it: the store parks it for operators
+  bool parked = false;   ///< no rule routed it: the store parks it for operators
+  bool partial = false;  ///< delivered, and parked for a missing recipient (issue 13)
 };
 
 /// A re-route decided, not yet done: one entry per message, in the order asked for.

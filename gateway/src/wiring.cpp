@@ -121,6 +121,7 @@ routing::compile_context compile_context(const config& cfg, std::shared_ptr<cons
         cc.message_types.insert(t);
       }
   }
+  cc.municipal_boxes.insert(cfg.municipal_boxes.begin(), cfg.municipal_boxes.end());
   if (catalog)
     cc.schema_can_supply = [catalog](std::string_view type, std::string_view path) {
       return catalog->can_supply(type, path);

@@ -143,7 +143,7 @@ bool valid_ingest(const ingest_op& o) {
   const auto& r = o.req;
   return o.sha_ok && valid_name(r.party) && valid_name(r.referentienummer) && !r.message_type.empty() &&
          valid_text(r.message_type) && r.body.size() <= max_body && valid_names(r.recipients) &&
-         valid_text(r.park_reason) && valid_text(r.route_version) &&
+         (!r.unrouted || r.recipients.empty()) && valid_text(r.park_reason) && valid_text(r.route_version) &&
          std::all_of(r.matched_rules.begin(), r.matched_rules.end(), [](const auto& s) { return valid_text(s); });
 }
 
@@ -325,16 +325,20 @@ jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   p.dedup.emplace(std::move(key), dedup_row{sha, id, p.now, true});
   pq::params m;
   m.u64(id).text(r.party).text(r.referentienummer).text(r.message_type).i64(r.received_at_ms).i64(p.now);
-  m.text(r.route_version).array(r.matched_rules).array(to).boolean(to.empty());
-  m.text(to.empty() ? r.park_reason : std::string()).bytes(std::string_view(r.body));
+  // Parked: no recipient, or a partial delivery (recipients and a reason why one is missing), as in LMDB.
+  const bool park = (to.empty() && !r.unrouted) || (!to.empty() && !r.park_reason.empty());
+  m.text(r.route_version).array(r.matched_rules).array(to).boolean(park);
+  m.text(park ? r.park_reason : std::string()).bytes(std::string_view(r.body));
   p.msg_inserts.push_back(cmd("w_msg", std::move(m)));
   // One audit record per message covers acceptance and routing (as in the LMDB store).
   std::string detail = r.message_type;
-  detail += to.empty() ? " parked: " + r.park_reason : " to=";
+  detail += to.empty() ? (r.unrouted ? " not routed: " : " parked: ") + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
-  p.audit(to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party, std::move(detail));
+  if (park && !to.empty()) detail += " parked: " + r.park_reason;
+  p.audit(park && to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party,
+          std::move(detail));
   for (const auto& rc : to) p.append(rc, id, r.deadline_ms, r.at_risk_from_ms);
-  if (to.empty()) ++p.out->parked_delta;
+  if (park) ++p.out->parked_delta;
   ++p.out->accepted;
   p.out->last_id = std::max(p.out->last_id, id);
   return storage::ingest_result{storage::ingest_outcome::accepted, storage::receipt{id, r.referentienummer, p.now}};
@@ -386,7 +390,11 @@ jubes::result<void> apply(plan& p, const reroute_op& o) {
   auto& m = it->second;
   if (!m.parked || m.purged) return fail(errc::not_parked);
   m.parked = false;
-  m.recipients = to;
+  // A partial delivery keeps the recipients it has; only the new ones get an entry.
+  std::vector<std::string> fresh;
+  for (const auto& r : to)
+    if (std::find(m.recipients.begin(), m.recipients.end(), r) == m.recipients.end()) fresh.push_back(r);
+  m.recipients.insert(m.recipients.end(), fresh.begin(), fresh.end());
   m.route_version = o.route_version;
   m.dirty = true;
   --p.out->parked_delta;
@@ -395,7 +403,7 @@ jubes::result<void> apply(plan& p, const reroute_op& o) {
     for (std::size_t i = 0; i < to.size(); ++i) (what += i ? "," : "") += to[i];
     p.audit(storage::audit_kind::reroute_ordered, o.id, o.by.identity, storage::operator_detail(what, o.by.reason));
   }
-  for (const auto& r : to) {
+  for (const auto& r : fresh) {
     p.append(r, o.id);
     p.audit(storage::audit_kind::rerouted, o.id, r, o.route_version);
   }
@@ -418,10 +426,12 @@ jubes::result<bool> apply(plan& p, const park_op& o) {
     return refuse(errc::not_parked);
   }
   m.parked = false;
-  if (assign) m.recipients = {d.recipient};
+  // A partial delivery keeps the recipients it was delivered to; the assigned one is added (once).
+  const bool has = std::find(m.recipients.begin(), m.recipients.end(), d.recipient) != m.recipients.end();
+  if (assign && !has) m.recipients.push_back(d.recipient);
   m.dirty = true;
   --p.out->parked_delta;
-  if (assign) p.append(d.recipient, d.message_id);
+  if (assign && !has) p.append(d.recipient, d.message_id);
   p.audit(assign ? storage::audit_kind::parked_assigned : storage::audit_kind::parked_closed, d.message_id,
           d.operator_party, storage::audit_detail(d));
   return true;

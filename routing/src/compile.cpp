@@ -178,13 +178,15 @@ bool compiler::bind_keys(const YAML::Node& n, std::string_view what, std::initia
 bool compiler::run(const YAML::Node& root) {
   if (!root.IsMap()) return fail(errc::invalid_rule, root, "the routes file must be a mapping with 'rules'");
   YAML::Node version = undef(), feats = undef(), lists = undef(), tgroups = undef(), fwd = undef(), rules = undef(),
-             deadlines = undef();
+             projs = undef(), unrouted = undef(), deadlines = undef();
   if (!bind_keys(root, "top-level",
                  {{"version", &version},
                   {"features", &feats},
                   {"lists", &lists},
                   {"type_groups", &tgroups},
                   {"forwarding", &fwd},
+                  {"projections", &projs},
+                  {"unrouted", &unrouted},
                   {"rules", &rules},
                   {"deadlines", &deadlines}}))
     return false;
@@ -195,11 +197,13 @@ bool compiler::run(const YAML::Node& root) {
   if (lists && !compile_lists(lists)) return false;
   if (tgroups && !compile_groups(tgroups)) return false;
   if (fwd && !compile_forwarding(fwd)) return false;
+  if (projs && !compile_projections(projs)) return false;
+  if (unrouted && !compile_unrouted(unrouted)) return false;
   if (!rules || !rules.IsSequence()) return fail(errc::invalid_rule, rules ? rules : root, "'rules' must be a list");
   for (const YAML::Node& rn : rules)
     if (!compile_rule(rn)) return false;
   if (deadlines && !compile_deadlines(deadlines)) return false;
-  return true;
+  return check_projection_coverage();
 }
 
 bool compiler::compile_features(const YAML::Node& n) {
@@ -322,10 +326,39 @@ bool compiler::resolve_types(const YAML::Node& n, std::vector<std::string>& out)
 // forwarding: {types: [...]}: the message types a municipality may forward to another one.
 bool compiler::compile_forwarding(const YAML::Node& n) {
   if (!n.IsMap()) return fail(errc::invalid_rule, n, "'forwarding' must be a mapping with 'types'");
-  YAML::Node types = undef();
-  if (!bind_keys(n, "forwarding", {{"types", &types}})) return false;
+  YAML::Node types = undef(), participants = undef();
+  if (!bind_keys(n, "forwarding", {{"types", &types}, {"participants", &participants}})) return false;
   if (!types) return fail(errc::invalid_rule, n, "'forwarding' has no 'types'");
+  if (participants) {
+    // The municipalities a notice may be forwarded to (issue 13: only BIJ participants), a list by name.
+    std::string lname;
+    if (!scalar(participants, "participants", lname)) return false;
+    auto l = im.lists.find(lname);
+    if (l == im.lists.end()) return fail(errc::invalid_rule, participants, "unknown list '" + lname + "'");
+    im.forward_participants = &l->second;
+    im.forward_participants_name = lname;
+  }
   return resolve_types(types, im.forwardable);
+}
+
+// unrouted: [{types: [...], reason: TEXT}]: the types whose "no rule matched" needs no operator.
+bool compiler::compile_unrouted(const YAML::Node& n) {
+  if (!n.IsSequence()) return fail(errc::invalid_rule, n, "'unrouted' must be a list of {types, reason}");
+  for (const YAML::Node& e : n) {
+    if (!e.IsMap()) return fail(errc::invalid_rule, e, "an 'unrouted' entry must be a mapping with types and reason");
+    YAML::Node types = undef(), reason = undef();
+    if (!bind_keys(e, "unrouted", {{"types", &types}, {"reason", &reason}})) return false;
+    if (!types || !reason) return fail(errc::invalid_rule, e, "an 'unrouted' entry needs 'types' and 'reason'");
+    std::string why;
+    if (!scalar(reason, "reason", why)) return false;
+    if (why.empty()) return fail(errc::invalid_rule, reason, "'reason' must not be empty");
+    std::vector<std::string> ts;
+    if (!resolve_types(types, ts)) return false;
+    for (const auto& t : ts)
+      if (!im.unrouted.emplace(t, why).second)
+        return fail(errc::invalid_rule, types, "message type '" + t + "' is listed under 'unrouted' twice");
+  }
+  return true;
 }
 
 }  // namespace detail

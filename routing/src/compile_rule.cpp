@@ -9,6 +9,14 @@
 
 namespace jubes::routing::detail {
 
+namespace {
+std::string join_set(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& e : s) out += (out.empty() ? "" : ", ") + e;
+  return out;
+}
+}  // namespace
+
 bool compiler::compile_rule(const YAML::Node& rn) {
   if (!rn.IsMap()) return fail(errc::invalid_rule, rn, "a rule must be a mapping with id, types, recipients");
   rule r;
@@ -303,6 +311,20 @@ bool compiler::check_satisfiable(const rule& r, const std::string& where) {
 
 // "rvdk", "gemeente:0363", or a template "gemeente:{brp_gemeente | current | in_list(bij)}".
 // A constant "rvdk" or "gemeente:0363", or a template "gemeente:{brp_gemeente | current | in_list(bij)}".
+// A municipal recipient's mailbox: with municipal_boxes configured, it must name one of them.
+bool compiler::check_box(const YAML::Node& tn, const std::string& s, std::string_view box) {
+  if (ctx.municipal_boxes.empty()) return true;
+  if (box.empty())
+    return fail(
+        errc::unknown_recipient, tn,
+        "municipal recipient '" + s + "' names no mailbox (add /BOX, one of " + join_set(ctx.municipal_boxes) + ")");
+  if (!ctx.municipal_boxes.count(std::string(box)))
+    return fail(errc::unknown_recipient, tn,
+                "municipal recipient '" + s + "' names unknown mailbox '" + std::string(box) + "' (one of " +
+                    join_set(ctx.municipal_boxes) + ")");
+  return true;
+}
+
 bool compiler::compile_recipient(rule& r, const YAML::Node& tn) {
   recipient_template t;
   if (!scalar(tn, "a recipient", t.text)) return false;
@@ -319,6 +341,7 @@ bool compiler::compile_recipient(rule& r, const YAML::Node& tn) {
         return fail(
             errc::unknown_recipient, tn,
             "unknown recipient '" + s + "': " + std::string(who->gemeentecode()) + " is not a current municipality");
+      if (!check_box(tn, s, who->box())) return false;
     } else if (!ctx.named_recipients.count(s)) {
       return fail(errc::unknown_recipient, tn, "unknown recipient '" + s + "'");
     }
@@ -332,12 +355,16 @@ bool compiler::compile_recipient(rule& r, const YAML::Node& tn) {
   t.prefix = s.substr(0, open);
   t.suffix = s.substr(close + 1);
   if (!compile_pipeline(r, t, tn)) return false;
-  t.municipal = t.prefix == recipient::municipality_prefix && t.suffix.empty();
+  t.municipal = t.prefix == recipient::municipality_prefix &&
+                (t.suffix.empty() || (t.suffix.front() == '/' && recipient::is_box_name(t.suffix.substr(1))));
+  if (t.municipal && !check_box(tn, s, t.suffix.empty() ? std::string_view() : std::string_view(t.suffix).substr(1)))
+    return false;
   if (!t.municipal) {
     // Non-municipal templates are allowed, but the result is checked against the named recipients
     // at route time. A template that can only produce unknown names is a mistake we can catch.
     if (t.prefix.starts_with(recipient::municipality_prefix))
-      return fail(errc::unknown_recipient, tn, "municipal template '" + s + "' must be exactly gemeente:{...}");
+      return fail(errc::unknown_recipient, tn,
+                  "municipal template '" + s + "' must be exactly gemeente:{...} or gemeente:{...}/BOX");
     bool possible = std::any_of(ctx.named_recipients.begin(), ctx.named_recipients.end(), [&](const std::string& n) {
       return n.size() >= t.prefix.size() + t.suffix.size() && n.starts_with(t.prefix) && n.ends_with(t.suffix);
     });

@@ -84,6 +84,15 @@ struct compiler {
   bool compile_deadlines(const YAML::Node& n);
   bool compile_deadline_rule(const YAML::Node& rn, std::int64_t default_lead_ms);
   bool lead_time(const YAML::Node& n, std::int64_t& ms);
+  bool compile_unrouted(const YAML::Node& n);
+
+  // ---- projections (compile_projection.cpp)
+  bool compile_projections(const YAML::Node& n);
+  bool compile_projection(const YAML::Node& pn);
+  // With projections declared: every (mailbox kind, type) a rule can deliver has one.
+  bool check_projection_coverage();
+  // The mailbox kinds a recipient template can deliver to (recipient::kind()).
+  std::vector<std::string> box_kinds(const recipient_template& t) const;
 
   // ---- rules (compile_rule.cpp)
   bool compile_rule(const YAML::Node& rn);
@@ -96,6 +105,7 @@ struct compiler {
                                const YAML::Node& op_node);
   bool check_satisfiable(const rule& r, const std::string& where);
   bool compile_recipient(rule& r, const YAML::Node& tn);
+  bool check_box(const YAML::Node& tn, const std::string& s, std::string_view box);
   bool compile_pipeline(rule& r, recipient_template& t, const YAML::Node& tn);
 };
 

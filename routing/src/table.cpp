@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "deadline.hpp"
+#include "common/recipient.hpp"
 #include "table_impl.hpp"
 
 namespace jubes::routing {
@@ -92,10 +93,28 @@ class evaluator {
       }
     std::sort(d.recipients.begin(), d.recipients.end());
     d.recipients.erase(std::unique(d.recipients.begin(), d.recipients.end()), d.recipients.end());
-    if (trace_)
+    if (trace_) {
       *trace_ +=
-          "recipients: " + (d.recipients.empty() ? std::string("none, the message is parked") : join(d.recipients)) +
+          "recipients: " +
+          (d.recipients.empty() ? std::string(not_parked(d) ? "none, not parked: " : "none, the message is parked") +
+                                      not_parked_reason(d)
+                                : join(d.recipients)) +
           "\n";
+      // Need-to-know: which mailbox each recipient is and what it sees of this message.
+      for (const std::string& r : d.recipients) {
+        const auto who = recipient::parse(r);
+        const std::string kind = who ? who->kind() : r;
+        *trace_ += "  " + r + ": box " + kind + ", ";
+        if (im_.projections.empty()) {
+          *trace_ += "no projections declared: the message as sent\n";
+        } else if (const projection_spec* p = t_.projection_for(kind, f_.message_type)) {
+          *trace_ +=
+              "projection " + p->id + " (" + im_.name + ":" + std::to_string(p->line) + "): " + join(p->fields) + "\n";
+        } else {
+          *trace_ += "no projection\n";
+        }
+      }
+    }
     deadline(d);
   }
 
@@ -112,7 +131,18 @@ class evaluator {
   void note(const std::string& s) {
     if (why_) why_->push_back(s);
   }
-  bool wants_text() const { return trace_ || why_; }
+  bool wants_text() const { return trace_ || why_ || missing_; }
+  // `unrouted:` applies: no rule matched a type whose "no match" needs no operator.
+  const std::string* unrouted(const decision& d) const {
+    if (!d.matched_rules.empty()) return nullptr;
+    auto u = im_.unrouted.find(f_.message_type);
+    return u == im_.unrouted.end() ? nullptr : &u->second;
+  }
+  bool not_parked(const decision& d) const { return unrouted(d) != nullptr; }
+  std::string not_parked_reason(const decision& d) const {
+    const std::string* u = unrouted(d);
+    return u ? *u + " (counted, stored, nothing for an operator)" : std::string();
+  }
 
   template <class It>
   void trace_fields(It it, It dis) {
@@ -329,8 +359,12 @@ class evaluator {
              (produced ? std::string() : "; none produced (" + (why.empty() ? std::string("no value") : why) + ")") +
              "\n";
     });
-    if (!produced && why_)
-      why_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
+    if (!produced) {
+      ++unproduced_;
+      if (why_) why_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
+      if (missing_)
+        missing_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
+    }
   }
 
   // The deadline of the message's outbox entries, from its own dates (docs/routing.md, "Deadlines").
@@ -368,6 +402,14 @@ class evaluator {
       *trace_ += head + "\n    " + used + "\ndeadline: " + detail::iso8601_utc(d.deadline_ms) +
                  " (00:00 Europe/Amsterdam); at risk from " + detail::iso8601_utc(d.at_risk_from_ms) + "\n";
   }
+ public:
+  /// Templates of matched rules that produced no recipient (a partial delivery when others did).
+  std::size_t unproduced() const noexcept { return unproduced_; }
+  void collect_missing(std::vector<std::string>* m) noexcept { missing_ = m; }
+
+ private:
+  std::size_t unproduced_ = 0;
+  std::vector<std::string>* missing_ = nullptr;
 
   const table& t_;
   const table::impl& im_;
@@ -380,7 +422,19 @@ class evaluator {
 
 decision table::route(const facts& f) const {
   decision d;
-  evaluator(*this, *impl_, f, nullptr, nullptr).run(d);
+  evaluator ev(*this, *impl_, f, nullptr, nullptr);
+  ev.run(d);
+  if (!d.recipients.empty() && ev.unproduced() > 0) {
+    // A partial delivery (rare): evaluate again to say which recipient is missing and why.
+    std::vector<std::string> missing;
+    decision again;
+    evaluator words(*this, *impl_, f, nullptr, nullptr);
+    words.collect_missing(&missing);
+    words.run(again);
+    std::string reason = "partial delivery";
+    for (std::size_t i = 0; i < missing.size(); ++i) reason += (i ? "; " : ": ") + missing[i];
+    d.partial_reason = std::move(reason);
+  }
   if (d.recipients.empty()) {
     // Parking is rare; only now evaluate again to collect the reasons in words.
     std::vector<std::string> why;
@@ -389,6 +443,8 @@ decision table::route(const facts& f) const {
     std::string reason = again.matched_rules.empty() ? "no rule matched" : "matched rules named no recipient";
     for (std::size_t i = 0; i < why.size(); ++i) reason += (i ? "; " : ": ") + why[i];
     d.park_reason = std::move(reason);
+    if (d.matched_rules.empty())
+      if (auto u = impl_->unrouted.find(f.message_type); u != impl_->unrouted.end()) d.unrouted_reason = u->second;
   }
   return d;
 }
@@ -397,7 +453,15 @@ std::string table::explain(const facts& f) const {
   decision d;
   std::string out;
   std::vector<std::string> why;
-  evaluator(*this, *impl_, f, &out, &why).run(d);
+  evaluator ev(*this, *impl_, f, &out, &why);
+  std::vector<std::string> missing;
+  ev.collect_missing(&missing);
+  ev.run(d);
+  if (!d.recipients.empty() && !missing.empty()) {
+    out += "partial delivery, also parked for the missing recipient: ";
+    for (std::size_t i = 0; i < missing.size(); ++i) out += (i ? "; " : "") + missing[i];
+    out += "\n";
+  }
   if (d.recipients.empty()) {
     out += "park reason: ";
     for (std::size_t i = 0; i < why.size(); ++i) out += (i ? "; " : "") + why[i];
@@ -408,6 +472,12 @@ std::string table::explain(const facts& f) const {
 
 bool table::may_forward(std::string_view message_type) const noexcept {
   return std::binary_search(impl_->forwardable.begin(), impl_->forwardable.end(), message_type);
+}
+
+bool table::may_forward_to(std::string_view gemeentecode) const noexcept {
+  if (!impl_->gemeenten->is_current(gemeentecode)) return false;
+  const auto* l = impl_->forward_participants;
+  return !l || std::binary_search(l->begin(), l->end(), gemeentecode, std::less<>{});
 }
 
 const std::vector<std::string>& table::forwardable_types() const noexcept {

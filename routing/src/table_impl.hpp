@@ -100,6 +100,13 @@ struct table::impl {
   std::vector<detail::deadline_rule> deadlines;
   std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> deadline_by_type;
   std::vector<int> holidays;  // sorted YYYYMMDD: days that are not working days besides Saturday and Sunday
+  const std::vector<std::string>* forward_participants = nullptr;  // forwarding.participants; null: any
+  std::string forward_participants_name;
+  std::vector<projection_spec> projections;
+  // `unrouted:`: message type -> the reason why no match needs no operator
+  std::map<std::string, std::string, std::less<>> unrouted;
+  // "box_kind\0type" -> index into projections
+  std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> projection_by_key;
   // Indexes of the fields that the built-in functions read; -1 if no rule uses the function.
   int brp_code = -1, brp_date = -1, brp_dji = -1, verlof_code = -1, birth_date = -1, event_date = -1;
 };

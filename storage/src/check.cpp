@@ -79,7 +79,9 @@ class checker {
     if (purged) ++r_.purged;
     if (rec.flags & codec::flag_parked) {
       if (!purged) ++parked_flagged_;
-      if (!rec.recipients.empty()) problem("message " + id + ": parked but has recipients");
+      // Parked with recipients: a partial delivery, parked for the missing recipient (issue 13); it says why.
+      if (!rec.recipients.empty() && rec.park_reason.empty())
+        problem("message " + id + ": parked with recipients but no reason");
     }
     routed_total_ += rec.recipients.size();
     // One reader for the walk: a sealed blob is opened (decrypted, decompressed) once, not per message.

@@ -48,7 +48,7 @@ bool valid_ingest(const ingest_op& o) {
   const auto& r = o.req;
   return o.sha_ok && codec::valid_name(r.party) && !r.referentienummer.empty() &&
          r.referentienummer.size() <= codec::max_name && !r.message_type.empty() && r.body.size() <= max_body &&
-         valid_names(r.recipients) &&
+         valid_names(r.recipients) && (!r.unrouted || r.recipients.empty()) &&
          (r.mutation_kind == mutation::none
               ? true
               : codec::valid_name(r.cross_ref) && r.cross_ref != r.referentienummer &&
@@ -168,12 +168,14 @@ jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t i
   const auto& r = o.req;
   const auto& tb = db_.t();
   codec::message_rec rec = stage_body(r, id);
-  rec.flags = to.empty() ? codec::flag_parked : 0;
+  // Parked: no recipient, or a partial delivery (recipients and a reason why one is missing).
+  const bool park = (to.empty() && !r.unrouted) || (!to.empty() && !r.park_reason.empty());
+  rec.flags = park ? codec::flag_parked : 0;
   rec.party = r.party;
   rec.refnr = r.referentienummer;
   rec.message_type = r.message_type;
   rec.route_version = r.route_version;
-  rec.park_reason = to.empty() ? r.park_reason : std::string();
+  rec.park_reason = park ? r.park_reason : std::string();
   rec.recipients = to;
   rec.matched_rules = r.matched_rules;
   if (auto w = tb.messages.put(t_, id, rec, true); !w) return w;
@@ -186,11 +188,13 @@ jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t i
   // One audit record per message covers acceptance and routing: 1+R records cost about a quarter
   // of ingest throughput at 3 recipients (measured, docs/storage.md).
   std::string detail = r.message_type;
-  detail += to.empty() ? " parked: " + r.park_reason : " to=";
+  detail += to.empty() ? (r.unrouted ? " not routed: " : " parked: ") + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
+  if (park && !to.empty()) detail += " parked: " + r.park_reason;
   if (earlier.id)
     detail += (r.mutation_kind == mutation::withdrawal ? " withdraws=" : " corrects=") + std::to_string(earlier.id);
-  if (auto w = put_audit(to.empty() ? audit_kind::parked : audit_kind::accepted, id, r.party, detail); !w) return w;
+  if (auto w = put_audit(park && to.empty() ? audit_kind::parked : audit_kind::accepted, id, r.party, detail); !w)
+    return w;
   for (const auto& rcpt : to) {
     // An entry tells a recipient of the earlier message which one it corrects or withdraws.
     const bool had = earlier.id && std::find(earlier.rec.recipients.begin(), earlier.rec.recipients.end(), rcpt) !=
@@ -200,7 +204,7 @@ jubes::result<void> group::write_new_message(const ingest_op& o, std::uint64_t i
         !w)
       return w;
   }
-  if (to.empty()) {
+  if (park) {
     if (auto w = tb.parked.put(t_, id); !w) return w;
     ++st_.parked_delta;
   }
@@ -308,7 +312,11 @@ applied<void> group::apply(reroute_op& o) {
     return answer<void>(fail(errc::not_parked));
   if (lvl_ >= level::no_growth) return answer<void>(fail(errc::store_full));
   rec.flags = static_cast<std::uint8_t>(rec.flags & ~codec::flag_parked);
-  rec.recipients = recipients;
+  // A partial delivery keeps the recipients it has; only the new ones get an entry.
+  std::vector<std::string> fresh;
+  for (const auto& r : recipients)
+    if (std::find(rec.recipients.begin(), rec.recipients.end(), r) == rec.recipients.end()) fresh.push_back(r);
+  rec.recipients.insert(rec.recipients.end(), fresh.begin(), fresh.end());
   rec.route_version = o.route_version;
   const auto& tb = db_.t();
   if (auto w = tb.messages.put(t_, o.id, rec); !w) return abort_txn<void>(w.error());
@@ -321,7 +329,7 @@ applied<void> group::apply(reroute_op& o) {
     if (auto w = put_audit(audit_kind::reroute_ordered, o.id, o.by.identity, operator_detail(what, o.by.reason)); !w)
       return abort_txn<void>(w.error());
   }
-  for (const auto& r : recipients) {
+  for (const auto& r : fresh) {
     if (auto w = append_outbox(r, o.id); !w) return abort_txn<void>(w.error());
     if (auto w = put_audit(audit_kind::rerouted, o.id, r, o.route_version); !w) return abort_txn<void>(w.error());
   }
@@ -348,13 +356,15 @@ applied<bool> group::apply(park_op& o) {
   }
   if (assign && lvl_ >= level::no_growth) return answer<bool>(tables::failed<bool>(fail(errc::store_full)));
   rec.flags = static_cast<std::uint8_t>(rec.flags & ~codec::flag_parked);
-  if (assign) rec.recipients = {d.recipient};
+  // A partial delivery keeps the recipients it was delivered to; the assigned one is added (once).
+  const bool has = std::find(rec.recipients.begin(), rec.recipients.end(), d.recipient) != rec.recipients.end();
+  if (assign && !has) rec.recipients.push_back(d.recipient);
   const auto& tb = db_.t();
   if (auto w = tb.messages.put(t_, d.message_id, rec); !w) return abort_txn<bool>(w.error());
   auto was_parked = tb.parked.del(t_, d.message_id);
   if (!was_parked) return abort_txn<bool>(was_parked.error());
   if (*was_parked) --st_.parked_delta;
-  if (assign)
+  if (assign && !has)
     if (auto w = append_outbox(d.recipient, d.message_id); !w) return abort_txn<bool>(w.error());
   auto kind = assign ? audit_kind::parked_assigned : audit_kind::parked_closed;
   if (auto w = put_audit(kind, d.message_id, d.operator_party, audit_detail(d)); !w) return abort_txn<bool>(w.error());

@@ -41,3 +41,36 @@ TEST(recipient, is_municipality_name_matches_parse) {
   EXPECT_FALSE(jubes::is_municipality_name("gemeente:599"));
   EXPECT_FALSE(jubes::is_municipality_name("rvdk"));
 }
+
+TEST(recipient, parses_and_prints_a_municipal_mailbox) {
+  auto r = recipient::parse("gemeente:0363/bij");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->is_municipality());
+  EXPECT_EQ(r->gemeentecode(), "0363");
+  EXPECT_EQ(r->box(), "bij");
+  EXPECT_EQ(r->kind(), "gemeente/bij");
+  EXPECT_EQ(r->str(), "gemeente:0363/bij");
+  EXPECT_EQ(*r, recipient::municipality("0363", "bij"));
+  EXPECT_NE(*r, *recipient::parse("gemeente:0363/reintegratie"));
+  EXPECT_NE(*r, recipient::municipality("0363"));
+  EXPECT_EQ(recipient::municipality("0363").box(), "");
+  EXPECT_EQ(recipient::municipality("0363").kind(), "gemeente");
+  EXPECT_EQ(recipient::parse("3ro")->kind(), "3ro");
+  EXPECT_TRUE(jubes::is_municipality_name("gemeente:0363/reintegratie"));
+  for (const char* n : {"gemeente:0363/", "gemeente:0363/Bij", "gemeente:0363/1bij", "gemeente:0363/b j",
+                        "gemeente:0363bij", "gemeente:0363/bij/x", "gemeente:036/bij"}) {
+    EXPECT_FALSE(recipient::parse(n)) << n;
+    EXPECT_FALSE(jubes::is_municipality_name(n)) << n;
+  }
+}
+
+TEST(recipient, a_municipal_certificate_names_one_configured_mailbox) {
+  const std::vector<std::string> boxes{"bij", "reintegratie"};
+  EXPECT_TRUE(jubes::is_municipal_mailbox("gemeente:0363/bij", boxes));
+  EXPECT_TRUE(jubes::is_municipal_mailbox("gemeente:0363/reintegratie", boxes));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("gemeente:0363", boxes));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("gemeente:0363/overig", boxes));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("rvdk", boxes));
+  EXPECT_TRUE(jubes::is_municipal_mailbox("gemeente:0363", {}));
+  EXPECT_FALSE(jubes::is_municipal_mailbox("gemeente:0363/bij", {}));
+}

@@ -79,7 +79,7 @@ TEST_F(api, accepted_201_then_duplicate_200_with_identical_receipt_and_one_outbo
   EXPECT_EQ(b.status, 200u);
   EXPECT_EQ(b.body, a.body);  // the original receipt, byte for byte
   EXPECT_EQ(b.header("Location"), a.header("Location"));
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   auto box = get(g, "/v1/outbox?after=0");
   EXPECT_EQ(box.status, 200u);
   EXPECT_EQ(count_of(box.body, "<entry "), 1) << box.body;
@@ -107,7 +107,7 @@ TEST_F(api, invalid_input_is_400_with_location_and_changes_nothing) {
   r = post(tulp, bad_bsn);
   EXPECT_EQ(r.status, 400u);
   EXPECT_NE(r.body.find("StUF055"), std::string::npos) << r.body;
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   EXPECT_EQ(count_of(get(g, "/v1/outbox?after=0").body, "<entry "), 0);
 }
 
@@ -147,9 +147,9 @@ TEST_F(api, message_is_404_to_a_party_that_may_not_see_it) {
   auto mine = get(tulp, loc);
   EXPECT_EQ(mine.status, 200u);
   EXPECT_NE(mine.body.find("E2E-404"), std::string::npos);
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   EXPECT_EQ(get(g, loc).status, 200u);
-  auto other = d_->client_for("gemeente:0599");
+  auto other = d_->client_for("gemeente:0599/bij");
   EXPECT_EQ(get(other, loc).status, 404u);
   auto selectie = d_->client_for("selectie");
   EXPECT_EQ(get(selectie, loc).status, 404u);
@@ -160,7 +160,7 @@ TEST_F(api, long_poll_is_woken_by_an_ingest) {
   std::atomic<bool> polling{false};
   gateway::http_reply polled;
   std::thread poller([&] {
-    auto g = d_->client_for("gemeente:0363");
+    auto g = d_->client_for("gemeente:0363/bij");
     ASSERT_TRUE(g.connect());
     polling = true;
     polled = get(g, "/v1/outbox?after=0&wait=30");
@@ -195,7 +195,7 @@ TEST_F(api, ack_is_idempotent_and_unacked_entries_come_again) {
   auto tulp = d_->client_for("tulp-gw");
   ASSERT_EQ(post(tulp, with_ref(example("piBeeindiging"), "E2E-ACK-1")).status, 201u);
   ASSERT_EQ(post(tulp, with_ref(example("piBeeindiging"), "E2E-ACK-2")).status, 201u);
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   auto first = get(g, "/v1/outbox");
   EXPECT_EQ(count_of(first.body, "<entry "), 2);
   EXPECT_EQ(get(g, "/v1/outbox").body, first.body);  // not acked: same entries, same seq and id
@@ -217,17 +217,17 @@ TEST_F(api, forward_reaches_the_target_exactly_once_and_is_audited) {
   auto a = post(tulp, with_ref(example("piBeeindiging"), "E2E-FWD"));
   ASSERT_EQ(a.status, 201u);
   auto loc = a.header("Location");
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   auto f1 = post_empty(g, loc + "/forward?to=gemeente%3A0599");
   EXPECT_EQ(f1.status, 201u) << f1.body;
   auto f2 = post_empty(g, loc + "/forward?to=gemeente:0599");
   EXPECT_EQ(f2.status, 200u) << f2.body;
-  auto t = d_->client_for("gemeente:0599");
+  auto t = d_->client_for("gemeente:0599/bij");
   auto box = get(t, "/v1/outbox?after=0");
   EXPECT_EQ(count_of(box.body, "<entry "), 1) << box.body;
   EXPECT_EQ(get(t, loc).status, 200u);  // the target may now read it
   // Only a recipient may forward; others get 404 (never revealing the message).
-  auto other = d_->client_for("gemeente:0518");
+  auto other = d_->client_for("gemeente:0518/bij");
   EXPECT_EQ(post_empty(other, loc + "/forward?to=gemeente:0344").status, 404u);
   EXPECT_EQ(post_empty(g, loc + "/forward?to=rvdk").status, 400u);
   auto rvdk = d_->client_for("rvdk");
@@ -253,7 +253,7 @@ TEST_F(api, custom_over_rate_is_429_with_retry_after) {
   EXPECT_EQ(r.status, 429u);
   EXPECT_FALSE(r.header("Retry-After").empty());
   // Another party has its own bucket.
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   EXPECT_EQ(get(g, "/v1/outbox").status, 200u);
 }
 
@@ -316,12 +316,15 @@ TEST_F(api, custom_slow_client_is_cut_off) {
 
 TEST_F(api, unroutable_message_is_accepted_and_parked_then_listed_for_the_operator) {
   auto tulp = d_->client_for("tulp-gw");
-  // Not a BIJ offence: a piBeeindiging no rule routes.
-  auto xml = with_ref(example("piBeeindiging"), "E2E-PARK");
-  xml = std::regex_replace(xml, std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
-                           "<dti:delictcategorie>overig</dti:delictcategorie>");
-  auto r = post(tulp, xml);
+  // BIJ-worthy, but Urk (0184) does not take part in BIJ: a piBeeindiging no rule routes to anybody.
+  auto r = post(tulp, unroutable("E2E-PARK"));
   ASSERT_EQ(r.status, 201u) << r.body;
+  // Not a BIJ offence: not BIJ-worthy, stored and counted, not parked (issue 13).
+  auto not_bij = std::regex_replace(with_ref(example("piBeeindiging"), "E2E-NOT-BIJ"),
+                                    std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
+                                    "<dti:delictcategorie>overig</dti:delictcategorie>");
+  ASSERT_EQ(post(tulp, not_bij).status, 201u);
+  EXPECT_NE(metrics().find("jubes_ingest_unrouted_total 1"), std::string::npos);
   auto op = d_->client_for("operator");
   auto parked = get(op, "/v1/admin/parked");
   EXPECT_EQ(parked.status, 200u);
@@ -362,12 +365,12 @@ TEST_F(api, curl_main_paths) {
   EXPECT_EQ(post.exit_code, 0);
   EXPECT_NE(post.output.find("Bv03"), std::string::npos) << post.output;
   EXPECT_EQ(post.output.substr(post.output.size() - 3), "201");
-  auto poll = run({"/usr/bin/curl", "-s", "--cacert", (pki() / "ca.crt").string(), "--cert", cert("gemeente:0363"),
-                   "--key", key("gemeente:0363"), base + "/v1/outbox?wait=5"});
+  auto poll = run({"/usr/bin/curl", "-s", "--cacert", (pki() / "ca.crt").string(), "--cert", cert("gemeente:0363/bij"),
+                   "--key", key("gemeente:0363/bij"), base + "/v1/outbox?wait=5"});
   EXPECT_EQ(poll.exit_code, 0);
   EXPECT_NE(poll.output.find("E2E-CURL"), std::string::npos) << poll.output;
   auto ack = run({"/usr/bin/curl", "-s", "-X", "POST", "--cacert", (pki() / "ca.crt").string(), "--cert",
-                  cert("gemeente:0363"), "--key", key("gemeente:0363"), base + "/v1/outbox/ack?upto=1"});
+                  cert("gemeente:0363/bij"), "--key", key("gemeente:0363/bij"), base + "/v1/outbox/ack?upto=1"});
   EXPECT_NE(ack.output.find("cursor=\"1\""), std::string::npos) << ack.output;
 }
 

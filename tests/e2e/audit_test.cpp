@@ -70,7 +70,7 @@ class audit : public ::testing::Test {
 TEST_F(audit, operator_actions_over_mtls_are_listed_with_the_operator_identity_and_reason) {
   ASSERT_EQ(post("tulp-gw", unroutable("AUD-PARK")), 201u);
   std::string routes = slurp(dir_.path() / "routes.yaml");
-  routes += "\n  - id: test-overig\n    types: [piBeeindiging]\n    recipients: [rvdk]\n";
+  routes += "\n  - id: test-overig\n    types: [piBeeindiging]\n    recipients: ['gemeente:0363/bij']\n";
   write_file(dir_.path(), "routes.yaml", routes);
   auto r = jubesctl({"routes", "reload", "--reason", "ticket 17: overig to rvdk"});
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -14,10 +14,10 @@ namespace jubes::e2e {
 namespace {
 namespace json = boost::json;
 
-std::string unroutable(const std::string& ref) {
+std::string unroutable(const std::string& ref) {  // BIJ-worthy, for Urk (0184), which does not take part: parked
   return std::regex_replace(with_ref(example("piBeeindiging"), ref),
-                            std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
-                            "<dti:delictcategorie>overig</dti:delictcategorie>");
+                            std::regex("<dti:gemeentecode>[0-9]{4}</dti:gemeentecode>"),
+                            "<dti:gemeentecode>0184</dti:gemeentecode>");
 }
 
 /// Parses stdout as exactly one JSON object (fails the test otherwise).
@@ -69,7 +69,7 @@ TEST_F(cli, every_command_prints_one_json_document_and_nothing_on_stderr) {
   EXPECT_EQ(ok({"stats"}).at("messages").to_number<std::uint64_t>(), 2u);
   auto boxes = ok({"outbox", "list"}).at("outboxes").as_array();
   ASSERT_EQ(boxes.size(), 1u);
-  EXPECT_EQ(boxes[0].at("recipient").as_string(), "gemeente:0363");
+  EXPECT_EQ(boxes[0].at("recipient").as_string(), "gemeente:0363/bij");
   auto parked = ok({"parked", "list"}).at("parked").as_array();
   ASSERT_EQ(parked.size(), 1u);
   const std::regex iso("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
@@ -164,11 +164,11 @@ TEST_F(cli, parked_messages_are_shown_assigned_once_and_closed_with_a_history) {
   EXPECT_TRUE(show.at("candidates").as_array().empty());
   EXPECT_EQ(show.at("history").as_array()[0].at("kind").as_string(), "parked");
   EXPECT_EQ(show.find("body"), show.end());
-  auto a = ok({"parked", "assign", "1", "gemeente:0363", "--reason", "moved to Amsterdam"});
+  auto a = ok({"parked", "assign", "1", "gemeente:0363/bij", "--reason", "moved to Amsterdam"});
   EXPECT_TRUE(a.at("changed").as_bool());
   EXPECT_EQ(a.at("operator").as_string(), "operator");
-  EXPECT_FALSE(ok({"parked", "assign", "1", "gemeente:0363", "--reason", "again"}).at("changed").as_bool());
-  auto box = d_->client_for("gemeente:0363").request("GET", "/v1/outbox?after=0");
+  EXPECT_FALSE(ok({"parked", "assign", "1", "gemeente:0363/bij", "--reason", "again"}).at("changed").as_bool());
+  auto box = d_->client_for("gemeente:0363/bij").request("GET", "/v1/outbox?after=0");
   ASSERT_TRUE(box);
   EXPECT_NE(box->body.find("count=\"1\""), std::string::npos) << box->body;
   EXPECT_NE(box->body.find("CLI-A"), std::string::npos);
@@ -177,7 +177,7 @@ TEST_F(cli, parked_messages_are_shown_assigned_once_and_closed_with_a_history) {
   auto h = show.at("history").as_array();
   EXPECT_EQ(h.back().at("kind").as_string(), "parked_assigned");
   EXPECT_EQ(h.back().at("party").as_string(), "operator");
-  EXPECT_EQ(h.back().at("detail").as_string(), "gemeente:0363: moved to Amsterdam");
+  EXPECT_EQ(h.back().at("detail").as_string(), "gemeente:0363/bij: moved to Amsterdam");
   EXPECT_EQ(ctl({"parked", "assign", "2", "nobody", "--reason", "x"}).exit_code, 1);
   ok({"parked", "close", "2", "--reason", "test message"});
   EXPECT_TRUE(ok({"parked", "list"}).at("parked").as_array().empty());
@@ -199,7 +199,7 @@ TEST_F(cli, restore_keeps_dedup_records_and_cursors) {
     ASSERT_EQ(st, 201u);
     if (i == 1) first = body;
   }
-  auto g = d_->client_for("gemeente:0363");
+  auto g = d_->client_for("gemeente:0363/bij");
   auto ack = g.request("POST", "/v1/outbox/ack?upto=2", "");
   ASSERT_TRUE(ack && ack->status == 200);
   const auto b = dir_.path() / "backup";
@@ -220,7 +220,7 @@ TEST_F(cli, restore_keeps_dedup_records_and_cursors) {
   auto again = post(with_ref(example("piBeeindiging"), "CLI-R1"), &src);
   EXPECT_EQ(again.first, 200u);
   EXPECT_EQ(again.second, first);
-  auto g2 = back.client_for("gemeente:0363");
+  auto g2 = back.client_for("gemeente:0363/bij");
   auto box = g2.request("GET", "/v1/outbox");
   ASSERT_TRUE(box);
   EXPECT_NE(box->body.find("after=\"2\""), std::string::npos) << box->body;

@@ -88,7 +88,7 @@ TEST_F(ctl, read_only_commands_work_while_jubesd_runs) {
   ASSERT_EQ(post("tulp-gw", with_ref(example("piBeeindiging"), "CTL-1")), 201u);
   auto r = jubesctl({"outbox", "list"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("gemeente:0363"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("gemeente:0363/bij"), std::string::npos) << r.output;
   r = jubesctl({"stats"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("messages=1"), std::string::npos) << r.output;
@@ -100,7 +100,7 @@ TEST_F(ctl, read_only_commands_work_while_jubesd_runs) {
   EXPECT_TRUE(fs::exists(backup / "data.mdb"));
   r = jubesctl({"route", "explain", conf_dir() + "/examples/piBeeindiging.xml"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("recipients: [gemeente:0363]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("recipients: [gemeente:0363/bij]"), std::string::npos) << r.output;
 }
 
 TEST_F(ctl, parked_reroute_through_the_running_gateway_after_a_routes_reload) {
@@ -109,14 +109,14 @@ TEST_F(ctl, parked_reroute_through_the_running_gateway_after_a_routes_reload) {
   EXPECT_NE(r.output.find("CTL-PARK"), std::string::npos) << r.output;
   // A rule for 'overig' makes it routable; reload through the admin API, then re-route.
   std::string routes = slurp(dir_.path() / "routes.yaml");
-  routes += "\n  - id: test-overig\n    types: [piBeeindiging]\n    recipients: [rvdk]\n";
+  routes += "\n  - id: test-overig\n    types: [piBeeindiging]\n    recipients: ['gemeente:0363/bij']\n";
   write_file(dir_.path(), "routes.yaml", routes);
   r = jubesctl({"routes", "reload"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   r = jubesctl({"parked", "reroute", "--all"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("rerouted to rvdk"), std::string::npos) << r.output;
-  auto c = d_->client_for("rvdk");
+  EXPECT_NE(r.output.find("rerouted to gemeente:0363/bij"), std::string::npos) << r.output;
+  auto c = d_->client_for("gemeente:0363/bij");
   auto box = c.request("GET", "/v1/outbox?after=0");
   ASSERT_TRUE(box);
   EXPECT_NE(box->body.find("type=\"piBeeindiging\""), std::string::npos) << box->body;
@@ -128,11 +128,11 @@ TEST_F(ctl, commands_on_a_stopped_gateway_use_the_store_directly) {
   ASSERT_EQ(post("tulp-gw", unroutable("CTL-OFF")), 201u);
   ASSERT_EQ(d_->stop(), 0);
   std::string routes = slurp(dir_.path() / "routes.yaml");
-  routes += "\n  - id: test-overig\n    types: [piBeeindiging]\n    recipients: [3ro]\n";
+  routes += "\n  - id: test-overig\n    types: [piBeeindiging]\n    recipients: ['gemeente:0599/bij']\n";
   write_file(dir_.path(), "routes.yaml", routes);
   auto r = jubesctl({"parked", "reroute", "1"}, false);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("1: rerouted to 3ro"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1: rerouted to gemeente:0599/bij"), std::string::npos) << r.output;
   r = jubesctl({"purge"}, false);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   r = jubesctl({"routes", "reload"}, false);
@@ -185,7 +185,8 @@ TEST_F(ctl, sighup_reloads_routes_and_a_bad_file_keeps_the_old_table) {
   auto before = version();
   ASSERT_FALSE(before.empty());
   std::string routes = slurp(dir_.path() / "routes.yaml");
-  write_file(dir_.path(), "routes.yaml", routes + "\n  - id: test-hup\n    types: [piVerlof]\n    recipients: [3ro]\n");
+  write_file(dir_.path(), "routes.yaml",
+             routes + "\n  - id: test-hup\n    types: [piVerlof]\n    recipients: ['gemeente:0363/bij']\n");
   kill(d_->pid(), SIGHUP);
   std::string after;
   for (int i = 0; i < 500 && (after = version()) == before; ++i) std::this_thread::sleep_for(10ms);

@@ -20,7 +20,7 @@ run_result dev_pki(const std::vector<std::string>& args) {
 }
 
 TEST(dev_pki, add_issues_a_certificate_that_jubesd_accepts_for_that_recipient) {
-  const std::string name = "gemeente:0014";
+  const std::string name = "gemeente:0014/bij";
   auto added = dev_pki({pki().string(), "--add", name});
   ASSERT_EQ(added.exit_code, 0) << added.output;
   ASSERT_TRUE(fs::exists(pki() / "clients" / (name + ".crt")));
@@ -51,7 +51,7 @@ TEST(dev_pki, add_issues_a_certificate_that_jubesd_accepts_for_that_recipient) {
   EXPECT_EQ(count_of(box->body, "<entry "), 1) << box->body;
   EXPECT_NE(box->body.find("type=\"piBeeindiging\" source=\"tulp-gw\""), std::string::npos) << box->body;
   // The recipient of the default PKI for that message's old address sees nothing of it.
-  auto amsterdam = d.client_for("gemeente:0363");
+  auto amsterdam = d.client_for("gemeente:0363/bij");
   auto other = amsterdam.request("GET", "/v1/outbox?after=0");
   ASSERT_TRUE(other) << other.error().message();
   EXPECT_EQ(count_of(other->body, "<entry "), 0) << other->body;
@@ -60,10 +60,10 @@ TEST(dev_pki, add_issues_a_certificate_that_jubesd_accepts_for_that_recipient) {
 TEST(dev_pki, add_refuses_without_a_ca_and_refuses_a_name_that_is_not_a_party_name) {
   temp_dir dir;
   auto r = run({"/bin/bash", std::string(JUBES_SOURCE_DIR) + "/scripts/dev-pki", (dir.path() / "pki").string(), "--add",
-                "gemeente:0014"});
+                "gemeente:0014/bij"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("no development CA in"), std::string::npos) << r.output;
-  EXPECT_FALSE(fs::exists(dir.path() / "pki" / "clients" / "gemeente:0014.crt"));
+  EXPECT_FALSE(fs::exists(dir.path() / "pki" / "clients" / "gemeente:0014" / "bij.crt"));
   r = dev_pki({pki().string(), "--add", "../escape"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_FALSE(fs::exists(pki() / "escape.crt"));

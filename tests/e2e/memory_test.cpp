@@ -219,7 +219,7 @@ TEST_F(memory, concurrent_polls_of_an_outbox_of_large_plans_stay_under_the_docum
   auto fetch = [&](const std::string& target, std::string& head) -> std::uint64_t {
     for (int attempt = 0; attempt < 50 && !done.load(); ++attempt) {
       try {
-        raw_client c(d_->api_port(), "gemeente:0363");
+        raw_client c(d_->api_port(), "gemeente:0363/reintegratie");
         c.send_get(target);
         boost::system::error_code ec;
         auto bytes = c.read_all(ec);
@@ -284,7 +284,7 @@ TEST_F(memory, a_batch_is_capped_in_bytes_but_the_first_entry_always_goes_and_mo
   l.batch_bytes = 1 * MiB;
   ASSERT_NO_FATAL_FAILURE(start(l));
   ASSERT_NO_FATAL_FAILURE(fill(3, 2 * MiB));
-  auto c = d_->client_for("gemeente:0363");
+  auto c = d_->client_for("gemeente:0363/reintegratie");
   auto r = c.request("GET", "/v1/outbox?after=0&max=100");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200u);
@@ -304,7 +304,7 @@ TEST_F(memory, a_slow_but_live_client_fetches_a_large_message_and_a_stalled_one_
   // Slow: 256 KiB every 100 ms (about 2.5 MB/s), so the whole message takes over three times the
   // write timeout; every interval still moves far more than limits.write_progress_bytes.
   {
-    raw_client c(d_->api_port(), "gemeente:0363");
+    raw_client c(d_->api_port(), "gemeente:0363/reintegratie");
     c.send_get("/v1/messages/1");
     boost::system::error_code ec;
     std::uint64_t total = 0;
@@ -321,7 +321,7 @@ TEST_F(memory, a_slow_but_live_client_fetches_a_large_message_and_a_stalled_one_
   // A small receive buffer: the kernel's buffers on both sides (the server's send buffer grows to
   // at most 4 MiB here) must not hold the whole message.
   {
-    raw_client c(d_->api_port(), "gemeente:0363", 65536);
+    raw_client c(d_->api_port(), "gemeente:0363/reintegratie", 65536);
     c.send_get("/v1/messages/1");
     std::this_thread::sleep_for(3500ms);
     boost::system::error_code ec;

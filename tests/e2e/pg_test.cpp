@@ -95,7 +95,7 @@ TEST_F(pg_gateway, ingest_poll_ack_over_mtls) {
   EXPECT_EQ(again.status, 200u);
   EXPECT_EQ(again.body, a.body);
   std::string id = between(a.body, "<dti:referentienummer>", "</dti:referentienummer>");
-  auto g = d->client_for("gemeente:0363");
+  auto g = d->client_for("gemeente:0363/bij");
   auto box = call(g, "GET", "/v1/outbox?after=0");
   ASSERT_EQ(box.status, 200u) << box.body;
   EXPECT_EQ(count_of(box.body, "<entry "), 1) << box.body;
@@ -108,7 +108,7 @@ TEST_F(pg_gateway, ingest_poll_ack_over_mtls) {
   EXPECT_EQ(call(g, "GET", "/v1/messages/" + id).status, 200u);
   auto list = ctl({"outbox", "list"});
   EXPECT_EQ(list.exit_code, 0) << list.output;
-  EXPECT_NE(list.output.find("gemeente:0363"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("gemeente:0363/bij"), std::string::npos) << list.output;
   auto chk = ctl({"check"});
   EXPECT_EQ(chk.exit_code, 0) << chk.output;
   EXPECT_EQ(d->stop(SIGTERM), 0) << d->log();

@@ -49,8 +49,8 @@ std::string with_ref(std::string xml, const std::string& ref) {
 
 std::string unroutable(const std::string& ref) {
   return std::regex_replace(with_ref(example("piBeeindiging"), ref),
-                            std::regex("<dti:delictcategorie>[^<]*</dti:delictcategorie>"),
-                            "<dti:delictcategorie>overig</dti:delictcategorie>");
+                            std::regex("<dti:gemeentecode>[0-9]{4}</dti:gemeentecode>"),
+                            "<dti:gemeentecode>0184</dti:gemeentecode>");
 }
 
 const fs::path& pki() {

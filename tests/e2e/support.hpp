@@ -85,7 +85,8 @@ int count_of(const std::string& s, const std::string& what);
 std::string example(const std::string& type);
 /// @return `xml` with its (first) referentienummer set to `ref`
 std::string with_ref(std::string xml, const std::string& ref);
-/// A piBeeindiging that no rule of the default table routes (offence category "overig"): parked.
+/// A BIJ-worthy piBeeindiging whose municipality (Urk, 0184) does not take part in BIJ: the default table
+/// routes it to nobody and parks it. (A notice that is not BIJ-worthy is stored, counted and not parked.)
 std::string unroutable(const std::string& ref);
 
 }  // namespace jubes::e2e

@@ -33,7 +33,22 @@ void replace_ascii(std::string& bytes, const std::string& from, const std::strin
   }
 }
 
-class delivery : public api_fixture {};
+// This property is about embedding as sent, so the table here declares no projections (the default routes file
+// without its `projections:` section): the recipient gets the message as sent. Projections have their own tests
+// (tests/codecs/projection_test.cpp, the need-to-know handler tests below and tests/e2e/needtoknow_test.cpp).
+class delivery : public api_fixture {
+  void tune(config& c) override {
+    const auto conf = jubes::testing::source_dir() / "conf";
+    std::string routes = jubes::testing::read_file(conf / "routes.yaml");
+    const auto from = routes.find("\nprojections:"), to = routes.find("\nrules:");
+    ASSERT_NE(from, std::string::npos);
+    routes.erase(from, to - from);
+    const auto dir = dir_.path() / "conf";
+    std::filesystem::create_directories(dir);
+    jubes::testing::write_file(dir, "bij-deelnemers.yaml", jubes::testing::read_file(conf / "bij-deelnemers.yaml"));
+    c.routes_file = jubes::testing::write_file(dir, "routes.yaml", routes);
+  }
+};
 
 TEST_F(delivery, every_variant_accepted_at_ingest_is_polled_with_the_same_infoset) {
   const std::string ref = "TULP-2026-0000184213";
@@ -61,8 +76,8 @@ TEST_F(delivery, every_variant_accepted_at_ingest_is_polled_with_the_same_infose
   ASSERT_GT(accepted.size(), 100u);
   EXPECT_GT(refused, 10u);
 
-  // Poll gemeente:0363's outbox to the end: every accepted message once, each faithful.
-  const auto me = who("gemeente:0363");
+  // Poll gemeente:0363/bij's outbox to the end: every accepted message once, each faithful.
+  const auto me = who("gemeente:0363/bij");
   std::string after = "0";
   std::size_t seen = 0;
   for (;;) {

@@ -61,7 +61,7 @@ TEST_F(handlers, ingest_refusals_go_through_the_one_fault_mapping) {
 
 TEST_F(handlers, poll_returns_the_batch_and_ack_moves_the_cursor) {
   ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
-  auto me = who("gemeente:0363");
+  auto me = who("gemeente:0363/bij");
   auto batch = run(handle_poll, make_request(v::get, "/v1/outbox?after=0"), me);
   EXPECT_EQ(batch.result_int(), 200u);
   EXPECT_TRUE(has(batch, "count=\"1\"")) << batch.body();
@@ -79,18 +79,18 @@ TEST_F(handlers, poll_returns_the_batch_and_ack_moves_the_cursor) {
 
 TEST_F(handlers, get_message_shows_a_message_only_to_who_may_read_it) {
   ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
-  auto mine = run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("gemeente:0363"), 1);
+  auto mine = run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("gemeente:0363/bij"), 1);
   EXPECT_EQ(mine.result_int(), 200u);
   EXPECT_EQ(mine["X-Jubes-Message-Type"], "piBeeindiging");
   EXPECT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("rvdk"), 1).result_int(), 404u);
-  EXPECT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/7"), who("gemeente:0363"), 7).result_int(),
+  EXPECT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/7"), who("gemeente:0363/bij"), 7).result_int(),
             404u);
 }
 
 TEST_F(handlers, repeated_reads_of_one_message_by_one_party_are_audited_once_per_window) {
   ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
   for (int i = 0; i < 40; ++i) {
-    ASSERT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("gemeente:0363"), 1).result_int(),
+    ASSERT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("gemeente:0363/bij"), 1).result_int(),
               200u);
     ASSERT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("tulp-gw"), 1).result_int(), 200u);
   }
@@ -103,7 +103,7 @@ TEST_F(handlers, repeated_reads_of_one_message_by_one_party_are_audited_once_per
   std::map<std::string, int> reads;
   for (const auto& r : *trail)
     if (r.kind == storage::audit_kind::read) ++reads[r.party];
-  EXPECT_EQ(reads, (std::map<std::string, int>{{"gemeente:0363", 1}, {"tulp-gw", 1}}));
+  EXPECT_EQ(reads, (std::map<std::string, int>{{"gemeente:0363/bij", 1}, {"tulp-gw", 1}}));
 }
 
 TEST(read_coalescer, one_record_per_party_and_message_per_window) {
@@ -128,15 +128,97 @@ TEST(read_coalescer, one_record_per_party_and_message_per_window) {
 TEST_F(handlers, forward_is_for_municipalities_and_bij_notices) {
   ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
   auto target = make_request(v::post, "/v1/messages/1/forward?to=gemeente:0599");
-  auto fwd = run(handle_forward, target, who("gemeente:0363"), 1);
+  auto fwd = run(handle_forward, target, who("gemeente:0363/bij"), 1);
   EXPECT_EQ(fwd.result_int(), 201u) << fwd.body();
-  EXPECT_TRUE(has(fwd, "to=\"gemeente:0599\""));
-  EXPECT_EQ(run(handle_forward, target, who("gemeente:0363"), 1).result_int(), 200u);  // already there
+  EXPECT_TRUE(has(fwd, "to=\"gemeente:0599/bij\"")) << fwd.body();  // into the other municipality's BIJ box
+  EXPECT_EQ(run(handle_forward, target, who("gemeente:0363/bij"), 1).result_int(), 200u);  // already there
+  EXPECT_EQ(run(handle_forward, make_request(v::post, "/v1/messages/1/forward?to=gemeente:0599/bij"),
+                who("gemeente:0363/bij"), 1)
+                .result_int(),
+            200u);
   EXPECT_EQ(run(handle_forward, target, who("rvdk"), 1).result_int(), 403u);
   auto self = make_request(v::post, "/v1/messages/1/forward?to=gemeente:0363");
-  EXPECT_EQ(run(handle_forward, self, who("gemeente:0363"), 1).result_int(), 400u);
+  EXPECT_EQ(run(handle_forward, self, who("gemeente:0363/bij"), 1).result_int(), 400u);
   auto bad = make_request(v::post, "/v1/messages/1/forward?to=gemeente:036");
-  EXPECT_EQ(run(handle_forward, bad, who("gemeente:0363"), 1).result_int(), 400u);
+  EXPECT_EQ(run(handle_forward, bad, who("gemeente:0363/bij"), 1).result_int(), 400u);
+}
+
+constexpr std::string_view k_outsider = "0184";
+
+TEST_F(handlers, forwarding_stays_within_bij_boxes_and_bij_participants) {
+  ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
+  // Not from a re-integration box, not into one.
+  auto fwd = run(handle_forward, make_request(v::post, "/v1/messages/1/forward?to=gemeente:0599"),
+                 who("gemeente:0363/reintegratie"), 1);
+  EXPECT_EQ(fwd.result_int(), 403u) << fwd.body();
+  auto other_box = run(handle_forward, make_request(v::post, "/v1/messages/1/forward?to=gemeente:0599/reintegratie"),
+                       who("gemeente:0363/bij"), 1);
+  EXPECT_EQ(other_box.result_int(), 400u) << other_box.body();
+  EXPECT_TRUE(has(other_box, "within the bij box")) << other_box.body();
+  // Not to a municipality that does not take part in BIJ (conf/bij-deelnemers.yaml leaves out Urk, 0184).
+  auto outsider =
+      run(handle_forward, make_request(v::post, "/v1/messages/1/forward?to=gemeente:" + std::string(k_outsider)),
+          who("gemeente:0363/bij"), 1);
+  EXPECT_EQ(outsider.result_int(), 403u) << outsider.body();
+  EXPECT_TRUE(has(outsider, "does not take part in BIJ")) << outsider.body();
+
+  // An operator may override it, on behalf of the box that has the message, with a reason (audited).
+  const std::string override_target =
+      "/v1/messages/1/forward?from=gemeente:0363/bij&to=gemeente:" + std::string(k_outsider);
+  EXPECT_EQ(run(handle_forward, make_request(v::post, override_target), who("operator"), 1).result_int(), 400u);
+  EXPECT_EQ(run(handle_forward, make_request(v::post, override_target + "&reason=x"), who("gemeente:0363/bij"), 1)
+                .result_int(),
+            403u);  // a box cannot override
+  EXPECT_EQ(run(handle_forward,
+                make_request(v::post, "/v1/messages/1/forward?from=gemeente:0599/bij&to=gemeente:0184&reason=x"),
+                who("operator"), 1)
+                .result_int(),
+            404u);  // on behalf of a box that does not have it
+  auto ok =
+      run(handle_forward, make_request(v::post, override_target + "&reason=verhuisd%20naar%20Urk"), who("operator"), 1);
+  ASSERT_EQ(ok.result_int(), 201u) << ok.body();
+  EXPECT_TRUE(has(ok, "to=\"gemeente:0184/bij\"")) << ok.body();
+  // The audit trail says who overrode, on whose behalf, to whom and why; the store's record who forwarded.
+  auto later = example("piBeeindiging");
+  later.replace(later.find("TULP-2026-0000184213"), 20, "TULP-2026-0000184299");
+  ASSERT_EQ(ingest(later).result_int(), 201u);
+  auto trail = svc().store.audit(1);
+  ASSERT_TRUE(trail) << trail.error().message();
+  int overrides = 0, forwards = 0;
+  for (const auto& r : *trail) {
+    if (r.kind == storage::audit_kind::forward_override) {
+      ++overrides;
+      EXPECT_EQ(r.party, "operator");
+      EXPECT_NE(r.detail.find("forwarded from gemeente:0363/bij to gemeente:0184/bij (not a BIJ participant)"),
+                std::string::npos)
+          << r.detail;
+      EXPECT_NE(r.detail.find("verhuisd naar Urk"), std::string::npos) << r.detail;
+    }
+    if (r.kind == storage::audit_kind::forwarded) ++forwards;
+  }
+  EXPECT_EQ(overrides, 1);
+  EXPECT_EQ(forwards, 1);
+}
+
+TEST_F(handlers, a_recipient_gets_its_projection_the_source_what_it_sent) {
+  ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
+  const std::string sent = example("piBeeindiging");
+  auto src = run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("tulp-gw"), 1);
+  EXPECT_EQ(src.body(), sent);
+  auto bij = run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("gemeente:0363/bij"), 1);
+  ASSERT_EQ(bij.result_int(), 200u) << bij.body();
+  EXPECT_TRUE(has(bij, "<dti:bsn>")) << bij.body();
+  EXPECT_FALSE(has(bij, "strafduurDagen")) << bij.body();
+  EXPECT_FALSE(has(bij, "<dti:djiInstelling>true")) << bij.body();
+  // The same municipality's re-integration box never received it.
+  EXPECT_EQ(run(handle_get_message, make_request(v::get, "/v1/messages/1"), who("gemeente:0363/reintegratie"), 1)
+                .result_int(),
+            404u);
+  auto batch = run(handle_poll, make_request(v::get, "/v1/outbox?after=0"), who("gemeente:0363/bij"));
+  EXPECT_TRUE(has(batch, "count=\"1\"")) << batch.body();
+  EXPECT_FALSE(has(batch, "strafduurDagen")) << batch.body();
+  EXPECT_TRUE(has(run(handle_poll, make_request(v::get, "/v1/outbox?after=0"), who("gemeente:0363/reintegratie")),
+                  "count=\"0\""));
 }
 
 TEST_F(handlers, admin_endpoints_report_in_plain_text) {
@@ -175,6 +257,25 @@ TEST_F(handlers, admin_endpoints_answer_json_when_asked_and_parked_decisions_nee
   EXPECT_NE(run(handle_identity, id, op).body().find("\"backend\":\"lmdb\""), std::string::npos);
 }
 
+TEST_F(handlers, a_parked_message_is_assigned_only_to_a_mailbox_with_a_projection_for_its_type) {
+  // BIJ-worthy, for Urk (0184), which does not take part in BIJ: parked.
+  auto xml = example("piBeeindiging");
+  for (auto p = xml.find("<dti:gemeentecode>"); p != std::string::npos; p = xml.find("<dti:gemeentecode>", p + 1))
+    xml.replace(p + 18, 4, "0184");
+  ASSERT_EQ(ingest(xml).result_int(), 201u);
+  auto op = who("operator");
+  // The victim desk and a re-integration box may not see a BIJ notice.
+  for (const char* to : {"idv", "gemeente:0363/reintegratie"}) {
+    auto r = run(handle_parked_assign,
+                 make_request(v::post, std::string("/v1/admin/parked/1/assign?reason=x&to=") + to), op, 1);
+    EXPECT_EQ(r.result_int(), 400u) << to << ": " << r.body();
+    EXPECT_TRUE(has(r, "has no projection for piBeeindiging")) << r.body();
+  }
+  auto ok = run(handle_parked_assign, make_request(v::post, "/v1/admin/parked/1/assign?reason=x&to=gemeente:0363/bij"),
+                op, 1);
+  EXPECT_EQ(ok.result_int(), 200u) << ok.body();
+}
+
 TEST_F(handlers, the_api_checks_party_then_route_table) {
   EXPECT_EQ(handle(make_request(v::get, "/v1/outbox"), caller{}).result_int(), 403u);
   EXPECT_EQ(handle(make_request(v::get, "/v1/messages"), who("tulp-gw")).result_int(), 405u);
@@ -201,7 +302,7 @@ TEST_F(handlers, a_poll_batch_is_capped_in_bytes_the_first_entry_always_goes_and
   for (int i = 0; i < 3; ++i)
     ASSERT_EQ(ingest(plan_of(plan, "MEM-" + std::to_string(i), 300 * 1024)).result_int(), 201u);
   cfg_->limits.max_batch_bytes = 700 * 1024;  // two of the three plans
-  auto me = who("gemeente:0363");
+  auto me = who("gemeente:0363/reintegratie");
   auto two = run(handle_poll, make_request(v::get, "/v1/outbox?after=0"), me);
   EXPECT_TRUE(has(two, "count=\"2\" last=\"2\"")) << two.body().substr(0, 300);
   EXPECT_EQ(two["X-Jubes-More"], "true");
@@ -223,7 +324,7 @@ TEST_F(handlers, a_small_poll_is_answered_while_a_large_body_is_validated) {
   auto big = plan_of(example("reintegratieplan"), "MEM-BAD", 4 * 1024 * 1024);
   big.insert(big.rfind("</dti:reintegratieplan>"), "<dti:onbekend/>");
   ASSERT_GE(big.size(), cfg_->limits.offload_body_bytes);
-  auto src = who("tulp-gw"), me = who("gemeente:0363");
+  auto src = who("tulp-gw"), me = who("gemeente:0363/bij");
   auto ingest_req = make_request(v::post, "/v1/messages", big, "application/xml");
   auto poll_req = make_request(v::get, "/v1/outbox?after=0");
   call ic{ingest_req, src, split_target(ingest_req.target()).query, 0, {}, {}};

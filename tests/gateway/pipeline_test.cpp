@@ -47,7 +47,7 @@ TEST_F(pipeline_test, admits_validates_authorises_and_routes) {
   EXPECT_EQ(a->request.party, "tulp-gw");
   EXPECT_EQ(a->request.referentienummer, "TULP-2026-0000184213");
   EXPECT_EQ(a->request.received_at_ms, 1234);
-  EXPECT_EQ(a->request.recipients, std::vector<std::string>{"gemeente:0363"});
+  EXPECT_EQ(a->request.recipients, std::vector<std::string>{"gemeente:0363/bij"});
   EXPECT_FALSE(a->parked);
 
   auto z = (*p)->admit(example("piBeeindiging"), party("selectie"), 0);

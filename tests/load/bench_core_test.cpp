@@ -79,7 +79,11 @@ TEST(generator, messages_are_plausible_and_unique) {
       }
       if (m.type == "piVerlof") {
         auto leave = text_of(m.body.substr(m.body.find("<dti:verlof>")), "gemeentecode");
-        EXPECT_EQ(m.recipients, std::vector<std::string>{"gemeente:" + leave});
+        EXPECT_EQ(m.recipients, std::vector<std::string>{"gemeente:" + leave + "/bij"});  // the BIJ box
+      }
+      if (m.type == "einddetentie") {  // the re-integration box and probation
+        EXPECT_EQ(m.recipients.front(), "3ro");
+        EXPECT_TRUE(m.recipients[1].starts_with("gemeente:") && m.recipients[1].ends_with("/reintegratie"));
       }
     }
   }

@@ -339,5 +339,105 @@ TEST(compile, forwarding_errors_have_file_and_line) {
                "t.yaml:3:", "types must be a list");
 }
 
+// ---- mailboxes and projections (issue 13) -----------------------------------------------------------
+
+const char* k_proj_head =
+    "version: 1\n"
+    "projections:\n"
+    "  - id: p1\n"
+    "    boxes: [gemeente/bij]\n"
+    "    types: [piVerlof]\n";
+
+TEST(compile, municipal_recipients_name_a_configured_mailbox) {
+  auto ctx = context();
+  ctx.municipal_boxes = {"bij", "reintegratie"};
+  auto ok = compile(
+      one_rule(
+          "    types: [piVerlof]\n    recipients: ['gemeente:{verlof_gemeente}/bij', 'gemeente:0363/reintegratie']\n"),
+      ctx);
+  ASSERT_TRUE(ok.t) << ok.error;
+  message m("piVerlof");
+  EXPECT_EQ(ok.t->route(m.facts_for(*ok.t)).recipients, (strings{"gemeente:0363/reintegratie", "gemeente:0599/bij"}));
+  expect_error(compile(one_rule("    types: [piVerlof]\n    recipients: ['gemeente:{verlof_gemeente}']\n"), ctx),
+               errc::unknown_recipient, "t.yaml:5:", "names no mailbox");
+  expect_error(compile(one_rule("    types: [piVerlof]\n    recipients: ['gemeente:{verlof_gemeente}/bi']\n"), ctx),
+               errc::unknown_recipient, "t.yaml:5:", "unknown mailbox 'bi'");
+  expect_error(compile(one_rule("    types: [piVerlof]\n    recipients: ['gemeente:0363/x']\n"), ctx),
+               errc::unknown_recipient, "t.yaml:5:", "unknown mailbox 'x'");
+  // Without configured boxes (unit tests, older files) a municipality without a box still compiles.
+  EXPECT_TRUE(compile(one_rule("    types: [piVerlof]\n    recipients: ['gemeente:{verlof_gemeente}']\n")).t);
+}
+
+TEST(compile, projections_compile_and_are_found_by_box_and_type) {
+  auto o = compile(std::string(k_proj_head) +
+                   "    fields: [persoon/bsn, verlof, 'persoon/brpAdressen/adres[brp_gemeente]']\n"
+                   "rules:\n  - id: r1\n    types: [piVerlof]\n    recipients: ['gemeente:{verlof_gemeente}/bij']\n");
+  ASSERT_TRUE(o.t) << o.error;
+  ASSERT_EQ(o.t->projections().size(), 1u);
+  const auto* p = o.t->projection_for("gemeente/bij", "piVerlof");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->id, "p1");
+  EXPECT_EQ(p->line, 3);
+  EXPECT_EQ(p->fields, (strings{"persoon/bsn", "verlof", "persoon/brpAdressen/adres[brp_gemeente]"}));
+  EXPECT_EQ(o.t->projection_for("gemeente/reintegratie", "piVerlof"), nullptr);
+}
+
+TEST(compile, a_projection_field_the_schema_cannot_have_is_refused_with_its_line) {
+  expect_error(
+      compile(std::string(k_proj_head) + "    fields: [persoon/bsn,\n             persoon/kleur]\nrules: []\n"),
+      errc::unknown_field, "t.yaml:7:", "field 'persoon/kleur' cannot be supplied");
+  expect_error(compile(std::string(k_proj_head) + "    fields: [plan]\nrules: []\n"), errc::unknown_field,
+               "t.yaml:6:", "field 'plan' cannot be supplied");
+  expect_error(compile(std::string(k_proj_head) + "    fields: ['detentie[brp_gemeente]']\nrules: []\n"),
+               errc::unknown_field, "t.yaml:6:", "applies only to persoon/brpAdressen/adres");
+  expect_error(compile(std::string(k_proj_head) + "    fields: [a//b]\nrules: []\n"), errc::unknown_field,
+               "t.yaml:6:", "malformed field path");
+  expect_error(compile(std::string(k_proj_head) + "    fields: [stuurgegevens]\nrules: []\n"), errc::invalid_rule,
+               "t.yaml:6:", "always delivered");
+  expect_error(compile(std::string(k_proj_head) + "    fields: []\n    colour: red\nrules: []\n"), errc::invalid_rule,
+               "t.yaml:7:", "unknown projection key 'colour'");
+}
+
+TEST(compile, a_projection_may_name_its_schema_file) {
+  auto o = compile(std::string(k_proj_head) +
+                   "    schema: schemas/projecties/bij-verlof.xsd\n    fields: [verlof]\nrules: []\n");
+  ASSERT_TRUE(o.t) << o.error;
+  EXPECT_EQ(o.t->projections()[0].schema, test::conf_dir() / "schemas/projecties/bij-verlof.xsd");
+}
+
+TEST(compile, projections_must_cover_every_delivery_exactly_once) {
+  expect_error(compile(std::string(k_proj_head) + "    fields: [verlof]\n"
+                                                  "rules:\n  - id: r1\n    types: [piVerlof, piRegimefasering]\n"
+                                                  "    recipients: ['gemeente:{verlof_gemeente}/bij']\n"),
+               errc::invalid_rule,
+               "t.yaml:10:", "rule 'r1' delivers piRegimefasering to mailbox gemeente/bij but no projection");
+  expect_error(
+      compile(std::string(k_proj_head) + "    fields: [verlof]\n"
+                                         "rules:\n  - id: r1\n    types: [piVerlof]\n    recipients: [rvdk]\n"),
+      errc::invalid_rule, "t.yaml:10:", "delivers piVerlof to mailbox rvdk");
+  expect_error(
+      compile(std::string(k_proj_head) +
+              "    fields: [verlof]\n"
+              "  - id: p2\n    boxes: [gemeente/bij, idv]\n    types: [piVerlof]\n    fields: []\nrules: []\n"),
+      errc::invalid_rule, "t.yaml:7:", "(gemeente/bij, piVerlof) is already projected by 'p1' at line 3");
+  expect_error(compile("version: 1\nprojections:\n  - id: p1\n    boxes: [reclassering]\n    types: [piVerlof]\n"
+                       "    fields: []\nrules: []\n"),
+               errc::unknown_recipient, "t.yaml:4:", "unknown mailbox 'reclassering'");
+}
+
+TEST(compile, unrouted_names_known_types_once_with_a_reason) {
+  auto o = compile("version: 1\nunrouted:\n  - {types: [piVerlof], reason: x}\nrules: []\n");
+  ASSERT_TRUE(o.t) << o.error;
+  message m("piVerlof");
+  EXPECT_EQ(o.t->route(m.facts_for(*o.t)).unrouted_reason, "x");
+  expect_error(compile("version: 1\nunrouted:\n  - {types: [piVerlofje], reason: x}\nrules: []\n"),
+               errc::unknown_message_type, "t.yaml:3:", "piVerlofje");
+  expect_error(compile("version: 1\nunrouted:\n  - {types: [piVerlof], reason: x}\n  - {types: [piVerlof], reason: y}\n"
+                       "rules: []\n"),
+               errc::invalid_rule, "t.yaml:4:", "listed under 'unrouted' twice");
+  expect_error(compile("version: 1\nunrouted:\n  - {types: [piVerlof]}\nrules: []\n"), errc::invalid_rule,
+               "t.yaml:3:", "needs 'types' and 'reason'");
+}
+
 }  // namespace
 }  // namespace jubes::routing

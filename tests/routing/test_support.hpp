@@ -73,9 +73,18 @@ inline compile_context context() {
         "detentie/delicten/delictcategorie",
         "detentie/strafduurDagen",
         "detentie/onherroepelijk",
+        // parents and the fields only projections name
+        "persoon/voornamen",
+        "persoon/voorvoegsel",
+        "persoon/geslachtsnaam",
+        "persoon/brpAdressen/adres",
+        "detentie/instelling",
+        "detentie/delicten",
     };
     if (common.count(path)) return true;
-    if (path.rfind("verlof/", 0) == 0) return leave_types().count(std::string(type)) > 0;
+    if (path == "overplaatsing") return type == "overplaatsing";
+    if (path == "plan") return type == "reintegratieplan";
+    if (path == "verlof" || path.rfind("verlof/", 0) == 0) return leave_types().count(std::string(type)) > 0;
     return false;
   };
   return c;

@@ -78,6 +78,7 @@ enum class delivery_link : std::uint8_t {
   withdrawn_by = 2,   ///< withdrawnBy="ID", empty: the message was withdrawn before it was acknowledged
   relates_to = 3,     ///< relatesTo="ID": this message corrects or withdraws message ID
 };
+class projection;  // codecs/projection.hpp
 
 /// One outbox entry as the store hands it out. Views: the caller keeps the data alive during the call.
 struct outbox_entry_view {
@@ -91,6 +92,9 @@ struct outbox_entry_view {
   std::int64_t deadline_ms = 0;  ///< the entry's legal deadline (ms since the epoch), deadline="..."; 0: none
   delivery_link link = delivery_link::none;
   std::uint64_t link_id = 0;  ///< the message `link` names
+  /// The recipient's projection (codecs/projection.hpp): the entry carries the projected message; null: the
+  /// message as sent (only for its source). A body that cannot be projected becomes <unembeddable/>.
+  const projection* view = nullptr;
 };
 
 /// <outbox recipient after count [last]> with one <entry seq id type source time [deadline]> per entry, in the given

@@ -17,6 +17,8 @@ namespace jubes::metric_names {
 inline constexpr std::string_view ingest_accepted_total = "jubes_ingest_accepted_total";      ///< counter {party}
 inline constexpr std::string_view ingest_duplicates_total = "jubes_ingest_duplicates_total";  ///< counter
 inline constexpr std::string_view ingest_parked_total = "jubes_ingest_parked_total";          ///< counter
+inline constexpr std::string_view ingest_partial_total = "jubes_ingest_partial_total";        ///< counter
+inline constexpr std::string_view ingest_unrouted_total = "jubes_ingest_unrouted_total";      ///< counter
 inline constexpr std::string_view ingest_rejected_total = "jubes_ingest_rejected_total";      ///< counter {reason}
 inline constexpr std::string_view accept_latency_seconds = "jubes_accept_latency_seconds";    ///< histogram
 inline constexpr std::string_view http_requests_total =

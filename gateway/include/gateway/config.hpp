@@ -120,7 +120,10 @@ struct config {
   store_config store;
   retention_config retention;
   std::vector<party_config> parties;
-  bool municipalities_by_cn = false;  // any CN gemeente:NNNN is a recipient party
+  bool municipalities_by_cn = false;  // any CN gemeente:NNNN/BOX is a recipient party
+  /// The mailboxes of every municipality (issue 13): a certificate names one (CN gemeente:NNNN/BOX), the routes
+  /// name them. Empty: municipalities have no boxes (CN gemeente:NNNN).
+  std::vector<std::string> municipal_boxes{"bij", "reintegratie"};
   std::vector<schema_set_config> schemas;
   std::filesystem::path routes_file;
   std::filesystem::path gemeenten_file;

@@ -99,6 +99,8 @@ struct api_counters {
   histogram& accept_latency;
   counter& duplicates;
   counter& parked;
+  counter& partial;   ///< delivered to some recipients, parked for a missing one (issue 13)
+  counter& unrouted;  ///< no rule routed it and none needs to (not BIJ-worthy): stored, not parked
   counter& entries_served;
   counter& entries_acked;
   counter& route_reload_failures;

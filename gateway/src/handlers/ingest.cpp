@@ -70,6 +70,8 @@ response store_reply(services& s, call& c, const admitted& a, const jubes::resul
       }
       accepted_counter(s.metrics, c.who).inc();
       if (a.parked) s.counters.parked.inc();
+      if (a.partial) s.counters.partial.inc();
+      if (a.request.unrouted) s.counters.unrouted.inc();
       s.counters.accept_latency.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       return res;

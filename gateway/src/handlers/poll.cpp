@@ -13,8 +13,9 @@ namespace {
 /// poll holds at most its batch plus one encoded entry.
 class batch_source final : public body_source {
  public:
-  batch_source(std::string recipient, std::uint64_t after, std::vector<storage::outbox_entry> es)
-      : recipient_(std::move(recipient)), after_(after), es_(std::move(es)) {}
+  batch_source(std::string recipient, std::uint64_t after, std::vector<storage::outbox_entry> es,
+               std::shared_ptr<const route_snapshot> routes)
+      : recipient_(std::move(recipient)), after_(after), es_(std::move(es)), routes_(std::move(routes)) {}
 
   bool next(std::string& out) override {
     if (!opened_) {
@@ -24,8 +25,12 @@ class batch_source final : public body_source {
     }
     if (i_ < es_.size()) {
       auto& e = es_[i_++];
+      // Need-to-know: the entry carries what this mailbox may see of the message (its projection).
+      const codecs::projection* view =
+          routes_ ? routes_->view_for(recipient_, e.message_type, e.source_party) : nullptr;
       codecs::append_outbox_entry(out, {e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged,
-                                        e.body, e.deadline_ms, static_cast<codecs::delivery_link>(e.link), e.link_id});
+                                        e.body, e.deadline_ms, static_cast<codecs::delivery_link>(e.link), e.link_id,
+                                        view});
       std::string().swap(e.body);
       return true;
     }
@@ -39,6 +44,7 @@ class batch_source final : public body_source {
   std::string recipient_;
   std::uint64_t after_;
   std::vector<storage::outbox_entry> es_;
+  std::shared_ptr<const route_snapshot> routes_;  // the projections in service when the poll was answered
   std::size_t i_ = 0;
   bool opened_ = false, closed_ = false;
 };
@@ -88,7 +94,7 @@ net::awaitable<response> handle_poll(services& s, call& c) {
   s.counters.entries_served.inc(batch->entries.size());
   auto res = xml_response(c, 200, {});
   res.set("X-Jubes-More", batch->more ? "true" : "false");
-  c.stream = std::make_unique<batch_source>(me, args->after, std::move(batch->entries));
+  c.stream = std::make_unique<batch_source>(me, args->after, std::move(batch->entries), s.pipe.routes());
   co_return res;
 }
 

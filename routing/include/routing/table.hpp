@@ -44,8 +44,17 @@ struct decision {
   /// From this time on an unacknowledged entry is at risk (deadline_ms less the rule's lead time).
   std::int64_t at_risk_from_ms = 0;
   std::string deadline_rule;  ///< the id of the deadline rule that set deadline_ms
+  /// Non-empty when there are recipients but a rule that matched named none through one of its templates
+  /// (e.g. 18a without a BRP address outside DJI: probation gets it, the municipality cannot be found): why.
+  /// The gateway parks the message for the missing recipient besides delivering it (no silent partial delivery).
+  std::string partial_reason;
+  /// Non-empty when no rule matched and the routes file's `unrouted:` says that this type then needs no
+  /// operator (a BIJ notice that is not BIJ-worthy): the reason. The gateway stores and counts the message,
+  /// without parking it. park_reason still says why no rule matched.
+  std::string unrouted_reason;
 
   bool parked() const noexcept { return recipients.empty(); }
+  bool partial() const noexcept { return !partial_reason.empty(); }
 };
 
 /// What the compiler checks a routes file against. Filled by the gateway from its configuration and
@@ -63,6 +72,21 @@ struct compile_context {
   std::map<std::string, std::set<std::string>> allowed_sources;
   /// Optional: can the schema of `type` supply field `path`? Empty: paths are checked for syntax only.
   std::function<bool(std::string_view type, std::string_view path)> schema_can_supply;
+  /// Optional: the mailboxes a municipality has ("bij", "reintegratie"). Non-empty: every municipal recipient
+  /// must name one of them (gemeente:0363/bij, gemeente:{...}/bij); empty: any box name, or none.
+  std::set<std::string> municipal_boxes;
+};
+
+/// A need-to-know projection as the routes file declares it (`projections:`, docs/routing.md): the fields
+/// that recipients of mailbox kind `boxes` (recipient::kind(): "gemeente/bij", "3ro") may see of `types`.
+/// The gateway turns `fields` into a codecs::projection and delivers the projected message.
+struct projection_spec {
+  std::string id;
+  int line = 0;                     ///< of the projection in the routes file
+  std::vector<std::string> boxes;   ///< mailbox kinds, sorted
+  std::vector<std::string> types;   ///< message types, sorted
+  std::vector<std::string> fields;  ///< field paths as written (a last step may carry [brp_gemeente])
+  std::filesystem::path schema;  ///< `schema:` resolved against the routes file's directory (not checked); may be empty
 };
 
 /// An immutable, compiled routing table.
@@ -117,6 +141,9 @@ class table {
   /// @return true if a municipality may forward a message of this type to another municipality
   ///         (the routes file's `forwarding: {types: [...]}`; nothing may be forwarded without it).
   bool may_forward(std::string_view message_type) const noexcept;
+  /// @return true if a notice may be forwarded to municipality `gemeentecode` (forwarding.participants: a list
+  ///         of gemeentecodes, the BIJ participants by default; without it any current municipality).
+  bool may_forward_to(std::string_view gemeentecode) const noexcept;
   /// @return the message types that may be forwarded, sorted.
   const std::vector<std::string>& forwardable_types() const noexcept;
 
@@ -125,6 +152,13 @@ class table {
   std::int64_t deadline_lead_ms(std::string_view message_type) const noexcept;
   /// @return the message types that have a deadline rule, sorted.
   std::vector<std::string> deadline_types() const;
+  /// @return the projections of the routes file, in file order; empty when it declares none (then every
+  ///         recipient gets the message as sent; with projections, every (mailbox kind, type) that a rule can
+  ///         deliver has exactly one, else the file is refused).
+  const std::vector<projection_spec>& projections() const noexcept;
+  /// @return the projection for a recipient of mailbox kind `box_kind` (recipient::kind()) and `message_type`,
+  ///         or nullptr if none is declared.
+  const projection_spec* projection_for(std::string_view box_kind, std::string_view message_type) const noexcept;
 
   ~table();
   table(const table&) = delete;

@@ -114,8 +114,13 @@ struct ingest_request {
   std::string message_type;             ///< root element local name, e.g. "piBeeindiging"
   std::string body;                     ///< the XML as received
   std::vector<std::string> recipients;  ///< outboxes to append to; empty => the message is parked
-  std::string park_reason;              ///< why no rule matched (only when recipients is empty)
-  std::string route_version;            ///< routing table version that decided
+  /// Why no rule matched (recipients empty), or, with recipients, why one is missing: a partial delivery, which
+  /// is delivered to `recipients` and parked as well, until an operator assigns or closes it (issue 13).
+  std::string park_reason;
+  /// No recipients and nothing for an operator to do (issue 13: a notice that is not BIJ-worthy): stored,
+  /// audited, counted by the gateway, never parked. Only with empty `recipients`.
+  bool unrouted = false;
+  std::string route_version;  ///< routing table version that decided
   std::vector<std::string> matched_rules;
   std::int64_t received_at_ms = 0;
   /// The legal deadline of every outbox entry of this message (routing's `deadlines:`), ms since

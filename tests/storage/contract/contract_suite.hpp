@@ -349,6 +349,77 @@ TEST_P(backend_contract, a_parked_message_closed_leaves_the_list_undelivered_wit
   EXPECT_EQ(b().parked()->size(), 1u);
 }
 
+// Issue 13, no silent partial delivery: a message with recipients and a park reason is delivered to them and parked
+// for the missing one; an operator's assignment delivers it there once, keeping the first recipients.
+TEST_P(backend_contract, a_partial_delivery_is_delivered_and_parked_until_assigned_once) {
+  using a = park_decision::action;
+  auto r = request("p-partial", {"3ro"});
+  r.park_reason = "partial delivery: reintegratie-gemeente: no BRP address outside a DJI institution";
+  const auto id = ingest_ok(r).rcpt.message_id;
+  EXPECT_EQ(read("3ro").size(), 1u);
+  auto p = b().parked();
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0].message_id, id);
+  EXPECT_EQ((*p)[0].park_reason, r.park_reason);
+  EXPECT_EQ(b().metrics().parked, 1u);
+  auto m = b().get(id);
+  ASSERT_TRUE(m && m->has_value());
+  EXPECT_TRUE((*m)->parked);
+  EXPECT_EQ((*m)->recipients, std::vector<std::string>{"3ro"});
+  EXPECT_TRUE(may_read(**m, "3ro"));
+
+  auto d = decide(id, a::assign, "gemeente:0518/reintegratie", "found the address");
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_TRUE(*d);
+  d = decide(id, a::assign, "gemeente:0518/reintegratie", "again");
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_FALSE(*d);
+  EXPECT_EQ(read("gemeente:0518/reintegratie").size(), 1u);
+  EXPECT_EQ(read("3ro").size(), 1u);  // not delivered twice
+  EXPECT_TRUE(b().parked()->empty());
+  EXPECT_EQ(b().metrics().parked, 0u);
+  m = b().get(id);
+  ASSERT_TRUE(m && m->has_value());
+  EXPECT_FALSE((*m)->parked);
+  EXPECT_EQ((*m)->recipients, (std::vector<std::string>{"3ro", "gemeente:0518/reintegratie"}));
+
+  // Re-routing a partial delivery adds only the recipients it lacks.
+  auto r2 = request("p-partial-2", {"3ro"});
+  r2.park_reason = "partial delivery: x";
+  const auto id2 = ingest_ok(r2).rcpt.message_id;
+  auto rr = reroute(id2, {"3ro", "rvdk"});
+  ASSERT_TRUE(rr) << rr.error().message();
+  EXPECT_EQ(read("3ro").size(), 2u);
+  EXPECT_EQ(read("rvdk").size(), 1u);
+}
+
+// Issue 13: a notice that is not BIJ-worthy is stored (exactly once) and audited, but neither delivered nor parked.
+TEST_P(backend_contract, an_unrouted_message_is_stored_not_parked) {
+  auto r = request("p-unrouted", {});
+  r.unrouted = true;
+  r.park_reason = "niet BIJ-waardig";
+  const auto res = ingest_ok(r);
+  EXPECT_EQ(res.outcome, ingest_outcome::accepted);
+  EXPECT_TRUE(b().parked()->empty());
+  EXPECT_EQ(b().metrics().parked, 0u);
+  auto m = b().get(res.rcpt.message_id);
+  ASSERT_TRUE(m && m->has_value());
+  EXPECT_FALSE((*m)->parked);
+  EXPECT_TRUE((*m)->recipients.empty());
+  EXPECT_EQ(ingest_ok(r).outcome, ingest_outcome::duplicate);
+  auto au = b().audit(res.rcpt.message_id);
+  ASSERT_TRUE(au && !au->empty());
+  EXPECT_EQ(au->front().kind, audit_kind::accepted);
+  EXPECT_NE(au->front().detail.find("not routed: niet BIJ-waardig"), std::string::npos) << au->front().detail;
+  // With recipients it is not a valid request.
+  auto bad = request("p-unrouted-bad", {"rvdk"});
+  bad.unrouted = true;
+  auto refused = ingest(bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), errc::invalid_argument);
+}
+
 TEST_P(backend_contract, watch_wakes_once_on_the_commit_that_passes_it_and_at_once_if_passed) {
   std::promise<void> woke;
   std::atomic<int> wakes{0};
