@@ -112,7 +112,7 @@ TEST(projection, the_outbox_entry_carries_the_projection_when_given_one) {
       "<?xml version=\"1.0\"?><t xmlns=\"urn:x\"><stuurgegevens/><gebeurtenisdatum>2026-01-01</gebeurtenisdatum>"
       "<persoon><bsn>1</bsn></persoon></t>";
   std::string out;
-  outbox_entry_view e{1, 7, "t", "tulp-gw", 0, false, body, &p};
+  outbox_entry_view e{1, 7, "t", "tulp-gw", 0, false, body, 0, delivery_link::none, 0, &p};
   append_outbox_entry(out, e);
   EXPECT_NE(out.find("<gebeurtenisdatum>2026-01-01</gebeurtenisdatum></t></entry>"), std::string::npos) << out;
   EXPECT_EQ(out.find("bsn"), std::string::npos) << out;
