@@ -52,7 +52,7 @@ class at_rest : public ::testing::Test {
   }
   /// Every message of the outbox comes back whole, with the BSN and the name.
   void expect_outbox(int n) {
-    auto c = d_->client_for("gemeente:0363");
+    auto c = d_->client_for("gemeente:0363/bij");
     auto r = c.request("GET", "/v1/outbox?after=0&max=1000");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200u) << r->body;

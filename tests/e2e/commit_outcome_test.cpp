@@ -51,7 +51,7 @@ TEST(commit_outcome, a_connection_lost_after_commit_is_503_and_the_retry_finds_t
   EXPECT_EQ(again->status, 200u);
   EXPECT_EQ(again->body, retry->body);
 
-  auto g = d.client_for("gemeente:0363");
+  auto g = d.client_for("gemeente:0363/bij");
   const auto box = g.request("GET", "/v1/outbox?after=0&max=100");
   ASSERT_TRUE(box && box->status == 200u);
   EXPECT_EQ(count_of(box->body, "<entry "), 2) << box->body;  // CO-BEFORE and CO-UNKNOWN, once each

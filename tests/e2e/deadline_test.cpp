@@ -62,7 +62,7 @@ class deadlines : public started_gateway {
 };
 
 TEST_F(deadlines, late_leave_notices_show_in_metrics_in_the_poll_and_in_jubesctl_outbox_late) {
-  const std::string box = "gemeente:0518";
+  const std::string box = "gemeente:0518/bij";
   ASSERT_EQ(post(leave("DL-SOON", date_in(2))), 201u);
   ASSERT_EQ(post(leave("DL-PAST", date_in(-1))), 201u);
   ASSERT_EQ(post(leave("DL-LATER", date_in(30))), 201u);

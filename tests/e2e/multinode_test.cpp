@@ -47,7 +47,7 @@ class multinode : public ::testing::Test {
 
 TEST_F(multinode, a_message_posted_on_node_a_wakes_a_long_poll_waiting_on_node_b) {
   auto poll = std::async(std::launch::async, [&] {
-    auto c = b_->client_for("gemeente:0363");
+    auto c = b_->client_for("gemeente:0363/bij");
     return call(c, "GET", "/v1/outbox?after=0&wait=60");
   });
   std::this_thread::sleep_for(300ms);  // let the poll reach its wait; correctness does not depend on it
@@ -90,7 +90,7 @@ TEST_F(multinode, the_same_message_posted_on_both_nodes_at_once_gives_one_201_an
     EXPECT_EQ(repeated, threads - 1) << "round " << r;
   }
   // Stored once each: the outbox holds exactly one entry per round, seqs 1..rounds.
-  auto g = a_->client_for("gemeente:0363");
+  auto g = a_->client_for("gemeente:0363/bij");
   auto box = call(g, "GET", "/v1/outbox?after=0&max=1000");
   EXPECT_EQ(count_of(box.body, "<entry "), rounds) << box.body;
   EXPECT_NE(box.body.find("seq=\"" + std::to_string(rounds) + "\""), std::string::npos) << box.body;

@@ -52,7 +52,7 @@ class supersede : public started_gateway {
     return r ? r->status : 0;
   }
   static bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-  std::string box_ = "gemeente:0363";
+  std::string box_ = "gemeente:0363/bij";
   std::string last_body_;
 };
 

@@ -42,7 +42,7 @@ class deadlines : public api_fixture {
 };
 
 TEST_F(deadlines, a_leave_notice_is_at_risk_before_its_deadline_and_missed_after_it) {
-  const std::string box = "gemeente:0518";
+  const std::string box = "gemeente:0518/bij";
   const auto risk = series("jubes_outbox_deadline_at_risk", box, "piVerlof");
   const auto overdue = series("jubes_outbox_deadline_overdue", box, "piVerlof");
   const auto missed = series("jubes_outbox_deadlines_missed_total", box, "piVerlof");

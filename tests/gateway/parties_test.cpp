@@ -42,12 +42,17 @@ TEST(party_directory, finds_a_party_by_oin_first_then_by_cn) {
 TEST(party_directory, names_a_municipality_by_cn_only_when_configured_and_always_the_same_entry) {
   const config cfg = two_parties(true);
   party_directory d(cfg);
-  const auto* g = d.find({"gemeente:0363", "", "/CN=gemeente:0363"});
+  const auto* g = d.find({"gemeente:0363/bij", "", "/CN=gemeente:0363/bij"});
   ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g->id, "gemeente:0363");
+  EXPECT_EQ(g->id, "gemeente:0363/bij");
   EXPECT_EQ(g->role, party_role::recipient);
-  EXPECT_EQ(d.find({"gemeente:0363", "", ""}), g);
-  EXPECT_EQ(d.find({"gemeente:36", "", ""}), nullptr) << "not a municipality name";
+  EXPECT_EQ(d.find({"gemeente:0363/bij", "", ""}), g);
+  const auto* r = d.find({"gemeente:0363/reintegratie", "", ""});
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r, g) << "each mailbox is its own party";
+  EXPECT_EQ(d.find({"gemeente:0363", "", ""}), nullptr) << "a municipality without a mailbox";
+  EXPECT_EQ(d.find({"gemeente:0363/kantine", "", ""}), nullptr) << "not a configured mailbox";
+  EXPECT_EQ(d.find({"gemeente:36/bij", "", ""}), nullptr) << "not a municipality name";
 }
 
 TEST(party_directory, identify_escapes_the_certificate_text_of_an_unknown_caller) {
