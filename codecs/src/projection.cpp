@@ -139,103 +139,113 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-// Runs the projection; `out` receives the result. False on malformed input.
-bool run(std::string& out, std::string_view s, const projection::impl& im) {
-  std::vector<frame> stack;
-  stack.reserve(16);
-  std::vector<selection> selections;
-  std::string* target = &out;  // where kept bytes go (the candidate buffer inside a selected record)
-  std::size_t sel_depth = 0;   // depth of the selected record being read (0: none)
-  std::string_view capture;    // which field of the selected record the current text belongs to
-  bool root_done = false;
-  std::size_t p = 0;
+// One pass over the message element: kept bytes are appended to `out`, dropped subtrees skipped, and the
+// candidate records of a selector buffered until their parent ends. One method per kind of markup.
+class projector {
+ public:
+  projector(std::string& out, const projection::impl& im) : out_(out), im_(im), target_(&out) { stack_.reserve(16); }
 
-  auto keeping = [&] { return !stack.empty() && stack.back().m == mode::whole; };
+  /// False on malformed input.
+  bool run(std::string_view s) {
+    std::size_t p = 0;
+    while (p < s.size()) {
+      if (s[p] != '<') {
+        if (!text(s, p)) return false;
+      } else if (root_done_) {
+        return false;
+      } else if (s.compare(p, 4, "<!--") == 0) {
+        if (!verbatim(s, p, 4, "-->")) return false;
+      } else if (s.compare(p, 9, "<![CDATA[") == 0) {
+        if (!verbatim(s, p, 9, "]]>")) return false;
+      } else if (s.compare(p, 2, "<?") == 0) {
+        if (!verbatim(s, p, 2, "?>")) return false;
+      } else if (s.compare(p, 2, "</") == 0) {
+        if (!end_tag(s, p)) return false;
+      } else if (s.compare(p, 2, "<!") == 0) {
+        return false;  // DOCTYPE: never in an accepted message
+      } else if (!start_tag(s, p)) {
+        return false;
+      }
+    }
+    return root_done_ && stack_.empty();
+  }
 
-  while (p < s.size()) {
-    if (s[p] != '<') {
-      const auto e = s.find('<', p);
-      if (e == std::string_view::npos) return false;
-      const auto text = s.substr(p, e - p);
-      if (stack.empty()) {
-        if (!trim(text).empty()) return false;
-      } else if (keeping()) {
-        target->append(text);
-        if (!capture.empty() && sel_depth != 0 && stack.size() == sel_depth + 1) {
-          auto& sel = selections.back();
-          (capture == "begindatum" ? sel.date : sel.dji).append(text);
-        }
+ private:
+  bool keeping() const { return !stack_.empty() && stack_.back().m == mode::whole; }
+
+  bool text(std::string_view s, std::size_t& p) {
+    const auto e = s.find('<', p);
+    if (e == std::string_view::npos) return false;
+    const auto t = s.substr(p, e - p);
+    if (stack_.empty()) {
+      if (!trim(t).empty()) return false;
+    } else if (keeping()) {
+      target_->append(t);
+      if (!capture_.empty() && sel_depth_ != 0 && stack_.size() == sel_depth_ + 1) {
+        auto& sel = selections_.back();
+        (capture_ == "begindatum" ? sel.date : sel.dji).append(t);
       }
-      p = e;
-      continue;
     }
-    if (root_done) return false;
-    if (s.compare(p, 4, "<!--") == 0) {
-      const auto e = s.find("-->", p + 4);
-      if (e == std::string_view::npos) return false;
-      if (keeping()) target->append(s.substr(p, e + 3 - p));
-      p = e + 3;
-      continue;
-    }
-    if (s.compare(p, 9, "<![CDATA[") == 0) {
-      const auto e = s.find("]]>", p + 9);
-      if (e == std::string_view::npos) return false;
-      if (keeping()) target->append(s.substr(p, e + 3 - p));
-      p = e + 3;
-      continue;
-    }
-    if (s.compare(p, 2, "<?") == 0) {
-      const auto e = s.find("?>", p + 2);
-      if (e == std::string_view::npos) return false;
-      if (keeping()) target->append(s.substr(p, e + 2 - p));
-      p = e + 2;
-      continue;
-    }
-    if (s.compare(p, 2, "</") == 0) {
-      const auto e = s.find('>', p + 2);
-      if (e == std::string_view::npos || stack.empty()) return false;
-      const auto tag = s.substr(p, e + 1 - p);
-      const frame f = stack.back();
-      if (f.m != mode::drop) {
-        // The parent of a selection writes the best record before its own end tag.
-        if (!selections.empty() && selections.back().parent_depth == stack.size()) {
-          auto& sel = selections.back();
-          if (sel.have_best) target->append(sel.best);
-          selections.pop_back();
-        }
-        target->append(tag);
+    p = e;
+    return true;
+  }
+
+  // A comment, CDATA section or processing instruction: kept as it is inside a kept subtree.
+  bool verbatim(std::string_view s, std::size_t& p, std::size_t open_len, std::string_view close) {
+    const auto e = s.find(close, p + open_len);
+    if (e == std::string_view::npos) return false;
+    if (keeping()) target_->append(s.substr(p, e + close.size() - p));
+    p = e + close.size();
+    return true;
+  }
+
+  bool end_tag(std::string_view s, std::size_t& p) {
+    const auto e = s.find('>', p + 2);
+    if (e == std::string_view::npos || stack_.empty()) return false;
+    const frame f = stack_.back();
+    if (f.m != mode::drop) {
+      // The parent of a selection writes the best record before its own end tag.
+      if (!selections_.empty() && selections_.back().parent_depth == stack_.size()) {
+        auto& sel = selections_.back();
+        if (sel.have_best) target_->append(sel.best);
+        selections_.pop_back();
       }
-      stack.pop_back();
-      capture = {};
-      if (f.selected) {
-        // End of a candidate record: is it better than the best so far?
-        auto& sel = selections.back();
-        target = &out;  // a selection never lies inside another (a selected record is kept whole)
-        const auto dji = trim(sel.dji);
-        const auto date = trim(sel.date).substr(0, 10);
-        if ((dji == "false" || dji == "0") && (!sel.have_best || date >= sel.best_date)) {
-          sel.best.swap(sel.current);
-          sel.best_date.assign(date);
-          sel.have_best = true;
-        }
-        sel.current.clear();
-        sel.date.clear();
-        sel.dji.clear();
-        sel_depth = 0;
-      }
-      p = e + 1;
-      if (stack.empty()) root_done = true;
-      continue;
+      target_->append(s.substr(p, e + 1 - p));
     }
-    if (s.compare(p, 2, "<!") == 0) return false;  // DOCTYPE: never in an accepted message
-    // A start tag: find its end, skipping quoted attribute values.
+    stack_.pop_back();
+    capture_ = {};
+    if (f.selected) end_of_candidate();
+    p = e + 1;
+    if (stack_.empty()) root_done_ = true;
+    return true;
+  }
+
+  // End of a candidate record: is it better than the best so far?
+  void end_of_candidate() {
+    auto& sel = selections_.back();
+    target_ = &out_;  // a selection never lies inside another (a selected record is kept whole)
+    const auto dji = trim(sel.dji);
+    const auto date = trim(sel.date).substr(0, 10);
+    if ((dji == "false" || dji == "0") && (!sel.have_best || date >= sel.best_date)) {
+      sel.best.swap(sel.current);
+      sel.best_date.assign(date);
+      sel.have_best = true;
+    }
+    sel.current.clear();
+    sel.date.clear();
+    sel.dji.clear();
+    sel_depth_ = 0;
+  }
+
+  bool start_tag(std::string_view s, std::size_t& p) {
+    // Find the tag's end, skipping quoted attribute values.
     std::size_t q = p + 1;
     const std::size_t name_begin = q;
     while (q < s.size() && name_char(s[q])) ++q;
     const auto qname = s.substr(name_begin, q - name_begin);
     if (qname.empty()) return false;
     char quote = 0;
-    while (q < s.size()) {
+    for (; q < s.size(); ++q) {
       const char c = s[q];
       if (quote) {
         if (c == quote) quote = 0;
@@ -244,64 +254,67 @@ bool run(std::string& out, std::string_view s, const projection::impl& im) {
       } else if (c == '>') {
         break;
       }
-      ++q;
     }
     if (q >= s.size()) return false;
     const bool empty = s[q - 1] == '/';
     const auto tag = s.substr(p, q + 1 - p);
     p = q + 1;
 
-    frame f;
-    if (stack.empty()) {
-      if (root_done) return false;
-      f = {0, mode::partial, false};
-    } else {
-      const frame& parent = stack.back();
-      if (parent.m == mode::drop) {
-        f = {0, mode::drop, false};
-      } else if (parent.m == mode::whole) {
-        f = {0, mode::whole, false};
-        if (sel_depth != 0 && stack.size() == sel_depth) {
-          const auto ln = local_name(qname);
-          capture = ln == "begindatum" || ln == "djiInstelling" ? ln : std::string_view{};
-        }
-      } else {
-        const auto c = im.child(parent.node, local_name(qname));
-        if (c == 0) {
-          f = {0, mode::drop, false};
-        } else if (im.nodes[c].select != selector::none) {
-          if (selections.empty() || selections.back().parent_depth != stack.size())
-            selections.push_back(selection{stack.size(), {}, {}, {}, false, {}, {}});
-          f = {c, mode::whole, true};
-          target = &selections.back().current;
-          sel_depth = stack.size() + 1;
-        } else {
-          f = {c, im.nodes[c].whole ? mode::whole : mode::partial, false};
-        }
-      }
-    }
-    if (f.m != mode::drop) target->append(tag);
+    const frame f = frame_of(qname);
+    if (f.m != mode::drop) target_->append(tag);
     if (empty) {
       if (f.selected) {
         // An empty record has neither a date nor djiInstelling false: never selected.
-        selections.back().current.clear();
-        target = &out;  // a selection never lies inside another (a selected record is kept whole)
-        sel_depth = 0;
+        selections_.back().current.clear();
+        target_ = &out_;
+        sel_depth_ = 0;
       }
-      if (stack.empty()) root_done = true;
-      continue;
+      if (stack_.empty()) root_done_ = true;
+      return true;
     }
-    stack.push_back(f);
+    stack_.push_back(f);
+    return true;
   }
-  return root_done && stack.empty();
-}
+
+  // What happens to an element named `qname` under the current one: dropped, kept whole, kept in part
+  // (its children decide), or a candidate record of a selector.
+  frame frame_of(std::string_view qname) {
+    if (stack_.empty()) return {0, mode::partial, false};
+    const frame& parent = stack_.back();
+    if (parent.m == mode::drop) return {0, mode::drop, false};
+    if (parent.m == mode::whole) {
+      if (sel_depth_ != 0 && stack_.size() == sel_depth_) {
+        const auto ln = local_name(qname);
+        capture_ = ln == "begindatum" || ln == "djiInstelling" ? ln : std::string_view{};
+      }
+      return {0, mode::whole, false};
+    }
+    const auto c = im_.child(parent.node, local_name(qname));
+    if (c == 0) return {0, mode::drop, false};
+    if (im_.nodes[c].select == selector::none) return {c, im_.nodes[c].whole ? mode::whole : mode::partial, false};
+    if (selections_.empty() || selections_.back().parent_depth != stack_.size())
+      selections_.push_back(selection{stack_.size(), {}, {}, {}, false, {}, {}});
+    target_ = &selections_.back().current;
+    sel_depth_ = stack_.size() + 1;
+    return {c, mode::whole, true};
+  }
+
+  std::string& out_;
+  const projection::impl& im_;
+  std::vector<frame> stack_;
+  std::vector<selection> selections_;
+  std::string* target_;        // where kept bytes go (the candidate buffer inside a selected record)
+  std::size_t sel_depth_ = 0;  // depth of the selected record being read (0: none)
+  std::string_view capture_;   // which field of the selected record the current text belongs to
+  bool root_done_ = false;
+};
 
 }  // namespace
 
 jubes::result<void> append_projected(std::string& out, std::string_view element, const projection& p) {
   const auto size = out.size();
   out.reserve(size + element.size());
-  if (!run(out, element, *p.impl_)) {
+  if (!projector(out, *p.impl_).run(element)) {
     out.resize(size);
     return jubes::fail(errc::not_well_formed, "the message element cannot be projected");
   }
