@@ -69,14 +69,7 @@ bool compiler::compile_deadline_rule(const YAML::Node& rn, std::int64_t default_
   deadline_rule d;
   d.line = line_of(rn);
   d.lead_ms = default_lead_ms;
-  if (!id) return fail(errc::invalid_rule, rn, "deadline rule without 'id'");
-  if (!scalar(id, "id", d.id)) return false;
-  if (!valid_id(d.id))
-    return fail(errc::invalid_rule, id, "bad deadline rule id '" + d.id + "' (letters, digits, - _ .)");
-  for (const deadline_rule& other : im.deadlines)
-    if (other.id == d.id)
-      return fail(errc::invalid_rule, id,
-                  "deadline rule id '" + d.id + "' already used at line " + std::to_string(other.line));
+  if (!new_id(rn, id, "deadline rule", im.deadlines, d.id)) return false;
   const std::string where = "deadline rule '" + d.id + "'";
   if (!types) return fail(errc::invalid_rule, rn, where + " has no 'types'");
   if (!resolve_types(types, d.types)) return false;
@@ -93,48 +86,61 @@ bool compiler::compile_deadline_rule(const YAML::Node& rn, std::int64_t default_
   if (lead && !lead_time(lead, d.lead_ms)) return false;
   if (static_cast<bool>(before) == static_cast<bool>(days))
     return fail(errc::invalid_rule, rn, where + " needs exactly one of 'before' or 'working_days'");
+  if (before && after)
+    return fail(errc::invalid_rule, after, where + ": 'after' goes with 'working_days', not 'before'");
 
   // A field a deadline reads: checked like a rule's condition, against the schema of every type.
   rule probe;
   probe.types = d.types;
-  auto use = [&](const YAML::Node& where_node, const std::string& path) {
-    int index = -1;
-    if (!use_field(probe, where_node, path, "deadline rule '" + d.id + "'", index)) return false;
-    d.fields.push_back(index);
-    return true;
-  };
-  if (before) {
-    if (after) return fail(errc::invalid_rule, after, where + ": 'after' goes with 'working_days', not 'before'");
-    d.kind = deadline_kind::before;
-    std::vector<std::string> paths;
-    if (before.IsScalar()) {
-      paths.push_back(before.Scalar());
-    } else if (!string_list(before, "before", paths)) {
-      return false;
-    }
-    if (paths.empty()) return fail(errc::invalid_rule, before, where + ": 'before' names no date field");
-    for (std::size_t i = 0; i < paths.size(); ++i)
-      if (!use(before.IsScalar() ? before : before[i], paths[i])) return false;
-    d.text = "before the first of " + std::string("[");
-    for (std::size_t i = 0; i < paths.size(); ++i) d.text += (i ? ", " : "") + paths[i];
-    d.text += "]";
-    if (paths.size() == 1) d.text = "before " + paths[0];
-  } else {
-    d.kind = deadline_kind::working_days;
-    std::string s;
-    if (!scalar(days, "working_days", s)) return false;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d.days);
-    if (ec != std::errc() || ptr != s.data() + s.size() || d.days < 1 || d.days > 366)
-      return fail(errc::invalid_rule, days,
-                  where + ": working_days must be a whole number from 1 to 366, not '" + s + "'");
-    std::string base = std::string(k_event_date);
-    if (after && !scalar(after, "after", base)) return false;
-    if (!use(after ? after : days, base)) return false;
-    d.text = "within " + std::to_string(d.days) + " working days after " + base;
-  }
+  if (before ? !deadline_before(d, probe, before, where) : !deadline_working_days(d, probe, days, after, where))
+    return false;
   const auto index = static_cast<std::uint32_t>(im.deadlines.size());
   for (const std::string& t : d.types) im.deadline_by_type.emplace(t, index);
   im.deadlines.push_back(std::move(d));
+  return true;
+}
+
+bool compiler::deadline_field(deadline_rule& d, rule& probe, const YAML::Node& node, const std::string& path) {
+  int index = -1;
+  if (!use_field(probe, node, path, "deadline rule '" + d.id + "'", index)) return false;
+  d.fields.push_back(index);
+  return true;
+}
+
+bool compiler::deadline_before(deadline_rule& d, rule& probe, const YAML::Node& before, const std::string& where) {
+  d.kind = deadline_kind::before;
+  std::vector<std::string> paths;
+  if (before.IsScalar()) {
+    paths.push_back(before.Scalar());
+  } else if (!string_list(before, "before", paths)) {
+    return false;
+  }
+  if (paths.empty()) return fail(errc::invalid_rule, before, where + ": 'before' names no date field");
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    if (!deadline_field(d, probe, before.IsScalar() ? before : before[i], paths[i])) return false;
+  if (paths.size() == 1) {
+    d.text = "before " + paths[0];
+  } else {
+    d.text = "before the first of [";
+    for (std::size_t i = 0; i < paths.size(); ++i) d.text += (i ? ", " : "") + paths[i];
+    d.text += "]";
+  }
+  return true;
+}
+
+bool compiler::deadline_working_days(deadline_rule& d, rule& probe, const YAML::Node& days, const YAML::Node& after,
+                                     const std::string& where) {
+  d.kind = deadline_kind::working_days;
+  std::string s;
+  if (!scalar(days, "working_days", s)) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d.days);
+  if (ec != std::errc() || ptr != s.data() + s.size() || d.days < 1 || d.days > 366)
+    return fail(errc::invalid_rule, days,
+                where + ": working_days must be a whole number from 1 to 366, not '" + s + "'");
+  std::string base = std::string(k_event_date);
+  if (after && !scalar(after, "after", base)) return false;
+  if (!deadline_field(d, probe, after ? after : days, base)) return false;
+  d.text = "within " + std::to_string(d.days) + " working days after " + base;
   return true;
 }
 

@@ -44,13 +44,7 @@ bool compiler::compile_projection(const YAML::Node& pn) {
                   {"types", &types},
                   {"fields", &fields}}))
     return false;
-  if (!id) return fail(errc::invalid_rule, pn, "projection without 'id'");
-  if (!scalar(id, "id", p.id)) return false;
-  if (!valid_id(p.id)) return fail(errc::invalid_rule, id, "bad projection id '" + p.id + "'");
-  for (const auto& other : im.projections)
-    if (other.id == p.id)
-      return fail(errc::invalid_rule, id,
-                  "projection id '" + p.id + "' already used at line " + std::to_string(other.line));
+  if (!new_id(pn, id, "projection", im.projections, p.id)) return false;
   const std::string where = "projection '" + p.id + "'";
   if (!boxes) return fail(errc::invalid_rule, pn, where + " has no 'boxes'");
   if (!types) return fail(errc::invalid_rule, pn, where + " has no 'types'");
@@ -63,6 +57,26 @@ bool compiler::compile_projection(const YAML::Node& pn) {
     // validate every default projection against its XSD (tests/codecs/projection_test.cpp, tests/e2e).
     p.schema = base_dir / file;
   }
+  if (!projection_boxes(p, boxes, where)) return false;
+  if (!resolve_types(types, p.types)) return false;
+  if (p.types.empty()) return fail(errc::invalid_rule, types, where + ": 'types' is empty");
+
+  if (!projection_fields(p, fields, where)) return false;
+
+  const auto index = static_cast<std::uint32_t>(im.projections.size());
+  for (const auto& b : p.boxes)
+    for (const auto& t : p.types) {
+      auto [it, fresh] = im.projection_by_key.emplace(key(b, t), index);
+      if (!fresh)
+        return fail(errc::invalid_rule, pn,
+                    where + ": (" + b + ", " + t + ") is already projected by '" + im.projections[it->second].id +
+                        "' at line " + std::to_string(im.projections[it->second].line));
+    }
+  im.projections.push_back(std::move(p));
+  return true;
+}
+
+bool compiler::projection_boxes(projection_spec& p, const YAML::Node& boxes, const std::string& where) {
   if (!string_list(boxes, "boxes", p.boxes)) return false;
   if (p.boxes.empty()) return fail(errc::invalid_rule, boxes, where + ": 'boxes' is empty");
   for (std::size_t i = 0; i < p.boxes.size(); ++i) {
@@ -79,10 +93,10 @@ bool compiler::compile_projection(const YAML::Node& pn) {
   }
   std::sort(p.boxes.begin(), p.boxes.end());
   p.boxes.erase(std::unique(p.boxes.begin(), p.boxes.end()), p.boxes.end());
+  return true;
+}
 
-  if (!resolve_types(types, p.types)) return false;
-  if (p.types.empty()) return fail(errc::invalid_rule, types, where + ": 'types' is empty");
-
+bool compiler::projection_fields(projection_spec& p, const YAML::Node& fields, const std::string& where) {
   if (!string_list(fields, "fields", p.fields)) return false;
   for (std::size_t i = 0; i < p.fields.size(); ++i) {
     std::string_view path = p.fields[i];
@@ -105,17 +119,6 @@ bool compiler::compile_projection(const YAML::Node& pn) {
       return fail(errc::unknown_field, fields[i],
                   where + ": field '" + std::string(path) + "' cannot be supplied by the schema of any of its types");
   }
-
-  const auto index = static_cast<std::uint32_t>(im.projections.size());
-  for (const auto& b : p.boxes)
-    for (const auto& t : p.types) {
-      auto [it, fresh] = im.projection_by_key.emplace(key(b, t), index);
-      if (!fresh)
-        return fail(errc::invalid_rule, pn,
-                    where + ": (" + b + ", " + t + ") is already projected by '" + im.projections[it->second].id +
-                        "' at line " + std::to_string(im.projections[it->second].line));
-    }
-  im.projections.push_back(std::move(p));
   return true;
 }
 

@@ -33,12 +33,7 @@ bool compiler::compile_rule(const YAML::Node& rn) {
                   {"enabled", &enabled},
                   {"feature", &feature}}))
     return false;
-  if (!id) return fail(errc::invalid_rule, rn, "rule without 'id'");
-  if (!scalar(id, "id", r.id)) return false;
-  if (!valid_id(r.id)) return fail(errc::invalid_rule, id, "bad rule id '" + r.id + "' (letters, digits, - _ .)");
-  for (const rule& other : im.rules)
-    if (other.id == r.id)
-      return fail(errc::invalid_rule, id, "rule id '" + r.id + "' already used at line " + std::to_string(other.line));
+  if (!new_id(rn, id, "rule", im.rules, r.id)) return false;
   const std::string where = "rule '" + r.id + "'";
 
   if (!types) return fail(errc::invalid_rule, rn, where + " has no 'types'");

@@ -71,6 +71,20 @@ struct compiler {
   bool bind_keys(const YAML::Node& n, std::string_view what, std::initializer_list<key_slot> slots);
   // Expands a list of message types and type groups into sorted, unique message types.
   bool resolve_types(const YAML::Node& n, std::vector<std::string>& out);
+  // Reads the required `id` of the `what` mapping `owner` into `out`: well formed, and not the id of another of
+  // `existing` (items with .id and .line), which is named with its line if it is.
+  template <class Items>
+  bool new_id(const YAML::Node& owner, const YAML::Node& id, std::string_view what, const Items& existing,
+              std::string& out) {
+    const std::string w(what);
+    if (!id) return fail(errc::invalid_rule, owner, w + " without 'id'");
+    if (!scalar(id, "id", out)) return false;
+    if (!valid_id(out)) return fail(errc::invalid_rule, id, "bad " + w + " id '" + out + "' (letters, digits, - _ .)");
+    for (const auto& other : existing)
+      if (other.id == out)
+        return fail(errc::invalid_rule, id, w + " id '" + out + "' already used at line " + std::to_string(other.line));
+    return true;
+  }
 
   // ---- top level (compile.cpp)
   bool run(const YAML::Node& root);
@@ -83,12 +97,19 @@ struct compiler {
   // ---- deadlines (compile_deadlines.cpp)
   bool compile_deadlines(const YAML::Node& n);
   bool compile_deadline_rule(const YAML::Node& rn, std::int64_t default_lead_ms);
+  // The date fields of a deadline rule: `before` one or more dates, or `working_days` after one.
+  bool deadline_before(deadline_rule& d, rule& probe, const YAML::Node& before, const std::string& where);
+  bool deadline_working_days(deadline_rule& d, rule& probe, const YAML::Node& days, const YAML::Node& after,
+                             const std::string& where);
+  bool deadline_field(deadline_rule& d, rule& probe, const YAML::Node& node, const std::string& path);
   bool lead_time(const YAML::Node& n, std::int64_t& ms);
   bool compile_unrouted(const YAML::Node& n);
 
   // ---- projections (compile_projection.cpp)
   bool compile_projections(const YAML::Node& n);
   bool compile_projection(const YAML::Node& pn);
+  bool projection_boxes(projection_spec& p, const YAML::Node& boxes, const std::string& where);
+  bool projection_fields(projection_spec& p, const YAML::Node& fields, const std::string& where);
   // With projections declared: every (mailbox kind, type) a rule can deliver has one.
   bool check_projection_coverage();
   // The mailbox kinds a recipient template can deliver to (recipient::kind()).
