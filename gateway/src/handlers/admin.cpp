@@ -6,6 +6,7 @@
 // X-Jubes-Reason header; docs/api.md).
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
 
@@ -86,12 +87,23 @@ net::awaitable<response> handle_routes_reload(services& s, call& c) {
       "ok: routes version " + t.version() + "\n" + not_audited);
 }
 
+/// A backup copies the whole store (seconds to minutes): it runs on the validation pool, not on this IO thread, whose
+/// other connections it would stall. api::close() joins that pool before it closes the store, so a backup running
+/// at shutdown finishes first. With limits.validation_threads 0 there is no pool and it runs here.
+static net::awaitable<jubes::result<void>> backup_off_io(services& s, const std::string& dir) {
+  if (!s.validation) co_return s.store.backup(dir);
+  auto work = [&s, d = dir]() -> net::awaitable<jubes::result<void>> { co_return s.store.backup(d); };
+  auto op = net::co_spawn(*s.validation, std::move(work), net::use_awaitable);
+  co_return co_await std::move(op);
+}
+
 net::awaitable<response> handle_backup(services& s, call& c) {
   log_admin(c, "backup");
   const auto* dir = c.query.get("dir");
   if (!dir || dir->empty() || !std::filesystem::path(*dir).is_absolute())
     co_return admin_refusal(c, 400, "give dir=ABSOLUTE_PATH (on the gateway's host)");
-  auto r = s.store.backup(*dir);
+  const std::string target = *dir;
+  auto r = co_await backup_off_io(s, target);
   const std::string what = "backup " + *dir + (r ? "" : " failed: " + r.error().message());
   std::string not_audited = co_await audit_action(s, c, storage::audit_kind::backup_taken, what);
   if (!r) co_return fault_response(s, c, jubes::error(r.error()));
