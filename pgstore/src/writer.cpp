@@ -14,11 +14,6 @@ constexpr std::string_view log_c = "pgstore";
 constexpr int max_race_retries = 20;  // unique violation / deadlock / serialization: another node won
 constexpr int max_reconnects = 3;     // nothing committed: try again on a new connection
 
-std::size_t op_bytes(const op& o) {
-  auto* i = std::get_if<ingest_op>(&o);
-  return i ? i->req.body.size() : 0;
-}
-
 template <class T>
 void complete_error(const storage::completion<T>& done, const jubes::error& e) {
   if (done) done(jubes::result<T>(boost::system::in_place_error, e));
@@ -93,17 +88,13 @@ std::size_t writer::depth() const {
 }
 
 std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
-  const std::size_t bytes = op_bytes(o);
   {
     std::lock_guard lk(mu_);
     if (!started_ || stopping_) return jubes::error(errc::closed);
-    if (!bypass_capacity &&
-        !storage::queue_admits(q_.size(), q_bytes_, bytes, opt_.queue_capacity, opt_.queue_max_bytes)) {
+    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes, bypass_capacity)) {
       ++counters_.rejected;
       return jubes::error(errc::overloaded);
     }
-    q_bytes_ += bytes;
-    q_.push_back(std::move(o));
   }
   cv_.notify_one();
   return std::nullopt;
@@ -126,16 +117,7 @@ bool writer::take(std::vector<op>& batch) {
   std::unique_lock lk(mu_);
   cv_.wait(lk, [&] { return !q_.empty() || stopping_; });
   if (q_.empty()) return false;
-  if (std::holds_alternative<purge_op>(q_.front())) {
-    batch.push_back(std::move(q_.front()));
-    q_.pop_front();
-    return true;
-  }
-  while (!q_.empty() && batch.size() < opt_.max_group && !std::holds_alternative<purge_op>(q_.front())) {
-    q_bytes_ -= op_bytes(q_.front());
-    batch.push_back(std::move(q_.front()));
-    q_.pop_front();
-  }
+  q_.take(batch, opt_.max_group);
   return true;
 }
 
@@ -250,7 +232,7 @@ void writer::run_purge(purge_op& o) {
     // Requeue behind whatever arrived meanwhile, so ingest never waits for more than one pass.
     std::lock_guard lk(mu_);
     if (o.done || !stopping_) {
-      q_.push_back(std::move(o));
+      q_.requeue(std::move(o));
       return;
     }
   }

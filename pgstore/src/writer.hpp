@@ -19,6 +19,7 @@
 #include "ops.hpp"
 #include "pgstore/pgstore.hpp"
 #include "pq.hpp"
+#include "storage/op_queue.hpp"
 #include "storage/watch_hub.hpp"
 
 namespace jubes::pgstore::detail {
@@ -74,8 +75,7 @@ class writer {
 
   mutable std::mutex mu_;
   std::condition_variable cv_, retention_cv_;
-  std::deque<op> q_;
-  std::size_t q_bytes_ = 0;
+  storage::op_queue<op, ingest_op, purge_op> q_;
   bool started_ = false, stopping_ = false;
   std::atomic<bool> purge_inflight_{false};
   std::thread thread_, retention_;

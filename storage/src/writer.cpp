@@ -18,11 +18,6 @@ std::int64_t system_now_ms() {
       .count();
 }
 
-std::size_t op_bytes(const op& o) {
-  auto* i = std::get_if<ingest_op>(&o);
-  return i ? i->req.body.size() : 0;
-}
-
 template <class T>
 void complete_error(const completion<T>& done, const jubes::error& e) {
   if (done) done(tables::failed<T>(e));
@@ -92,8 +87,7 @@ void writer::fail_store(const jubes::error& cause) {
       log::error(log_c, "store_failed", {{"error", cause.message()}, {"pending_groups", pending_.size()}});
     }
     e = *failed_;
-    queued.swap(q_);
-    q_bytes_ = 0;
+    queued = q_.take_all();
   }
   for (auto& o : queued) {
     if (auto* p = std::get_if<purge_op>(&o); p && !p->done) purge_inflight_ = false;
@@ -106,18 +100,15 @@ void writer::fail_store(const jubes::error& cause) {
 }
 
 std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
-  const std::size_t bytes = op_bytes(o);
   {
     std::lock_guard lk(mu_);
     if (!started_) return jubes::error(errc::read_only);
     if (failed_) return *failed_;  // the cause, at once: nothing is queued into a failed writer
     if (stopping_) return jubes::error(errc::closed);
-    if (!bypass_capacity && !queue_admits(q_.size(), q_bytes_, bytes, opt_.queue_capacity, opt_.queue_max_bytes)) {
+    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes, bypass_capacity)) {
       ++counters_.rejected;
       return jubes::error(errc::overloaded);
     }
-    q_bytes_ += bytes;
-    q_.push_back(std::move(o));
   }
   cv_.notify_one();
   return std::nullopt;
@@ -148,9 +139,8 @@ writer::next writer::take(std::vector<op>& batch) {
   if (synced_upto_ > released_upto_) return next::release;  // completions before new work
   if (q_.empty()) return next::stop;
   // A purge runs alone; everything else goes into one group, up to max_group.
-  if (std::holds_alternative<purge_op>(q_.front())) {
-    batch.push_back(std::move(q_.front()));
-    q_.pop_front();
+  if (q_.purge_next()) {
+    q_.take(batch, 1);
     return next::group;
   }
   // Linger: the queue is not idle but holds fewer requests than the last group had, so the rest
@@ -159,11 +149,7 @@ writer::next writer::take(std::vector<op>& batch) {
   const std::size_t want = std::min(last_group_, opt_.max_group);
   if (opt_.group_linger.count() > 0 && q_.size() < want && !stopping_)
     cv_.wait_for(lk, opt_.group_linger, [&] { return q_.size() >= want || stopping_; });
-  while (!q_.empty() && batch.size() < opt_.max_group && !std::holds_alternative<purge_op>(q_.front())) {
-    q_bytes_ -= op_bytes(q_.front());
-    batch.push_back(std::move(q_.front()));
-    q_.pop_front();
-  }
+  q_.take(batch, opt_.max_group);
   last_group_ = batch.size();
   return next::group;
 }
@@ -416,7 +402,7 @@ void writer::run_purge(purge_op& o) {
     // Requeue behind whatever arrived meanwhile, so ingest never waits for more than one batch.
     std::lock_guard lk(mu_);
     if (o.done || !stopping_) {
-      q_.push_back(std::move(o));
+      q_.requeue(std::move(o));
       return;
     }
   }

@@ -44,6 +44,7 @@
 #include "database.hpp"
 #include "group.hpp"
 #include "state.hpp"
+#include "storage/op_queue.hpp"
 #include "storage/watch_hub.hpp"
 
 namespace jubes::storage {
@@ -115,8 +116,7 @@ class writer {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<op> q_;
-  std::size_t q_bytes_ = 0;  // body bytes of the queued ingests
+  op_queue<op, ingest_op, purge_op> q_;
   bool started_ = false;
   std::atomic<bool> purge_inflight_{false};  // at most one background pass queued or running
   bool stopping_ = false;

@@ -44,14 +44,6 @@ struct at_rest_options {
 };
 
 /// Options of a writable store. Defaults suit a production gateway.
-/// The admission rule of every backend's bounded writer queue: whether a queue of `depth` requests
-/// holding `queued_bytes` of bodies takes one more request of `bytes`. An empty queue takes any one
-/// request, so a single large body is never refused for size.
-constexpr bool queue_admits(std::size_t depth, std::size_t queued_bytes, std::size_t bytes, std::size_t capacity,
-                            std::size_t max_bytes) noexcept {
-  return depth < capacity && (depth == 0 || queued_bytes + bytes <= max_bytes);
-}
-
 struct options {
   std::filesystem::path dir;  ///< data directory; created if absent
   /// Create a new, empty store even where `dir` is not empty but has no data.mdb (it held a store
