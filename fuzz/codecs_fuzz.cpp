@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "codecs/codecs.hpp"
+#include "validators.hpp"
 
 namespace {
 
@@ -27,17 +28,10 @@ struct harness {
   field_set fields{{"persoon/bsn", "persoon/brpAdressen/adres/gemeentecode", "detentie/delicten/delictcategorie",
                     "verlof/adres/gemeentecode", "plan/inhoud"}};
   harness() {
-    const std::string dir = std::string(JUBES_SOURCE_DIR) + "/conf/schemas/jubes";
-    auto cat = schema_catalog::load({jubes_schema_set(dir), replies_schema_set(dir)});
-    if (!cat) {
-      std::fprintf(stderr, "codecs_fuzz: %s\n", cat.error().message().c_str());
-      std::abort();
-    }
-    catalog = *cat;
-    semantic_options sem;
-    sem.gemeentecode_exists = [](std::string_view c) { return c != "9999"; };
-    v = std::make_unique<validator>(catalog, limits{.max_bytes = 1 << 20}, sem);
-    oracle = std::make_unique<validator>(catalog, limits{.max_bytes = 1 << 20, .compiled = false}, sem);
+    auto loaded = fuzz::load_validators("codecs_fuzz", true);
+    catalog = std::move(loaded.catalog);
+    v = std::move(loaded.v);
+    oracle = std::move(loaded.oracle);
     if (catalog->compiled_status("jubes") != "compiled") {
       std::fprintf(stderr, "codecs_fuzz: the jubes set did not compile: %s\n",
                    catalog->compiled_status("jubes").c_str());

@@ -21,6 +21,7 @@
 
 #include "codecs/codecs.hpp"
 #include "delivery_oracle.hpp"
+#include "validators.hpp"
 
 namespace {
 
@@ -33,16 +34,10 @@ struct harness {
   std::unique_ptr<validator> oracle;  // xerces only
   std::vector<std::string> examples;  // conf/examples, one per message type
   harness() {
-    const std::string dir = std::string(JUBES_SOURCE_DIR) + "/conf/schemas/jubes";
-    auto cat = schema_catalog::load({jubes_schema_set(dir)});
-    if (!cat) {
-      std::fprintf(stderr, "delivery_fuzz: %s\n", cat.error().message().c_str());
-      std::abort();
-    }
-    catalog = *cat;
-    semantic_options sem;
-    sem.gemeentecode_exists = [](std::string_view c) { return c != "9999"; };
-    v = std::make_unique<validator>(catalog, limits{.max_bytes = 1 << 20}, sem);
+    auto loaded = fuzz::load_validators("delivery_fuzz", false);
+    catalog = std::move(loaded.catalog);
+    v = std::move(loaded.v);
+    oracle = std::move(loaded.oracle);
     for (const auto& type : jubes_message_types()) {
       std::ifstream in(std::string(JUBES_SOURCE_DIR) + "/conf/examples/" + type + ".xml", std::ios::binary);
       examples.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -51,7 +46,6 @@ struct harness {
         std::abort();
       }
     }
-    oracle = std::make_unique<validator>(catalog, limits{.max_bytes = 1 << 20, .compiled = false}, sem);
   }
 };
 

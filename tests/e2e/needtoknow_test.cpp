@@ -17,20 +17,8 @@
 namespace jubes::e2e {
 namespace {
 
-const std::vector<std::string> k_types = {"piBeeindiging",
-                                          "piRegimefasering",
-                                          "piVerlof",
-                                          "tbsVoorwaardelijkeBeeindiging",
-                                          "tbsVerlof",
-                                          "pijBeeindiging",
-                                          "pijVerlofmachtiging",
-                                          "melding18b",
-                                          "eersteInschrijving",
-                                          "wijzigingEinddatum",
-                                          "overplaatsing",
-                                          "reintegratieplan",
-                                          "einddetentie",
-                                          "idvDetentieverloop"};
+// The 14 message types: the one list in the code.
+const std::vector<std::string>& k_types = codecs::jubes_message_types();
 const std::set<std::string> k_reintegratie = {"eersteInschrijving", "wijzigingEinddatum", "overplaatsing",
                                               "reintegratieplan", "einddetentie"};
 
