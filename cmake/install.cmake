@@ -2,7 +2,8 @@
 # `cmake --install BUILD [--prefix P]` (docs/operations.md, "Install"). Standard paths from GNUInstallDirs:
 #   <bindir>                          jubesd, jubesctl
 #   <sysconfdir>/jubes/               jubes.yaml (the default configuration, paths made absolute for the
-#                                     installed tree), routes.yaml, gemeenten.csv, bij-deelnemers.yaml
+#                                     installed tree), routes.yaml, gemeenten.csv, bij-deelnemers.yaml,
+#                                     gemeente-splitsingen.yaml
 #   <datadir>/jubes/schemas/          the XSDs (conf/schemas)
 #   <datadir>/jubes/examples/         the example messages (conf/examples)
 #   <datadir>/jubes/dashboard/        the dashboard's files, uPlot from gateway/dashboard/node_modules

@@ -47,7 +47,7 @@ file(WRITE "${JUBES_GEN_DIR}/jubes.yaml" "${yaml}")
 # Configuration files: installed when absent or identical; one that differs (edited by the operator,
 # or from an earlier version) stays, and this version goes beside it as FILE.new.
 foreach(f "${JUBES_GEN_DIR}/jubes.yaml" "${JUBES_SOURCE_DIR}/conf/routes.yaml" "${JUBES_SOURCE_DIR}/conf/gemeenten.csv"
-        "${JUBES_SOURCE_DIR}/conf/bij-deelnemers.yaml")
+        "${JUBES_SOURCE_DIR}/conf/bij-deelnemers.yaml" "${JUBES_SOURCE_DIR}/conf/gemeente-splitsingen.yaml")
   get_filename_component(name "${f}" NAME)
   set(dest "$ENV{DESTDIR}${confdir}/${name}")
   if(EXISTS "${dest}")

@@ -201,7 +201,7 @@ bool assignable(const config& cfg, const pipeline& p, const std::string& name) {
   for (const auto& party : cfg.parties)
     if (party.id == name) return party.role == party_role::recipient;
   return is_municipal_mailbox(name, cfg.municipal_boxes) &&
-         p.gemeenten().is_current(std::string_view(name).substr(recipient::municipality_prefix.size(), 4));
+         p.gemeenten()->is_current(std::string_view(name).substr(recipient::municipality_prefix.size(), 4));
 }
 
 bool wants_json(std::string_view accept) {

@@ -223,11 +223,27 @@ const std::vector<key_desc>& key_table() {
         "How often the background retention pass runs (it purges in small batches between ingest groups)."},
        [](config& c, const value& v) { c.retention.interval_s = static_cast<std::uint32_t>(v.i); }},
 
+      {{"plausibility", k::section, "", false, 0, 0,
+        "Plausibility of a notice's dates at ingest: an implausible notice is refused (400 StUF055 naming the "
+        "field) and not stored. docs/MESSAGES.md, \"Plausibility\"."},
+       nullptr},
+      {{"plausibility.event_max_past_days", k::integer, "1826", false, 0, 36500,
+        "The event date (`gebeurtenisdatum`) may lie at most this many days before today (Europe/Amsterdam): "
+        "five years by default, for late notices and corrections of old ones."},
+       [](config& c, const value& v) { c.plausibility.event_max_past_days = static_cast<std::uint32_t>(v.i); }},
+      {{"plausibility.event_max_future_days", k::integer, "366", false, 0, 36500,
+        "The event date may lie at most this many days after today: a planned release or leave is announced "
+        "ahead."},
+       [](config& c, const value& v) { c.plausibility.event_max_future_days = static_cast<std::uint32_t>(v.i); }},
+
       {{"routes_file", k::file, "routes.yaml", false, 0, 0,
-        "The routing rules file, compiled at start and on SIGHUP / `jubesctl routes reload`."},
+        "The routing rules file, compiled at start and on SIGHUP / `jubesctl routes reload`, with the "
+        "municipality table and the split municipalities file it names (`splits:`)."},
        [](config& c, const value& v) { c.routes_file = v.s; }},
       {{"gemeenten_file", k::file, "gemeenten.csv", false, 0, 0,
-        "The municipality table (RvIG tabel 33): codes that exist and what merged codes became."},
+        "The municipality table (RvIG tabel 33): codes that exist and what merged codes became. Re-read with "
+        "the routes (SIGHUP, `jubesctl routes reload`); a malformed table refuses the reload (file:line) and "
+        "the table in service keeps serving."},
        [](config& c, const value& v) { c.gemeenten_file = v.s; }},
 
       {{"schemas", k::section_list, "", false, 0, 0,

@@ -30,6 +30,7 @@ constexpr std::array codes{
     info(errc::referentienummer_reused, "referentienummer_reused", "Combinatie zender en referentienummer niet uniek"),
     info(errc::draining, "draining", "the gateway is shutting down, retry later"),
     info(errc::config_invalid, "config_invalid", "the configuration is refused"),
+    info(errc::implausible, "implausible", "the dates of the notice are implausible"),
 };
 
 }  // namespace
@@ -120,6 +121,8 @@ fault_kind of_gateway(errc e) {
       return client(400, "StUF058");
     case errc::referentienummer_reused:
       return client(409, "StUF016");
+    case errc::implausible:  // valid against the schema, but its dates cannot be true: like a semantic fault
+      return client(400, "StUF055");
     case errc::config_invalid:
       break;
   }

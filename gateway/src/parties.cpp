@@ -6,7 +6,8 @@
 
 namespace jubes::gateway::detail {
 
-party_directory::party_directory(const config& cfg) : cfg_(cfg) {
+party_directory::party_directory(const config& cfg, std::function<bool(std::string_view)> is_current_municipality)
+    : cfg_(cfg), is_current_(std::move(is_current_municipality)) {
   for (const auto& p : cfg_.parties) {
     by_cn_[p.subject_cn.empty() ? p.id : p.subject_cn] = &p;
     if (!p.oin.empty()) by_oin_[p.oin] = &p;
@@ -20,7 +21,8 @@ const party_config* party_directory::find(const peer_identity& id) {
   }
   auto it = by_cn_.find(id.subject_cn);
   if (it != by_cn_.end()) return it->second;
-  if (cfg_.municipalities_by_cn && is_municipal_mailbox(id.subject_cn, cfg_.municipal_boxes)) {
+  if (cfg_.municipalities_by_cn && is_municipal_mailbox(id.subject_cn, cfg_.municipal_boxes) &&
+      is_current_(std::string_view(id.subject_cn).substr(recipient::municipality_prefix.size(), 4))) {
     std::lock_guard lk(mu_);
     auto& p = municipalities_[id.subject_cn];
     if (!p) {

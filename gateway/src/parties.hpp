@@ -4,16 +4,20 @@
 // connections each party holds.
 //
 // A certificate names a configured party by its OIN (the subject's serialNumber) or its CN; with
-// `municipalities_by_cn` a CN `gemeente:NNNN` names that municipality's recipient box without a
-// configuration entry. Each known party may hold limits.max_connections_per_party connections;
-// the connection_slot counts one while it lives.
+// `municipalities_by_cn` a CN `gemeente:NNNN/BOX` names that municipality's recipient box without a
+// configuration entry, if NNNN is a current municipality in the municipality table in service (a
+// dissolved or unknown code is no party: 403). The table is asked at each find() (once per connection,
+// at its handshake), so a route reload that swaps it (with the routes) takes effect for the next connection. Each known
+// party may hold limits.max_connections_per_party connections; the connection_slot counts one while it lives.
 //
 // Lifecycle: built by the server at start from its configuration (which must outlive it).
 // Threading: find(), identify() and connection_slot are thread-safe (IO threads).
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "gateway/config.hpp"
 #include "handlers/handler.hpp"
@@ -23,7 +27,9 @@ namespace jubes::gateway::detail {
 
 class party_directory {
  public:
-  explicit party_directory(const config& cfg);
+  /// @param is_current_municipality whether a four-digit gemeentecode is a municipality today, in the
+  ///        table in service (the server binds it to the pipeline's route snapshot); thread-safe
+  party_directory(const config& cfg, std::function<bool(std::string_view)> is_current_municipality);
 
   /// @return the party `id` names, or nullptr (the request is then refused with 403)
   const party_config* find(const peer_identity& id);
@@ -50,6 +56,7 @@ class party_directory {
 
  private:
   const config& cfg_;
+  std::function<bool(std::string_view)> is_current_;
   std::map<std::string, const party_config*> by_cn_, by_oin_;  // read-only after construction
   std::mutex mu_;                                              // guards the two maps below
   std::map<std::string, std::unique_ptr<party_config>> municipalities_;

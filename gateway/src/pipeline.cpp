@@ -31,6 +31,7 @@ constexpr std::string_view k_mutatiesoort = "parameters/mutatiesoort";
 
 jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::filesystem::path& file,
                                                                     const routing::compile_context& cctx) {
+  // The table compiles against cctx.gemeenten; the snapshot carries it so that both swap together.
   auto t = routing::table::compile(file, cctx);
   if (!t) return jubes::fail(t.error().code, "routes_file: " + t.error().message());
   // Corrections and withdrawals (docs/MESSAGES.md): the pipeline reads parameters/mutatiesoort itself.
@@ -40,7 +41,14 @@ jubes::result<std::shared_ptr<const route_snapshot>> compile_routes(const std::f
     mutatie = static_cast<int>(paths.size());
     paths.emplace_back(k_mutatiesoort);
   }
-  route_snapshot snap{*t, codecs::field_set(paths), mutatie, {}, {}};
+  // Plausibility (issue 13): the dates the pipeline checks before routing.
+  std::vector<int> plausible;
+  for (const auto& path : routing::plausibility::field_paths()) {
+    auto at = std::find(paths.begin(), paths.end(), path);
+    plausible.push_back(static_cast<int>(at - paths.begin()));
+    if (at == paths.end()) paths.push_back(path);
+  }
+  route_snapshot snap{cctx.gemeenten, *t, codecs::field_set(paths), mutatie, std::move(plausible), {}, {}};
   for (const auto& spec : (*t)->projections()) {
     auto p = codecs::projection::make(spec.fields);
     if (!p)
@@ -94,7 +102,11 @@ std::string joined(const std::vector<std::string>& v) {
 }  // namespace
 
 pipeline::pipeline(const config& cfg, pipeline_options o)
-    : cfg_(cfg), opts_(std::move(o)), instance_(next_instance.fetch_add(1)) {}
+    : cfg_(cfg),
+      opts_(std::move(o)),
+      instance_(next_instance.fetch_add(1)),
+      plausible_(routing::plausibility_limits{static_cast<int>(cfg.plausibility.event_max_past_days),
+                                              static_cast<int>(cfg.plausibility.event_max_future_days)}) {}
 
 pipeline::~pipeline() {
   // This thread's validator before the catalog and xerces (other threads' died with their threads).
@@ -132,17 +144,34 @@ jubes::result<std::unique_ptr<pipeline>> pipeline::open(const config& cfg, pipel
 
 jubes::result<std::shared_ptr<const route_snapshot>> pipeline::reload_routes() {
   std::lock_guard lk(reload_mu_);
-  auto snap = compile_routes(cfg_.routes_file, cctx_);
+  // The municipality table is part of the snapshot: re-read it, check the configured municipal parties
+  // against it, compile the routes against it; publish all of it at once, or nothing.
+  auto g = load_gemeenten(cfg_.gemeenten_file);
+  if (!g) return g.error();
+  if (auto r = check_parties(cfg_, **g); !r) return r.error();
+  auto cctx = compile_context(cfg_, catalog_, *g);
+  auto snap = compile_routes(cfg_.routes_file, cctx);
   if (!snap) return snap.error();
+  cctx_ = std::move(cctx);
   routes_.store(*snap);
   generation_.fetch_add(1);
   return *snap;
 }
 
+std::shared_ptr<const routing::gemeente_registry> pipeline::gemeenten() const {
+  if (auto snap = routes()) return snap->gemeenten;
+  return gemeenten_;
+}
+
 codecs::validator& pipeline::validator() const {
   if (!tl_validator || tl_owner != instance_) {
     codecs::semantic_options sem;
-    if (auto g = gemeenten_) sem.gemeentecode_exists = [g](std::string_view code) { return g->exists(code); };
+    // The table in service at each call: a reload swaps it (with the routes) under running validators.
+    if (gemeenten_)
+      sem.gemeentecode_exists = [this](std::string_view code) {
+        auto g = gemeenten();
+        return g && g->exists(code);
+      };
     tl_validator = std::make_unique<codecs::validator>(catalog_, opts_.limits, sem);
     tl_owner = instance_;
   }
@@ -188,12 +217,26 @@ std::optional<refusal> mutation_of(const route_snapshot& snap, const codecs::par
 }
 }  // namespace
 
+std::optional<refusal> pipeline::implausible(const route_snapshot& snap, const codecs::parsed& p,
+                                             std::int64_t now_ms) const {
+  std::vector<const std::vector<std::string>*> values;
+  for (int i : snap.plausibility_fields)
+    values.push_back(static_cast<std::size_t>(i) < p.fields.size() ? &p.fields[static_cast<std::size_t>(i)] : nullptr);
+  auto bad = plausible_.check(values, routing::plausibility::date_in_amsterdam(now_ms));
+  if (!bad) return std::nullopt;
+  refusal r(errc::implausible, "implausible " + bad->field + ": " + bad->reason);
+  r.element_path = bad->field;
+  r.about(p.env);
+  return r;
+}
+
 admission<admitted> pipeline::admit(std::string body, const party_config& party, std::int64_t now_ms) const {
   auto snap = routes();
   auto parsed = validate(body, snap->fields);
   if (!parsed) return parsed.error();
   auto& env = parsed->env;
   if (auto r = authorise(party, env)) return std::move(*r);
+  if (auto r = implausible(*snap, *parsed, now_ms)) return std::move(*r);
   auto d = snap->table->route(routing::facts{env.message_type, party.id, &parsed->fields});
   admitted a;
   a.request.party = party.id;

@@ -32,6 +32,7 @@
 #include "common/result.hpp"
 #include "gateway/config.hpp"
 #include "gateway/error_map.hpp"
+#include "routing/plausibility.hpp"
 #include "routing/table.hpp"
 #include "storage/store.hpp"
 
@@ -39,9 +40,13 @@ namespace jubes::gateway::detail {
 
 /// The routing table and the extraction set built from its field paths: always used together.
 struct route_snapshot {
+  /// The municipality table the routes were compiled against (reloaded with them: cfg.gemeenten_file).
+  std::shared_ptr<const routing::gemeente_registry> gemeenten;
   std::shared_ptr<const routing::table> table;
   codecs::field_set fields;  ///< the table's field paths, then parameters/mutatiesoort unless the table uses it
   int mutatiesoort = -1;     ///< index of parameters/mutatiesoort in `fields`
+  /// Index in `fields` of each routing::plausibility::field_paths() entry, in its order.
+  std::vector<int> plausibility_fields;
   /// Need-to-know (issue 13): one codecs::projection per table->projections(), in the same order, and the
   /// stuurgegevens-only projection for a recipient the table declares none for.
   std::vector<codecs::projection> projections;
@@ -116,8 +121,11 @@ class pipeline {
   admission<codecs::parsed> validate(std::string_view body) const;
   admission<codecs::parsed> validate(std::string_view body, const codecs::field_set& fields) const;
 
-  /// Validate → authorise `party` → route. @param now_ms the receive time stored with the message
-  /// @return the store request (body moved in), or the refusal (400/403 family)
+  /// Validate → authorise `party` → plausibility of the dates → route.
+  /// @param now_ms the receive time stored with the message; its date in Europe/Amsterdam is "today" for
+  ///        the plausibility checks
+  /// @return the store request (body moved in), or the refusal (400/403 family; an implausible notice is
+  ///         errc::implausible with the field in element_path)
   admission<admitted> admit(std::string body, const party_config& party, std::int64_t now_ms) const;
 
   /// Explains how the current table routes `body` (jubesctl route explain), naming the source party
@@ -133,27 +141,34 @@ class pipeline {
 
   /// @return the snapshot in service (never null once open() succeeded with routes).
   std::shared_ptr<const route_snapshot> routes() const { return routes_.load(); }
-  /// Recompiles the routes file; on error the old snapshot keeps serving. @return the new snapshot
+  /// Re-reads the municipality table (cfg.gemeenten_file), checks the configured municipal parties
+  /// against it and recompiles the routes file against it; on any error ("gemeenten_file:
+  /// gemeenten.csv:12: ...", "routes_file: ...") the old snapshot keeps serving. @return the new snapshot
   jubes::result<std::shared_ptr<const route_snapshot>> reload_routes();
   /// @return successful reloads since open().
   std::uint64_t route_generation() const noexcept { return generation_.load(); }
 
-  const routing::gemeente_registry& gemeenten() const { return *gemeenten_; }
+  /// @return the municipality table in service: the route snapshot's (swapped with it on reload), or
+  ///         the one loaded at open() when no routes are loaded. Never null after open() (except adhoc XSDs).
+  std::shared_ptr<const routing::gemeente_registry> gemeenten() const;
 
  private:
   explicit pipeline(const config& cfg, pipeline_options o);
   codecs::validator& validator() const;
+  /// The plausibility of the message's dates (routing::plausibility) with today from `now_ms`.
+  std::optional<refusal> implausible(const route_snapshot& snap, const codecs::parsed& p, std::int64_t now_ms) const;
 
   const config& cfg_;
   pipeline_options opts_;
-  const std::uint64_t instance_;                ///< keys this thread's validator to this pipeline
-  std::optional<codecs::xerces_guard> xerces_;  ///< first: destroyed last
-  std::shared_ptr<const routing::gemeente_registry> gemeenten_;
+  const std::uint64_t instance_;                                 ///< keys this thread's validator to this pipeline
+  std::optional<codecs::xerces_guard> xerces_;                   ///< first: destroyed last
+  std::shared_ptr<const routing::gemeente_registry> gemeenten_;  ///< as loaded at open(); see gemeenten()
   std::shared_ptr<const codecs::schema_catalog> catalog_;
-  routing::compile_context cctx_;
+  routing::compile_context cctx_;  ///< of the snapshot in service; written by open() and reload_routes() only
   std::atomic<std::shared_ptr<const route_snapshot>> routes_;
   std::atomic<std::uint64_t> generation_{0};
   std::mutex reload_mu_;
+  routing::plausibility plausible_;
 };
 
 }  // namespace jubes::gateway::detail

@@ -509,9 +509,13 @@ jubes::result<void> server::start() {
   if (auto r = s.tls.load(); !r) return r.error();
   register_listener_series(s.metrics);
 
-  s.parties.emplace(s.cfg);
-
   if (auto r = s.apis.open(); !r) return r.error();
+  // A municipal certificate names a party only while its code is a municipality in the table in service
+  // (the route snapshot's: a reload swaps it atomically).
+  s.parties.emplace(s.cfg, [&s](std::string_view code) {
+    auto g = s.apis.handler_services().pipe.gemeenten();
+    return g && g->is_current(code);
+  });
   s.apis.set_tls_reload([&s] { return s.tls.reload("admin"); });
 
   s.api_acc.emplace(net::make_strand(s.ioc));

@@ -178,11 +178,12 @@ bool compiler::bind_keys(const YAML::Node& n, std::string_view what, std::initia
 bool compiler::run(const YAML::Node& root) {
   if (!root.IsMap()) return fail(errc::invalid_rule, root, "the routes file must be a mapping with 'rules'");
   YAML::Node version = undef(), feats = undef(), lists = undef(), tgroups = undef(), fwd = undef(), rules = undef(),
-             projs = undef(), unrouted = undef(), deadlines = undef();
+             projs = undef(), unrouted = undef(), deadlines = undef(), splits = undef();
   if (!bind_keys(root, "top-level",
                  {{"version", &version},
                   {"features", &feats},
                   {"lists", &lists},
+                  {"splits", &splits},
                   {"type_groups", &tgroups},
                   {"forwarding", &fwd},
                   {"projections", &projs},
@@ -195,6 +196,7 @@ bool compiler::run(const YAML::Node& root) {
     return fail(errc::invalid_rule, version, "unsupported routes file version (expected 1)");
   if (feats && !compile_features(feats)) return false;
   if (lists && !compile_lists(lists)) return false;
+  if (splits && !compile_splits(splits)) return false;
   if (tgroups && !compile_groups(tgroups)) return false;
   if (fwd && !compile_forwarding(fwd)) return false;
   if (projs && !compile_projections(projs)) return false;

@@ -407,9 +407,16 @@ bool compiler::compile_pipeline(rule& r, recipient_template& t, const YAML::Node
             !use_field(r, tn, k_brp_date, "brp_gemeente", im.brp_date) ||
             !use_field(r, tn, k_brp_dji, "brp_gemeente", im.brp_dji))
           return false;
+        // A split municipality is resolved with the chosen address's postcode and place (splits:).
+        if (!im.splits.empty() && (!use_field(r, tn, k_brp_postcode, "splits", im.brp_postcode) ||
+                                   !use_field(r, tn, k_brp_place, "splits", im.brp_place)))
+          return false;
       } else if (fname == "verlof_gemeente" && arg.empty()) {
         t.source = source_kind::verlof_gemeente;
         if (!use_field(r, tn, k_verlof_code, "verlof_gemeente", im.verlof_code)) return false;
+        if (!im.splits.empty() && (!use_field(r, tn, k_verlof_postcode, "splits", im.verlof_postcode) ||
+                                   !use_field(r, tn, k_verlof_place, "splits", im.verlof_place)))
+          return false;
       } else if (fname == "field" && !arg.empty()) {
         t.source = source_kind::field;
         if (!use_field(r, tn, arg, "", t.field)) return false;

@@ -28,6 +28,14 @@ inline constexpr std::string_view k_brp_dji = "persoon/brpAdressen/adres/djiInst
 inline constexpr std::string_view k_verlof_code = "verlof/adres/gemeentecode";
 inline constexpr std::string_view k_birth_date = "persoon/geboortedatum";
 inline constexpr std::string_view k_event_date = "gebeurtenisdatum";
+// The address fields a split municipality is resolved with (`splits:`).
+inline constexpr std::string_view k_brp_postcode = "persoon/brpAdressen/adres/postcode";
+inline constexpr std::string_view k_brp_place = "persoon/brpAdressen/adres/woonplaats";
+inline constexpr std::string_view k_verlof_postcode = "verlof/adres/postcode";
+inline constexpr std::string_view k_verlof_place = "verlof/adres/woonplaats";
+
+/// A place name as compared: ASCII letters lower case, surrounding blanks trimmed.
+std::string fold_place(std::string_view s);
 
 std::string trim(std::string_view s);
 /// Local names joined by '/', each starting with a letter or '_'.
@@ -93,6 +101,11 @@ struct compiler {
   bool compile_list_file(const YAML::Node& file, const std::string& lname, YAML::Node& values, std::string& file_label);
   bool compile_groups(const YAML::Node& n);
   bool compile_forwarding(const YAML::Node& n);
+
+  // ---- split municipalities (compile_splits.cpp)
+  bool compile_splits(const YAML::Node& n);
+  bool compile_split(const YAML::Node& e, const std::string& file_label);
+  bool compile_successor(const YAML::Node& e, const std::string& file_label, split& sp);
 
   // ---- deadlines (compile_deadlines.cpp)
   bool compile_deadlines(const YAML::Node& n);

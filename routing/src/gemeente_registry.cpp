@@ -148,6 +148,12 @@ bool gemeente_registry::is_current(std::string_view code) const noexcept {
   return c && *c == code;
 }
 
+std::string_view gemeente_registry::new_code(std::string_view code) const noexcept {
+  int idx = index_of(code);
+  if (idx < 0 || by_code_[idx] < 0) return {};
+  return entries_[by_code_[idx]].new_code;
+}
+
 std::string_view gemeente_registry::name(std::string_view code) const noexcept {
   int idx = index_of(code);
   if (idx < 0 || by_code_[idx] < 0) return {};

@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <charconv>
 
-#include "deadline.hpp"
 #include "common/recipient.hpp"
+#include "compiler.hpp"
+#include "deadline.hpp"
 #include "table_impl.hpp"
 
 namespace jubes::routing {
@@ -270,8 +271,81 @@ class evaluator {
     return e < b + 18 * 10000 ? 1 : 0;
   }
 
+  // The address a template's gemeentecode came from, for split municipalities (`splits:`).
+  struct address {
+    bool known = false;  // one address decided the value
+    std::string postcode, place;
+    std::string note;  // why postcode or place are not known, for the reason
+  };
+
+  // The value of `field` at `index` if the field has one value per address (`count`), else "" and a note.
+  std::string at_address(int field, std::size_t index, std::size_t count, std::string_view what, std::string& note) {
+    const auto& v = values(field);
+    if (field < 0 || v.empty()) return {};
+    if (v.size() != count) {
+      note += (note.empty() ? "" : "; ") + std::string("not every address carries a ") + std::string(what);
+      return {};
+    }
+    return std::string(trim(v[index]));
+  }
+
+  // The successor of split municipality `sp` that the address decides, or "" (and `why`).
+  std::string decide_split(const detail::split& sp, const address& a, std::string& how, std::string* why) {
+    const detail::split_successor* by_pc = nullptr;
+    const detail::split_successor* by_place = nullptr;
+    int pc = 0;
+    if (a.postcode.size() >= 4 &&
+        std::from_chars(a.postcode.data(), a.postcode.data() + 4, pc).ptr == a.postcode.data() + 4)
+      for (const auto& s : sp.successors)
+        for (const auto& [lo, hi] : s.postcodes)
+          if (pc >= lo && pc <= hi) by_pc = &s;
+    const std::string place = detail::fold_place(a.place);
+    if (!place.empty())
+      for (const auto& s : sp.successors)
+        if (std::binary_search(s.places.begin(), s.places.end(), place)) by_place = &s;
+    auto candidates = [&] {
+      std::string c;
+      for (const auto& s : sp.successors) c += (c.empty() ? "" : ", ") + s.code;
+      return c;
+    };
+    const std::string head = "gemeentecode " + sp.code + " (" + std::string(im_.gemeenten->name(sp.code)) +
+                             ") was split over " + candidates() + " (" + im_.splits_file + ":" +
+                             std::to_string(sp.line) + ")";
+    const std::string seen = "postcode " + (a.postcode.empty() ? std::string("none") : a.postcode) + ", woonplaats " +
+                             (a.place.empty() ? std::string("none") : a.place) +
+                             (a.note.empty() ? std::string() : "; " + a.note);
+    if (by_pc && by_place && by_pc != by_place) {
+      if (why)
+        *why = head + "; the address disagrees with itself (postcode " + a.postcode + " -> " + by_pc->code +
+               ", woonplaats " + a.place + " -> " + by_place->code + "): candidates " + candidates();
+      return {};
+    }
+    if (by_pc) {
+      how = "postcode " + a.postcode;
+      return by_pc->code;
+    }
+    if (by_place) {
+      how = "woonplaats " + a.place;
+      return by_place->code;
+    }
+    if (why) *why = head + "; the address (" + seen + ") decides none of them: candidates " + candidates();
+    return {};
+  }
+
+  // The split that `code` or a code it became belongs to, or nullptr.
+  const detail::split* split_of(std::string_view code) const {
+    if (im_.splits.empty()) return nullptr;
+    std::string_view at = code;
+    for (int steps = 0; steps < 64 && !at.empty(); ++steps) {
+      if (auto it = im_.splits.find(at); it != im_.splits.end()) return &it->second;
+      if (im_.gemeenten->is_current(at)) return nullptr;
+      at = im_.gemeenten->new_code(at);
+    }
+    return nullptr;
+  }
+
   // The last BRP address that is not a DJI institution: latest begindatum, later record on a tie.
-  void brp_gemeente(std::vector<std::string>& out, std::string* why) {
+  void brp_gemeente(std::vector<std::string>& out, std::string* why, address* addr = nullptr) {
     const auto& codes = values(im_.brp_code);
     const auto& dates = values(im_.brp_date);
     const auto& dji = values(im_.brp_dji);
@@ -295,6 +369,12 @@ class evaluator {
       return;
     }
     out.emplace_back(trim(codes[best]));
+    if (addr && !im_.splits.empty()) {
+      addr->known = true;
+      addr->postcode =
+          at_address(im_.brp_postcode, static_cast<std::size_t>(best), codes.size(), "postcode", addr->note);
+      addr->place = at_address(im_.brp_place, static_cast<std::size_t>(best), codes.size(), "woonplaats", addr->note);
+    }
   }
 
   void expand(const rule& r, const recipient_template& t, std::vector<std::string>& out) {
@@ -307,14 +387,20 @@ class evaluator {
     std::string why;
     std::string* w = wants_text() ? &why : nullptr;
     std::string steps;  // the pipeline's intermediate values, for explain
+    address addr;       // where the value came from, for a split municipality
     switch (t.source) {
       case source_kind::brp_gemeente:
-        brp_gemeente(vals, w);
+        brp_gemeente(vals, w, &addr);
         if (wants_text()) steps = "brp_gemeente -> " + join(vals);
         break;
       case source_kind::verlof_gemeente:
         for (const auto& v : values(im_.verlof_code)) vals.emplace_back(trim(v));
         if (vals.empty() && w) why = "no verlof/adres/gemeentecode";
+        if (vals.size() == 1 && !im_.splits.empty()) {
+          addr.known = true;
+          addr.postcode = at_address(im_.verlof_postcode, 0, 1, "postcode", addr.note);
+          addr.place = at_address(im_.verlof_place, 0, 1, "woonplaats", addr.note);
+        }
         if (wants_text()) steps = "verlof_gemeente -> " + join(vals);
         break;
       case source_kind::field:
@@ -325,8 +411,22 @@ class evaluator {
     }
     for (const auto& st : t.steps) {
       std::vector<std::string> next;
+      std::string split_note;
       for (const std::string& v : vals) {
         if (st.kind == step_kind::current) {
+          if (const detail::split* sp = split_of(v)) {
+            // Not guessed: the address decides the successor, or nobody gets it (an operator does).
+            std::string how;
+            std::string s = addr.known ? decide_split(*sp, addr, how, w) : std::string();
+            if (!addr.known && w)
+              why = "gemeentecode " + sp->code + " was split (" + im_.splits_file + ":" + std::to_string(sp->line) +
+                    ") and no single address decides the successor";
+            if (!s.empty()) {
+              if (wants_text()) split_note = " (split " + sp->code + ", by " + how + ")";
+              next.push_back(std::move(s));
+            }
+            continue;
+          }
           auto c = im_.gemeenten->current(v);
           if (c)
             next.emplace_back(*c);
@@ -340,8 +440,8 @@ class evaluator {
       }
       vals = std::move(next);
       if (wants_text())
-        steps +=
-            (st.kind == step_kind::current ? " | current -> " : " | in_list(" + st.list_name + ") -> ") + join(vals);
+        steps += (st.kind == step_kind::current ? " | current -> " : " | in_list(" + st.list_name + ") -> ") +
+                 join(vals) + split_note;
     }
     std::size_t produced = 0;
     for (const std::string& v : vals) {
@@ -402,6 +502,7 @@ class evaluator {
       *trace_ += head + "\n    " + used + "\ndeadline: " + detail::iso8601_utc(d.deadline_ms) +
                  " (00:00 Europe/Amsterdam); at risk from " + detail::iso8601_utc(d.at_risk_from_ms) + "\n";
   }
+
  public:
   /// Templates of matched rules that produced no recipient (a partial delivery when others did).
   std::size_t unproduced() const noexcept { return unproduced_; }

@@ -78,6 +78,20 @@ struct deadline_rule {
   std::string text;          // as an operator reads it, e.g. "before verlof/begindatum"
 };
 
+// A municipality divided over several successors (the routes file's `splits:`, docs/routing.md,
+// "Split municipalities"): which successor an address belongs to, by place name or postcode range.
+struct split_successor {
+  std::string code;                            // a current gemeentecode
+  std::vector<std::string> places;             // woonplaatsen, folded (lower case, trimmed), sorted
+  std::vector<std::pair<int, int>> postcodes;  // inclusive ranges of the four digits of a postcode
+};
+
+struct split {
+  std::string code;  // the ended gemeentecode
+  int line = 0;      // in the splits file
+  std::vector<split_successor> successors;
+};
+
 struct string_hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
@@ -109,6 +123,10 @@ struct table::impl {
   std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> projection_by_key;
   // Indexes of the fields that the built-in functions read; -1 if no rule uses the function.
   int brp_code = -1, brp_date = -1, brp_dji = -1, verlof_code = -1, birth_date = -1, event_date = -1;
+  // `splits:`: ended gemeentecode -> its successors; the address fields that decide (-1: not read).
+  std::map<std::string, detail::split, std::less<>> splits;
+  std::string splits_file;  // the file's name, for explain and park reasons
+  int brp_postcode = -1, brp_place = -1, verlof_postcode = -1, verlof_place = -1;
 };
 
 }  // namespace jubes::routing

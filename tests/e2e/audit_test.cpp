@@ -21,6 +21,7 @@ class audit : public ::testing::Test {
     const std::string conf = std::string(JUBES_SOURCE_DIR) + "/conf";
     fs::copy_file(conf + "/routes.yaml", dir_.path() / "routes.yaml");
     fs::copy_file(conf + "/bij-deelnemers.yaml", dir_.path() / "bij-deelnemers.yaml");
+    fs::copy_file(conf + "/gemeente-splitsingen.yaml", dir_.path() / "gemeente-splitsingen.yaml");
     std::string text = test_config(dir_.path() / "data");
     text = std::regex_replace(text, std::regex("routes_file: [^\n]*"),
                               "routes_file: " + (dir_.path() / "routes.yaml").string());

@@ -31,6 +31,7 @@ class ctl : public ::testing::Test {
     // A private copy of the routes file (and its list file) so that tests may edit it.
     fs::copy_file(conf_dir() + "/routes.yaml", dir_.path() / "routes.yaml");
     fs::copy_file(conf_dir() + "/bij-deelnemers.yaml", dir_.path() / "bij-deelnemers.yaml");
+    fs::copy_file(conf_dir() + "/gemeente-splitsingen.yaml", dir_.path() / "gemeente-splitsingen.yaml");
     std::string text = test_config(dir_.path() / "data", "", extra_parties());
     text = std::regex_replace(text, std::regex("routes_file: [^\n]*"),
                               "routes_file: " + (dir_.path() / "routes.yaml").string());
@@ -283,6 +284,7 @@ class revocation : public ctl {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     fs::copy_file(conf_dir() + "/routes.yaml", d / "routes.yaml");
     fs::copy_file(conf_dir() + "/bij-deelnemers.yaml", d / "bij-deelnemers.yaml");
+    fs::copy_file(conf_dir() + "/gemeente-splitsingen.yaml", d / "gemeente-splitsingen.yaml");
     std::string text = test_config(d / "data");
     text = std::regex_replace(text, std::regex("\ntls:\n"), "\ntls:\n  crl: " + crl + "\n");
     cfg_ = write_file(d, "jubes.yaml", text);

@@ -46,6 +46,8 @@ class delivery : public api_fixture {
     const auto dir = dir_.path() / "conf";
     std::filesystem::create_directories(dir);
     jubes::testing::write_file(dir, "bij-deelnemers.yaml", jubes::testing::read_file(conf / "bij-deelnemers.yaml"));
+    jubes::testing::write_file(dir, "gemeente-splitsingen.yaml",
+                               jubes::testing::read_file(conf / "gemeente-splitsingen.yaml"));
     c.routes_file = jubes::testing::write_file(dir, "routes.yaml", routes);
   }
 };

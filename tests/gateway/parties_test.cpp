@@ -5,8 +5,34 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
+
+#include "routing/gemeente_registry.hpp"
+
 namespace jubes::gateway::detail {
 namespace {
+
+// A small table: 0363 and 0080 current; 0140 ended (2018, split), 0001 never a municipality of ours.
+constexpr std::string_view k_table =
+    "\"92.10 Gemeentecode\",\"92.11 Omschrijving\",\"92.12 Nieuwe code\",\"99.98 Datum ingang\",\"99.99 Datum einde\"\n"
+    "\"0080\",\"Leeuwarden\",\"\",\"\",\"\"\n"
+    "\"0140\",\"Littenseradiel\",\"0080\",\"19850126\",\"20180101\"\n"
+    "\"0363\",\"Amsterdam\",\"\",\"\",\"\"\n";
+
+std::shared_ptr<const routing::gemeente_registry> table_of(std::string_view csv) {
+  auto g = routing::gemeente_registry::parse(csv, "gemeenten.csv");
+  EXPECT_TRUE(g) << g.error().message();
+  return *g;
+}
+
+// The directory asks whatever table is in service at each find(), as the server's route snapshot does.
+struct registry_in_service {
+  std::atomic<std::shared_ptr<const routing::gemeente_registry>> current{table_of(k_table)};
+  std::function<bool(std::string_view)> check() {
+    return [this](std::string_view code) { return current.load()->is_current(code); };
+  }
+};
 
 config two_parties(bool municipalities_by_cn) {
   config c;
@@ -27,7 +53,8 @@ config two_parties(bool municipalities_by_cn) {
 
 TEST(party_directory, finds_a_party_by_oin_first_then_by_cn) {
   const config cfg = two_parties(false);
-  party_directory d(cfg);
+  registry_in_service reg;
+  party_directory d(cfg, reg.check());
   // The OIN wins over a CN that names another party.
   const auto* by_oin = d.find({"rvdk-cert", "00000001003214345000", "/CN=rvdk-cert"});
   ASSERT_NE(by_oin, nullptr);
@@ -41,7 +68,8 @@ TEST(party_directory, finds_a_party_by_oin_first_then_by_cn) {
 
 TEST(party_directory, names_a_municipality_by_cn_only_when_configured_and_always_the_same_entry) {
   const config cfg = two_parties(true);
-  party_directory d(cfg);
+  registry_in_service reg;
+  party_directory d(cfg, reg.check());
   const auto* g = d.find({"gemeente:0363/bij", "", "/CN=gemeente:0363/bij"});
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->id, "gemeente:0363/bij");
@@ -55,9 +83,32 @@ TEST(party_directory, names_a_municipality_by_cn_only_when_configured_and_always
   EXPECT_EQ(d.find({"gemeente:36/bij", "", ""}), nullptr) << "not a municipality name";
 }
 
+TEST(party_directory, a_municipal_certificate_of_a_code_that_is_no_current_municipality_is_no_party) {
+  const config cfg = two_parties(true);
+  registry_in_service reg;
+  party_directory d(cfg, reg.check());
+  EXPECT_EQ(d.find({"gemeente:0001/bij", "", ""}), nullptr) << "not in the table";
+  EXPECT_EQ(d.find({"gemeente:0140/bij", "", ""}), nullptr) << "dissolved (ended 2018)";
+  EXPECT_EQ(d.identify({"gemeente:0140/bij", "", ""}).party, nullptr);
+  ASSERT_NE(d.find({"gemeente:0080/bij", "", ""}), nullptr);
+  ASSERT_NE(d.find({"gemeente:0363/bij", "", ""}), nullptr);
+
+  // A reloaded table (Amsterdam dissolved into 0080, for the test) is seen at the next find(), both ways.
+  reg.current.store(
+      table_of("\"92.10 Gemeentecode\",\"92.11 Omschrijving\",\"92.12 Nieuwe code\",\"99.98 Datum ingang\",\"99.99 "
+               "Datum einde\"\n"
+               "\"0080\",\"Leeuwarden\",\"\",\"\",\"\"\n"
+               "\"0140\",\"Littenseradiel\",\"\",\"19850126\",\"\"\n"
+               "\"0363\",\"Amsterdam\",\"0080\",\"\",\"20260101\"\n"));
+  EXPECT_EQ(d.find({"gemeente:0363/bij", "", ""}), nullptr) << "dissolved by the reload";
+  EXPECT_NE(d.find({"gemeente:0140/bij", "", ""}), nullptr) << "current in the reloaded table";
+  EXPECT_NE(d.find({"gemeente:0080/reintegratie", "", ""}), nullptr);
+}
+
 TEST(party_directory, identify_escapes_the_certificate_text_of_an_unknown_caller) {
   const config cfg = two_parties(false);
-  party_directory d(cfg);
+  registry_in_service reg;
+  party_directory d(cfg, reg.check());
   auto who = d.identify({"evil\nline", "", "/CN=evil\nline"});
   EXPECT_EQ(who.party, nullptr);
   EXPECT_EQ(who.id.find('\n'), std::string::npos) << who.id;
@@ -67,7 +118,8 @@ TEST(party_directory, identify_escapes_the_certificate_text_of_an_unknown_caller
 
 TEST(party_directory, counts_connections_per_known_party_while_their_slots_live) {
   const config cfg = two_parties(false);
-  party_directory d(cfg);
+  registry_in_service reg;
+  party_directory d(cfg, reg.check());
   const caller tulp = d.identify({"tulp-gw", "", ""});
   const caller nobody = d.identify({"nobody", "", ""});
   {

@@ -22,7 +22,7 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log" || { cat "$work
 
 # The tree: standard paths of GNUInstallDirs.
 for f in bin/jubesd bin/jubesctl; do [ -x "$prefix/$f" ] || fail "$f not installed (or not executable)"; done
-for f in etc/jubes/jubes.yaml etc/jubes/routes.yaml etc/jubes/gemeenten.csv etc/jubes/bij-deelnemers.yaml \
+for f in etc/jubes/jubes.yaml etc/jubes/routes.yaml etc/jubes/gemeenten.csv etc/jubes/bij-deelnemers.yaml etc/jubes/gemeente-splitsingen.yaml \
   share/jubes/schemas/jubes/jubes0100.xsd share/jubes/schemas/jubes/outbox.xsd \
   share/jubes/examples/piBeeindiging.xml \
   share/jubes/dashboard/index.html share/jubes/dashboard/app.js share/jubes/dashboard/style.css \

@@ -64,6 +64,8 @@ inline compile_context context() {
         "persoon/brpAdressen/adres/gemeentecode",
         "persoon/brpAdressen/adres/begindatum",
         "persoon/brpAdressen/adres/djiInstelling",
+        "persoon/brpAdressen/adres/postcode",
+        "persoon/brpAdressen/adres/woonplaats",
         "detentie/instelling/code",
         "detentie/instelling/type",
         "detentie/titel",

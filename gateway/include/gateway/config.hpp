@@ -108,6 +108,12 @@ struct retention_config {
   std::uint32_t audit_checkpoint_interval_s = 3600;  // periodic audit chain checkpoints; 0: none
 };
 
+/// Plausibility of a notice's dates at ingest (routing/plausibility.hpp, docs/MESSAGES.md).
+struct plausibility_config {
+  std::uint32_t event_max_past_days = 1826;   // gebeurtenisdatum at most this many days before today
+  std::uint32_t event_max_future_days = 366;  // ... and at most this many days after today
+};
+
 struct config {
   std::filesystem::path file;  // the config file itself (absolute)
   endpoint listen;
@@ -119,6 +125,7 @@ struct config {
   limits_config limits;
   store_config store;
   retention_config retention;
+  plausibility_config plausibility;
   std::vector<party_config> parties;
   bool municipalities_by_cn = false;  // any CN gemeente:NNNN/BOX is a recipient party
   /// The mailboxes of every municipality (issue 13): a certificate names one (CN gemeente:NNNN/BOX), the routes

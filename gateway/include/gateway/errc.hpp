@@ -23,6 +23,7 @@ enum class errc {
   referentienummer_reused,  ///< same party and referentienummer, other content (409, StUF016)
   draining,                 ///< the gateway is shutting down (503)
   config_invalid,           ///< the configuration (or a file it names) is refused at start; never an HTTP reply
+  implausible,              ///< a notice whose dates cannot be true (routing/plausibility.hpp): 400, StUF055
 };
 
 const boost::system::error_category& gateway_category() noexcept;

@@ -37,7 +37,7 @@ admission<recipient> forwarder(const services& s, const call& c, bool by_operato
 admission<recipient> forward_target(const services& s, const call& c, const recipient& me) {
   auto* to = c.query.get("to");
   auto target = to ? recipient::parse(*to) : std::nullopt;
-  if (!target || !target->is_municipality() || !s.pipe.gemeenten().is_current(target->gemeentecode()))
+  if (!target || !target->is_municipality() || !s.pipe.gemeenten()->is_current(target->gemeentecode()))
     return refusal(errc::bad_request, "to: must be gemeente:NNNN, a municipality that exists today");
   if (!target->box().empty() && target->box() != me.box())
     return refusal(errc::bad_request, "to: forwarding stays within the " + std::string(me.box()) + " box");

@@ -45,6 +45,9 @@ class gemeente_registry {
   /// @return true if `code` is a municipality today (current(code) == code).
   bool is_current(std::string_view code) const noexcept;
 
+  /// @return the "Nieuwe code" of a code in the table as written (one step, not followed), or an empty view.
+  std::string_view new_code(std::string_view code) const noexcept;
+
   /// @return the name ("Omschrijving") of a code in the table, or an empty view.
   std::string_view name(std::string_view code) const noexcept;
 
