@@ -107,7 +107,7 @@ class at_rest : public ::testing::Test {
   }
   /// Neither the BSN nor the name nor the street, as bytes or as the hex of bytea text output.
   static void expect_no_plaintext_in(const std::string& raw, const std::string& what) {
-    for (const std::string needle :
+    for (const std::string& needle :
          {std::string(bsn), std::string("<dti:geslachtsnaam>") + std::string(name), std::string("Kinkerstraat")}) {
       EXPECT_EQ(raw.find(needle), std::string::npos) << what << " holds " << needle;
       EXPECT_EQ(raw.find(hex_of(needle)), std::string::npos) << what << " holds " << needle << " (hex)";
@@ -144,7 +144,7 @@ TEST_F(at_rest, no_bsn_or_name_in_the_store_or_a_backup_and_messages_come_back_i
     auto dump = run({pg_tool("pg_dump"), "-d", conninfo_, "-f", (dir_.path() / "dump.sql").string()});
     ASSERT_EQ(dump.exit_code, 0) << dump.output;
     expect_no_plaintext(dir_.path() / "dump.sql");
-    const std::string server = conninfo_.substr(0, conninfo_.find(" dbname="));
+    const std::string server = std::regex_replace(conninfo_, std::regex("dbname=[^ ]*"), "");
     auto base = run(
         {pg_tool("pg_basebackup"), "-d", server, "-D", (dir_.path() / "base").string(), "-X", "fetch", "-c", "fast"},
         std::chrono::seconds(120));
@@ -192,10 +192,11 @@ TEST_F(at_rest, rotation_keeps_old_messages_readable_online_and_offline) {
   EXPECT_NE(r.output.find("data key 2 is now active"), std::string::npos) << r.output;
   post(5, 5);
   expect_outbox(10);
-  if (on_postgresql())  // the running jubesd sealed the later messages with the new key
+  if (on_postgresql()) {  // the running jubesd sealed the later messages with the new key
     EXPECT_EQ(
         psql("SELECT k || ':' || count(*) FROM (SELECT get_byte(body, 7) AS k FROM messages) x GROUP BY k ORDER BY k"),
         "1:5\n2:5\n");
+  }
   stop();
   r = jubesctl({"keys", "rotate", "--reencrypt"});  // on the stopped store
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -213,10 +214,11 @@ TEST_F(at_rest, rotation_keeps_old_messages_readable_online_and_offline) {
     ++rotations;
   EXPECT_EQ(rotations, 2u) << audit.output;
   EXPECT_NE(audit.output.find("\"os:"), std::string::npos) << audit.output;
-  if (on_postgresql())  // --reencrypt left nothing under an older key
+  if (on_postgresql()) {  // --reencrypt left nothing under an older key
     EXPECT_EQ(
         psql("SELECT k || ':' || count(*) FROM (SELECT get_byte(body, 7) AS k FROM messages) x GROUP BY k ORDER BY k"),
         "3:10\n");
+  }
   start();
   expect_outbox(10);
   post(10, 2);
