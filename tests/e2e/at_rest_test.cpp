@@ -7,6 +7,7 @@
 // `jubesctl check` finds a byte flipped in a sealed body.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -139,8 +140,15 @@ TEST_F(at_rest, no_bsn_or_name_in_the_store_or_a_backup_and_messages_come_back_i
     // The control: the bodies really are in this database (as sealed bytea values).
     EXPECT_EQ(psql("SELECT count(*) FROM messages WHERE substring(body FROM 1 FOR 2) = '\\x1b4a'"), "20\n");
     // The database's files (tables, TOAST, WAL) after a checkpoint, a dump and a base backup.
+    // The control: a plain value stored beside them is found by the same scan.
+    const std::string control = "plain-control-" + std::to_string(::getpid()) + "-" + hex_of("x");
+    psql("CREATE TABLE control (v text); INSERT INTO control VALUES ('" + control + "')");
     psql("CHECKPOINT");
     EXPECT_GT(expect_no_plaintext_under(pgtest::server().dir() / "data"), 1u << 20);
+    bool seen = false;
+    for (const auto& e : fs::recursive_directory_iterator(pgtest::server().dir() / "data"))
+      if (e.is_regular_file() && slurp(e.path()).find(control) != std::string::npos) seen = true;
+    EXPECT_TRUE(seen) << "the scan does not see what the database stores";
     auto dump = run({pg_tool("pg_dump"), "-d", conninfo_, "-f", (dir_.path() / "dump.sql").string()});
     ASSERT_EQ(dump.exit_code, 0) << dump.output;
     expect_no_plaintext(dir_.path() / "dump.sql");
