@@ -181,7 +181,8 @@ const std::vector<key_desc>& key_table() {
       {{"store.encryption", k::section, "", false, 0, 0,
         "Encryption of message bodies at rest (AES-256-GCM under data keys wrapped by a key-encryption key, KEK). "
         "Neither key set: bodies are stored unencrypted, and a store holding encrypted bodies is refused. "
-        "`jubesctl keys rotate` adds a data key."},
+        "`jubesctl keys rotate` adds a data key. Both backends; on PostgreSQL every node needs the same KEK (the "
+        "data keys are in the database's `data_keys` table)."},
        nullptr},
       {{"store.encryption.kek_file", k::path, "", false, 0, 0,
         "File holding the 32-byte KEK (raw, or 64 hex digits), mode 0600 or stricter; relative to `tls.pki_dir`. "

@@ -74,8 +74,9 @@ bool context::postgresql() {
 std::unique_ptr<storage::backend> context::open_readonly() {
   if (postgresql()) {
     auto po = detail::pg_options(cfg());
-    po.retention_interval = std::chrono::milliseconds(0);
-    auto s = pgstore::store::open(po);
+    if (!po) stop_with(failed, po.error().message());
+    po->retention_interval = std::chrono::milliseconds(0);
+    auto s = pgstore::store::open(*po);
     if (!s) stop_with(failed, "store (postgresql): " + s.error().message());
     return std::move(*s);
   }

@@ -68,8 +68,11 @@ bool uses_postgresql(const config& cfg) {
   return cfg.store.backend == "postgresql";
 }
 
-pgstore::options pg_options(const config& cfg) {
+jubes::result<pgstore::options> pg_options(const config& cfg) {
+  auto ar = at_rest_options(cfg);
+  if (!ar) return jubes::fail(ar.error(), "store (postgresql): " + ar.error().detail);
   pgstore::options po;
+  po.at_rest = std::move(*ar);
   po.conninfo = cfg.store.postgresql_conninfo;
   po.queue_capacity = cfg.store.queue_capacity;
   // Tens to a hundred requests per transaction: larger batches hold the head-row locks that
@@ -84,7 +87,9 @@ pgstore::options pg_options(const config& cfg) {
 
 jubes::result<std::unique_ptr<storage::backend>> open_backend(const config& cfg) {
   if (uses_postgresql(cfg)) {
-    auto st = pgstore::store::open(pg_options(cfg));
+    auto po = pg_options(cfg);
+    if (!po) return po.error();
+    auto st = pgstore::store::open(*po);
     if (!st) return jubes::fail(st.error(), "store (postgresql): " + st.error().message());
     return std::unique_ptr<storage::backend>(std::move(*st));
   }

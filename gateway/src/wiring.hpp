@@ -28,7 +28,7 @@ jubes::result<storage::at_rest_options> at_rest_options(const config& cfg);
 jubes::result<storage::options> lmdb_options(const config& cfg);
 
 /// @return the PostgreSQL store options of `cfg` (store.backend: postgresql).
-pgstore::options pg_options(const config& cfg);
+jubes::result<pgstore::options> pg_options(const config& cfg);
 
 /// @return true if `cfg` stores messages in PostgreSQL (store.backend: postgresql)
 bool uses_postgresql(const config& cfg);

@@ -109,6 +109,8 @@ struct plan {
   std::vector<std::int64_t> ob_seq, ob_id, ob_deadline, ob_risk;
   chain_writes chain;
   batch_result* out = nullptr;
+  at_rest* keys = nullptr;
+  std::uint32_t active_key = 0;  ///< read after the chain's lock (bodies at rest)
 
   storage::audit_record audit(storage::audit_kind k, std::uint64_t id, std::string party, std::string detail) {
     storage::audit_record a;
@@ -248,6 +250,8 @@ bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
   }
   const int chain_at = static_cast<int>(cmds.size());
   cmds.push_back(cmd("w_chain_lock"));
+  const int key_at = w.keys.empty() ? -1 : static_cast<int>(cmds.size());
+  if (!w.keys.empty()) cmds.push_back(cmd("w_active_key"));
   pq::pipeline_run run;
   if (auto r = pq::pipeline(c, cmds, run); !r) return fail = lost(c, r.error()), false;
   if (int f = first_failure(run); f >= 0) return fail = failed_with(c, run.results[f], cmds[f].stmt), false;
@@ -277,6 +281,7 @@ bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
   const auto& ch = run.results[chain_at];
   if (ch.rows() != 1) return fail = lost(c, jubes::error(errc::corrupt, "audit_chain has no row")), false;
   p.chain.locked(ch);
+  if (key_at >= 0) p.active_key = static_cast<std::uint32_t>(run.results[key_at].i64(0, 0));
   return true;
 }
 
@@ -302,6 +307,7 @@ namespace {
 jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   const auto& r = o.req;
   if (!valid_ingest(o)) return fail(errc::invalid_argument, "invalid ingest request");
+  if (!o.sealed_ok) return fail(errc::io_error, "sealing the body failed (compression or encryption)");
   // Corrections and withdrawals (crossRefnummer, docs/MESSAGES.md) are not implemented on
   // PostgreSQL yet: refused, never delivered as if they were new notices.
   if (r.mutation_kind != storage::mutation::none)
@@ -328,7 +334,13 @@ jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   // Parked: no recipient, or a partial delivery (recipients and a reason why one is missing), as in LMDB.
   const bool park = (to.empty() && !r.unrouted) || (!to.empty() && !r.park_reason.empty());
   m.text(r.route_version).array(r.matched_rules).array(to).boolean(park);
-  m.text(park ? r.park_reason : std::string()).bytes(std::string_view(r.body));
+  // Sealed on the submitting thread; again here when a rotation made another key active since.
+  std::string resealed;
+  if (o.key_id != p.active_key) {
+    std::uint32_t kid = 0;
+    if (auto s = p.keys->seal(r.body, r.party, r.referentienummer, resealed, kid); !s) return s.error();
+  }
+  m.text(park ? r.park_reason : std::string()).bytes(o.key_id != p.active_key ? resealed : o.stored);
   p.msg_inserts.push_back(cmd("w_msg", std::move(m)));
   // One audit record per message covers acceptance and routing (as in the LMDB store).
   std::string detail = r.message_type;
@@ -508,14 +520,17 @@ std::vector<pq::command> writes(plan& p) {
 
 }  // namespace
 
-batch_result run_batch(PGconn* c, std::vector<op>& ops, std::int64_t now) {
+batch_result run_batch(PGconn* c, std::vector<op>& ops, std::int64_t now, at_rest& keys) {
   batch_result out;
   plan p;
   p.now = now;
   p.out = &out;
+  p.keys = &keys;
   const wants w = collect(ops);
   batch_result failure;
   if (!read_phase(c, w, p, failure) || !take_ids(c, w, p, failure)) return failure;
+  if (!w.keys.empty())
+    if (auto k = keys.ensure_active(c, p.active_key); !k) return lost(c, k.error());
   apply_all(p, ops);
   const auto cmds = writes(p);
   pq::pipeline_run run;

@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "at_rest.hpp"
 #include "ops.hpp"
 #include "pq.hpp"
 
@@ -44,8 +45,10 @@ struct batch_result {
   std::int64_t parked_delta = 0;
 };
 
-/// Runs `ops` (no purge_op among them) as one transaction at time `now` (ms).
-batch_result run_batch(PGconn* c, std::vector<op>& ops, std::int64_t now);
+/// Runs `ops` (no purge_op among them) as one transaction at time `now` (ms). A batch with
+/// messages reads the active data key after the audit chain's lock and stores every body sealed
+/// with it (`keys` re-seals one sealed with another).
+batch_result run_batch(PGconn* c, std::vector<op>& ops, std::int64_t now, at_rest& keys);
 
 /// One retention pass (bodies, dedup, audit: at most `limit` of each) in one transaction.
 /// @return what it purged (acc is added to), or the error

@@ -2,6 +2,7 @@
 #pragma once
 // The writer's requests (one per submit_* kind) as the queue holds them.
 #include <array>
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,6 +15,11 @@ struct ingest_op {
   storage::ingest_request req;
   std::array<unsigned char, 32> sha{};
   bool sha_ok = false;  ///< hashed on the caller's thread; false only if OpenSSL failed
+  /// The body as stored, sealed on the caller's thread (at_rest.hpp) with data key `key_id`
+  /// (0: not encrypted); sealed_ok false only if sealing failed.
+  std::string stored;
+  std::uint32_t key_id = 0;
+  bool sealed_ok = false;
   storage::completion<storage::ingest_result> done;
 };
 struct ack_op {

@@ -21,6 +21,13 @@ constexpr const char* state_cols =
     "h.recipient, h.head, h.acked, (SELECT m.accepted_at_ms FROM outbox o JOIN messages m ON m.id = o.message_id "
     "WHERE o.recipient = h.recipient AND o.seq = h.acked + 1)";
 
+/// A body's plain length: from a sealed body's header (body_codec.hpp: bytes 12-15, big-endian),
+/// else its size (a plain body); 0 when purged.
+constexpr const char* plain_length =
+    "CASE WHEN m.body IS NULL THEN 0 WHEN substring(m.body FROM 1 FOR 2) = '\\x1b4a'::bytea AND "
+    "octet_length(m.body) >= 16 THEN (get_byte(m.body, 12)::bigint << 24) + (get_byte(m.body, 13) << 16) + "
+    "(get_byte(m.body, 14) << 8) + get_byte(m.body, 15) ELSE octet_length(m.body) END";
+
 struct stmt {
   const char* name;
   std::string sql;
@@ -30,12 +37,12 @@ const std::vector<stmt>& statements() {
   static const std::vector<stmt> s = {
       {"r_outbox",
        "SELECT o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, m.purged, m.body, o.deadline_ms, "
-       "o.at_risk_from_ms FROM outbox o "
+       "o.at_risk_from_ms, m.referentienummer FROM outbox o "
        "JOIN messages m ON m.id = o.message_id WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq "
        "LIMIT $3::bigint"},
-      {"r_sizes",
-       "SELECT o.seq, COALESCE(octet_length(m.body), 0) FROM outbox o JOIN messages m ON m.id = o.message_id "
-       "WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq LIMIT $3::bigint"},
+      {"r_sizes", std::string("SELECT o.seq, ") + plain_length +
+                      " FROM outbox o JOIN messages m ON m.id = o.message_id "
+                      "WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq LIMIT $3::bigint"},
       {"r_state", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.recipient = $1"},
       {"r_states", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.head > 0 ORDER BY h.recipient"},
       {"r_get",
@@ -149,7 +156,11 @@ jubes::result<std::vector<storage::outbox_entry>> reader::read_outbox(std::strin
       e.source_party = r->str(i, 3);
       e.accepted_at_ms = r->i64(i, 4);
       e.purged = r->boolean(i, 5);
-      if (!e.purged) e.body = r->str(i, 6);
+      if (!e.purged) {
+        auto b = keys_.open(c, e.message_id, r->view(i, 6), e.source_party, r->view(i, 9));
+        if (!b) return b.error();
+        e.body = std::move(*b);
+      }
       e.deadline_ms = r->i64(i, 7);
       e.at_risk_from_ms = r->i64(i, 8);
       out.push_back(std::move(e));
@@ -271,7 +282,11 @@ jubes::result<std::optional<storage::stored_message>> reader::get(std::uint64_t 
     m.parked = r->boolean(0, 8);
     m.park_reason = r->str(0, 9);
     m.purged = r->boolean(0, 10);
-    if (!m.purged) m.body = r->str(0, 11);
+    if (!m.purged) {
+      auto b = keys_.open(c, id, r->view(0, 11), m.source_party, m.referentienummer);
+      if (!b) return b.error();
+      m.body = std::move(*b);
+    }
     return out_t(std::move(m));
   });
 }

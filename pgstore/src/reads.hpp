@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "at_rest.hpp"
 #include "common/log.hpp"
 #include "pq.hpp"
 #include "storage/types.hpp"
@@ -20,7 +21,9 @@ namespace jubes::pgstore::detail {
 
 class reader {
  public:
-  reader(std::string conninfo, std::size_t size) : conninfo_(std::move(conninfo)), size_(size ? size : 1) {}
+  /// Bodies are opened with `keys` (at_rest.hpp).
+  reader(std::string conninfo, std::size_t size, at_rest& keys)
+      : conninfo_(std::move(conninfo)), size_(size ? size : 1), keys_(keys) {}
 
   /// Connects one connection now, so that open() fails early on a bad connection string.
   jubes::result<void> warm_up();
@@ -46,6 +49,7 @@ class reader {
   /// Every recipient's head (for the watchers at open).
   jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> heads();
   jubes::result<storage::store_stats> stats();
+  /// The invariants as SQL, then every kept body opened (check_bodies).
   storage::check_report check();
 
  private:
@@ -53,11 +57,14 @@ class reader {
   /// if the first one turned out broken.
   template <class T, class F>
   jubes::result<T> run(F&& f);
+  /// Opens every kept body: the first that does not open is the first problem, by message id.
+  void check_bodies(storage::check_report& rep);
   jubes::result<pq::conn> acquire();
   void release(pq::conn c);
 
   std::string conninfo_;
   std::size_t size_;
+  at_rest& keys_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<pq::conn> idle_;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: EUPL-1.2
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "common/log.hpp"
 #include "listener.hpp"
@@ -24,20 +27,29 @@ constexpr std::string_view log_c = "pgstore";
 /// The parts of the store, in the order they start and the reverse of the order they stop.
 struct store::impl {
   explicit impl(options o)
-      : opt(std::move(o)), reads(opt.conninfo, opt.read_connections), listen(opt.conninfo, opt.safety_poll, hub) {}
+      : opt(std::move(o)),
+        keys(opt.at_rest),
+        reads(opt.conninfo, opt.read_connections, keys),
+        listen(opt.conninfo, opt.safety_poll, hub) {}
   ~impl() { close(); }
   void close() {
+    stop_reseal = true;
+    if (resealer.joinable()) resealer.join();
     writer.stop();  // every queued request completes first
     listen.stop();
     hub.close();
   }
 
   options opt;
+  detail::at_rest keys;
   detail::counters counters;
   detail::watch_hub hub;
   detail::reader reads;
   detail::listener listen;
-  detail::writer writer{opt, counters, hub};
+  detail::writer writer{opt, counters, hub, keys};
+  std::mutex reseal_mu;  // one rotation or re-encryption at a time
+  std::atomic<bool> stop_reseal{false};
+  std::thread resealer;
 };
 
 store::store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
@@ -50,6 +62,12 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
   if (auto r = check_conninfo(o.conninfo); !r) return r.error();
   if (auto r = detail::check_schema(o.conninfo); !r) return r.error();
   auto p = std::make_unique<impl>(o);
+  {
+    // The data keys before anything else: a node whose KEK does not unwrap them is refused.
+    auto c = pq::connect(o.conninfo, "keys");
+    if (!c) return c.error();
+    if (auto r = p->keys.load(c->get()); !r) return r.error();
+  }
   if (auto r = p->reads.warm_up(); !r) return r.error();
   // LISTEN before reading the heads: a commit of another node in between is then notified.
   if (auto r = p->listen.start(); !r) return r.error();
@@ -67,8 +85,9 @@ jubes::result<std::unique_ptr<store>> store::open(const options& o) {
 
 void store::submit(storage::ingest_request req, storage::completion<storage::ingest_result> done) {
   detail::ingest_op o;
-  // Hash on the caller's thread: the single writer only talks to the database.
+  // Hash and seal on the caller's thread: the single writer only talks to the database.
   o.sha_ok = detail::sha256(req.body, o.sha);
+  o.sealed_ok = static_cast<bool>(impl_->keys.seal(req.body, req.party, req.referentienummer, o.stored, o.key_id));
   o.req = std::move(req);
   o.done = std::move(done);
   impl_->writer.submit(std::move(o));
@@ -179,6 +198,43 @@ storage::check_report store::check() const {
 jubes::result<void> store::backup(const std::filesystem::path&) const {
   return fail(errc::invalid_argument,
               "a PostgreSQL store is backed up by PostgreSQL (pg_basebackup and WAL archiving), not by jubesctl");
+}
+
+namespace {
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+jubes::result<std::uint32_t> store::rotate_key(const storage::key_bytes& kek, bool reencrypt) {
+  std::lock_guard lk(impl_->reseal_mu);
+  auto c = pq::connect(impl_->opt.conninfo, "keys");
+  if (!c) return c.error();
+  auto id = impl_->keys.rotate(c->get(), kek, impl_->opt.clock ? impl_->opt.clock() : wall_ms());
+  if (!id || !reencrypt) return id;
+  if (impl_->resealer.joinable()) impl_->resealer.join();  // a previous run finished or was stopped
+  impl_->resealer = std::thread([this] {
+    auto n = reseal();
+    if (!n)
+      log::error(log_c, "reencrypt_failed", {{"error", n.error().message()}});
+    else
+      log::info(log_c, "reencrypted", {{"bodies", *n}});
+  });
+  return id;
+}
+
+jubes::result<std::uint64_t> store::reseal(std::size_t batch) {
+  auto c = pq::connect(impl_->opt.conninfo, "reencrypt");
+  if (!c) return c.error();
+  std::uint64_t from = 0, total = 0;
+  for (bool done = false; !done;) {
+    if (impl_->stop_reseal) return fail(errc::closed, "re-encryption stopped by close(); run it again to resume");
+    auto n = impl_->keys.reseal_some(c->get(), from, batch ? batch : 64, done);
+    if (!n) return n.error();
+    total += *n;
+  }
+  return total;
 }
 
 void store::close() {

@@ -159,7 +159,7 @@ void writer::run_group(std::vector<op>& batch) {
       continue;
     }
     const auto t0 = std::chrono::steady_clock::now();
-    auto b = run_batch(conn_.get(), batch, now_ms());
+    auto b = run_batch(conn_.get(), batch, now_ms(), keys_);
     if (b.connection_lost) conn_.reset();
     using st = batch_result::status;
     if (b.st == st::committed) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "at_rest.hpp"
 #include "ops.hpp"
 #include "pgstore/pgstore.hpp"
 #include "pq.hpp"
@@ -42,7 +43,8 @@ struct counters {
 
 class writer {
  public:
-  writer(const options& o, counters& c, watch_hub& hub) : opt_(o), counters_(c), hub_(hub) {}
+  writer(const options& o, counters& c, watch_hub& hub, at_rest& keys)
+      : opt_(o), counters_(c), hub_(hub), keys_(keys) {}
   ~writer() { stop(); }
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
@@ -71,6 +73,7 @@ class writer {
   const options& opt_;
   counters& counters_;
   watch_hub& hub_;
+  at_rest& keys_;
   pq::conn conn_;  // writer thread only after start()
 
   mutable std::mutex mu_;

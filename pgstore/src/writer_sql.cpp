@@ -43,6 +43,8 @@ constexpr stmt writer_statements[] = {
     {"w_chain_lock",
      "SELECT head_seq, encode(head_hash, 'hex'), head_at_ms, anchor_seq, encode(anchor_hash, 'hex'), anchor_at_ms "
      "FROM audit_chain FOR UPDATE"},
+    // Bodies at rest: the active data key, read after the chain's lock (at_rest.hpp).
+    {"w_active_key", "SELECT coalesce(max(id), 0)::bigint FROM data_keys WHERE active"},
     {"w_audit",
      "INSERT INTO audit (seq, at_ms, kind, message_id, party, detail, prev_hash, hash) SELECT s, a, k, m, p, d, "
      "decode(ph, 'hex'), decode(h, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::bigint[], "

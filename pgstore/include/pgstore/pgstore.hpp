@@ -34,6 +34,9 @@ struct options {
   std::chrono::milliseconds retention_interval{std::chrono::seconds(60)};  ///< zero: no background task
   std::size_t retention_batch = 256;
   storage::clock_fn clock;  ///< ms since the epoch; empty => system clock
+  /// Compression and encryption of messages.body (docs/storage.md, "Bodies at rest"): the same
+  /// options and KEK as the LMDB store; the data keys are in the data_keys table, shared by nodes.
+  storage::at_rest_options at_rest;
 };
 
 /// What `jubesctl db migrate` did.
@@ -109,6 +112,14 @@ class store final : public storage::backend {
   storage::check_report check() const override;
   /// Not by jubes: errc::invalid_argument (use pg_basebackup and WAL archiving, docs/storage.md).
   jubes::result<void> backup(const std::filesystem::path& dir) const override;
+
+  /// `jubesctl keys rotate`: a new data key in data_keys, wrapped under `kek` (which must unwrap
+  /// the existing ones), active for every batch that commits after it (on every node). With
+  /// `reencrypt`, reseal() runs on a background thread that close() stops between transactions.
+  jubes::result<std::uint32_t> rotate_key(const storage::key_bytes& kek, bool reencrypt) override;
+  /// Re-seals every kept body not under the active data key, `batch` messages per transaction;
+  /// an interrupted run resumes when started again. @return how many bodies it re-sealed
+  jubes::result<std::uint64_t> reseal(std::size_t batch = 64);
 
   void close() override;
   bool read_only() const noexcept override { return false; }
