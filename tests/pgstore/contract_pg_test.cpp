@@ -2,6 +2,7 @@
 // The backend contract suite (tests/storage/contract/contract_suite.hpp) on the PostgreSQL store.
 #include "contract/audit_chain_suite.hpp"
 #include "contract/deadline_suite.hpp"
+#include "contract/supersede_suite.hpp"
 #include "pg_util.hpp"
 
 namespace jubes::storage::contract {

@@ -2,6 +2,7 @@
 // The backend contract suite (contract/contract_suite.hpp) on the embedded LMDB store.
 #include "contract/audit_chain_suite.hpp"
 #include "contract/deadline_suite.hpp"
+#include "contract/supersede_suite.hpp"
 #include "storage/store.hpp"
 #include "test_util.hpp"
 
