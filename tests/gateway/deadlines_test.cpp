@@ -85,6 +85,20 @@ TEST_F(deadlines, a_leave_notice_is_at_risk_before_its_deadline_and_missed_after
   EXPECT_EQ(e.at("state").as_string(), "overdue");
   EXPECT_EQ(e.at("deadline").as_string(), "2026-12-11T23:00:00.000Z");
   EXPECT_EQ(e.find("body"), e.end());
+  EXPECT_TRUE(j.at("due_for_purge").as_array().empty());  // no retention period given
+  EXPECT_TRUE(j.at("purge_cut").is_null());
+  // Bodies kept 9 days: 3 days after acceptance the entry is purged within the 7-day warning
+  // (6 days later); kept 30 days it is not (judged against the store's acceptance time).
+  constexpr std::int64_t day_ms = 86'400'000;
+  const std::int64_t accepted = report->entries[0].accepted_at_ms;
+  report = late_report_of(svc().store, accepted + 3 * day_ms, {}, 100, 9 * day_ms);
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->due_for_purge.size(), 1u);
+  EXPECT_EQ(report->due_for_purge[0], (std::pair<std::string, std::uint64_t>{box, 1}));
+  EXPECT_EQ(to_json(*report).at("due_for_purge").at(0).at("unacked").as_uint64(), 1u);
+  report = late_report_of(svc().store, accepted + 3 * day_ms, {}, 100, 30 * day_ms);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->due_for_purge.empty());
 
   auto ack = run(handle_ack, make_request(v::post, "/v1/outbox/ack?upto=1"), who(box));
   ASSERT_EQ(ack.result_int(), 200u) << ack.body();
