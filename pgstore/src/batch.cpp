@@ -534,7 +534,7 @@ jubes::result<bool> apply(plan& p, const forward_op& o) {
   if (std::find(m.recipients.begin(), m.recipients.end(), o.to) != m.recipients.end()) return false;
   m.recipients.push_back(o.to);
   m.dirty = true;
-  p.append(o.to, o.id);
+  p.append(o.to, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms);
   p.audit(storage::audit_kind::forwarded, o.id, o.from, o.to);
   ++p.out->forwards;
   return true;
@@ -564,7 +564,7 @@ jubes::result<void> apply(plan& p, const reroute_op& o) {
     p.audit(storage::audit_kind::reroute_ordered, o.id, o.by.identity, storage::operator_detail(what, o.by.reason));
   }
   for (const auto& r : fresh) {
-    p.append(r, o.id);
+    p.append(r, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms);
     p.audit(storage::audit_kind::rerouted, o.id, r, o.route_version);
   }
   ++p.out->reroutes;
@@ -591,7 +591,7 @@ jubes::result<bool> apply(plan& p, const park_op& o) {
   if (assign && !has) m.recipients.push_back(d.recipient);
   m.dirty = true;
   --p.out->parked_delta;
-  if (assign && !has) p.append(d.recipient, d.message_id);
+  if (assign && !has) p.append(d.recipient, d.message_id, d.deadline.deadline_ms, d.deadline.at_risk_from_ms);
   p.audit(assign ? storage::audit_kind::parked_assigned : storage::audit_kind::parked_closed, d.message_id,
           d.operator_party, storage::audit_detail(d));
   return true;
