@@ -290,6 +290,49 @@
     });
   }
 
+  // ---- the late view: /dashboard/late.json, the same document as `jubesctl outbox late --json` ----
+  // (message id, recipient, type, deadline, state; never a body, BSN or referentienummer).
+  const iso = (t) => (t ? String(t).replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');
+  function drawLate(v) {
+    const tbody = $('late').tBodies[0];
+    tbody.textContent = '';
+    $('late-summary').textContent =
+      `(${v.at_risk} at risk, ${v.overdue} overdue at ${iso(v.at)}${v.truncated ? '; more not shown' : ''})`;
+    if (!v.entries.length) {
+      const td = tbody.insertRow().insertCell();
+      td.colSpan = 5; td.className = 'empty'; td.textContent = 'no entry at risk or overdue';
+    }
+    for (const e of v.entries) {
+      addRow(tbody, {
+        recipient: e.recipient, id: String(e.id), type: e.type, deadline: e.deadline, state: e.state,
+        level: e.state === 'overdue' ? 'red' : 'amber',
+      }, [[e.recipient], [String(e.id), true], [e.type], [iso(e.deadline)], [e.state === 'overdue' ? 'overdue' : 'at risk']]);
+    }
+    const purge = $('due-purge').tBodies[0];
+    purge.textContent = '';
+    $('purge-summary').textContent = v.purge_cut ? `(accepted before ${iso(v.purge_cut)})` : '(bodies are kept)';
+    if (!v.due_for_purge.length) {
+      const td = purge.insertRow().insertCell();
+      td.colSpan = 2; td.className = 'empty'; td.textContent = 'none';
+    }
+    for (const d of v.due_for_purge)
+      addRow(purge, { recipient: d.recipient, unacked: String(d.unacked), level: 'red' },
+        [[d.recipient], [fmt(d.unacked), true]]);
+    state.late = v;
+    state.lateLoads = (state.lateLoads || 0) + 1;
+  }
+  async function loadLate() {
+    try {
+      const r = await fetch('/dashboard/late.json', { cache: 'no-store' });
+      if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+      drawLate(await r.json());
+    } catch (err) {
+      $('late-summary').textContent = 'cannot load: ' + err.message;
+    }
+  }
+  loadLate();
+  setInterval(loadLate, 5000);
+
   window.addEventListener('resize', () => {
     for (const c of [rates, latency, group, conn, dynamic.rejected, dynamic.sources]) {
       if (c) c.u.setSize({ width: Math.max(300, c.u.root.parentElement.clientWidth), height: 200 });

@@ -2,6 +2,7 @@
 #include "api.hpp"
 
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <optional>
 
@@ -10,6 +11,7 @@
 #include "common/metric_names.hpp"
 #include "gateway/errc.hpp"
 #include "handlers/router.hpp"
+#include "late_view.hpp"
 #include "metrics_probe.hpp"
 #include "pipeline.hpp"
 #include "rate_limiter.hpp"
@@ -125,6 +127,14 @@ jubes::result<server::parked_view> api::parked(std::size_t max) const {
   v.oldest = std::move(*rows);
   v.total = std::max<std::uint64_t>(v.total, v.oldest.size());
   return v;
+}
+
+jubes::result<std::string> api::late_json() const {
+  if (!st_->opened || !st_->store || !st_->svc) return jubes::fail(errc::draining, "the store is not open");
+  const auto retention_ms = static_cast<std::int64_t>(st_->cfg.retention.bodies_days * 86400.0 * 1000.0);
+  auto r = late_report_of(*st_->store, st_->svc->now_ms(), {}, 100000, retention_ms);
+  if (!r) return r.error();
+  return boost::json::serialize(to_json(*r));
 }
 
 request_log& api::requests() {

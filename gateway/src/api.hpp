@@ -60,6 +60,9 @@ class api {
   /// @return the number of parked messages and the oldest `max` of them (ids, source, type, reason,
   ///         time; never contents), for the dashboard
   jubes::result<server::parked_view> parked(std::size_t max) const;
+  /// @return the late view (late_view.hpp) as JSON, judged at the handlers' clock: what
+  ///         `jubesctl outbox late --json` prints, for the dashboard
+  jubes::result<std::string> late_json() const;
   /// The request log, for the server's lines about refused handshakes.
   request_log& requests();
 

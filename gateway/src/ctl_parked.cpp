@@ -73,9 +73,11 @@ outcome decide(context& c, storage::park_decision d) {
     return failure(failed, "'" + d.recipient + "' is not a configured recipient or a municipality");
   auto s = c.open_exclusive();
   if (assign)
-    if (auto m = s->get(d.message_id); m && *m)
+    if (auto m = s->get(d.message_id); m && *m) {
       if (auto gap = detail::projection_gap(c.pipe(), d.recipient, (*m)->message_type); !gap.empty())
         return failure(failed, gap);
+      d.deadline = c.pipe().deadline_of(**m);  // from the message's own dates, as at ingest
+    }
   auto r = wait<bool>([&](storage::completion<bool> done) { s->submit_park_decision(d, std::move(done)); });
   if (!r && r.error() == storage::errc::not_found)
     return failure(not_found, "parked message " + std::to_string(d.message_id) + ": not found");
@@ -129,7 +131,7 @@ outcome cmd_parked_assign(context& c, args& a) {
   const auto& rest = a.exactly(2, "parked assign ID RECIPIENT --reason TEXT");
   if (!reason || reason->empty())
     stop_with(usage, "parked assign: --reason TEXT is required (it is kept in the audit trail)");
-  return decide(c, {message_id(rest[0]), storage::park_decision::action::assign, rest[1], "", *reason});
+  return decide(c, {message_id(rest[0]), storage::park_decision::action::assign, rest[1], "", *reason, {}});
 }
 
 outcome cmd_parked_close(context& c, args& a) {
@@ -138,7 +140,7 @@ outcome cmd_parked_close(context& c, args& a) {
   const auto& rest = a.exactly(1, "parked close ID --reason TEXT");
   if (!reason || reason->empty())
     stop_with(usage, "parked close: --reason TEXT is required (it is kept in the audit trail)");
-  return decide(c, {message_id(rest[0]), storage::park_decision::action::close, "", "", *reason});
+  return decide(c, {message_id(rest[0]), storage::park_decision::action::close, "", "", *reason, {}});
 }
 
 }  // namespace jubes::gateway::ctl

@@ -112,7 +112,7 @@ void plug_dashboard(gateway::server& srv, const std::filesystem::path& dashboard
     return out;
   };
   auto dash = std::make_shared<dashboard::ops_handler>(
-      dashboard_dir, [&srv] { return srv.metrics().render(); }, parked);
+      dashboard_dir, [&srv] { return srv.metrics().render(); }, parked, [&srv] { return srv.late_json(); });
   srv.set_ops_hook([dash](std::string_view method, std::string_view target) -> std::optional<gateway::ops_reply> {
     auto r = dash->handle(method, target);
     if (!r) return std::nullopt;

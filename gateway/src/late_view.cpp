@@ -8,13 +8,14 @@
 
 #include "common/iso_time.hpp"
 #include "ctl_context.hpp"
+#include "metrics_probe.hpp"
 #include "storage/audit_chain.hpp"
 
 namespace jubes::gateway::detail {
 namespace json = boost::json;
 
 jubes::result<late_report> late_report_of(const storage::backend& store, std::int64_t at_ms, std::string_view recipient,
-                                          std::size_t max) {
+                                          std::size_t max, std::int64_t retention_bodies_ms) {
   late_report r;
   r.at_ms = at_ms;
   // One more than asked, to tell a full report from a truncated one.
@@ -28,6 +29,13 @@ jubes::result<late_report> late_report_of(const storage::backend& store, std::in
     }
     ++(e.deadline_ms <= at_ms ? r.overdue : r.at_risk);
     r.entries.push_back(std::move(e));
+  }
+  if (retention_bodies_ms > 0) {
+    r.purge_cut_ms = at_ms - retention_bodies_ms + metrics_probe::purge_warning_ms;
+    auto due = store.unacked_due_for_purge(r.purge_cut_ms);
+    if (!due) return due.error();
+    for (auto& d : *due)
+      if (recipient.empty() || d.first == recipient) r.due_for_purge.push_back(std::move(d));
   }
   return r;
 }
@@ -44,11 +52,15 @@ json::value to_json(const late_report& r) {
                               {"deadline", log::iso8601_utc(e.deadline_ms)},
                               {"at_risk_from", log::iso8601_utc(e.at_risk_from_ms)},
                               {"state", e.deadline_ms <= r.at_ms ? "overdue" : "at_risk"}});
+  json::array due;
+  for (const auto& [rcpt, n] : r.due_for_purge) due.push_back(json::object{{"recipient", rcpt}, {"unacked", n}});
   return json::object{{"at", log::iso8601_utc(r.at_ms)},
                       {"at_risk", r.at_risk},
                       {"overdue", r.overdue},
                       {"truncated", r.truncated},
-                      {"entries", std::move(es)}};
+                      {"entries", std::move(es)},
+                      {"due_for_purge", std::move(due)},
+                      {"purge_cut", r.purge_cut_ms ? json::value(log::iso8601_utc(r.purge_cut_ms)) : json::value()}};
 }
 
 std::string to_text(const late_report& r) {
@@ -59,6 +71,9 @@ std::string to_text(const late_report& r) {
     o << (e.deadline_ms <= r.at_ms ? "OVERDUE " : "at-risk ") << e.recipient << " seq=" << e.seq
       << " id=" << e.message_id << " type=" << e.message_type << " source=" << e.source_party
       << " deadline=" << log::iso8601_utc(e.deadline_ms) << " accepted=" << log::iso8601_utc(e.accepted_at_ms) << "\n";
+  for (const auto& [rcpt, n] : r.due_for_purge)
+    o << "due for purge " << rcpt << ": " << n << " unacknowledged (accepted before "
+      << log::iso8601_utc(r.purge_cut_ms) << ")\n";
   return o.str();
 }
 
@@ -77,7 +92,8 @@ outcome cmd_outbox_late(context& c, args& a) {
     return failure(usage,
                    "outbox late: --at wants an ISO-8601 UTC time such as 2026-12-11T23:00:00Z, not '" + *at + "'");
   auto s = c.open_readonly();
-  auto r = detail::late_report_of(*s, at_ms, recipient.value_or(""));
+  const auto retention_ms = static_cast<std::int64_t>(c.cfg().retention.bodies_days * 86400.0 * 1000.0);
+  auto r = detail::late_report_of(*s, at_ms, recipient.value_or(""), 100000, retention_ms);
   if (!r) return failure(failed, "outbox late: " + r.error().message());
   return success(detail::to_json(*r), detail::to_text(*r));
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: EUPL-1.2
 #pragma once
 // Outbox entries at risk of missing their legal deadline, or past it (docs/routing.md,
-// "Deadlines"): one report for `jubesctl outbox late` and the dashboard, as JSON and as text.
-// Never message contents: recipient, seq, id, type, source, times.
+// "Deadlines"), and the unacknowledged entries whose bodies retention purges soon: one report for
+// `jubesctl outbox late` and the dashboard's late view (/dashboard/late.json), as JSON and as text.
+// Never message contents: recipient, seq, id, type, source, times, counts; never a body, a BSN or a
+// referentienummer.
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <string>
@@ -20,15 +22,22 @@ struct late_report {
   std::size_t at_risk = 0;  ///< deadline still ahead, within the lead time
   std::size_t overdue = 0;  ///< deadline passed
   bool truncated = false;   ///< more entries than the report holds
+  /// Per recipient (sorted), the unacknowledged entries whose body retention purges within
+  /// metrics_probe::purge_warning_ms (7 days) of at_ms; empty without a retention period.
+  std::vector<std::pair<std::string, std::uint64_t>> due_for_purge;
+  std::int64_t purge_cut_ms = 0;  ///< bodies accepted before this are due (0: not judged)
 };
 
 /// The unacknowledged entries at risk or overdue at `at_ms`, of one recipient (empty: all), in
-/// (recipient, seq) order, at most `max`.
+/// (recipient, seq) order, at most `max`; with `retention_bodies_ms` > 0 also the entries due for
+/// purge (as the retention guard's metric counts them).
 jubes::result<late_report> late_report_of(const storage::backend& store, std::int64_t at_ms,
-                                          std::string_view recipient = {}, std::size_t max = 100000);
+                                          std::string_view recipient = {}, std::size_t max = 100000,
+                                          std::int64_t retention_bodies_ms = 0);
 
 /// {"at", "at_risk", "overdue", "truncated", "entries": [{"recipient", "seq", "id", "type",
-/// "source", "accepted", "deadline", "at_risk_from", "state": "at_risk"|"overdue"}]}, times ISO-8601.
+/// "source", "accepted", "deadline", "at_risk_from", "state": "at_risk"|"overdue"}], "due_for_purge":
+/// [{"recipient", "unacked"}], "purge_cut": time or null}, times ISO-8601.
 boost::json::value to_json(const late_report& r);
 std::string to_text(const late_report& r);
 

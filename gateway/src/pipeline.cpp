@@ -282,6 +282,15 @@ admission<std::string> pipeline::explain(std::string_view body) const {
          snap->table->explain(routing::facts{p->env.message_type, source, &p->fields});
 }
 
+storage::entry_deadline pipeline::deadline_of(const storage::stored_message& m) const {
+  if (m.purged) return {};
+  auto snap = routes();
+  auto parsed = validate(m.body, snap->fields);
+  if (!parsed) return {};
+  auto d = snap->table->route(routing::facts{m.message_type, m.source_party, &parsed->fields});
+  return {d.deadline_ms, d.at_risk_from_ms};
+}
+
 jubes::result<reroute_plan> pipeline::plan_reroute(const storage::backend& s,
                                                    std::optional<std::uint64_t> only_id) const {
   std::vector<std::uint64_t> ids;
@@ -320,6 +329,7 @@ jubes::result<reroute_plan> pipeline::plan_reroute(const storage::backend& s,
     }
     step.recipients = std::move(d.recipients);
     step.version = std::move(d.table_version);
+    step.deadline = {d.deadline_ms, d.at_risk_from_ms};
   }
   return plan;
 }
@@ -353,7 +363,7 @@ void pipeline::reroute(storage::backend& s, reroute_plan plan, std::function<voi
           r->note(st, bool(res));
           (*self)();
         };
-        r->s.submit_reroute(st.id, st.recipients, st.version, std::move(after), r->plan.by);
+        r->s.submit_reroute(st.id, st.recipients, st.version, std::move(after), r->plan.by, st.deadline);
         return;
       }
       r->note(st, false);

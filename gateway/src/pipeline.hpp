@@ -81,6 +81,7 @@ struct reroute_plan {
     bool still_parked = false;  ///< no rule routes it yet: it stays parked
     std::vector<std::string> recipients;
     std::string version;
+    storage::entry_deadline deadline;  ///< what the deadline rule gives the message now
   };
   std::vector<step> steps;
   /// The operator who ordered it: each message's re-route is audited with this identity and
@@ -134,6 +135,9 @@ class pipeline {
 
   /// Decides the re-route of message `only_id`, or of every parked message if nullopt, against
   /// the current table (reads the store; parses on the calling thread).
+  /// The deadline the current table's rule gives a stored message, from its own dates (an entry
+  /// added after ingest: a forward, an assignment). None when its body is gone or no rule applies.
+  storage::entry_deadline deadline_of(const storage::stored_message& m) const;
   jubes::result<reroute_plan> plan_reroute(const storage::backend& s, std::optional<std::uint64_t> only_id) const;
   /// Submits the plan's re-routes one after another; `done` runs once, on the store's writer thread
   /// (or on the caller's when nothing was submitted).

@@ -479,6 +479,9 @@ registry& server::metrics() {
 jubes::result<server::parked_view> server::parked(std::size_t max) const {
   return impl_->apis.parked(max);
 }
+jubes::result<std::string> server::late_json() const {
+  return impl_->apis.late_json();
+}
 void server::set_ops_hook(ops_hook h) {
   impl_->hook = std::move(h);
 }

@@ -35,6 +35,17 @@ struct msg_row {
   std::string party, route_version;
   std::vector<std::string> recipients;
   bool parked = false, purged = false, dirty = false;
+  // Read only when the batch holds a correction or withdrawal (w_msg_lock_refs).
+  std::string message_type;
+  std::uint64_t superseded_by = 0;
+  std::uint8_t superseded_kind = 0;
+};
+/// A message this batch stores: what a correction later in the same batch needs of it.
+struct fresh_msg {
+  std::string message_type;
+  std::vector<std::string> recipients;
+  std::uint64_t superseded_by = 0;
+  std::uint8_t superseded_kind = 0;
 };
 using dedup_key = std::pair<std::string, std::string>;
 
@@ -106,11 +117,22 @@ struct plan {
   std::vector<pq::command> msg_inserts;
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> ack_ids;  ///< (recipient, seq) -> message id
   std::vector<std::string> ob_rcpt;
-  std::vector<std::int64_t> ob_seq, ob_id, ob_deadline, ob_risk;
+  std::vector<std::int64_t> ob_seq, ob_id, ob_deadline, ob_risk, ob_link, ob_link_id;
   chain_writes chain;
   batch_result* out = nullptr;
   at_rest* keys = nullptr;
   std::uint32_t active_key = 0;  ///< read after the chain's lock (bodies at rest)
+  // Corrections and withdrawals: the messages this batch stores, the unacknowledged entries of
+  // the earlier messages as locked in round trip 1 ((recipient, seq) -> message id), the entries
+  // that become markers and the messages superseded.
+  std::map<std::uint64_t, fresh_msg> fresh;
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> earlier_entries;
+  std::vector<std::string> lk_rcpt;
+  std::vector<std::int64_t> lk_seq, lk_kind, lk_id;
+  std::vector<std::int64_t> sup_id, sup_by, sup_kind;
+  /// Round trip 1 did not lock all a correction needs (a concurrent writer changed it between
+  /// two of its statements): the batch is rolled back and run again.
+  bool race = false;
 
   storage::audit_record audit(storage::audit_kind k, std::uint64_t id, std::string party, std::string detail) {
     storage::audit_record a;
@@ -121,7 +143,8 @@ struct plan {
     a.detail = std::move(detail);
     return chain.append(std::move(a));
   }
-  void append(const std::string& r, std::uint64_t id, std::int64_t deadline_ms = 0, std::int64_t at_risk_from_ms = 0) {
+  void append(const std::string& r, std::uint64_t id, std::int64_t deadline_ms = 0, std::int64_t at_risk_from_ms = 0,
+              storage::entry_link link = storage::entry_link::none, std::uint64_t link_id = 0) {
     auto& h = heads[r];  // locked in round trip 1 (the batch created it if it was new)
     h.head += 1;
     h.changed = h.moved = true;
@@ -130,6 +153,8 @@ struct plan {
     ob_id.push_back(static_cast<std::int64_t>(id));
     ob_deadline.push_back(deadline_ms > 0 ? deadline_ms : 0);
     ob_risk.push_back(deadline_ms > 0 ? at_risk_from_ms : 0);
+    ob_link.push_back(static_cast<std::int64_t>(link));
+    ob_link_id.push_back(static_cast<std::int64_t>(link_id));
   }
 };
 
@@ -146,7 +171,10 @@ bool valid_ingest(const ingest_op& o) {
   return o.sha_ok && valid_name(r.party) && valid_name(r.referentienummer) && !r.message_type.empty() &&
          valid_text(r.message_type) && r.body.size() <= max_body && valid_names(r.recipients) &&
          (!r.unrouted || r.recipients.empty()) && valid_text(r.park_reason) && valid_text(r.route_version) &&
-         std::all_of(r.matched_rules.begin(), r.matched_rules.end(), [](const auto& s) { return valid_text(s); });
+         std::all_of(r.matched_rules.begin(), r.matched_rules.end(), [](const auto& s) { return valid_text(s); }) &&
+         (r.mutation_kind == storage::mutation::none ||
+          ((r.mutation_kind == storage::mutation::correction || r.mutation_kind == storage::mutation::withdrawal) &&
+           valid_name(r.cross_ref) && r.cross_ref != r.referentienummer));
 }
 
 /// A forward's refusal (result<bool> does not convert from an error: bool would be ambiguous).
@@ -166,6 +194,7 @@ bool valid_id(std::uint64_t id) {
 struct wants {
   std::set<std::string> grow, lock;
   std::set<dedup_key> keys;
+  std::set<dedup_key> refs;  ///< (party, crossRefnummer) of the corrections and withdrawals
   std::set<std::uint64_t> ids;
   std::map<std::string, std::uint64_t> ack_upto;  ///< highest ack per recipient (its audit needs the ids)
 };
@@ -178,6 +207,7 @@ wants collect(const std::vector<op>& ops) {
   for (const auto& o : ops) {
     if (auto* i = std::get_if<ingest_op>(&o); i && valid_ingest(*i)) {
       w.keys.emplace(i->req.party, i->req.referentienummer);
+      if (i->req.mutation_kind != storage::mutation::none) w.refs.emplace(i->req.party, i->req.cross_ref);
       for (const auto& r : i->req.recipients) grow(r);
     } else if (auto* a = std::get_if<ack_op>(&o); a && valid_name(a->recipient) && a->upto <= i64_max) {
       w.lock.insert(a->recipient);
@@ -224,23 +254,53 @@ int first_failure(const pq::pipeline_run& run) {
   return -1;
 }
 
-/// Round trip 1: BEGIN, head rows, dedup rows, messages to change. @return false with `fail` set
+/// Round trip 1: BEGIN, head rows, messages to change, dedup rows. @return false with `fail` set
+///
+/// Corrections and withdrawals (w.refs) lock what they read here, in the one lock order (heads in
+/// recipient order, messages in id order, outbox rows, the audit chain last), so that nothing can
+/// change it before the batch commits:
+/// - the outbox heads of the earlier messages' recipients: an ack of such an outbox (which locks
+///   its head first) waits for this batch, or this batch for it; either way the cursor the batch
+///   reads is the one its outcome holds for (acked before: delivered as related; after: the entry
+///   was a marker when the recipient acknowledged it), and no other writer appends there meanwhile;
+/// - the earlier messages themselves: a second correction of the same notice (on this node or
+///   another) waits for this one to commit and then reads superseded_by set: 409, or, if it is
+///   the same correction again, a duplicate, because the dedup rows are read only after the locks
+///   (each statement sees what committed before it started);
+/// - their unacknowledged entries (FOR UPDATE OF o), which only a correction changes.
+/// A recipient the earlier message gained after the heads were locked (a forward committed
+/// between the two statements) is not covered: apply() then sets plan::race and the batch runs
+/// again, reading the new recipients.
 bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
   std::vector<pq::command> cmds;
   cmds.push_back(sql("BEGIN"));
   std::vector<std::string> grow(w.grow.begin(), w.grow.end()), lock(w.lock.begin(), w.lock.end());
+  std::vector<std::string> ref_parties, ref_nrs;
+  for (const auto& [party, ref] : w.refs) ref_parties.push_back(party), ref_nrs.push_back(ref);
+  const bool refs = !w.refs.empty();
   if (!grow.empty()) cmds.push_back(cmd("w_heads_add", std::move(pq::params().array(grow))));
-  const int heads_at = lock.empty() ? -1 : static_cast<int>(cmds.size());
-  if (!lock.empty()) cmds.push_back(cmd("w_heads_lock", std::move(pq::params().array(lock))));
-  const int dedup_at = w.keys.empty() ? -1 : static_cast<int>(cmds.size());
-  if (!w.keys.empty()) {
-    std::vector<std::string> parties, refs;
-    for (const auto& [party, ref] : w.keys) parties.push_back(party), refs.push_back(ref);
-    cmds.push_back(cmd("w_dedup_get", std::move(pq::params().array(parties).array(refs))));
-  }
-  const int msgs_at = w.ids.empty() ? -1 : static_cast<int>(cmds.size());
-  if (!w.ids.empty())
+  const int heads_at = lock.empty() && !refs ? -1 : static_cast<int>(cmds.size());
+  if (refs)
+    cmds.push_back(cmd("w_heads_lock_refs", std::move(pq::params().array(lock).array(ref_parties).array(ref_nrs))));
+  else if (!lock.empty())
+    cmds.push_back(cmd("w_heads_lock", std::move(pq::params().array(lock))));
+  const int msgs_at = w.ids.empty() && !refs ? -1 : static_cast<int>(cmds.size());
+  if (refs)
+    cmds.push_back(
+        cmd("w_msg_lock_refs",
+            std::move(pq::params().i64_array({w.ids.begin(), w.ids.end()}).array(ref_parties).array(ref_nrs))));
+  else if (!w.ids.empty())
     cmds.push_back(cmd("w_msg_lock", std::move(pq::params().i64_array({w.ids.begin(), w.ids.end()}))));
+  const int entries_at = refs ? static_cast<int>(cmds.size()) : -1;
+  if (refs) cmds.push_back(cmd("w_refs_entries", std::move(pq::params().array(ref_parties).array(ref_nrs))));
+  const int dedup_at = w.keys.empty() && !refs ? -1 : static_cast<int>(cmds.size());
+  if (dedup_at >= 0) {
+    std::vector<std::string> parties, nrs;
+    for (const auto& [party, ref] : w.keys) parties.push_back(party), nrs.push_back(ref);
+    parties.insert(parties.end(), ref_parties.begin(), ref_parties.end());
+    nrs.insert(nrs.end(), ref_nrs.begin(), ref_nrs.end());
+    cmds.push_back(cmd("w_dedup_get", std::move(pq::params().array(parties).array(nrs))));
+  }
   const int acks_at = w.ack_upto.empty() ? -1 : static_cast<int>(cmds.size());
   if (!w.ack_upto.empty()) {
     std::vector<std::string> names;
@@ -269,9 +329,22 @@ bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
   }
   if (msgs_at >= 0) {
     const auto& r = run.results[msgs_at];
+    for (int i = 0; i < r.rows(); ++i) {
+      auto& m = p.msgs[static_cast<std::uint64_t>(r.i64(i, 0))];
+      m.party = r.str(i, 1), m.route_version = r.str(i, 5), m.recipients = r.text_array(i, 2);
+      m.parked = r.boolean(i, 3), m.purged = r.boolean(i, 4);
+      if (refs) {
+        m.message_type = r.str(i, 6);
+        m.superseded_by = static_cast<std::uint64_t>(r.i64(i, 7));
+        m.superseded_kind = static_cast<std::uint8_t>(r.i64(i, 8));
+      }
+    }
+  }
+  if (entries_at >= 0) {
+    const auto& r = run.results[entries_at];
     for (int i = 0; i < r.rows(); ++i)
-      p.msgs[static_cast<std::uint64_t>(r.i64(i, 0))] =
-          msg_row{r.str(i, 1), r.str(i, 5), r.text_array(i, 2), r.boolean(i, 3), r.boolean(i, 4), false};
+      p.earlier_entries[{r.str(i, 0), static_cast<std::uint64_t>(r.i64(i, 1))}] =
+          static_cast<std::uint64_t>(r.i64(i, 2));
   }
   if (acks_at >= 0) {
     const auto& r = run.results[acks_at];
@@ -304,16 +377,87 @@ bool take_ids(PGconn* c, const wants& w, plan& p, batch_result& fail) {
 
 namespace {
 
+/// The earlier message a correction or withdrawal names, as round trip 1 locked it or as this
+/// batch stores it.
+struct earlier_message {
+  std::uint64_t id = 0;  ///< 0: the request is no correction or withdrawal
+  std::vector<std::string> recipients;
+};
+
+/// @return the earlier message, or unknown_reference / already_superseded (as the LMDB store
+/// says them); sets p.race if round trip 1 did not lock it and its recipients' heads.
+jubes::result<earlier_message> find_earlier(plan& p, const storage::ingest_request& r) {
+  earlier_message e;
+  if (r.mutation_kind == storage::mutation::none) return e;
+  auto d = p.dedup.find({r.party, r.cross_ref});
+  if (d == p.dedup.end())
+    return fail(errc::unknown_reference, "crossRefnummer '" + r.cross_ref + "' names no message of " + r.party +
+                                             " (unknown, another sender's, or purged)");
+  e.id = d->second.id;
+  std::string type;
+  std::uint64_t by = 0;
+  std::uint8_t kind = 0;
+  if (auto m = p.msgs.find(e.id); m != p.msgs.end()) {
+    type = m->second.message_type, e.recipients = m->second.recipients;
+    by = m->second.superseded_by, kind = m->second.superseded_kind;
+  } else if (auto f = p.fresh.find(e.id); f != p.fresh.end()) {
+    type = f->second.message_type, e.recipients = f->second.recipients;
+    by = f->second.superseded_by, kind = f->second.superseded_kind;
+  } else {
+    // Its dedup row committed after the message lock ran: nothing of it is locked.
+    p.race = true;
+    return e;
+  }
+  for (const auto& rc : e.recipients)
+    if (auto h = p.heads.find(rc); h == p.heads.end() || !h->second.found) p.race = true;
+  if (p.race) return e;
+  if (type != r.message_type)
+    return fail(errc::unknown_reference,
+                "crossRefnummer '" + r.cross_ref + "' names a " + type + ", not a " + r.message_type);
+  if (by)
+    return fail(errc::already_superseded,
+                "'" + r.cross_ref + "' (message " + std::to_string(e.id) + ") was already " +
+                    (kind == static_cast<std::uint8_t>(storage::mutation::withdrawal) ? "withdrawn" : "corrected") +
+                    " by message " + std::to_string(by) + ": refer to that one");
+  return e;
+}
+
+/// Marks the earlier message's unacknowledged entries superseded_by / withdrawn_by `id` (no body,
+/// no deadline), records that it was superseded, and adds its recipients to `to`.
+void supersede(plan& p, const storage::ingest_request& r, const earlier_message& e, std::uint64_t id,
+               std::vector<std::string>& to) {
+  const auto mark = r.mutation_kind == storage::mutation::withdrawal ? storage::entry_link::withdrawn_by
+                                                                     : storage::entry_link::superseded_by;
+  const auto eid = static_cast<std::int64_t>(e.id);
+  for (const auto& rc : e.recipients) {
+    if (std::find(to.begin(), to.end(), rc) == to.end()) to.push_back(rc);
+    const std::uint64_t acked = p.heads[rc].acked;  // as an ack earlier in this batch left it
+    // Its stored entries there that the recipient has not acknowledged ...
+    for (auto it = p.earlier_entries.lower_bound({rc, acked + 1});
+         it != p.earlier_entries.end() && it->first.first == rc; ++it)
+      if (it->second == e.id) {
+        p.lk_rcpt.push_back(rc), p.lk_seq.push_back(static_cast<std::int64_t>(it->first.second));
+        p.lk_kind.push_back(static_cast<std::int64_t>(mark)), p.lk_id.push_back(static_cast<std::int64_t>(id));
+      }
+    // ... and those this batch appends (the message itself, or a forward of it).
+    for (std::size_t i = 0; i < p.ob_rcpt.size(); ++i)
+      if (p.ob_id[i] == eid && p.ob_rcpt[i] == rc && p.ob_seq[i] > static_cast<std::int64_t>(acked) &&
+          p.ob_link[i] != static_cast<std::int64_t>(storage::entry_link::superseded_by) &&
+          p.ob_link[i] != static_cast<std::int64_t>(storage::entry_link::withdrawn_by)) {
+        p.ob_link[i] = static_cast<std::int64_t>(mark), p.ob_link_id[i] = static_cast<std::int64_t>(id);
+        p.ob_deadline[i] = 0, p.ob_risk[i] = 0;
+      }
+  }
+  const auto kind = static_cast<std::uint8_t>(r.mutation_kind);
+  if (auto m = p.msgs.find(e.id); m != p.msgs.end()) m->second.superseded_by = id, m->second.superseded_kind = kind;
+  if (auto f = p.fresh.find(e.id); f != p.fresh.end()) f->second.superseded_by = id, f->second.superseded_kind = kind;
+  p.sup_id.push_back(eid), p.sup_by.push_back(static_cast<std::int64_t>(id)), p.sup_kind.push_back(kind);
+}
+
 jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   const auto& r = o.req;
   if (!valid_ingest(o)) return fail(errc::invalid_argument, "invalid ingest request");
   if (!o.sealed_ok) return fail(errc::io_error, "sealing the body failed (compression or encryption)");
-  // Corrections and withdrawals (crossRefnummer, docs/MESSAGES.md) are not implemented on
-  // PostgreSQL yet: refused, never delivered as if they were new notices.
-  if (r.mutation_kind != storage::mutation::none)
-    return fail(errc::invalid_argument,
-                "corrections and withdrawals (parameters/mutatiesoort with crossRefnummer) are not supported on the "
-                "PostgreSQL store yet");
   const std::string sha(reinterpret_cast<const char*>(o.sha.data()), o.sha.size());
   dedup_key key{r.party, r.referentienummer};
   if (auto it = p.dedup.find(key); it != p.dedup.end()) {
@@ -325,9 +469,16 @@ jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
     ++p.out->conflict;
     return storage::ingest_result{storage::ingest_outcome::conflict, {}};
   }
+  // A correction or withdrawal: the earlier message is checked before anything is planned, so a
+  // bad reference is this request's answer and leaves the rest of the batch alone.
+  auto earlier = find_earlier(p, r);
+  if (!earlier) return earlier.error();
+  if (p.race) return fail(errc::io_error, "a concurrent writer changed a corrected message (the batch runs again)");
   if (p.next_id >= p.ids.size()) return fail(errc::io_error, "no message id left in the batch (a bug)");
   const std::uint64_t id = p.ids[p.next_id++];
-  const auto to = unique_names(r.recipients);
+  auto to = unique_names(r.recipients);
+  if (earlier->id) supersede(p, r, *earlier, id, to);
+  p.fresh[id] = fresh_msg{r.message_type, to, 0, 0};
   p.dedup.emplace(std::move(key), dedup_row{sha, id, p.now, true});
   pq::params m;
   m.u64(id).text(r.party).text(r.referentienummer).text(r.message_type).i64(r.received_at_ms).i64(p.now);
@@ -347,9 +498,18 @@ jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   detail += to.empty() ? (r.unrouted ? " not routed: " : " parked: ") + r.park_reason : " to=";
   for (std::size_t i = 0; i < to.size(); ++i) (detail += i ? "," : "") += to[i];
   if (park && !to.empty()) detail += " parked: " + r.park_reason;
+  if (earlier->id)
+    detail +=
+        (r.mutation_kind == storage::mutation::withdrawal ? " withdraws=" : " corrects=") + std::to_string(earlier->id);
   p.audit(park && to.empty() ? storage::audit_kind::parked : storage::audit_kind::accepted, id, r.party,
           std::move(detail));
-  for (const auto& rc : to) p.append(rc, id, r.deadline_ms, r.at_risk_from_ms);
+  for (const auto& rc : to) {
+    // An entry tells a recipient of the earlier message which one it corrects or withdraws.
+    const bool had = earlier->id &&
+                     std::find(earlier->recipients.begin(), earlier->recipients.end(), rc) != earlier->recipients.end();
+    p.append(rc, id, r.deadline_ms, r.at_risk_from_ms,
+             had ? storage::entry_link::relates_to : storage::entry_link::none, had ? earlier->id : 0);
+  }
   if (park) ++p.out->parked_delta;
   ++p.out->accepted;
   p.out->last_id = std::max(p.out->last_id, id);
@@ -386,7 +546,7 @@ jubes::result<bool> apply(plan& p, const forward_op& o) {
   if (std::find(m.recipients.begin(), m.recipients.end(), o.to) != m.recipients.end()) return false;
   m.recipients.push_back(o.to);
   m.dirty = true;
-  p.append(o.to, o.id);
+  p.append(o.to, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms);
   p.audit(storage::audit_kind::forwarded, o.id, o.from, o.to);
   ++p.out->forwards;
   return true;
@@ -416,7 +576,7 @@ jubes::result<void> apply(plan& p, const reroute_op& o) {
     p.audit(storage::audit_kind::reroute_ordered, o.id, o.by.identity, storage::operator_detail(what, o.by.reason));
   }
   for (const auto& r : fresh) {
-    p.append(r, o.id);
+    p.append(r, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms);
     p.audit(storage::audit_kind::rerouted, o.id, r, o.route_version);
   }
   ++p.out->reroutes;
@@ -443,7 +603,7 @@ jubes::result<bool> apply(plan& p, const park_op& o) {
   if (assign && !has) m.recipients.push_back(d.recipient);
   m.dirty = true;
   --p.out->parked_delta;
-  if (assign && !has) p.append(d.recipient, d.message_id);
+  if (assign && !has) p.append(d.recipient, d.message_id, d.deadline.deadline_ms, d.deadline.at_risk_from_ms);
   p.audit(assign ? storage::audit_kind::parked_assigned : storage::audit_kind::parked_closed, d.message_id,
           d.operator_party, storage::audit_detail(d));
   return true;
@@ -496,11 +656,20 @@ std::vector<pq::command> writes(plan& p) {
                                                  .i64_array(p.ob_seq)
                                                  .i64_array(p.ob_id)
                                                  .i64_array(p.ob_deadline)
-                                                 .i64_array(p.ob_risk))));
+                                                 .i64_array(p.ob_risk)
+                                                 .i64_array(p.ob_link)
+                                                 .i64_array(p.ob_link_id))));
+  if (!p.lk_seq.empty())
+    cmds.push_back(
+        cmd("w_outbox_link",
+            std::move(pq::params().array(p.lk_rcpt).i64_array(p.lk_seq).i64_array(p.lk_kind).i64_array(p.lk_id))));
   for (const auto& [id, m] : p.msgs)
     if (m.dirty)
       cmds.push_back(cmd("w_msg_update",
                          std::move(pq::params().u64(id).array(m.recipients).boolean(m.parked).text(m.route_version))));
+  if (!p.sup_id.empty())
+    cmds.push_back(
+        cmd("w_msg_supersede", std::move(pq::params().i64_array(p.sup_id).i64_array(p.sup_by).i64_array(p.sup_kind))));
   p.chain.write(cmds);
   std::vector<std::string> names, notes;
   std::vector<std::int64_t> heads, acked;
@@ -532,6 +701,15 @@ batch_result run_batch(PGconn* c, std::vector<op>& ops, std::int64_t now, at_res
   if (!w.keys.empty())
     if (auto k = keys.ensure_active(c, p.active_key); !k) return lost(c, k.error());
   apply_all(p, ops);
+  if (p.race) {
+    // Nothing was written and no completion fires: the writer runs the batch again (bounded).
+    pq::res rb = pq::exec(c, "ROLLBACK", {}, false);
+    batch_result again;
+    again.st = status::retry;
+    again.error = fail(errc::io_error, "a concurrent writer changed a corrected message");
+    again.connection_lost = pq::broken(c);
+    return again;
+  }
   const auto cmds = writes(p);
   pq::pipeline_run run;
   auto sent = pq::pipeline(c, cmds, run);
@@ -566,7 +744,7 @@ jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cu
       "id LIMIT $2::bigint FOR UPDATE) UPDATE messages m SET body = NULL, purged = true, parked = false FROM p WHERE "
       "m.id = p.id RETURNING m.id, (SELECT string_agg(o.recipient, ',' ORDER BY o.recipient) FROM outbox o JOIN "
       "outbox_heads h ON h.recipient = o.recipient WHERE o.recipient = ANY (m.recipients) AND o.seq > h.acked AND "
-      "o.message_id = m.id)",
+      "o.message_id = m.id AND o.link NOT IN (1, 2))",
       std::move(b), false, true});  // binary results: res::i64 reads 8-byte integers
   pq::params d;
   d.i64(dedup_cut).text(lim);

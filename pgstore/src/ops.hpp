@@ -31,13 +31,15 @@ struct forward_op {
   std::uint64_t id = 0;
   std::string from, to;
   storage::completion<bool> done;
+  storage::entry_deadline deadline;  ///< of the new entry
 };
 struct reroute_op {
   std::uint64_t id = 0;
   std::vector<std::string> recipients;
   std::string route_version;
   storage::completion<void> done;
-  storage::operator_action by;  ///< identity empty: not ordered by an operator
+  storage::operator_action by;       ///< identity empty: not ordered by an operator
+  storage::entry_deadline deadline;  ///< of the new entries
 };
 struct park_op {  ///< an operator's decision on a parked message
   storage::park_decision d;

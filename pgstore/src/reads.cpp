@@ -36,12 +36,14 @@ struct stmt {
 const std::vector<stmt>& statements() {
   static const std::vector<stmt> s = {
       {"r_outbox",
-       "SELECT o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, m.purged, m.body, o.deadline_ms, "
-       "o.at_risk_from_ms, m.referentienummer FROM outbox o "
+       // A corrected or withdrawn entry (link 1, 2) is a marker: its body is never delivered.
+       "SELECT o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, m.purged, CASE WHEN o.link IN (1, 2) "
+       "THEN NULL ELSE m.body END, o.deadline_ms, o.at_risk_from_ms, o.link, o.link_id, m.referentienummer FROM outbox "
+       "o "
        "JOIN messages m ON m.id = o.message_id WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq "
        "LIMIT $3::bigint"},
-      {"r_sizes", std::string("SELECT o.seq, ") + plain_length +
-                      " FROM outbox o JOIN messages m ON m.id = o.message_id "
+      {"r_sizes", std::string("SELECT o.seq, CASE WHEN o.link IN (1, 2) THEN 0 ELSE ") + plain_length +
+                      " END FROM outbox o JOIN messages m ON m.id = o.message_id "
                       "WHERE o.recipient = $1 AND o.seq > $2::bigint ORDER BY o.seq LIMIT $3::bigint"},
       {"r_state", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.recipient = $1"},
       {"r_states", std::string("SELECT ") + state_cols + " FROM outbox_heads h WHERE h.head > 0 ORDER BY h.recipient"},
@@ -63,7 +65,8 @@ const std::vector<stmt>& statements() {
       {"r_heads", "SELECT recipient, head FROM outbox_heads"},
       {"r_due_purge",
        "SELECT o.recipient, count(*) FROM outbox o JOIN outbox_heads h ON h.recipient = o.recipient JOIN messages m "
-       "ON m.id = o.message_id WHERE o.seq > h.acked AND NOT m.purged AND m.accepted_at_ms < $1::bigint GROUP BY "
+       "ON m.id = o.message_id WHERE o.seq > h.acked AND o.link NOT IN (1, 2) AND NOT m.purged AND m.accepted_at_ms "
+       "< $1::bigint GROUP BY "
        "o.recipient ORDER BY o.recipient"},
       {"r_late",
        "SELECT o.recipient, o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, o.deadline_ms, "
@@ -156,13 +159,15 @@ jubes::result<std::vector<storage::outbox_entry>> reader::read_outbox(std::strin
       e.source_party = r->str(i, 3);
       e.accepted_at_ms = r->i64(i, 4);
       e.purged = r->boolean(i, 5);
-      if (!e.purged) {
-        auto b = keys_.open(c, e.message_id, r->view(i, 6), e.source_party, r->view(i, 9));
+      if (!e.purged && !r->null(i, 6)) {
+        auto b = keys_.open(c, e.message_id, r->view(i, 6), e.source_party, r->view(i, 11));
         if (!b) return b.error();
         e.body = std::move(*b);
       }
       e.deadline_ms = r->i64(i, 7);
       e.at_risk_from_ms = r->i64(i, 8);
+      e.link = static_cast<storage::entry_link>(r->i64(i, 9));
+      e.link_id = static_cast<std::uint64_t>(r->i64(i, 10));
       out.push_back(std::move(e));
     }
     return out;

@@ -98,15 +98,15 @@ void store::submit_ack(std::string recipient, std::uint64_t upto, storage::compl
 }
 
 void store::submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                           storage::completion<bool> done) {
+                           storage::completion<bool> done, storage::entry_deadline dl) {
   impl_->writer.submit(
-      detail::forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done)});
+      detail::forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done), dl});
 }
 
 void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                           storage::completion<void> done, storage::operator_action by) {
-  impl_->writer.submit(
-      detail::reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done), std::move(by)});
+                           storage::completion<void> done, storage::operator_action by, storage::entry_deadline dl) {
+  impl_->writer.submit(detail::reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done),
+                                          std::move(by), dl});
 }
 
 void store::submit_audit(storage::audit_event e, storage::completion<storage::audit_record> done) {

@@ -294,7 +294,8 @@ applied<bool> group::apply(forward_op& o) {
   if (lvl_ >= level::no_growth) return answer<bool>(tables::failed<bool>(fail(errc::store_full)));
   rs.push_back(o.to);
   if (auto w = db_.t().messages.put(t_, o.id, rec); !w) return abort_txn<bool>(w.error());
-  if (auto w = append_outbox(o.to, o.id); !w) return abort_txn<bool>(w.error());
+  if (auto w = append_outbox(o.to, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms); !w)
+    return abort_txn<bool>(w.error());
   if (auto w = put_audit(audit_kind::forwarded, o.id, o.from, o.to); !w) return abort_txn<bool>(w.error());
   ++st_.forwards;
   return answer<bool>(true);
@@ -330,7 +331,8 @@ applied<void> group::apply(reroute_op& o) {
       return abort_txn<void>(w.error());
   }
   for (const auto& r : fresh) {
-    if (auto w = append_outbox(r, o.id); !w) return abort_txn<void>(w.error());
+    if (auto w = append_outbox(r, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms); !w)
+      return abort_txn<void>(w.error());
     if (auto w = put_audit(audit_kind::rerouted, o.id, r, o.route_version); !w) return abort_txn<void>(w.error());
   }
   ++st_.reroutes;
@@ -365,7 +367,8 @@ applied<bool> group::apply(park_op& o) {
   if (!was_parked) return abort_txn<bool>(was_parked.error());
   if (*was_parked) --st_.parked_delta;
   if (assign && !has)
-    if (auto w = append_outbox(d.recipient, d.message_id); !w) return abort_txn<bool>(w.error());
+    if (auto w = append_outbox(d.recipient, d.message_id, d.deadline.deadline_ms, d.deadline.at_risk_from_ms); !w)
+      return abort_txn<bool>(w.error());
   auto kind = assign ? audit_kind::parked_assigned : audit_kind::parked_closed;
   if (auto w = put_audit(kind, d.message_id, d.operator_party, audit_detail(d)); !w) return abort_txn<bool>(w.error());
   return answer<bool>(true);

@@ -35,13 +35,15 @@ struct forward_op {
   std::uint64_t id = 0;
   std::string from, to;
   completion<bool> done;
+  entry_deadline deadline;  ///< of the new entry
 };
 struct reroute_op {
   std::uint64_t id = 0;
   std::vector<std::string> recipients;
   std::string route_version;
   completion<void> done;
-  operator_action by;  ///< identity empty: not ordered by an operator
+  operator_action by;       ///< identity empty: not ordered by an operator
+  entry_deadline deadline;  ///< of the new entries
 };
 struct park_op {  ///< an operator's decision on a parked message
   park_decision d;

@@ -196,14 +196,15 @@ void store::submit_ack(std::string recipient, std::uint64_t upto, completion<std
 }
 
 void store::submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                           completion<bool> done) {
-  impl_->writer_.submit(forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done)});
+                           completion<bool> done, entry_deadline dl) {
+  impl_->writer_.submit(
+      forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done), dl});
 }
 
 void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                           completion<void> done, operator_action by) {
+                           completion<void> done, operator_action by, entry_deadline dl) {
   impl_->writer_.submit(
-      reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done), std::move(by)});
+      reroute_op{message_id, std::move(recipients), std::move(route_version), std::move(done), std::move(by), dl});
 }
 
 void store::submit_park_decision(park_decision d, completion<bool> done) {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: EUPL-1.2
 // Issue 14, corrections and withdrawals by StUF crossRefnummer, against the real jubesd over mTLS
-// (LMDB store; docs/MESSAGES.md, "Corrections and withdrawals"): a correction before the recipient
-// polled replaces the notice (one current notice plus a superseded marker without body), after the
-// poll it is delivered as related; a withdrawal; the same correction twice is one, a conflicting
-// one 409, a second correction of the same notice 409; an unknown, foreign or missing
-// crossRefnummer is 400 with the reason.
+// on both backends (e2e_supersede_test, e2e_supersede_test_pg; docs/MESSAGES.md, "Corrections and
+// withdrawals"): a correction before the recipient polled replaces the notice (one current notice
+// plus a superseded marker without body), after the poll it is delivered as related; a withdrawal;
+// the same correction twice is one, a conflicting one 409, a second correction of the same notice
+// 409; an unknown, foreign or missing crossRefnummer is 400 with the reason.
 #include <gtest/gtest.h>
 
 #include <regex>

@@ -60,10 +60,10 @@ export function httpGet(port, target, timeoutMs = 5000) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts jubesd on 127.0.0.1 (free ports) with conf/jubes.yaml and `dataDir` (whose pki/ is a copy
+ * Starts jubesd on 127.0.0.1 (free ports) with `config` (default conf/jubes.yaml) and `dataDir` (whose pki/ is a copy
  * of `pki`), and waits until /readyz answers 200.
  */
-export async function startGateway({ dataDir, pki }) {
+export async function startGateway({ dataDir, pki, config }) {
   fs.mkdirSync(dataDir, { recursive: true });
   if (pki && !fs.existsSync(path.join(dataDir, 'pki'))) fs.cpSync(pki, path.join(dataDir, 'pki'), { recursive: true });
   const api = await freePort();
@@ -71,7 +71,7 @@ export async function startGateway({ dataDir, pki }) {
   const logPath = path.join(dataDir, `jubesd-${api}.log`);
   const log = fs.openSync(logPath, 'a');
   const proc = spawn(env.jubesd, [
-    '--config', path.join(env.src, 'conf', 'jubes.yaml'),
+    '--config', config || path.join(env.src, 'conf', 'jubes.yaml'),
     '--data-dir', dataDir,
     '--listen', `127.0.0.1:${api}`,
     '--ops-listen', `127.0.0.1:${ops}`,

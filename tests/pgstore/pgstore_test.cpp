@@ -88,6 +88,100 @@ TEST_F(two_nodes, the_same_message_on_both_at_once_is_accepted_once_and_the_othe
   EXPECT_EQ(sql(ci_, "SELECT count(*) FROM messages"), std::to_string(rounds));
 }
 
+/// A correction (or withdrawal) of `cross` by the same party as request().
+storage::ingest_request correction(const std::string& ref, const std::string& cross, storage::mutation m,
+                                   std::vector<std::string> to) {
+  auto r = request(ref, std::move(to), "<dti:piBeeindiging>" + ref + " corrects " + cross + "</dti:piBeeindiging>");
+  r.mutation_kind = m;
+  r.cross_ref = cross;
+  return r;
+}
+
+/// Runs a(*x) and b(*y) at the same moment on two threads. @return both results
+template <class A, class B>
+auto at_once(A a, B b) {
+  std::promise<void> go;
+  auto start = go.get_future().share();
+  auto fa = std::async(std::launch::async, [a, start] {
+    start.wait();
+    return a();
+  });
+  auto fb = std::async(std::launch::async, [b, start] {
+    start.wait();
+    return b();
+  });
+  go.set_value();
+  return std::pair{fa.get(), fb.get()};
+}
+
+TEST_F(two_nodes, corrections_racing_on_both_nodes_keep_exactly_once_and_one_current_notice) {
+  constexpr int rounds = 15;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string n = "C" + std::to_string(i), box = "box" + std::to_string(i);
+    auto e = ingest(*a_, request(n + "-1", {box, "rvdk"}));
+    ASSERT_TRUE(e) << e.error().message();
+    // The same correction on both nodes at once (a client retrying on the other): one correction.
+    auto same = correction(n + "-2", n + "-1", storage::mutation::correction, {box});
+    auto [r1, r2] = at_once([&] { return ingest(*a_, same); }, [&] { return ingest(*b_, same); });
+    ASSERT_TRUE(r1) << r1.error().message();
+    ASSERT_TRUE(r2) << r2.error().message();
+    EXPECT_EQ((std::multiset<ingest_outcome>{r1->outcome, r2->outcome}),
+              (std::multiset<ingest_outcome>{ingest_outcome::accepted, ingest_outcome::duplicate}))
+        << "round " << i;
+    EXPECT_EQ(r1->rcpt.message_id, r2->rcpt.message_id);
+    // Two different corrections of that one at once: exactly one wins, the other is told which.
+    auto [w1, w2] =
+        at_once([&] { return ingest(*a_, correction(n + "-3", n + "-2", storage::mutation::correction, {box})); },
+                [&] { return ingest(*b_, correction(n + "-4", n + "-2", storage::mutation::withdrawal, {box})); });
+    ASSERT_NE(bool(w1), bool(w2)) << "round " << i;
+    const auto& lost = w1 ? w2 : w1;
+    EXPECT_EQ(lost.error(), storage::errc::already_superseded) << lost.error().message();
+    const auto winner = w1 ? w1->rcpt.message_id : w2->rcpt.message_id;
+    // One current notice per outbox: every earlier entry a marker, the winner's entry last.
+    for (const auto& rc : {box, std::string("rvdk")}) {
+      auto es = b_->read_outbox(rc, 0, 1000);
+      ASSERT_TRUE(es);
+      std::size_t current = 0;
+      for (const auto& x : *es) {
+        if (x.message_id != e->rcpt.message_id && x.message_id != r1->rcpt.message_id && x.message_id != winner)
+          continue;
+        if (x.link == storage::entry_link::superseded_by || x.link == storage::entry_link::withdrawn_by) {
+          EXPECT_TRUE(x.body.empty());
+        } else {
+          ++current;
+          EXPECT_EQ(x.message_id, winner) << rc;
+        }
+      }
+      EXPECT_EQ(current, 1u) << rc << " round " << i;
+    }
+  }
+}
+
+TEST_F(two_nodes, an_ack_on_one_node_racing_a_correction_on_the_other_leaves_one_consistent_outcome) {
+  constexpr int rounds = 15;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string n = "A" + std::to_string(i), box = "abox" + std::to_string(i);
+    auto e = ingest(*a_, request(n + "-1", {box}));
+    ASSERT_TRUE(e) << e.error().message();
+    auto [acked, c] = at_once(
+        [&] {
+          return storage::contract::await<std::uint64_t>(
+              [&](storage::completion<std::uint64_t> d) { b_->submit_ack(box, 1, std::move(d)); });
+        },
+        [&] { return ingest(*a_, correction(n + "-2", n + "-1", storage::mutation::correction, {box})); });
+    ASSERT_TRUE(acked) << acked.error().message();
+    ASSERT_TRUE(c) << c.error().message();
+    auto es = a_->read_outbox(box, 0, 10);
+    ASSERT_TRUE(es);
+    ASSERT_EQ(es->size(), 2u);
+    // Acked first: the notice stays delivered; corrected first: the recipient acknowledged a marker.
+    EXPECT_TRUE((*es)[0].link == storage::entry_link::none || (*es)[0].link == storage::entry_link::superseded_by);
+    EXPECT_EQ((*es)[0].body.empty(), (*es)[0].link == storage::entry_link::superseded_by);
+    EXPECT_EQ((*es)[1].message_id, c->rcpt.message_id);
+    EXPECT_EQ((*es)[1].link, storage::entry_link::relates_to);
+  }
+}
+
 TEST_F(two_nodes, a_message_ingested_on_one_node_wakes_a_watcher_on_the_other) {
   std::promise<void> woke;
   auto token = b_->watch("gemeente:0363", 0, [&] { woke.set_value(); });

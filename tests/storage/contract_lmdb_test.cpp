@@ -3,6 +3,7 @@
 #include "contract/at_rest_suite.hpp"
 #include "contract/audit_chain_suite.hpp"
 #include "contract/deadline_suite.hpp"
+#include "contract/supersede_suite.hpp"
 #include "storage/store.hpp"
 #include "test_util.hpp"
 

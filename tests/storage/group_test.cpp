@@ -88,16 +88,16 @@ TEST_F(group_test, forward_and_reroute_answer_their_refusals) {
   auto parked = ingest("P", "<p/>", {});
   ASSERT_TRUE(answer(g.apply(routed)));
   ASSERT_TRUE(answer(g.apply(parked)));
-  forward_op not_rcpt{1, "gemeente:0599", "gemeente:0014", {}};
+  forward_op not_rcpt{1, "gemeente:0599", "gemeente:0014", {}, {}};
   EXPECT_EQ(answer(g.apply(not_rcpt)).error(), errc::not_recipient);
-  forward_op missing{9, "gemeente:0363", "gemeente:0014", {}};
+  forward_op missing{9, "gemeente:0363", "gemeente:0014", {}, {}};
   EXPECT_EQ(answer(g.apply(missing)).error(), errc::not_found);
-  forward_op fwd{1, "gemeente:0363", "gemeente:0014", {}};
+  forward_op fwd{1, "gemeente:0363", "gemeente:0014", {}, {}};
   EXPECT_TRUE(*answer(g.apply(fwd)));
   EXPECT_FALSE(*answer(g.apply(fwd)));  // once per target
-  reroute_op not_parked{1, {"rvdk"}, "v2", {}, {}};
+  reroute_op not_parked{1, {"rvdk"}, "v2", {}, {}, {}};
   EXPECT_EQ(answer(g.apply(not_parked)).error(), errc::not_parked);
-  reroute_op reroute{2, {"rvdk"}, "v2", {}, {}};
+  reroute_op reroute{2, {"rvdk"}, "v2", {}, {}, {}};
   EXPECT_TRUE(answer(g.apply(reroute)));
   EXPECT_EQ(answer(g.apply(reroute)).error(), errc::not_parked);
   EXPECT_EQ(g.changes().parked_delta, 0);  // parked once, rerouted once
@@ -116,7 +116,7 @@ TEST_F(group_test, a_damaged_record_fails_only_the_request_that_read_it) {
   ASSERT_EQ(lmdb::put(t_, db_.t().messages.dbi(), tables::messages_db::encode_key(1), "garbage"), 0);
   ASSERT_EQ(lmdb::put(t_, db_.t().cursors.dbi(), "rvdk", "x"), 0);
   auto g = make();
-  forward_op fwd{1, "rvdk", "idv", {}};
+  forward_op fwd{1, "rvdk", "idv", {}, {}};
   auto r = g.apply(fwd);
   ASSERT_TRUE(r);  // the transaction goes on
   EXPECT_EQ(r->error(), errc::corrupt);

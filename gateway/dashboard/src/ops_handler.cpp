@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: EUPL-1.2
 // The dashboard behind the ops listener's hook: the allow-listed files, the /events snapshots and
-// the parked view's list (/dashboard/parked.json: ids, source, type, reason and time; never contents).
+// the parked view's list (/dashboard/parked.json: ids, source, type, reason and time; never contents)
+// and the late view (/dashboard/late.json, the gateway's late_view: never contents either).
 #include <boost/json.hpp>
 #include <fstream>
 #include <mutex>
@@ -39,6 +40,7 @@ struct ops_handler::impl {
   std::filesystem::path root;
   std::function<std::string()> render;
   parked_source parked;
+  json_source late;
   std::mutex mu;
   std::unordered_map<std::string, std::string> files;  // path -> content, read on first use
   snapshot_builder builder;
@@ -46,8 +48,10 @@ struct ops_handler::impl {
   std::string last_json;
 };
 
-ops_handler::ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics, parked_source parked)
+ops_handler::ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics, parked_source parked,
+                         json_source late)
     : impl_(std::make_unique<impl>()) {
+  impl_->late = std::move(late);
   impl_->root = std::move(root);
   impl_->render = std::move(render_metrics);
   impl_->parked = std::move(parked);
@@ -74,6 +78,13 @@ std::optional<ops_handler::reply> ops_handler::handle(std::string_view method, s
     auto rows = impl_->parked(max_parked_shown);
     if (!rows) return reply{503, "text/plain; charset=utf-8", "parked list: " + rows.error().message() + "\n"};
     return reply{200, std::string(kJson), parked_json(*rows)};
+  }
+  if (path == "/dashboard/late.json") {
+    // Outside the mutex, as the parked list.
+    if (!impl_->late) return reply{503, "text/plain; charset=utf-8", "late view not available\n"};
+    auto doc = impl_->late();
+    if (!doc) return reply{503, "text/plain; charset=utf-8", "late view: " + doc.error().message() + "\n"};
+    return reply{200, std::string(kJson), std::move(*doc)};
   }
   auto a = find_asset(impl_->root, target);
   if (!a) return std::nullopt;

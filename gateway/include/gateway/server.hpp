@@ -73,6 +73,10 @@ class server {
   };
   /// Thread-safe between start() and the end of run(). @return the view, or why it cannot be read
   jubes::result<parked_view> parked(std::size_t max) const;
+  /// The entries at risk of missing their legal deadline or past it, and those due for purge
+  /// unacknowledged, as JSON: the same view as `jubesctl outbox late --json` (gateway/src/late_view.hpp;
+  /// ids, recipients, types, times and counts, never contents). Thread-safe like parked().
+  jubes::result<std::string> late_json() const;
 
   /// Installs the ops extension hook; call before run().
   void set_ops_hook(ops_hook h);

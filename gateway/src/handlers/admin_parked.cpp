@@ -62,9 +62,11 @@ net::awaitable<response> decide_parked(services& s, call& c, storage::park_decis
     if (!assignable(s.cfg, s.pipe, d.recipient))
       co_return admin_refusal(c, 400, "to: '" + d.recipient + "' is not a configured recipient or a municipality");
     auto m = s.store.get(c.id);
-    if (m && *m)
+    if (m && *m) {
       if (auto gap = projection_gap(s.pipe, d.recipient, (*m)->message_type); !gap.empty())
         co_return admin_refusal(c, 400, "to: " + gap);
+      d.deadline = s.pipe.deadline_of(**m);  // from the message's own dates, as at ingest
+    }
   }
   auto* store = &s.store;
   auto submit = [store, d](store_done<bool> done) { store->submit_park_decision(d, std::move(done)); };

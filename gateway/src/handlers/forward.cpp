@@ -74,7 +74,11 @@ net::awaitable<response> handle_forward(services& s, call& c) {
         refusal(errc::type_not_allowed, "to: " + std::string(target->gemeentecode()) + " does not take part in BIJ"));
   auto* store = &s.store;
   const std::string to = target->str();
-  auto submit = [store, id, me, to](store_done<bool> done) { store->submit_forward(id, me, to, std::move(done)); };
+  // The new entry's deadline: what the rule gives the message's own dates now (docs/routing.md).
+  const auto dl = s.pipe.deadline_of(**m);
+  auto submit = [store, id, me, to, dl](store_done<bool> done) {
+    store->submit_forward(id, me, to, std::move(done), dl);
+  };
   auto r = co_await await_store<bool>(submit);
   if (!r) co_return fault_response(s, c, r.error());
   const bool added = *r;

@@ -73,9 +73,10 @@ class store final : public storage::backend {
   void submit(storage::ingest_request req, storage::completion<storage::ingest_result> done) override;
   void submit_ack(std::string recipient, std::uint64_t upto, storage::completion<std::uint64_t> done) override;
   void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                      storage::completion<bool> done) override;
+                      storage::completion<bool> done, storage::entry_deadline dl = {}) override;
   void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                      storage::completion<void> done, storage::operator_action by = {}) override;
+                      storage::completion<void> done, storage::operator_action by = {},
+                      storage::entry_deadline dl = {}) override;
   void submit_park_decision(storage::park_decision d, storage::completion<bool> done) override;
   void submit_purge(storage::completion<storage::purge_result> done) override;
   void audit_read(std::uint64_t message_id, std::string party) override;

@@ -57,17 +57,18 @@ class backend {
   /// and audits it. @return (through done) true if newly added, false for a repeat (no-op); or
   /// errc::not_found, errc::not_recipient, errc::invalid_argument (to is empty or the source
   /// itself), errc::corrupt, errc::store_full, errc::io_error.
+  /// `dl`: the deadline of the new entry (entry_deadline).
   virtual void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                              completion<bool> done) = 0;
+                              completion<bool> done, entry_deadline dl = {}) = 0;
 
   /// Routes a parked message to `recipients` (non-empty), exactly once. @return (through done)
   /// errc::not_found, errc::not_parked (already re-routed or purged), errc::invalid_argument,
   /// errc::corrupt, errc::store_full, errc::io_error.
   /// `by`: the operator who ordered it (identity non-empty): a reroute_ordered audit record with
   /// the operator's identity and reason is written in the same transaction, before the
-  /// rerouted records.
+  /// rerouted records. `dl`: the deadline of the new entries (entry_deadline).
   virtual void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
-                              completion<void> done, operator_action by = {}) = 0;
+                              completion<void> done, operator_action by = {}, entry_deadline dl = {}) = 0;
 
   /// An operator's decision on a parked message, exactly once. assign: the message goes to
   /// d.recipient's outbox and leaves the parked list; close: it leaves the parked list undelivered.

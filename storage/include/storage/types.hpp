@@ -210,6 +210,14 @@ struct parked_entry {
   std::int64_t accepted_at_ms = 0;
 };
 
+/// The legal deadline of an outbox entry (routing's `deadlines:`, docs/routing.md), ms since the
+/// epoch; 0: none. At risk from at_risk_from_ms on while unacknowledged. Entries added after ingest
+/// (a forward, a re-route, an assignment) get what the rule gives for the message's own dates.
+struct entry_deadline {
+  std::int64_t deadline_ms = 0;
+  std::int64_t at_risk_from_ms = 0;
+};
+
 /// An operator's decision on a parked message (`jubesctl parked assign|close`).
 struct park_decision {
   enum class action : std::uint8_t { assign, close };
@@ -218,6 +226,7 @@ struct park_decision {
   std::string recipient;       ///< assign: the one recipient that gets the message; close: empty
   std::string operator_party;  ///< who decided (the admin client's party), kept in the audit record
   std::string reason;          ///< why, kept in the audit record; must not be empty
+  entry_deadline deadline;     ///< assign: the deadline of the new entry
 };
 /// Names of at most 255 bytes without NUL, a non-empty reason of at most 1,000 bytes without NUL,
 /// a recipient for assign and none for close.

@@ -59,7 +59,7 @@ class backend_contract : public ::testing::TestWithParam<contract_backend> {
     return await<void>([&](completion<void> d) { b().submit_reroute(id, to, "v2", std::move(d)); });
   }
   jubes::result<bool> decide(std::uint64_t id, park_decision::action a, std::string to, std::string why) {
-    park_decision d{id, a, std::move(to), "operator", std::move(why)};
+    park_decision d{id, a, std::move(to), "operator", std::move(why), {}};
     return await<bool>([&](completion<bool> done) { b().submit_park_decision(d, std::move(done)); });
   }
   std::uint64_t park(const std::string& ref) {

@@ -64,4 +64,42 @@ TEST_P(backend_contract, deadlines_are_stored_per_entry_and_late_entries_lists_t
   EXPECT_EQ((*after_ack)[1].seq, 3u);
 }
 
+TEST_P(backend_contract, entries_added_later_carry_the_deadline_they_are_given) {
+  constexpr std::int64_t deadline = 1'800'000'000'000;
+  const entry_deadline dl{deadline, deadline - 86'400'000};
+  // A forward.
+  auto f = request("later-1", {"gemeente:0363/bij"});
+  f.deadline_ms = dl.deadline_ms, f.at_risk_from_ms = dl.at_risk_from_ms;
+  auto a = ingest_ok(f);
+  auto fw = await<bool>([&](completion<bool> d) {
+    b().submit_forward(a.rcpt.message_id, "gemeente:0363/bij", "gemeente:0599/bij", std::move(d), dl);
+  });
+  ASSERT_TRUE(fw && *fw);
+  auto es = read("gemeente:0599/bij");
+  ASSERT_EQ(es.size(), 1u);
+  EXPECT_EQ(es[0].deadline_ms, dl.deadline_ms);
+  EXPECT_EQ(es[0].at_risk_from_ms, dl.at_risk_from_ms);
+  // A re-route of a parked message.
+  const auto p1 = park("later-2");
+  auto rr = await<void>([&](completion<void> d) { b().submit_reroute(p1, {"rvdk"}, "v2", std::move(d), {}, dl); });
+  ASSERT_TRUE(rr) << rr.error().message();
+  es = read("rvdk");
+  ASSERT_EQ(es.size(), 1u);
+  EXPECT_EQ(es[0].message_id, p1);
+  EXPECT_EQ(es[0].deadline_ms, dl.deadline_ms);
+  // An operator's assignment.
+  const auto p2 = park("later-3");
+  park_decision pd{p2, park_decision::action::assign, "idv", "operator", "ticket 1", {}};
+  pd.deadline = dl;
+  auto as = await<bool>([&](completion<bool> d) { b().submit_park_decision(pd, std::move(d)); });
+  ASSERT_TRUE(as && *as);
+  es = read("idv");
+  ASSERT_EQ(es.size(), 1u);
+  EXPECT_EQ(es[0].deadline_ms, dl.deadline_ms);
+  // All three are late once the deadline passed, with the entry the ingest gave the first.
+  auto late = b().late_entries(deadline + 1);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->size(), 4u);
+}
+
 }  // namespace jubes::storage::contract

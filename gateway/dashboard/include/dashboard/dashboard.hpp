@@ -105,13 +105,18 @@ using parked_source = std::function<jubes::result<parked_list>(std::size_t max)>
 /// The most entries /dashboard/parked.json lists (the oldest); its `total` counts them all.
 inline constexpr std::size_t max_parked_shown = 1000;
 
+/// @return a JSON document (e.g. the gateway's late view), or why it cannot be read
+using json_source = std::function<jubes::result<std::string>()>;
+
 /// Everything the ops listener needs for the dashboard behind a plain request/response hook
 /// (gateway::ops_hook): GET /dashboard... serves the allow-listed files (read once, then from
 /// memory), GET /events answers one SSE snapshot with a `retry: 500` hint and ends the response,
 /// so the browser's EventSource reconnects twice a second and gets the next snapshot. Snapshots are
 /// built at most once per 900 ms and shared by all viewers, so rates always span about a second.
 /// (A listener that can stream may instead write sse_frame(builder.next(...)) once a second.)
-/// GET /dashboard/parked.json answers the parked view's list (schema jubes.parked.v1).
+/// GET /dashboard/parked.json answers the parked view's list (schema jubes.parked.v1);
+/// GET /dashboard/late.json the late view, exactly as `jubesctl outbox late --json` prints it
+/// (entries at risk or overdue and entries due for purge unacknowledged; docs/dashboard.md).
 /// Lifecycle: construct before the listener starts; destroy after it stopped.
 /// Threading: handle() is thread-safe (one mutex around the file cache and the builder).
 class ops_handler {
@@ -125,7 +130,9 @@ class ops_handler {
   /// @param render_metrics returns the current /metrics text; called under the handler's mutex
   /// @param parked the parked list for GET /dashboard/parked.json (unset: that answers 503); called
   ///        on the requesting IO thread, outside the mutex
-  ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics, parked_source parked = {});
+  /// @param late the late view for GET /dashboard/late.json (unset: 503); called like `parked`
+  ops_handler(std::filesystem::path root, std::function<std::string()> render_metrics, parked_source parked = {},
+              json_source late = {});
   ~ops_handler();
   ops_handler(const ops_handler&) = delete;
   ops_handler& operator=(const ops_handler&) = delete;
