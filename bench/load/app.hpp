@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -25,6 +26,7 @@
 #include "histogram.hpp"
 #include "options.hpp"
 #include "record.hpp"
+#include "verify_check.hpp"
 
 namespace jubes::bench {
 
@@ -76,6 +78,10 @@ struct app {
   // generation
   std::atomic<std::uint64_t> issued{0};
   std::atomic<std::uint64_t> fresh[4]{};
+  // --corrections: the slots (per party) that are corrections or withdrawals, and of what; written
+  // under amend_mu together with taking the slot, so a --duplicates repeat finds it
+  std::mutex amend_mu;
+  std::unordered_map<std::uint64_t, amendment> amendments[4];
   bench_clock::time_point start{}, deadline{}, send_end{};
   // replay
   record_file replayed;
@@ -134,27 +140,8 @@ asio::awaitable<void> poller(app& a, std::string recipient, poller_result& r);
 /// A long poll that is only held open (the idle-connections benchmark), re-issued when it returns.
 asio::awaitable<void> idle_poll(app& a, std::string recipient, int index);
 
-/// What --verify found. The counts by kind are printed as one line (scripts/soak reads it).
-struct verify_report {
-  bool ok = true;
-  std::vector<std::string> problems;
-  std::uint64_t checked_entries = 0, expected_entries = 0;
-  std::uint64_t acked = 0;       ///< distinct referentienummers with a receipt
-  std::uint64_t lost = 0;        ///< (recipient, acknowledged message) pairs missing from the outbox
-  std::uint64_t duplicated = 0;  ///< (recipient, message) pairs present more than once
-  std::uint64_t seq_gaps = 0;    ///< places where an outbox's seqs are not 1, 2, 3, ...
-  std::uint64_t unexpected = 0;  ///< entries not sent by the run, or in an outbox routing does not send to
-  std::uint64_t not_atomic = 0;  ///< unacknowledged messages in some but not all of their outboxes
-  std::uint64_t two_ids = 0;     ///< referentienummers acknowledged with two different message ids
-  std::uint64_t errors = 0;      ///< outboxes that could not be read
-  void fail(std::string s) {
-    ok = false;
-    if (problems.size() < 20) problems.push_back(std::move(s));
-  }
-};
-
 /// Reads every known recipient's whole outbox (on a.ioc, which must have stopped) and checks it
-/// against `outcomes`: each acknowledged message exactly once where routing sends it, nothing else.
+/// against `outcomes` (check_outboxes, verify_check.hpp).
 verify_report verify(app& a, const std::vector<outcome>& outcomes);
 
 /// Prints a progress line to stderr once a second (unless --quiet) until `live` reaches 0.

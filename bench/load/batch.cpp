@@ -99,7 +99,11 @@ bool parse_batch(std::string_view xml, std::vector<batch_entry>& out, std::strin
       error = "outbox batch: an entry without a numeric seq or an id";
       return false;
     }
-    e.referentienummer = trim(child_text(xml, "referentienummer", this_end + 1, limit));
+    e.superseded_by = attr(tag, "supersededBy");
+    e.withdrawn_by = attr(tag, "withdrawnBy");
+    e.relates_to = attr(tag, "relatesTo");
+    e.has_body = !(this_end > pos && xml[this_end - 1] == '/');
+    if (e.has_body) e.referentienummer = trim(child_text(xml, "referentienummer", this_end + 1, limit));
     out.push_back(std::move(e));
     pos = next;
     tag_end = next_end;

@@ -17,6 +17,9 @@ struct batch_entry {
   std::uint64_t seq = 0;
   std::string id;
   std::string referentienummer;  ///< of the carried message (first referentienummer in the entry)
+  // Corrections and withdrawals (docs/api.md): the entry's link attributes, empty where absent
+  std::string superseded_by, withdrawn_by, relates_to;
+  bool has_body = true;  ///< false for an empty entry (<entry .../>: a marker or a purged entry)
 };
 
 /// @return false with `error` set if an entry lacks a seq or an id

@@ -546,31 +546,50 @@ void fill(const generator::content& c, const std::string& ref, std::string& body
 }
 }  // namespace
 
-void generator::body(int party, std::uint64_t slot, std::string& out) const {
+namespace {
+// Makes `body` (a notice with referentienummer `ref`) the amendment `am` of `cross`: crossRefnummer
+// at the end of stuurgegevens, parameters/mutatiesoort right after it (the XSD's order).
+void amend(std::string& body, const amendment& am, const std::string& cross) {
+  constexpr std::string_view end_sg = "</dti:stuurgegevens>";
+  const auto at = body.find(end_sg);
+  if (at == std::string::npos) return;
+  std::string ins = "<dti:crossRefnummer>" + cross + "</dti:crossRefnummer>";
+  ins += end_sg;
+  ins += "<dti:parameters><dti:mutatiesoort>";
+  ins += am.kind;
+  ins += "</dti:mutatiesoort></dti:parameters>";
+  body.replace(at, end_sg.size(), ins);
+}
+}  // namespace
+
+void generator::body(int party, std::uint64_t slot, std::string& out, const amendment* am) const {
   const std::string ref = referentienummer(party, slot);
-  const content* c = prepared(party, slot);
+  const std::uint64_t from = am ? am->of : slot;  // an amendment has the earlier notice's content
+  const content* c = prepared(party, from);
   content local;
   if (!c) {
-    local = make_content(party, slot % o_.templates);
+    local = make_content(party, from % o_.templates);
     c = &local;
   }
   if (c->large)
-    out = build(party, slot % o_.templates, ref).body;
+    out = build(party, from % o_.templates, ref).body;
   else
     fill(*c, ref, out);
+  if (am) amend(out, *am, referentienummer(party, am->of));
 }
 
-message generator::make(int party, std::uint64_t slot) const {
+message generator::make(int party, std::uint64_t slot, const amendment* am) const {
   const std::string ref = referentienummer(party, slot);
-  const content* c = prepared(party, slot);
+  const std::uint64_t from = am ? am->of : slot;
+  const content* c = prepared(party, from);
   content local;
   if (!c) {
-    local = make_content(party, slot % o_.templates);
+    local = make_content(party, from % o_.templates);
     c = &local;
   }
   message m;
   if (c->large) {
-    m = build(party, slot % o_.templates, ref);
+    m = build(party, from % o_.templates, ref);
   } else {
     m.party = std::string(sources()[static_cast<std::size_t>(party)].id);
     m.referentienummer = ref;
@@ -578,8 +597,23 @@ message generator::make(int party, std::uint64_t slot) const {
     fill(*c, ref, m.body);
     m.recipients = c->recipients;
   }
+  if (am) amend(m.body, *am, referentienummer(party, am->of));
   m.slot = slot;
   return m;
+}
+
+std::optional<amendment> amendment_planner::next() {
+  if (fraction_ <= 0) return std::nullopt;
+  rnd_ = mix(rnd_);
+  if (static_cast<double>(rnd_ >> 11) * (1.0 / 9007199254740992.0) < fraction_) ++owed_;
+  if (owed_ == 0 || open_.empty()) return std::nullopt;
+  --owed_;
+  rnd_ = mix(rnd_);
+  const std::size_t i = static_cast<std::size_t>(rnd_ % open_.size());
+  amendment a{(rnd_ >> 40) & 1 ? 'V' : 'C', open_[i]};
+  open_[i] = open_.back();  // never amended twice: it leaves the open set
+  open_.pop_back();
+  return a;
 }
 
 }  // namespace jubes::bench

@@ -18,6 +18,7 @@
 // Threading: after construction and prepare() a generator is immutable; make(), body() and
 // referentienummer() are const and thread-safe.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,14 @@ struct message {
   std::vector<std::string> recipients;  ///< expected by the default routing table, sorted
 };
 
+/// A correction (kind 'C', StUF mutatiesoort C) or withdrawal ('V') of the notice in slot `of` of
+/// the same party (docs/MESSAGES.md, "Corrections and withdrawals"; --corrections).
+struct amendment {
+  char kind = 'C';
+  std::uint64_t of = 0;
+  friend bool operator==(const amendment&, const amendment&) = default;
+};
+
 class generator {
  public:
   explicit generator(generator_options o);
@@ -66,10 +75,13 @@ class generator {
   /// @param party index into sources()
   /// @param slot per-party sequence number
   /// @return the message; deterministic in (options, party, slot)
-  message make(int party, std::uint64_t slot) const;
-  /// Writes the body of make(party, slot) alone into `out` (its capacity is reused): after
+  /// With `am`, slot `slot` is an amendment of slot am->of: the earlier notice's content (same type,
+  /// same recipients) under its own referentienummer, with stuurgegevens/crossRefnummer naming the
+  /// earlier one's and parameters/mutatiesoort am->kind.
+  message make(int party, std::uint64_t slot, const amendment* am = nullptr) const;
+  /// Writes the body of make(party, slot, am) alone into `out` (its capacity is reused): after
   /// prepare() a copy of the template with the referentienummer filled in.
-  void body(int party, std::uint64_t slot, std::string& out) const;
+  void body(int party, std::uint64_t slot, std::string& out, const amendment* am = nullptr) const;
   /// @return the referentienummer of (party, slot) without building the body
   std::string referentienummer(int party, std::uint64_t slot) const;
   const generator_options& options() const { return o_; }
@@ -91,6 +103,27 @@ class generator {
   generator_options o_;
   std::string seed_hex_;                    ///< the seed's low 32 bits, 8 hex digits (in referentienummers)
   std::vector<std::vector<content>> pool_;  ///< [party][template], filled by prepare()
+};
+
+/// Decides which of one sender's fresh posts are corrections or withdrawals (--corrections F), and
+/// of which notice: only of a new notice (not itself an amendment) this sender saw acknowledged, and
+/// never of the same notice twice. A draw below F owes one amendment; an owed amendment is made as
+/// soon as an acknowledged notice is open (so at most about half the posts can be amendments).
+/// Deterministic in (fraction, seed) and the sequence of calls. Not thread-safe (one per sender).
+class amendment_planner {
+ public:
+  amendment_planner(double fraction, std::uint64_t seed) : fraction_(fraction), rnd_(seed) {}
+  /// Called once per fresh post. @return what this post amends, or nullopt for a new notice
+  std::optional<amendment> next();
+  /// The new notice in `slot` was acknowledged (201/200): it may be amended from now on.
+  void acknowledged(std::uint64_t slot) { open_.push_back(slot); }
+  std::size_t open() const { return open_.size(); }
+
+ private:
+  double fraction_;
+  std::uint64_t rnd_;
+  std::uint64_t owed_ = 0;
+  std::vector<std::uint64_t> open_;  ///< acknowledged, not amended yet
 };
 
 /// The one BSN eleven-test (common/bsn.hpp); the generator only draws numbers that pass it.

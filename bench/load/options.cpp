@@ -89,6 +89,7 @@ constexpr number_option number_options[] = {
     {"--rate", &options::rate, true, "must be > 0 messages/s"},
     {"--timeout", &options::timeout_s, true, "must be > 0 seconds"},
     {"--duplicates", &options::duplicates, false, "must be a fraction 0..1"},
+    {"--corrections", &options::corrections, false, "must be a fraction 0 <= F < 1"},
     {"--plan-fraction", &options::plan_fraction, false, "must be a fraction 0..1"},
 };
 
@@ -154,6 +155,7 @@ std::string check_combination(const options& o) {
   if (o.pki.empty()) return "--pki: required (the development PKI directory, see scripts/dev-pki)";
   if (!o.serve_trivial.empty()) return {};
   if (o.targets.empty()) return "--target: required (HOST:PORT of the gateway's mTLS listener)";
+  if (o.corrections >= 1) return "--corrections: must be a fraction 0 <= F < 1";
   if (o.count && o.duration_s > 0) return "--count and --duration: give one, not both";
   if (!o.replay.empty() && (o.count || o.duration_s > 0))
     return "--replay: sends exactly the recorded messages; do not combine with --count or --duration";
@@ -169,13 +171,17 @@ std::string check_combination(const options& o) {
 const char* usage() {
   return "usage: jubes-bench --target HOST:PORT [--target HOST:PORT]... --pki DIR [--connections C] [--count N | "
          "--duration S]\n"
-         "                   [--rate R] [--seed S] [--duplicates F] [--plan-fraction F] [--size BYTES]\n"
-         "                   [--record FILE] [--replay FILE] [--verify] [--poll] [--poll-max N] [--poll-wait S]\n"
-         "                   [--idle-polls N] [--ops HOST:PORT] [--threads T] [--timeout S] [--quiet]\n"
+         "                   [--rate R] [--seed S] [--duplicates F] [--corrections F] [--plan-fraction F]\n"
+         "                   [--size BYTES] [--record FILE] [--replay FILE] [--verify] [--poll] [--poll-max N]\n"
+         "                   [--poll-wait S] [--idle-polls N] [--ops HOST:PORT] [--threads T] [--timeout S] [--quiet]\n"
          "       jubes-bench --serve-trivial ADDR:PORT --pki DIR [--threads T]\n"
          "       jubes-bench --version | --help\n"
          "Sends generated jubes notices over mutual TLS (one client certificate per source party from\n"
          "DIR/clients/<party>.crt|key), optionally polls every outbox (--poll) and checks delivery (--verify).\n"
+         "--corrections F: a share F of the fresh posts correct (mutatiesoort C) or withdraw (V), half each, a\n"
+         "notice of the same source acknowledged earlier in the run, each notice at most once (crossRefnummer);\n"
+         "--verify accepts per outbox either the marker (supersededBy/withdrawnBy) or the earlier notice, with\n"
+         "the new one once with relatesTo. LMDB store only (PostgreSQL refuses corrections).\n"
          "Several --target nodes (one cluster): connections are spread round robin, a message that gets no\n"
          "reply is sent again (same bytes) on the next node, polls and --verify use any node that answers.\n"
          "Ends with one line on stdout:\n"

@@ -24,6 +24,7 @@ struct options {
   std::uint64_t seed = 0;
   bool seed_set = false;
   double duplicates = 0;     ///< share of sends that repeat an earlier message of the same party
+  double corrections = 0;    ///< share of fresh posts that correct or withdraw an acknowledged notice (< 1)
   double plan_fraction = 0;  ///< share of messages that carry a 1 MiB plan
   std::size_t size = 2048;   ///< approximate size of an ordinary message
   std::string record, replay;

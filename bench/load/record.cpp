@@ -2,6 +2,7 @@
 #include "record.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstring>
 #include <fstream>
@@ -51,6 +52,7 @@ void record_writer::write(const outcome& o, const generator_options& g) {
     std::fputs("-", f_);
   std::fprintf(f_, " %016" PRIx64, o.body);
   if (!o.target.empty()) std::fprintf(f_, " %s", o.target.c_str());
+  if (o.amends) std::fprintf(f_, " %s=%" PRIu64, o.amends->kind == 'V' ? "withdraws" : "corrects", o.amends->of);
   std::fputc('\n', f_);
   // One line per outcome reaches the kernel at once: a crash of this process loses at most the line
   // being written. (No fsync: the record survives a gateway crash, which is what it is for.)
@@ -118,7 +120,21 @@ bool read_record(const std::string& path, record_file& out, std::string& error) 
       return false;
     }
     if (id != "-") o.message_id = id;
-    ls >> o.target;  // optional
+    for (std::string extra; ls >> extra;) {  // optional: the node, an amendment
+      const bool corrects = extra.rfind("corrects=", 0) == 0, withdraws = extra.rfind("withdraws=", 0) == 0;
+      if (!corrects && !withdraws) {
+        o.target = extra;
+        continue;
+      }
+      amendment am{withdraws ? 'V' : 'C', 0};
+      const std::string v = extra.substr(extra.find('=') + 1);
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), am.of);
+      if (v.empty() || ec != std::errc{} || p != v.data() + v.size()) {
+        error = path + ":" + std::to_string(n) + ": malformed " + extra;
+        return false;
+      }
+      o.amends = am;
+    }
     o.gen = out.generators.size() - 1;
     try {
       if (receipt != "-") o.receipt = std::stoull(receipt, nullptr, 16);

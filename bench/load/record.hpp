@@ -6,9 +6,11 @@
 // every line, so that a gateway crash — or a killed load tool — leaves every outcome seen so far:
 //   # jubes-bench record v2 seed=<u64> plan_fraction=<f> size=<n> templates=<n>
 //   <party> <slot> <referentienummer> <status> <message id or -> <receipt fingerprint hex or -> <body fingerprint hex>
-//   [<node>]
+//   [<node>] [corrects=<slot> | withdraws=<slot>]
 // <node> (HOST:PORT, since several --target nodes) is the node that gave the reply (or, status 0, the
-// last one tried); a reader ignores it where absent.
+// last one tried); a reader ignores it where absent. corrects=/withdraws= (--corrections) say that
+// the message is a correction or withdrawal of the party's notice in that slot (its body and what
+// --verify expects depend on it).
 // Records concatenate: each outcome belongs to the header above it, so `cat a.rec b.rec` of runs with
 // different seeds is one record (the union; scripts/soak verifies and replays it). A writer whose
 // outcomes come from several headers (a replay of such a union) writes a header where that changes.
@@ -21,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,12 +35,13 @@ struct outcome {
   std::string party;
   std::uint64_t slot = 0;
   std::string referentienummer;
-  int status = 0;             ///< HTTP status, 0 = no reply
-  std::string message_id;     ///< from the receipt (201/200), else empty
-  std::uint64_t receipt = 0;  ///< fingerprint() of the receipt body (201/200), else 0
-  std::uint64_t body = 0;     ///< fingerprint() of the message body sent
-  std::size_t gen = 0;        ///< which generator built it: index into record_file::generators / app::gens
-  std::string target;         ///< HOST:PORT of the node that replied (or was tried last); may be empty
+  int status = 0;                   ///< HTTP status, 0 = no reply
+  std::string message_id;           ///< from the receipt (201/200), else empty
+  std::uint64_t receipt = 0;        ///< fingerprint() of the receipt body (201/200), else 0
+  std::uint64_t body = 0;           ///< fingerprint() of the message body sent
+  std::size_t gen = 0;              ///< which generator built it: index into record_file::generators / app::gens
+  std::string target;               ///< HOST:PORT of the node that replied (or was tried last); may be empty
+  std::optional<amendment> amends;  ///< a correction or withdrawal of the party's notice amends->of
 };
 
 class record_writer {

@@ -109,7 +109,8 @@ int report_verify(app& a, const std::vector<outcome>& list) {
   std::cerr << "jubes-bench: verify: acked=" << vr.acked << " expected_entries=" << vr.expected_entries
             << " checked_entries=" << vr.checked_entries << " lost=" << vr.lost << " duplicated=" << vr.duplicated
             << " seq_gaps=" << vr.seq_gaps << " unexpected=" << vr.unexpected << " not_atomic=" << vr.not_atomic
-            << " two_ids=" << vr.two_ids << " read_errors=" << vr.errors << '\n';
+            << " two_ids=" << vr.two_ids << " read_errors=" << vr.errors << " replaced=" << vr.replaced
+            << " related=" << vr.related << " bad_links=" << vr.bad_links << '\n';
   if (vr.ok) {
     std::cerr << "jubes-bench: verify: ok: " << vr.expected_entries << " expected outbox entries present exactly once, "
               << vr.checked_entries << " entries checked, nothing unexpected\n";

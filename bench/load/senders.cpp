@@ -15,6 +15,7 @@ struct work {
   std::uint64_t slot = 0;
   bool repeat = false;                  // a deliberate duplicate
   std::int64_t replay_index = -1;       // index into the replayed record
+  std::optional<amendment> amends;      // --corrections: a correction or withdrawal
   bench_clock::time_point scheduled{};  // with --rate: when it should be sent
 };
 
@@ -24,19 +25,32 @@ bool next_replay(app& a, int party, work& w) {
   if (i >= q.size()) return false;
   w.replay_index = static_cast<std::int64_t>(q[i]);
   w.slot = a.replayed.outcomes[q[i]].slot;
+  w.amends = a.replayed.outcomes[q[i]].amends;
   return true;
 }
 
-bool next_generated(app& a, int party, std::uint64_t& rnd, work& w) {
+bool next_generated(app& a, int party, std::uint64_t& rnd, amendment_planner& plan, work& w) {
   auto k = a.issued.fetch_add(1);
   if (a.opt.count && k >= a.opt.count) return false;
   if (a.opt.duration_s > 0 && bench_clock::now() >= a.deadline) return false;
   rnd = mix(rnd);
   double u = static_cast<double>(rnd >> 11) * (1.0 / 9007199254740992.0);
   std::uint64_t have = a.fresh[party].load();
+  w.amends.reset();
+  w.repeat = false;
   if (a.opt.duplicates > 0 && have > 0 && u < a.opt.duplicates) {
     w.repeat = true;
-    w.slot = mix(rnd) % have;  // an earlier message of this party, perhaps still in flight
+    w.slot = mix(rnd) % have;     // an earlier message of this party, perhaps still in flight
+    if (a.opt.corrections > 0) {  // the same bytes: a repeated correction is that correction again
+      std::lock_guard lk(a.amend_mu);
+      const auto& m = a.amendments[party];
+      if (auto it = m.find(w.slot); it != m.end()) w.amends = it->second;
+    }
+  } else if (auto am = plan.next()) {
+    std::lock_guard lk(a.amend_mu);
+    w.slot = a.fresh[party].fetch_add(1);
+    a.amendments[party][w.slot] = *am;
+    w.amends = am;
   } else {
     w.slot = a.fresh[party].fetch_add(1);
   }
@@ -47,10 +61,10 @@ bool next_generated(app& a, int party, std::uint64_t& rnd, work& w) {
   return true;
 }
 
-bool next_work(app& a, int party, std::uint64_t& rnd, work& w) {
+bool next_work(app& a, int party, std::uint64_t& rnd, amendment_planner& plan, work& w) {
   if (a.stop.load(std::memory_order_relaxed)) return false;
   if (!a.opt.replay.empty()) return next_replay(a, party, w);
-  return next_generated(a, party, rnd, w);
+  return next_generated(a, party, rnd, plan, w);
 }
 
 asio::awaitable<void> sleep_for(asio::steady_timer& timer, std::chrono::milliseconds d) {
@@ -138,8 +152,10 @@ void check_replayed(const app& a, const outcome& o, sender_result& r) {
   }
 }
 
-outcome outcome_of(const generator& g, std::size_t gen, int party, std::uint64_t slot, const std::string& body) {
+outcome outcome_of(const generator& g, std::size_t gen, int party, std::uint64_t slot, const std::string& body,
+                   const std::optional<amendment>& amends) {
   outcome o;
+  o.amends = amends;
   o.party = std::string(sources()[static_cast<std::size_t>(party)].id);
   o.slot = slot;
   o.gen = gen;
@@ -157,10 +173,12 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
   connection c(ex, *a.source_ctx[party], a.target(t).host, a.target(t).port, request_timeout(a));
   std::uint64_t rnd = mix(a.opt.seed ^ (0xabcdef12345ULL + static_cast<std::uint64_t>(index)));
   asio::steady_timer timer(ex);
+  // Each sender corrects or withdraws only notices it saw acknowledged itself (--corrections).
+  amendment_planner plan(a.opt.corrections, mix(a.opt.seed ^ (0x5eed0c0ffeeULL + static_cast<std::uint64_t>(index))));
   work w;
   std::string body;  // reused: its capacity outlives the requests
   int consecutive_failures = 0;
-  while (next_work(a, party, rnd, w)) {
+  while (next_work(a, party, rnd, plan, w)) {
     if (a.opt.rate > 0 && w.scheduled > bench_clock::now()) {
       timer.expires_at(w.scheduled);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -169,10 +187,11 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
     // only when something reads it: --verify, --record or --replay.
     const bool replaying = w.replay_index >= 0;
     const std::size_t gen = replaying ? a.replayed.outcomes[static_cast<std::size_t>(w.replay_index)].gen : 0;
-    a.gens.at(gen).body(party, w.slot, body);
+    const amendment* am = w.amends ? &*w.amends : nullptr;
+    a.gens.at(gen).body(party, w.slot, body, am);
     const bool keep = a.keep_outcomes || a.rec.is_open() || replaying;
     std::optional<outcome> o;
-    if (keep) o = outcome_of(a.gens.at(gen), gen, party, w.slot, body);
+    if (keep) o = outcome_of(a.gens.at(gen), gen, party, w.slot, body, w.amends);
     if (replaying && a.replayed.outcomes[static_cast<std::size_t>(w.replay_index)].body != o->body) {
       r.replay_failures.push_back(o->referentienummer +
                                   ": the generator no longer builds the recorded bytes (body fingerprint differs)");
@@ -183,6 +202,7 @@ asio::awaitable<void> sender(app& a, int party, int index, sender_result& r) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(bench_clock::now() - t0).count();
     if (record_reply(a, r, rep, us, t, o ? &*o : nullptr)) {
       consecutive_failures = 0;
+      if (!replaying && !w.repeat && !w.amends) plan.acknowledged(w.slot);
     } else if (rep.status == 0 && ++consecutive_failures >= 3) {
       // The gateway is gone (e.g. a crash test): back off instead of spinning through the work.
       co_await sleep_for(timer, std::chrono::milliseconds(200));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: EUPL-1.2
 // jubes-bench --verify: after the run, every known recipient's whole outbox is read back and
-// checked against what the senders were told: each acknowledged message exactly once in each
-// outbox routing sends it to, a message whose reply was lost in all or none, nothing else.
+// checked against what the senders were told (verify_check.hpp): each acknowledged message exactly
+// once in each outbox routing sends it to, a message whose reply was lost in all or none, nothing
+// else; a corrected or withdrawn notice in one of the two shapes the gateway gives it.
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -47,49 +48,9 @@ asio::awaitable<void> read_all(app& a, std::string recipient, std::vector<batch_
   c.close();
 }
 
-// What each referentienummer should look like in the outboxes.
-struct expect {
-  std::string id;                       // empty: never acknowledged (may or may not be stored)
-  std::vector<std::string> recipients;  // by construction (generator.hpp)
-};
-
-struct expectations {
-  std::unordered_map<std::string, expect> by_ref;
-  std::unordered_map<std::string, const std::string*> ref_of_id;
-
-  // The referentienummer an outbox entry stands for, or nullptr if this run did not send it.
-  const std::string* ref_of(const batch_entry& e) const {
-    if (auto it = ref_of_id.find(e.id); it != ref_of_id.end()) return it->second;
-    if (e.referentienummer.empty()) return nullptr;
-    auto it = by_ref.find(e.referentienummer);
-    if (it != by_ref.end() && it->second.id.empty()) return &it->first;  // a message whose reply was lost
-    return nullptr;
-  }
-};
-
-expectations expected(const app& a, const std::vector<outcome>& outcomes, verify_report& rep) {
-  expectations x;
-  for (const auto& o : outcomes) {
-    auto [it, fresh] = x.by_ref.try_emplace(o.referentienummer);
-    if (fresh) it->second.recipients = a.gen_of(o).make(source_index(o.party), o.slot).recipients;
-    if (!o.message_id.empty()) {
-      if (!it->second.id.empty() && it->second.id != o.message_id) ++rep.two_ids;
-      if (!it->second.id.empty() && it->second.id != o.message_id)
-        rep.fail(o.referentienummer + ": two receipts with different ids " + it->second.id + " and " + o.message_id);
-      it->second.id = o.message_id;
-    }
-  }
-  for (const auto& [ref, e] : x.by_ref)
-    if (!e.id.empty()) {
-      x.ref_of_id[e.id] = &ref;
-      ++rep.acked;
-    }
-  return x;
-}
-
 // Entries seen: each known recipient's whole outbox (what pollers delivered and acked included).
-std::map<std::string, std::vector<batch_entry>> read_outboxes(app& a, verify_report& rep) {
-  std::map<std::string, std::vector<batch_entry>> seen;
+outbox_map read_outboxes(app& a, verify_report& rep) {
+  outbox_map seen;
   std::map<std::string, std::string> errors;
   for (const auto& r : known_recipients()) {
     seen[r];
@@ -107,81 +68,12 @@ std::map<std::string, std::vector<batch_entry>> read_outboxes(app& a, verify_rep
   return seen;
 }
 
-// Outbox entries are never deleted (retention keeps them as purge records), so each outbox read
-// from the start must be numbered 1, 2, 3, ... without a gap.
-void check_seqs(const std::map<std::string, std::vector<batch_entry>>& seen, verify_report& rep) {
-  for (const auto& [r, entries] : seen) {
-    std::uint64_t want = 1;
-    for (const auto& e : entries) {
-      if (e.seq != want) {
-        ++rep.seq_gaps;
-        rep.fail(r + ": seq " + std::to_string(e.seq) + " where " + std::to_string(want) + " was due");
-      }
-      want = e.seq + 1;
-    }
-  }
-}
-
-using seen_count = std::map<std::pair<std::string, std::string>, int>;  // (recipient, ref) -> times seen
-
-seen_count count_entries(const expectations& x, const std::map<std::string, std::vector<batch_entry>>& seen,
-                         verify_report& rep) {
-  seen_count count;
-  for (const auto& [r, entries] : seen) {
-    for (const auto& e : entries) {
-      ++rep.checked_entries;
-      const std::string* ref = x.ref_of(e);
-      if (!ref) {
-        ++rep.unexpected;
-        rep.fail(r + ": unexpected entry seq " + std::to_string(e.seq) + " id " + e.id +
-                 (e.referentienummer.empty() ? "" : " (" + e.referentienummer + ")") + ": not sent by this run");
-        continue;
-      }
-      const auto& ex = x.by_ref.at(*ref);
-      if (!std::binary_search(ex.recipients.begin(), ex.recipients.end(), r)) {
-        ++rep.unexpected;
-        rep.fail(r + ": " + *ref + " (id " + e.id + ") is in this outbox but routing should not send it here");
-        continue;
-      }
-      ++count[{r, *ref}];
-    }
-  }
-  return count;
-}
-
-void check_counts(const expectations& x, const seen_count& count, verify_report& rep) {
-  const auto& known = known_recipients();
-  for (const auto& [ref, ex] : x.by_ref) {
-    int present = 0, expected = 0;
-    for (const auto& r : ex.recipients) {
-      if (std::find(known.begin(), known.end(), r) == known.end()) continue;  // no certificate to look
-      ++expected;
-      int n = 0;
-      if (auto it = count.find({r, ref}); it != count.end()) n = it->second;
-      if (n > 1) ++rep.duplicated;
-      if (n > 1) rep.fail(r + ": " + ref + " appears " + std::to_string(n) + " times");
-      if (n >= 1) ++present;
-      if (!ex.id.empty()) {
-        ++rep.expected_entries;
-        if (n == 0) ++rep.lost;
-        if (n == 0) rep.fail(r + ": " + ref + " (id " + ex.id + ") was acknowledged but is not in this outbox");
-      }
-    }
-    if (ex.id.empty() && present != 0 && present != expected) ++rep.not_atomic;
-    if (ex.id.empty() && present != 0 && present != expected)
-      rep.fail(ref + ": reply lost, and the message is in only " + std::to_string(present) + " of its " +
-               std::to_string(expected) + " outboxes (not atomic)");
-  }
-}
-
 }  // namespace
 
 verify_report verify(app& a, const std::vector<outcome>& outcomes) {
   verify_report rep;
-  const expectations x = expected(a, outcomes, rep);
-  const auto seen = read_outboxes(a, rep);
-  check_seqs(seen, rep);
-  check_counts(x, count_entries(x, seen, rep), rep);
+  const outbox_map seen = read_outboxes(a, rep);
+  check_outboxes(a.gens, outcomes, seen, rep);
   return rep;
 }
 

@@ -234,8 +234,8 @@ TEST(record, round_trip_and_torn_last_line) {
   {
     jb::record_writer w;
     ASSERT_TRUE(w.open(path, {99, 0.25, 3000}, err)) << err;
-    w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd, 0, {}}, {99, 0.25, 3000});
-    w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef, 0, {}}, {99, 0.25, 3000});
+    w.write({"tulp-gw", 3, "B-TULP-3", 201, "id-3", 0x1234, 0xabcd, 0, {}, {}}, {99, 0.25, 3000});
+    w.write({"mits", 4, "B-MITS-4", 0, "", 0, 0xbeef, 0, {}, {}}, {99, 0.25, 3000});
   }
   append_file(path, "jvs 5 B-JVS-5 20");  // a writer killed mid-line
   jb::record_file r;
@@ -278,11 +278,11 @@ TEST(record, concatenated_records_keep_each_outcomes_generator) {
   {
     jb::record_writer w;
     ASSERT_TRUE(w.open(a, {1, 0, 2048}, err)) << err;
-    w.write({"tulp-gw", 0, "B-1", 201, "id-1", 1, 2, 0, {}}, {1, 0, 2048});
+    w.write({"tulp-gw", 0, "B-1", 201, "id-1", 1, 2, 0, {}, {}}, {1, 0, 2048});
     jb::record_writer w2;
     ASSERT_TRUE(w2.open(b, {2, 0, 2048}, err)) << err;
-    w2.write({"jvs", 0, "B-2", 201, "id-2", 1, 2, 0, {}}, {2, 0, 2048});
-    w2.write({"mits", 7, "B-3", 0, "", 0, 2, 0, {}}, {3, 0.5, 1024});  // another generator: a new header
+    w2.write({"jvs", 0, "B-2", 201, "id-2", 1, 2, 0, {}, {}}, {2, 0, 2048});
+    w2.write({"mits", 7, "B-3", 0, "", 0, 2, 0, {}, {}}, {3, 0.5, 1024});  // another generator: a new header
   }
   write_file(d.path(), "union.rec", read_file(a) + read_file(b));
   jb::record_file r;
@@ -382,7 +382,7 @@ TEST(record, keeps_the_node_that_replied_and_reads_lines_without_one) {
   {
     jb::record_writer w;
     ASSERT_TRUE(w.open(path, {5, 0, 2048}, err)) << err;
-    jb::outcome o{"tulp-gw", 1, "B-TULP-1", 201, "id-1", 0x11, 0x22, 0, "127.0.0.1:9443"};
+    jb::outcome o{"tulp-gw", 1, "B-TULP-1", 201, "id-1", 0x11, 0x22, 0, "127.0.0.1:9443", {}};
     w.write(o, {5, 0, 2048});
   }
   append_file(path, "jvs 2 B-JVS-2 200 id-2 0000000000000033 0000000000000044\n");

@@ -128,6 +128,36 @@ test('a run interrupted by a gateway crash verifies after the restart, and its r
   assert.ok(sp.duplicates >= s.accepted, 'every acknowledged message came back 200');
 });
 
+test('corrections and withdrawals (--corrections 0.2) with concurrent pollers verify, also from the record and after a replay', { timeout: 300_000 }, async () => {
+  const g = await gateway('corrections');
+  const rec = path.join(work, 'corrections.rec');
+  const r = await runBench(['--target', g.target, '--pki', pki, '--connections', '8', '--count', '1200',
+    '--corrections', '0.2', '--duplicates', '0.02', '--seed', '104', '--poll', '--verify', '--record', rec]);
+  assert.equal(r.code, 0, explain(r));
+  const s = parseSummary(r.stdout);
+  assert.equal(s.errors, 0, explain(r));
+  assert.equal(s.accepted + s.duplicates, 1200);
+  const lines = fs.readFileSync(rec, 'utf8').trim().split('\n').slice(1);
+  const corrects = lines.filter((l) => / corrects=\d+$/.test(l)).length;
+  const withdraws = lines.filter((l) => / withdraws=\d+$/.test(l)).length;
+  // About a fifth of the posts amend an earlier notice, of both kinds.
+  assert.ok(corrects + withdraws > 150 && corrects + withdraws < 330, `${corrects} + ${withdraws}`);
+  assert.ok(corrects > 30 && withdraws > 30, `${corrects} + ${withdraws}`);
+  const v = r.stderr.match(/verify: acked=.* replaced=(\d+) related=(\d+) bad_links=0/);
+  assert.ok(v, explain(r));
+  assert.ok(Number(v[1]) + Number(v[2]) > 150, explain(r));
+  assert.match(r.stderr, /verify: ok/);
+
+  // --verify from the record alone, and a replay: every message (amendments too) 200 with its receipt.
+  const v2 = await runBench(['--target', g.target, '--pki', pki, '--verify', '--record', rec]);
+  assert.equal(v2.code, 0, explain(v2));
+  const r2 = await runBench(['--target', g.target, '--pki', pki, '--connections', '4', '--replay', rec,
+    '--record', path.join(work, 'corrections-replay.rec'), '--verify']);
+  assert.equal(r2.code, 0, explain(r2));
+  assert.equal(parseSummary(r2.stdout).accepted, 0, explain(r2));
+  assert.match(r2.stderr, /replay: all 1200 recorded messages came back as expected/);
+});
+
 test('bad command lines are refused with the option named', async () => {
   const r = await runBench(['--target', '127.0.0.1:1', '--count', '5']);
   assert.equal(r.code, 64);
