@@ -181,7 +181,7 @@ const char* usage() {
          "--corrections F: a share F of the fresh posts correct (mutatiesoort C) or withdraw (V), half each, a\n"
          "notice of the same source acknowledged earlier in the run, each notice at most once (crossRefnummer);\n"
          "--verify accepts per outbox either the marker (supersededBy/withdrawnBy) or the earlier notice, with\n"
-         "the new one once with relatesTo. LMDB store only (PostgreSQL refuses corrections).\n"
+         "the new one once with relatesTo. Either backend.\n"
          "Several --target nodes (one cluster): connections are spread round robin, a message that gets no\n"
          "reply is sent again (same bytes) on the next node, polls and --verify use any node that answers.\n"
          "Ends with one line on stdout:\n"
