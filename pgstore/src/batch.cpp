@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: EUPL-1.2
-#include "batch.hpp"
-
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
 
+#include "batch_plan.hpp"
 #include "common/log.hpp"
 #include "listener.hpp"
 #include "storage/audit_chain.hpp"
@@ -14,149 +13,34 @@
 
 namespace jubes::pgstore::detail {
 
+/// The outcome of a statement that failed inside the transaction.
+batch_result failed_with(PGconn* c, const pq::res& r, std::string_view what) {
+  batch_result b;
+  const std::string s = r.state();
+  b.st = s == "23505" || s == "40P01" || s == "40001" ? status::retry : status::failed;
+  b.error = pq::error_of(c, r, what);
+  b.connection_lost = pq::broken(c);
+  if (!b.connection_lost) pq::res rb = pq::exec(c, "ROLLBACK", {}, false);
+  return b;
+}
+
+batch_result lost(PGconn* c, const jubes::error& e) {
+  batch_result b;
+  b.st = status::failed;
+  b.error = e;
+  b.connection_lost = pq::broken(c);
+  if (!b.connection_lost) pq::res rb = pq::exec(c, "ROLLBACK", {}, false);
+  return b;
+}
+
+/// @return the first failed result of a pipeline (index), or -1.
+int first_failure(const pq::pipeline_run& run) {
+  for (std::size_t i = 0; i < run.results.size(); ++i)
+    if (!run.results[i].ok()) return static_cast<int>(i);
+  return -1;
+}
+
 namespace {
-
-using storage::errc;
-using status = batch_result::status;
-constexpr std::size_t max_body = 256u << 20;
-constexpr auto i64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-
-struct head_row {
-  std::uint64_t head = 0, acked = 0;
-  bool found = false, changed = false, moved = false;  // moved: the head itself changed
-};
-struct dedup_row {
-  std::string sha;
-  std::uint64_t id = 0;
-  std::int64_t at = 0;
-  bool added = false;
-};
-struct msg_row {
-  std::string party, route_version;
-  std::vector<std::string> recipients;
-  bool parked = false, purged = false, dirty = false;
-  // Read only when the batch holds a correction or withdrawal (w_msg_lock_refs).
-  std::string message_type;
-  std::uint64_t superseded_by = 0;
-  std::uint8_t superseded_kind = 0;
-};
-/// A message this batch stores: what a correction later in the same batch needs of it.
-struct fresh_msg {
-  std::string message_type;
-  std::vector<std::string> recipients;
-  std::uint64_t superseded_by = 0;
-  std::uint8_t superseded_kind = 0;
-};
-using dedup_key = std::pair<std::string, std::string>;
-
-pq::command cmd(const char* name, pq::params p = {}) {
-  return pq::command{name, std::move(p), true, true};
-}
-pq::command sql(const char* text) {
-  return pq::command{text, {}, false, false};
-}
-
-/// The audit chain inside one transaction: the ends as locked (w_chain_lock), the records
-/// appended to it (sealed in order, storage/audit_chain.hpp), and the writes that store them.
-struct chain_writes {
-  storage::chain_point head, anchor;
-  bool changed = false;
-  std::vector<std::int64_t> seq, at, kind, id;
-  std::vector<std::string> party, detail, prev, hash;
-
-  void locked(const pq::res& r) {
-    auto point = [&](int col) {
-      storage::chain_point p;
-      p.seq = static_cast<std::uint64_t>(r.i64(0, col));
-      storage::audit_chain::parse_hex(r.str(0, col + 1), p.hash);
-      p.at_ms = r.i64(0, col + 2);
-      return p;
-    };
-    head = point(0);
-    anchor = point(3);
-  }
-  storage::audit_record append(storage::audit_record a) {
-    a.seq = head.seq + 1;
-    storage::audit_chain::seal(a, head.hash);
-    head = storage::chain_point{a.seq, a.hash, a.at_ms};
-    changed = true;
-    seq.push_back(static_cast<std::int64_t>(a.seq)), at.push_back(a.at_ms);
-    kind.push_back(static_cast<std::int64_t>(a.kind)), id.push_back(static_cast<std::int64_t>(a.message_id));
-    party.push_back(a.party), detail.push_back(a.detail);
-    prev.push_back(storage::audit_chain::hex(a.prev_hash)), hash.push_back(storage::audit_chain::hex(a.hash));
-    return a;
-  }
-  /// The inserts and the chain row's update (nothing if nothing changed).
-  void write(std::vector<pq::command>& cmds) const {
-    if (!seq.empty())
-      cmds.push_back(cmd("w_audit", std::move(pq::params()
-                                                  .i64_array(seq)
-                                                  .i64_array(at)
-                                                  .i64_array(kind)
-                                                  .i64_array(id)
-                                                  .array(party)
-                                                  .array(detail)
-                                                  .array(prev)
-                                                  .array(hash))));
-    if (!changed) return;
-    pq::params p;
-    p.u64(head.seq).text(storage::audit_chain::hex(head.hash)).i64(head.at_ms);
-    p.u64(anchor.seq).text(storage::audit_chain::hex(anchor.hash)).i64(anchor.at_ms);
-    cmds.push_back(cmd("w_chain_set", std::move(p)));
-  }
-};
-
-/// What round trip 1 read and what the batch writes, built request by request.
-struct plan {
-  std::int64_t now = 0;
-  std::map<std::string, head_row> heads;
-  std::map<dedup_key, dedup_row> dedup;
-  std::map<std::uint64_t, msg_row> msgs;
-  std::vector<std::uint64_t> ids;
-  std::size_t next_id = 0;
-  std::vector<pq::command> msg_inserts;
-  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> ack_ids;  ///< (recipient, seq) -> message id
-  std::vector<std::string> ob_rcpt;
-  std::vector<std::int64_t> ob_seq, ob_id, ob_deadline, ob_risk, ob_link, ob_link_id;
-  chain_writes chain;
-  batch_result* out = nullptr;
-  at_rest* keys = nullptr;
-  std::uint32_t active_key = 0;  ///< read after the chain's lock (bodies at rest)
-  // Corrections and withdrawals: the messages this batch stores, the unacknowledged entries of
-  // the earlier messages as locked in round trip 1 ((recipient, seq) -> message id), the entries
-  // that become markers and the messages superseded.
-  std::map<std::uint64_t, fresh_msg> fresh;
-  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> earlier_entries;
-  std::vector<std::string> lk_rcpt;
-  std::vector<std::int64_t> lk_seq, lk_kind, lk_id;
-  std::vector<std::int64_t> sup_id, sup_by, sup_kind;
-  /// Round trip 1 did not lock all a correction needs (a concurrent writer changed it between
-  /// two of its statements): the batch is rolled back and run again.
-  bool race = false;
-
-  storage::audit_record audit(storage::audit_kind k, std::uint64_t id, std::string party, std::string detail) {
-    storage::audit_record a;
-    a.at_ms = now;
-    a.kind = k;
-    a.message_id = id;
-    a.party = std::move(party);
-    a.detail = std::move(detail);
-    return chain.append(std::move(a));
-  }
-  void append(const std::string& r, std::uint64_t id, std::int64_t deadline_ms = 0, std::int64_t at_risk_from_ms = 0,
-              storage::entry_link link = storage::entry_link::none, std::uint64_t link_id = 0) {
-    auto& h = heads[r];  // locked in round trip 1 (the batch created it if it was new)
-    h.head += 1;
-    h.changed = h.moved = true;
-    ob_rcpt.push_back(r);
-    ob_seq.push_back(static_cast<std::int64_t>(h.head));
-    ob_id.push_back(static_cast<std::int64_t>(id));
-    ob_deadline.push_back(deadline_ms > 0 ? deadline_ms : 0);
-    ob_risk.push_back(deadline_ms > 0 ? at_risk_from_ms : 0);
-    ob_link.push_back(static_cast<std::int64_t>(link));
-    ob_link_id.push_back(static_cast<std::int64_t>(link_id));
-  }
-};
 
 /// Recipients in first-seen order without repeats (a rule set may name one recipient twice).
 std::vector<std::string> unique_names(const std::vector<std::string>& v) {
@@ -225,33 +109,6 @@ wants collect(const std::vector<op>& ops) {
     }
   }
   return w;
-}
-
-/// The outcome of a statement that failed inside the transaction.
-batch_result failed_with(PGconn* c, const pq::res& r, std::string_view what) {
-  batch_result b;
-  const std::string s = r.state();
-  b.st = s == "23505" || s == "40P01" || s == "40001" ? status::retry : status::failed;
-  b.error = pq::error_of(c, r, what);
-  b.connection_lost = pq::broken(c);
-  if (!b.connection_lost) pq::res rb = pq::exec(c, "ROLLBACK", {}, false);
-  return b;
-}
-
-batch_result lost(PGconn* c, const jubes::error& e) {
-  batch_result b;
-  b.st = status::failed;
-  b.error = e;
-  b.connection_lost = pq::broken(c);
-  if (!b.connection_lost) pq::res rb = pq::exec(c, "ROLLBACK", {}, false);
-  return b;
-}
-
-/// @return the first failed result of a pipeline (index), or -1.
-int first_failure(const pq::pipeline_run& run) {
-  for (std::size_t i = 0; i < run.results.size(); ++i)
-    if (!run.results[i].ok()) return static_cast<int>(i);
-  return -1;
 }
 
 /// Round trip 1: BEGIN, head rows, messages to change, dedup rows. @return false with `fail` set
@@ -376,83 +233,6 @@ bool take_ids(PGconn* c, const wants& w, plan& p, batch_result& fail) {
 }  // namespace
 
 namespace {
-
-/// The earlier message a correction or withdrawal names, as round trip 1 locked it or as this
-/// batch stores it.
-struct earlier_message {
-  std::uint64_t id = 0;  ///< 0: the request is no correction or withdrawal
-  std::vector<std::string> recipients;
-};
-
-/// @return the earlier message, or unknown_reference / already_superseded (as the LMDB store
-/// says them); sets p.race if round trip 1 did not lock it and its recipients' heads.
-jubes::result<earlier_message> find_earlier(plan& p, const storage::ingest_request& r) {
-  earlier_message e;
-  if (r.mutation_kind == storage::mutation::none) return e;
-  auto d = p.dedup.find({r.party, r.cross_ref});
-  if (d == p.dedup.end())
-    return fail(errc::unknown_reference, "crossRefnummer '" + r.cross_ref + "' names no message of " + r.party +
-                                             " (unknown, another sender's, or purged)");
-  e.id = d->second.id;
-  std::string type;
-  std::uint64_t by = 0;
-  std::uint8_t kind = 0;
-  if (auto m = p.msgs.find(e.id); m != p.msgs.end()) {
-    type = m->second.message_type, e.recipients = m->second.recipients;
-    by = m->second.superseded_by, kind = m->second.superseded_kind;
-  } else if (auto f = p.fresh.find(e.id); f != p.fresh.end()) {
-    type = f->second.message_type, e.recipients = f->second.recipients;
-    by = f->second.superseded_by, kind = f->second.superseded_kind;
-  } else {
-    // Its dedup row committed after the message lock ran: nothing of it is locked.
-    p.race = true;
-    return e;
-  }
-  for (const auto& rc : e.recipients)
-    if (auto h = p.heads.find(rc); h == p.heads.end() || !h->second.found) p.race = true;
-  if (p.race) return e;
-  if (type != r.message_type)
-    return fail(errc::unknown_reference,
-                "crossRefnummer '" + r.cross_ref + "' names a " + type + ", not a " + r.message_type);
-  if (by)
-    return fail(errc::already_superseded,
-                "'" + r.cross_ref + "' (message " + std::to_string(e.id) + ") was already " +
-                    (kind == static_cast<std::uint8_t>(storage::mutation::withdrawal) ? "withdrawn" : "corrected") +
-                    " by message " + std::to_string(by) + ": refer to that one");
-  return e;
-}
-
-/// Marks the earlier message's unacknowledged entries superseded_by / withdrawn_by `id` (no body,
-/// no deadline), records that it was superseded, and adds its recipients to `to`.
-void supersede(plan& p, const storage::ingest_request& r, const earlier_message& e, std::uint64_t id,
-               std::vector<std::string>& to) {
-  const auto mark = r.mutation_kind == storage::mutation::withdrawal ? storage::entry_link::withdrawn_by
-                                                                     : storage::entry_link::superseded_by;
-  const auto eid = static_cast<std::int64_t>(e.id);
-  for (const auto& rc : e.recipients) {
-    if (std::find(to.begin(), to.end(), rc) == to.end()) to.push_back(rc);
-    const std::uint64_t acked = p.heads[rc].acked;  // as an ack earlier in this batch left it
-    // Its stored entries there that the recipient has not acknowledged ...
-    for (auto it = p.earlier_entries.lower_bound({rc, acked + 1});
-         it != p.earlier_entries.end() && it->first.first == rc; ++it)
-      if (it->second == e.id) {
-        p.lk_rcpt.push_back(rc), p.lk_seq.push_back(static_cast<std::int64_t>(it->first.second));
-        p.lk_kind.push_back(static_cast<std::int64_t>(mark)), p.lk_id.push_back(static_cast<std::int64_t>(id));
-      }
-    // ... and those this batch appends (the message itself, or a forward of it).
-    for (std::size_t i = 0; i < p.ob_rcpt.size(); ++i)
-      if (p.ob_id[i] == eid && p.ob_rcpt[i] == rc && p.ob_seq[i] > static_cast<std::int64_t>(acked) &&
-          p.ob_link[i] != static_cast<std::int64_t>(storage::entry_link::superseded_by) &&
-          p.ob_link[i] != static_cast<std::int64_t>(storage::entry_link::withdrawn_by)) {
-        p.ob_link[i] = static_cast<std::int64_t>(mark), p.ob_link_id[i] = static_cast<std::int64_t>(id);
-        p.ob_deadline[i] = 0, p.ob_risk[i] = 0;
-      }
-  }
-  const auto kind = static_cast<std::uint8_t>(r.mutation_kind);
-  if (auto m = p.msgs.find(e.id); m != p.msgs.end()) m->second.superseded_by = id, m->second.superseded_kind = kind;
-  if (auto f = p.fresh.find(e.id); f != p.fresh.end()) f->second.superseded_by = id, f->second.superseded_kind = kind;
-  p.sup_id.push_back(eid), p.sup_by.push_back(static_cast<std::int64_t>(id)), p.sup_kind.push_back(kind);
-}
 
 jubes::result<storage::ingest_result> apply(plan& p, const ingest_op& o) {
   const auto& r = o.req;
@@ -729,84 +509,6 @@ batch_result run_batch(PGconn* c, std::vector<op>& ops, std::int64_t now, at_res
   }
   out.st = status::committed;
   return out;
-}
-
-jubes::result<void> purge_pass(PGconn* c, std::int64_t now, std::int64_t body_cut, std::int64_t dedup_cut,
-                               std::int64_t audit_cut, std::size_t limit, storage::purge_result& acc) {
-  const std::string lim = std::to_string(limit);
-  std::vector<pq::command> cmds;
-  cmds.push_back(sql("BEGIN"));
-  pq::params b;
-  b.i64(body_cut).text(lim);
-  // Bodies: the message row stays as the purge record; a parked message leaves the parked list.
-  cmds.push_back(pq::command{
-      "WITH p AS (SELECT id FROM messages WHERE NOT purged AND accepted_at_ms < $1::bigint ORDER BY accepted_at_ms, "
-      "id LIMIT $2::bigint FOR UPDATE) UPDATE messages m SET body = NULL, purged = true, parked = false FROM p WHERE "
-      "m.id = p.id RETURNING m.id, (SELECT string_agg(o.recipient, ',' ORDER BY o.recipient) FROM outbox o JOIN "
-      "outbox_heads h ON h.recipient = o.recipient WHERE o.recipient = ANY (m.recipients) AND o.seq > h.acked AND "
-      "o.message_id = m.id AND o.link NOT IN (1, 2))",
-      std::move(b), false, true});  // binary results: res::i64 reads 8-byte integers
-  pq::params d;
-  d.i64(dedup_cut).text(lim);
-  cmds.push_back(
-      pq::command{"DELETE FROM dedup WHERE ctid = ANY (ARRAY(SELECT ctid FROM dedup WHERE accepted_at_ms < "
-                  "$1::bigint LIMIT $2::bigint))",
-                  std::move(d), false, false});
-  // Audit records: a prefix in seq order only, up to the first one not expired (clocks of several
-  // nodes need not agree), so that the chain stays gapless after its anchor.
-  pq::params a;
-  a.i64(audit_cut).text(lim);
-  cmds.push_back(pq::command{
-      "DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE seq < coalesce((SELECT seq FROM audit WHERE at_ms "
-      ">= $1::bigint ORDER BY seq LIMIT 1), 9223372036854775807) ORDER BY seq LIMIT $2::bigint) RETURNING seq, "
-      "encode(hash, 'hex'), at_ms",
-      std::move(a), false, true});
-  cmds.push_back(cmd("w_chain_lock"));  // the last lock, as in a batch
-  pq::pipeline_run run;
-  auto sent = pq::pipeline(c, cmds, run);
-  if (int f = first_failure(run); f >= 0) return failed_with(c, run.results[f], "purge").error;
-  if (!sent) return lost(c, sent.error()).error;
-  if (run.results[4].rows() != 1) return lost(c, jubes::error(errc::corrupt, "audit_chain has no row")).error;
-  chain_writes chain;
-  chain.locked(run.results[4]);
-  const auto& dead = run.results[3];
-  for (int i = 0; i < dead.rows(); ++i)
-    if (auto seq = static_cast<std::uint64_t>(dead.i64(i, 0)); seq > chain.anchor.seq) {
-      // The last record removed becomes the anchor (a record from before the chain never does).
-      chain.anchor = storage::chain_point{seq, {}, dead.i64(i, 2)};
-      if (!dead.null(i, 1)) storage::audit_chain::parse_hex(dead.str(i, 1), chain.anchor.hash);
-      chain.changed = true;
-    }
-  // Never silently: a body some recipient had not acknowledged gets an audit record naming them.
-  std::vector<std::pair<std::uint64_t, std::string>> ids;
-  for (int i = 0; i < run.results[1].rows(); ++i)
-    ids.emplace_back(static_cast<std::uint64_t>(run.results[1].i64(i, 0)),
-                     run.results[1].null(i, 1) ? std::string() : run.results[1].str(i, 1));
-  std::sort(ids.begin(), ids.end());
-  for (auto& [id, undelivered] : ids) {
-    storage::audit_record r;
-    r.at_ms = now;
-    r.kind = storage::audit_kind::purged;
-    r.message_id = id;
-    if (!undelivered.empty()) {
-      r.detail = "undelivered to " + undelivered;
-      ++acc.undelivered;
-    }
-    chain.append(std::move(r));
-  }
-  std::vector<pq::command> writes;
-  chain.write(writes);
-  writes.push_back(sql("COMMIT"));
-  pq::pipeline_run run2;
-  auto sent2 = pq::pipeline(c, writes, run2);
-  if (int f = first_failure(run2); f >= 0) return failed_with(c, run2.results[f], "purge").error;
-  if (!sent2) return lost(c, sent2.error()).error;
-  auto n = [&](int i) { return std::strtoull(PQcmdTuples(run.results[i].get()), nullptr, 10); };
-  acc.bodies += n(1);
-  acc.dedup += n(2);
-  acc.audit += n(3);
-  acc.more = n(1) == limit || n(2) == limit || n(3) == limit;
-  return {};
 }
 
 }  // namespace jubes::pgstore::detail
