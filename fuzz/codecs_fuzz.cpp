@@ -20,18 +20,10 @@ namespace {
 
 using namespace jubes::codecs;
 
-struct harness {
-  xerces_guard guard;  // never destroyed: libFuzzer exits without unwinding
-  std::shared_ptr<const schema_catalog> catalog;
-  std::unique_ptr<validator> v;
-  std::unique_ptr<validator> oracle;  // xerces only
+struct harness : fuzz::xerces_up, fuzz::validators {
   field_set fields{{"persoon/bsn", "persoon/brpAdressen/adres/gemeentecode", "detentie/delicten/delictcategorie",
                     "verlof/adres/gemeentecode", "plan/inhoud"}};
-  harness() {
-    auto loaded = fuzz::load_validators("codecs_fuzz", true);
-    catalog = std::move(loaded.catalog);
-    v = std::move(loaded.v);
-    oracle = std::move(loaded.oracle);
+  harness() : fuzz::validators(fuzz::load_validators("codecs_fuzz", true)) {
     if (catalog->compiled_status("jubes") != "compiled") {
       std::fprintf(stderr, "codecs_fuzz: the jubes set did not compile: %s\n",
                    catalog->compiled_status("jubes").c_str());

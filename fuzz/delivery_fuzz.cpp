@@ -27,17 +27,9 @@ namespace {
 
 using namespace jubes::codecs;
 
-struct harness {
-  xerces_guard guard;  // never destroyed: libFuzzer exits without unwinding
-  std::shared_ptr<const schema_catalog> catalog;
-  std::unique_ptr<validator> v;
-  std::unique_ptr<validator> oracle;  // xerces only
+struct harness : fuzz::xerces_up, fuzz::validators {
   std::vector<std::string> examples;  // conf/examples, one per message type
-  harness() {
-    auto loaded = fuzz::load_validators("delivery_fuzz", false);
-    catalog = std::move(loaded.catalog);
-    v = std::move(loaded.v);
-    oracle = std::move(loaded.oracle);
+  harness() : fuzz::validators(fuzz::load_validators("delivery_fuzz", false)) {
     for (const auto& type : jubes_message_types()) {
       std::ifstream in(std::string(JUBES_SOURCE_DIR) + "/conf/examples/" + type + ".xml", std::ios::binary);
       examples.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

@@ -13,6 +13,12 @@
 
 namespace jubes::codecs::fuzz {
 
+/// xerces initialised (a first base of a harness: before its validators load; never torn down, since
+/// libFuzzer exits without unwinding).
+struct xerces_up {
+  xerces_guard guard;
+};
+
 struct validators {
   std::shared_ptr<const schema_catalog> catalog;
   std::unique_ptr<validator> v;       // production: compiled engine first

@@ -87,11 +87,11 @@ std::size_t writer::depth() const {
   return q_.size();
 }
 
-std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
+std::optional<jubes::error> writer::enqueue(op& o) {
   {
     std::lock_guard lk(mu_);
     if (!started_ || stopping_) return jubes::error(errc::closed);
-    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes, bypass_capacity)) {
+    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes)) {
       ++counters_.rejected;
       return jubes::error(errc::overloaded);
     }
@@ -101,16 +101,13 @@ std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
 }
 
 void writer::submit(op o) {
-  // Audit records are never refused for a full queue (reads are coalesced by the gateway,
-  // operator actions are few): docs/storage.md, "Audit trail".
-  const bool audit_only = std::holds_alternative<read_op>(o) || std::holds_alternative<audit_op>(o);
-  if (auto e = enqueue(o, audit_only)) complete_with(o, *e);
+  if (auto e = enqueue(o)) complete_with(o, *e);
 }
 
 void writer::submit_background_purge() {
   if (purge_inflight_.exchange(true)) return;
   op o = purge_op{};
-  if (enqueue(o, true)) purge_inflight_ = false;
+  if (enqueue(o)) purge_inflight_ = false;
 }
 
 bool writer::take(std::vector<op>& batch) {

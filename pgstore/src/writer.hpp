@@ -59,7 +59,7 @@ class writer {
   std::size_t depth() const;
 
  private:
-  std::optional<jubes::error> enqueue(op& o, bool bypass_capacity);
+  std::optional<jubes::error> enqueue(op& o);
   void loop();
   bool take(std::vector<op>& batch);
   void run_group(std::vector<op>& batch);
@@ -78,7 +78,7 @@ class writer {
 
   mutable std::mutex mu_;
   std::condition_variable cv_, retention_cv_;
-  storage::op_queue<op, ingest_op, purge_op> q_;
+  storage::op_queue<op, ingest_op, purge_op, read_op, audit_op> q_;
   bool started_ = false, stopping_ = false;
   std::atomic<bool> purge_inflight_{false};
   std::thread thread_, retention_;

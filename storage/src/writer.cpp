@@ -99,13 +99,13 @@ void writer::fail_store(const jubes::error& cause) {
   pending_.clear();
 }
 
-std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
+std::optional<jubes::error> writer::enqueue(op& o) {
   {
     std::lock_guard lk(mu_);
     if (!started_) return jubes::error(errc::read_only);
     if (failed_) return *failed_;  // the cause, at once: nothing is queued into a failed writer
     if (stopping_) return jubes::error(errc::closed);
-    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes, bypass_capacity)) {
+    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes)) {
       ++counters_.rejected;
       return jubes::error(errc::overloaded);
     }
@@ -115,16 +115,13 @@ std::optional<jubes::error> writer::enqueue(op& o, bool bypass_capacity) {
 }
 
 void writer::submit(op o) {
-  // Audit records are never refused for a full queue: reads are coalesced by the gateway and
-  // operator actions are few, so they cannot flood it (docs/storage.md, "Audit trail").
-  const bool audit_only = std::holds_alternative<read_op>(o) || std::holds_alternative<audit_op>(o);
-  if (auto e = enqueue(o, audit_only)) complete_with(o, *e);
+  if (auto e = enqueue(o)) complete_with(o, *e);
 }
 
 bool writer::submit_background_purge() {
   if (purge_inflight_.exchange(true)) return true;  // one is queued or running already
   op o = purge_op{};
-  if (enqueue(o, true)) {
+  if (enqueue(o)) {
     purge_inflight_ = false;
     return false;
   }

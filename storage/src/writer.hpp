@@ -84,7 +84,7 @@ class writer {
     std::vector<std::function<void()>> fire;  // completions, in request order
     std::unordered_map<std::string, std::uint64_t> heads;
   };
-  std::optional<jubes::error> enqueue(op& o, bool bypass_capacity);
+  std::optional<jubes::error> enqueue(op& o);
   void loop();
   void run_group(std::vector<op>& batch);
   /// One attempt at a group. @return false if the transaction failed with `failure`; `disk` is
@@ -116,7 +116,7 @@ class writer {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  op_queue<op, ingest_op, purge_op> q_;
+  op_queue<op, ingest_op, purge_op, read_op, audit_op> q_;
   bool started_ = false;
   std::atomic<bool> purge_inflight_{false};  // at most one background pass queued or running
   bool stopping_ = false;

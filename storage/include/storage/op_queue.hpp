@@ -22,8 +22,11 @@ constexpr bool queue_admits(std::size_t depth, std::size_t queued_bytes, std::si
 }
 
 /// @tparam Op a std::variant of the backend's operations, with `Ingest` (whose `req.body` counts
-/// against the byte bound) and `Purge` (taken alone) among its alternatives.
-template <class Op, class Ingest, class Purge>
+/// against the byte bound) and `Purge` (taken alone) among its alternatives
+/// @tparam Unrefused the alternatives a full queue never refuses, besides `Purge`: the audit
+/// records (reads are coalesced by the gateway and operator actions are few, so they cannot flood
+/// it; docs/storage.md, "Audit trail")
+template <class Op, class Ingest, class Purge, class... Unrefused>
 class op_queue {
  public:
   std::size_t size() const noexcept { return q_.size(); }
@@ -31,11 +34,12 @@ class op_queue {
   /// Whether the next group is a purge pass (taken alone).
   bool purge_next() const noexcept { return !q_.empty() && std::holds_alternative<Purge>(q_.front()); }
 
-  /// Appends `o` if the bounds admit it (`bypass`: always, for what must never be refused: audit
-  /// records, purge passes). @return false, leaving `o` as it was, when the queue is full.
-  bool push(Op& o, std::size_t capacity, std::size_t max_bytes, bool bypass) {
+  /// Appends `o` if the bounds admit it (a purge pass or an `Unrefused` always).
+  /// @return false, leaving `o` as it was, when the queue is full.
+  bool push(Op& o, std::size_t capacity, std::size_t max_bytes) {
     const std::size_t b = bytes(o);
-    if (!bypass && !queue_admits(q_.size(), bytes_, b, capacity, max_bytes)) return false;
+    const bool always = std::holds_alternative<Purge>(o) || (std::holds_alternative<Unrefused>(o) || ...);
+    if (!always && !queue_admits(q_.size(), bytes_, b, capacity, max_bytes)) return false;
     bytes_ += b;
     q_.push_back(std::move(o));
     return true;
