@@ -377,17 +377,9 @@ class evaluator {
     }
   }
 
-  void expand(const rule& r, const recipient_template& t, std::vector<std::string>& out) {
-    if (t.constant) {
-      out.push_back(t.prefix);
-      trace_line([&] { return "    recipient " + t.text + "\n"; });
-      return;
-    }
-    std::vector<std::string> vals;
-    std::string why;
-    std::string* w = wants_text() ? &why : nullptr;
-    std::string steps;  // the pipeline's intermediate values, for explain
-    address addr;       // where the value came from, for a split municipality
+  // The template's source values (before its pipeline), with where they came from for a split municipality.
+  void source_values(const recipient_template& t, std::vector<std::string>& vals, std::string* w, std::string& why,
+                     std::string& steps, address& addr) {
     switch (t.source) {
       case source_kind::brp_gemeente:
         brp_gemeente(vals, w, &addr);
@@ -409,40 +401,64 @@ class evaluator {
         if (wants_text()) steps = "field -> " + join(vals);
         break;
     }
-    for (const auto& st : t.steps) {
-      std::vector<std::string> next;
-      std::string split_note;
-      for (const std::string& v : vals) {
-        if (st.kind == step_kind::current) {
-          if (const detail::split* sp = split_of(v)) {
-            // Not guessed: the address decides the successor, or nobody gets it (an operator does).
-            std::string how;
-            std::string s = addr.known ? decide_split(*sp, addr, how, w) : std::string();
-            if (!addr.known && w)
-              why = "gemeentecode " + sp->code + " was split (" + im_.splits_file + ":" + std::to_string(sp->line) +
-                    ") and no single address decides the successor";
-            if (!s.empty()) {
-              if (wants_text()) split_note = " (split " + sp->code + ", by " + how + ")";
-              next.push_back(std::move(s));
-            }
-            continue;
-          }
-          auto c = im_.gemeenten->current(v);
-          if (c)
-            next.emplace_back(*c);
-          else if (w)
-            why = "gemeentecode " + v + " has no current municipality";
-        } else if (std::binary_search(st.list->begin(), st.list->end(), v)) {
-          next.push_back(v);
-        } else if (w) {
-          why = v + " is not in list " + st.list_name;
-        }
+  }
+
+  // `current` of one code: its municipality today; a split one only where the address decides the successor.
+  void current_of(const std::string& v, const address& addr, std::vector<std::string>& next, std::string* w,
+                  std::string& why, std::string& split_note) {
+    if (const detail::split* sp = split_of(v)) {
+      // Not guessed: the address decides the successor, or nobody gets it (an operator does).
+      std::string how;
+      std::string s = addr.known ? decide_split(*sp, addr, how, w) : std::string();
+      if (!addr.known && w)
+        why = "gemeentecode " + sp->code + " was split (" + im_.splits_file + ":" + std::to_string(sp->line) +
+              ") and no single address decides the successor";
+      if (!s.empty()) {
+        if (wants_text()) split_note = " (split " + sp->code + ", by " + how + ")";
+        next.push_back(std::move(s));
       }
-      vals = std::move(next);
-      if (wants_text())
-        steps += (st.kind == step_kind::current ? " | current -> " : " | in_list(" + st.list_name + ") -> ") +
-                 join(vals) + split_note;
+      return;
     }
+    auto c = im_.gemeenten->current(v);
+    if (c)
+      next.emplace_back(*c);
+    else if (w)
+      why = "gemeentecode " + v + " has no current municipality";
+  }
+
+  // One pipeline step (`current` or `in_list`) over the values.
+  void apply_step(const detail::step& st, std::vector<std::string>& vals, const address& addr, std::string* w,
+                  std::string& why, std::string& steps) {
+    std::vector<std::string> next;
+    std::string split_note;
+    for (const std::string& v : vals) {
+      if (st.kind == step_kind::current) {
+        current_of(v, addr, next, w, why, split_note);
+      } else if (std::binary_search(st.list->begin(), st.list->end(), v)) {
+        next.push_back(v);
+      } else if (w) {
+        why = v + " is not in list " + st.list_name;
+      }
+    }
+    vals = std::move(next);
+    if (wants_text())
+      steps += (st.kind == step_kind::current ? " | current -> " : " | in_list(" + st.list_name + ") -> ") +
+               join(vals) + split_note;
+  }
+
+  void expand(const rule& r, const recipient_template& t, std::vector<std::string>& out) {
+    if (t.constant) {
+      out.push_back(t.prefix);
+      trace_line([&] { return "    recipient " + t.text + "\n"; });
+      return;
+    }
+    std::vector<std::string> vals;
+    std::string why;
+    std::string* w = wants_text() ? &why : nullptr;
+    std::string steps;  // the pipeline's intermediate values, for explain
+    address addr;       // where the value came from, for a split municipality
+    source_values(t, vals, w, why, steps, addr);
+    for (const auto& st : t.steps) apply_step(st, vals, addr, w, why, steps);
     std::size_t produced = 0;
     for (const std::string& v : vals) {
       std::string name = t.prefix + v + t.suffix;
@@ -459,12 +475,11 @@ class evaluator {
              (produced ? std::string() : "; none produced (" + (why.empty() ? std::string("no value") : why) + ")") +
              "\n";
     });
-    if (!produced) {
-      ++unproduced_;
-      if (why_) why_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
-      if (missing_)
-        missing_->push_back(r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why));
-    }
+    if (produced) return;
+    ++unproduced_;
+    const std::string missing = r.id + ": " + t.text + " produced no recipient: " + (why.empty() ? "no value" : why);
+    if (why_) why_->push_back(missing);
+    if (missing_) missing_->push_back(missing);
   }
 
   // The deadline of the message's outbox entries, from its own dates (docs/routing.md, "Deadlines").
