@@ -128,64 +128,78 @@ wants collect(const std::vector<op>& ops) {
 /// A recipient the earlier message gained after the heads were locked (a forward committed
 /// between the two statements) is not covered: apply() then sets plan::race and the batch runs
 /// again, reading the new recipients.
-bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
-  std::vector<pq::command> cmds;
+/// Where each of round trip 1's results stands in the pipeline (-1: not sent).
+struct round1 {
+  int heads = -1, msgs = -1, entries = -1, dedup = -1, acks = -1, chain = -1, key = -1;
+};
+
+round1 round1_commands(const wants& w, std::vector<pq::command>& cmds) {
+  round1 at;
   cmds.push_back(sql("BEGIN"));
   std::vector<std::string> grow(w.grow.begin(), w.grow.end()), lock(w.lock.begin(), w.lock.end());
   std::vector<std::string> ref_parties, ref_nrs;
   for (const auto& [party, ref] : w.refs) ref_parties.push_back(party), ref_nrs.push_back(ref);
   const bool refs = !w.refs.empty();
+  const auto next = [&] { return static_cast<int>(cmds.size()); };
   if (!grow.empty()) cmds.push_back(cmd("w_heads_add", std::move(pq::params().array(grow))));
-  const int heads_at = lock.empty() && !refs ? -1 : static_cast<int>(cmds.size());
-  if (refs)
+  if (refs) {
+    at.heads = next();
     cmds.push_back(cmd("w_heads_lock_refs", std::move(pq::params().array(lock).array(ref_parties).array(ref_nrs))));
-  else if (!lock.empty())
+  } else if (!lock.empty()) {
+    at.heads = next();
     cmds.push_back(cmd("w_heads_lock", std::move(pq::params().array(lock))));
-  const int msgs_at = w.ids.empty() && !refs ? -1 : static_cast<int>(cmds.size());
-  if (refs)
+  }
+  if (refs) {
+    at.msgs = next();
     cmds.push_back(
         cmd("w_msg_lock_refs",
             std::move(pq::params().i64_array({w.ids.begin(), w.ids.end()}).array(ref_parties).array(ref_nrs))));
-  else if (!w.ids.empty())
+    at.entries = next();
+    cmds.push_back(cmd("w_refs_entries", std::move(pq::params().array(ref_parties).array(ref_nrs))));
+  } else if (!w.ids.empty()) {
+    at.msgs = next();
     cmds.push_back(cmd("w_msg_lock", std::move(pq::params().i64_array({w.ids.begin(), w.ids.end()}))));
-  const int entries_at = refs ? static_cast<int>(cmds.size()) : -1;
-  if (refs) cmds.push_back(cmd("w_refs_entries", std::move(pq::params().array(ref_parties).array(ref_nrs))));
-  const int dedup_at = w.keys.empty() && !refs ? -1 : static_cast<int>(cmds.size());
-  if (dedup_at >= 0) {
+  }
+  if (!w.keys.empty() || refs) {
+    at.dedup = next();
     std::vector<std::string> parties, nrs;
     for (const auto& [party, ref] : w.keys) parties.push_back(party), nrs.push_back(ref);
     parties.insert(parties.end(), ref_parties.begin(), ref_parties.end());
     nrs.insert(nrs.end(), ref_nrs.begin(), ref_nrs.end());
     cmds.push_back(cmd("w_dedup_get", std::move(pq::params().array(parties).array(nrs))));
   }
-  const int acks_at = w.ack_upto.empty() ? -1 : static_cast<int>(cmds.size());
   if (!w.ack_upto.empty()) {
+    at.acks = next();
     std::vector<std::string> names;
     std::vector<std::int64_t> upto;
     for (const auto& [r, u] : w.ack_upto) names.push_back(r), upto.push_back(static_cast<std::int64_t>(u));
     cmds.push_back(cmd("w_ack_ids", std::move(pq::params().array(names).i64_array(upto))));
   }
-  const int chain_at = static_cast<int>(cmds.size());
+  at.chain = next();
   cmds.push_back(cmd("w_chain_lock"));
-  const int key_at = w.keys.empty() ? -1 : static_cast<int>(cmds.size());
-  if (!w.keys.empty()) cmds.push_back(cmd("w_active_key"));
-  pq::pipeline_run run;
-  if (auto r = pq::pipeline(c, cmds, run); !r) return fail = lost(c, r.error()), false;
-  if (int f = first_failure(run); f >= 0) return fail = failed_with(c, run.results[f], cmds[f].stmt), false;
-  if (heads_at >= 0) {
-    const auto& r = run.results[heads_at];
+  if (!w.keys.empty()) {
+    at.key = next();
+    cmds.push_back(cmd("w_active_key"));
+  }
+  return at;
+}
+
+/// Reads round trip 1's rows into the plan. @return false if the audit chain has no row
+bool read_round1(const pq::pipeline_run& run, const round1& at, bool refs, plan& p) {
+  if (at.heads >= 0) {
+    const auto& r = run.results[at.heads];
     for (int i = 0; i < r.rows(); ++i)
       p.heads[r.str(i, 0)] = head_row{static_cast<std::uint64_t>(r.i64(i, 1)), static_cast<std::uint64_t>(r.i64(i, 2)),
                                       true, false, false};
   }
-  if (dedup_at >= 0) {
-    const auto& r = run.results[dedup_at];
+  if (at.dedup >= 0) {
+    const auto& r = run.results[at.dedup];
     for (int i = 0; i < r.rows(); ++i)
       p.dedup[{r.str(i, 0), r.str(i, 1)}] =
           dedup_row{r.str(i, 2), static_cast<std::uint64_t>(r.i64(i, 3)), r.i64(i, 4), false};
   }
-  if (msgs_at >= 0) {
-    const auto& r = run.results[msgs_at];
+  if (at.msgs >= 0) {
+    const auto& r = run.results[at.msgs];
     for (int i = 0; i < r.rows(); ++i) {
       auto& m = p.msgs[static_cast<std::uint64_t>(r.i64(i, 0))];
       m.party = r.str(i, 1), m.route_version = r.str(i, 5), m.recipients = r.text_array(i, 2);
@@ -197,21 +211,32 @@ bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
       }
     }
   }
-  if (entries_at >= 0) {
-    const auto& r = run.results[entries_at];
+  if (at.entries >= 0) {
+    const auto& r = run.results[at.entries];
     for (int i = 0; i < r.rows(); ++i)
       p.earlier_entries[{r.str(i, 0), static_cast<std::uint64_t>(r.i64(i, 1))}] =
           static_cast<std::uint64_t>(r.i64(i, 2));
   }
-  if (acks_at >= 0) {
-    const auto& r = run.results[acks_at];
+  if (at.acks >= 0) {
+    const auto& r = run.results[at.acks];
     for (int i = 0; i < r.rows(); ++i)
       p.ack_ids[{r.str(i, 0), static_cast<std::uint64_t>(r.i64(i, 1))}] = static_cast<std::uint64_t>(r.i64(i, 2));
   }
-  const auto& ch = run.results[chain_at];
-  if (ch.rows() != 1) return fail = lost(c, jubes::error(errc::corrupt, "audit_chain has no row")), false;
+  const auto& ch = run.results[at.chain];
+  if (ch.rows() != 1) return false;
   p.chain.locked(ch);
-  if (key_at >= 0) p.active_key = static_cast<std::uint32_t>(run.results[key_at].i64(0, 0));
+  if (at.key >= 0) p.active_key = static_cast<std::uint32_t>(run.results[at.key].i64(0, 0));
+  return true;
+}
+
+bool read_phase(PGconn* c, const wants& w, plan& p, batch_result& fail) {
+  std::vector<pq::command> cmds;
+  const round1 at = round1_commands(w, cmds);
+  pq::pipeline_run run;
+  if (auto r = pq::pipeline(c, cmds, run); !r) return fail = lost(c, r.error()), false;
+  if (int f = first_failure(run); f >= 0) return fail = failed_with(c, run.results[f], cmds[f].stmt), false;
+  if (!read_round1(run, at, !w.refs.empty(), p))
+    return fail = lost(c, jubes::error(errc::corrupt, "audit_chain has no row")), false;
   return true;
 }
 
