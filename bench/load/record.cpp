@@ -59,90 +59,102 @@ void record_writer::write(const outcome& o, const generator_options& g) {
   std::fflush(f_);
 }
 
+namespace {
+
+/// Reads a v2 header line's generator options. @return false (error set to the bad value) on a bad one
+bool read_header(const std::string& l, generator_options& g, std::string& error) {
+  std::istringstream h(l.substr(24));
+  std::string kv;
+  while (h >> kv) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+    try {
+      if (k == "seed") g.seed = std::stoull(v);
+      if (k == "plan_fraction") g.plan_fraction = std::stod(v);
+      if (k == "size") g.target_size = std::stoull(v);
+      if (k == "templates") g.templates = std::stoull(v);
+    } catch (...) {
+      error = "bad header value " + kv;
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Reads one outcome line. @return false (error set to the cause) on a malformed one
+bool read_outcome(const std::string& l, outcome& o, std::string& error) {
+  std::istringstream ls(l);
+  std::string id, receipt, body;
+  if (!(ls >> o.party >> o.slot >> o.referentienummer >> o.status >> id >> receipt >> body) ||
+      source_index(o.party) < 0) {
+    error = "malformed outcome line";
+    return false;
+  }
+  if (id != "-") o.message_id = id;
+  for (std::string extra; ls >> extra;) {  // optional: the node, an amendment
+    const bool corrects = extra.rfind("corrects=", 0) == 0, withdraws = extra.rfind("withdraws=", 0) == 0;
+    if (!corrects && !withdraws) {
+      o.target = extra;
+      continue;
+    }
+    amendment am{withdraws ? 'V' : 'C', 0};
+    const std::string v = extra.substr(extra.find('=') + 1);
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), am.of);
+    if (v.empty() || ec != std::errc{} || p != v.data() + v.size()) {
+      error = "malformed " + extra;
+      return false;
+    }
+    o.amends = am;
+  }
+  try {
+    if (receipt != "-") o.receipt = std::stoull(receipt, nullptr, 16);
+    o.body = std::stoull(body, nullptr, 16);
+  } catch (...) {
+    error = "malformed fingerprint";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool read_record(const std::string& path, record_file& out, std::string& error) {
   std::ifstream in(path);
   if (!in) {
     error = path + ": cannot open: " + std::strerror(errno);
     return false;
   }
-  std::string line;
-  std::size_t n = 0;
-  bool header = false;
-  std::vector<std::string> lines;
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  bool complete_last = !all.empty() && all.back() == '\n';
+  const bool complete_last = !all.empty() && all.back() == '\n';
+  std::vector<std::string> lines;
   std::istringstream ss(all);
-  while (std::getline(ss, line)) lines.push_back(line);
+  for (std::string line; std::getline(ss, line);) lines.push_back(line);
+  bool header = false;
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    n = i + 1;
+    const std::string at = path + ":" + std::to_string(i + 1) + ": ";
     const std::string& l = lines[i];
     if (i + 1 == lines.size() && !complete_last) break;  // torn last line
     if (l.empty()) continue;
-    if (l[0] == '#') {
-      if (l.rfind("# jubes-bench record v1 ", 0) == 0) {
-        error = path + ":" + std::to_string(n) +
-                ": a record v1 (an older jubes-bench, whose generator and fingerprints differ): record it again";
-        return false;
-      }
-      if (l.rfind("# jubes-bench record v2 ", 0) == 0) {
-        std::istringstream h(l.substr(24));
-        generator_options g;
-        std::string kv;
-        while (h >> kv) {
-          auto eq = kv.find('=');
-          if (eq == std::string::npos) continue;
-          std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-          try {
-            if (k == "seed") g.seed = std::stoull(v);
-            if (k == "plan_fraction") g.plan_fraction = std::stod(v);
-            if (k == "size") g.target_size = std::stoull(v);
-            if (k == "templates") g.templates = std::stoull(v);
-          } catch (...) {
-            error = path + ":" + std::to_string(n) + ": bad header value " + kv;
-            return false;
-          }
-        }
-        out.generators.push_back(g);
-        header = true;
-      }
+    if (l.rfind("# jubes-bench record v1 ", 0) == 0) {
+      error = at + "a record v1 (an older jubes-bench, whose generator and fingerprints differ): record it again";
+      return false;
+    }
+    if (l.rfind("# jubes-bench record v2 ", 0) == 0) {
+      generator_options g;
+      if (!read_header(l, g, error)) return error = at + error, false;
+      out.generators.push_back(g);
+      header = true;
       continue;
     }
+    if (l[0] == '#') continue;
     if (!header) {
-      error = path + ":" + std::to_string(n) + ": not a jubes-bench record (no '# jubes-bench record v2' header)";
+      error = at + "not a jubes-bench record (no '# jubes-bench record v2' header)";
       return false;
     }
-    std::istringstream ls(l);
     outcome o;
-    std::string id, receipt, body;
-    if (!(ls >> o.party >> o.slot >> o.referentienummer >> o.status >> id >> receipt >> body) ||
-        source_index(o.party) < 0) {
-      error = path + ":" + std::to_string(n) + ": malformed outcome line";
-      return false;
-    }
-    if (id != "-") o.message_id = id;
-    for (std::string extra; ls >> extra;) {  // optional: the node, an amendment
-      const bool corrects = extra.rfind("corrects=", 0) == 0, withdraws = extra.rfind("withdraws=", 0) == 0;
-      if (!corrects && !withdraws) {
-        o.target = extra;
-        continue;
-      }
-      amendment am{withdraws ? 'V' : 'C', 0};
-      const std::string v = extra.substr(extra.find('=') + 1);
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), am.of);
-      if (v.empty() || ec != std::errc{} || p != v.data() + v.size()) {
-        error = path + ":" + std::to_string(n) + ": malformed " + extra;
-        return false;
-      }
-      o.amends = am;
-    }
+    if (!read_outcome(l, o, error)) return error = at + error, false;
     o.gen = out.generators.size() - 1;
-    try {
-      if (receipt != "-") o.receipt = std::stoull(receipt, nullptr, 16);
-      o.body = std::stoull(body, nullptr, 16);
-    } catch (...) {
-      error = path + ":" + std::to_string(n) + ": malformed fingerprint";
-      return false;
-    }
     out.outcomes.push_back(std::move(o));
   }
   if (!header) {
