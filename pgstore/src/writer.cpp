@@ -91,10 +91,7 @@ std::optional<jubes::error> writer::enqueue(op& o) {
   {
     std::lock_guard lk(mu_);
     if (!started_ || stopping_) return jubes::error(errc::closed);
-    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes)) {
-      ++counters_.rejected;
-      return jubes::error(errc::overloaded);
-    }
+    if (auto full = q_.admit(o, opt_.queue_capacity, opt_.queue_max_bytes, counters_.rejected)) return full;
   }
   cv_.notify_one();
   return std::nullopt;

@@ -105,10 +105,7 @@ std::optional<jubes::error> writer::enqueue(op& o) {
     if (!started_) return jubes::error(errc::read_only);
     if (failed_) return *failed_;  // the cause, at once: nothing is queued into a failed writer
     if (stopping_) return jubes::error(errc::closed);
-    if (!q_.push(o, opt_.queue_capacity, opt_.queue_max_bytes)) {
-      ++counters_.rejected;
-      return jubes::error(errc::overloaded);
-    }
+    if (auto full = q_.admit(o, opt_.queue_capacity, opt_.queue_max_bytes, counters_.rejected)) return full;
   }
   cv_.notify_one();
   return std::nullopt;

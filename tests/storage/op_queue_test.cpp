@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 
 namespace jubes::storage {
@@ -80,6 +81,20 @@ TEST(op_queue, gives_back_the_bytes_of_what_was_taken) {
   op e = body_of(60), f = body_of(30);
   EXPECT_TRUE(q.push(e, 10, 100));
   EXPECT_TRUE(q.push(f, 10, 100)) << "take_all gave back every byte";
+}
+
+TEST(op_queue, admit_names_a_full_queue_overloaded_and_counts_it) {
+  queue q;
+  std::atomic<std::uint64_t> rejected{0};
+  op a = ack{1}, b = ack{2};
+  EXPECT_FALSE(q.admit(a, 1, 100, rejected));
+  auto full = q.admit(b, 1, 100, rejected);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->code, make_error_code(errc::overloaded));
+  EXPECT_EQ(rejected.load(), 1u);
+  op au = audit{};
+  EXPECT_FALSE(q.admit(au, 1, 100, rejected)) << "audit records pass a full queue";
+  EXPECT_EQ(rejected.load(), 1u);
 }
 
 }  // namespace

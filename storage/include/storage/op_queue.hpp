@@ -8,9 +8,13 @@
 // from it, submitters push into it.
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "common/result.hpp"
+#include "storage/errc.hpp"
 
 namespace jubes::storage {
 
@@ -43,6 +47,15 @@ class op_queue {
     bytes_ += b;
     q_.push_back(std::move(o));
     return true;
+  }
+
+  /// push() for a submitter: counts a refusal in `rejected` (the writer's atomic counter).
+  /// @return errc::overloaded when the queue is full
+  template <class Counter>
+  std::optional<jubes::error> admit(Op& o, std::size_t capacity, std::size_t max_bytes, Counter& rejected) {
+    if (push(o, capacity, max_bytes)) return std::nullopt;
+    ++rejected;
+    return jubes::error(errc::overloaded);
   }
 
   /// Appends `o` behind whatever arrived meanwhile, without a bound (a purge pass that has more to do).
