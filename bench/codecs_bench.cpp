@@ -188,7 +188,8 @@ void outbox_entry(benchmark::State& state, const std::string& body, const projec
   std::uint64_t seq = 0;
   for (auto _ : state) {
     out.clear();
-    append_outbox_entry(out, {++seq, seq, "piBeeindiging", "tulp-gw", 1764400000000, false, body, 0, delivery_link::none, 0, view});
+    append_outbox_entry(
+        out, {++seq, seq, "piBeeindiging", "tulp-gw", 1764400000000, false, body, 0, delivery_link::none, 0, view});
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations());

@@ -10,11 +10,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { env, makePki, requireEnv, startGateway, tempDir } from '../load/jubesd.mjs';
-import { launchBrowser, waitFor } from './support.mjs';
+import { launchBrowser, postMessage, waitFor } from './support.mjs';
 
 let work, pki, gw, browserCtx, userDataDir, config;
 const dataDir = () => path.join(work, 'data');
@@ -52,23 +51,9 @@ after(async () => {
   }
 });
 
+/** POSTs `xml` as `party` to the gateway under test. */
 function post(party, xml) {
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port: gw.api, method: 'POST', path: '/v1/messages',
-      ca: fs.readFileSync(path.join(pki, 'ca.crt')),
-      cert: fs.readFileSync(path.join(pki, 'clients', `${party}.crt`)),
-      key: fs.readFileSync(path.join(pki, 'clients', `${party}.key`)),
-      headers: { 'Content-Type': 'application/xml' },
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', reject);
-    req.end(xml);
-  });
+  return postMessage(gw, pki, party, xml);
 }
 
 const example = fs.readFileSync(path.join(env.src, 'conf', 'examples', 'piBeeindiging.xml'), 'utf8');

@@ -8,14 +8,13 @@
 // CTest runs it (tests/browser/CMakeLists.txt) with JUBESD, JUBES_BENCH and JUBES_SOURCE_DIR set.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, test } from 'node:test';
 import {
   env, httpGet, makePki, metricValue, requireEnv, runBench, startGateway, tempDir,
 } from '../load/jubesd.mjs';
-import { launchBrowser, sleep, waitFor } from './support.mjs';
+import { launchBrowser, postMessage, sleep, waitFor } from './support.mjs';
 
 let work, pki, gw, browserCtx, userDataDir;
 
@@ -35,24 +34,9 @@ after(async () => {
   }
 });
 
-/** POSTs `xml` to /v1/messages as `party` (its certificate from the test PKI). */
+/** POSTs `xml` as `party` to the gateway under test. */
 function post(party, xml) {
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port: gw.api, method: 'POST', path: '/v1/messages',
-      ca: fs.readFileSync(path.join(pki, 'ca.crt')),
-      cert: fs.readFileSync(path.join(pki, 'clients', `${party}.crt`)),
-      key: fs.readFileSync(path.join(pki, 'clients', `${party}.key`)),
-      headers: { 'Content-Type': 'application/xml' },
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', reject);
-    req.end(xml);
-  });
+  return postMessage(gw, pki, party, xml);
 }
 
 /** A handshake with a certificate of a CA the gateway does not trust: one TLS failure. */

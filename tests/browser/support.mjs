@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: EUPL-1.2
 // What the browser tests share: headless Debian Chromium through playwright-core (no browser
-// download) and a bounded wait for a condition on the page.
+// download), a bounded wait for a condition on the page, and posting a message over mTLS.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { tempDir } from '../load/jubesd.mjs';
 
@@ -32,4 +35,24 @@ export async function waitFor(what, fn, timeoutMs) {
     if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
     await sleep(250);
   }
+}
+
+/** POSTs `xml` to /v1/messages of the gateway `gw` as `party` (its certificate from the test PKI `pki`). */
+export function postMessage(gw, pki, party, xml) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: gw.api, method: 'POST', path: '/v1/messages',
+      ca: fs.readFileSync(path.join(pki, 'ca.crt')),
+      cert: fs.readFileSync(path.join(pki, 'clients', `${party}.crt`)),
+      key: fs.readFileSync(path.join(pki, 'clients', `${party}.key`)),
+      headers: { 'Content-Type': 'application/xml' },
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end(xml);
+  });
 }

@@ -46,16 +46,8 @@ class municipality : public ::testing::Test {
     ASSERT_TRUE(d_->started()) << d_->log();
   }
 
-  run_result jubesctl(std::vector<std::string> args) {
-    std::vector<std::string> argv{JUBESCTL_PATH,
-                                  "--config",
-                                  cfg_.string(),
-                                  "--data-dir",
-                                  (dir_.path() / "data").string(),
-                                  "--listen",
-                                  "127.0.0.1:" + std::to_string(d_->api_port())};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
+  run_result jubesctl(const std::vector<std::string>& args) {
+    return jubesctl_beside(*d_, cfg_, dir_.path() / "data", args);
   }
   gateway::http_reply post(const std::string& party, const std::string& xml) {
     auto c = d_->client_for(party);

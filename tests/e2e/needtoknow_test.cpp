@@ -246,17 +246,9 @@ TEST_F(needtoknow, a_partial_delivery_is_parked_for_the_missing_recipient_and_an
   const std::string id = loc.substr(loc.rfind('/') + 1);
   EXPECT_EQ(entries_of(call("3ro", "GET", "/v1/outbox?after=0").body).size(), 1u);
   EXPECT_EQ(entries_of(call("gemeente:0363/reintegratie", "GET", "/v1/outbox?after=0").body).size(), 0u);
-  auto ctl = [&](std::vector<std::string> args) {
-    // jubesctl reaches the running jubesd for what it must not do beside it (PostgreSQL: assign).
-    std::vector<std::string> argv{JUBESCTL_PATH,
-                                  "--config",
-                                  cfg_.string(),
-                                  "--data-dir",
-                                  (dir_.path() / "data").string(),
-                                  "--listen",
-                                  "127.0.0.1:" + std::to_string(d_->api_port())};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
+  // jubesctl reaches the running jubesd for what it must not do beside it (PostgreSQL: assign).
+  auto ctl = [&](const std::vector<std::string>& args) {
+    return jubesctl_beside(*d_, cfg_, dir_.path() / "data", args);
   };
   auto list = ctl({"parked", "list"});
   ASSERT_EQ(list.exit_code, 0) << list.output;

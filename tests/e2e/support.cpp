@@ -113,6 +113,19 @@ std::string with_pg_store(std::string config, const std::string& conninfo) {
   return config;
 }
 
+run_result jubesctl_beside(const jubesd& d, const fs::path& config, const fs::path& data,
+                           const std::vector<std::string>& args) {
+  std::vector<std::string> argv{JUBESCTL_PATH,
+                                "--config",
+                                config.string(),
+                                "--data-dir",
+                                data.string(),
+                                "--listen",
+                                "127.0.0.1:" + std::to_string(d.api_port())};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
 run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
   run_result r;
   char tmpl[] = "/tmp/jubes-run-XXXXXX", etmpl[] = "/tmp/jubes-run-XXXXXX";

@@ -71,6 +71,11 @@ class jubesd {
   std::uint16_t api_port_ = 0, ops_port_ = 0;
 };
 
+/// `jubesctl --config CONFIG --data-dir DATA --listen 127.0.0.1:<d's API port> ARGS`: the jubesctl of an
+/// operator beside the running gateway `d` (it reaches d for what it must not do on the store itself).
+run_result jubesctl_beside(const jubesd& d, const fs::path& config, const fs::path& data,
+                           const std::vector<std::string>& args);
+
 /// Reads a file into a string ("" if it cannot be read).
 std::string slurp(const fs::path& p);
 

@@ -28,9 +28,9 @@ class batch_source final : public body_source {
       // Need-to-know: the entry carries what this mailbox may see of the message (its projection).
       const codecs::projection* view =
           routes_ ? routes_->view_for(recipient_, e.message_type, e.source_party) : nullptr;
-      codecs::append_outbox_entry(out, {e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged,
-                                        e.body, e.deadline_ms, static_cast<codecs::delivery_link>(e.link), e.link_id,
-                                        view});
+      codecs::append_outbox_entry(
+          out, {e.seq, e.message_id, e.message_type, e.source_party, e.accepted_at_ms, e.purged, e.body, e.deadline_ms,
+                static_cast<codecs::delivery_link>(e.link), e.link_id, view});
       std::string().swap(e.body);
       return true;
     }
