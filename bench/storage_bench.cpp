@@ -49,6 +49,19 @@ fs::path bench_dir(const std::string& name) {
   return p;
 }
 
+/// Options of a store that ingests batches of per_iter messages in groups of up to `max_group`,
+/// in `dir`, with retention off (it would compete for the writer).
+options ingest_options(const fs::path& dir, std::size_t max_group, bool durable) {
+  options o;
+  o.dir = dir;
+  o.map_size_initial = 1ull << 30;
+  o.max_group = max_group;
+  o.queue_capacity = per_iter * 2;
+  o.retention_interval = std::chrono::milliseconds(0);
+  o.durable = durable;
+  return o;
+}
+
 /// A 2 KiB XML-ish body that differs per message (so nothing deduplicates or compresses trivially).
 std::string make_body(std::uint64_t n) {
   std::string b =
@@ -117,13 +130,7 @@ void submit_counted(store& s, ingest_request r, std::atomic<std::uint64_t>& bad,
 void BM_store_ingest(benchmark::State& state) {
   const int nrcpt = static_cast<int>(state.range(0));
   auto dir = bench_dir("store");
-  options o;
-  o.dir = dir;
-  o.map_size_initial = 1ull << 30;
-  o.max_group = static_cast<std::size_t>(state.range(1));
-  o.queue_capacity = per_iter * 2;
-  o.retention_interval = std::chrono::milliseconds(0);
-  o.durable = state.range(2) != 0;
+  auto o = ingest_options(dir, static_cast<std::size_t>(state.range(1)), state.range(2) != 0);
   if (state.range(3) > 0) o.blob_bytes = static_cast<std::size_t>(state.range(3)) << 10;
   auto s = open_or_die(o);
   std::vector<std::string> bodies;
@@ -482,13 +489,7 @@ BENCHMARK(BM_raw_lmdb_naive_read)->Arg(10)->Arg(100)->Arg(1000)->ArgName("batch"
 void BM_store_at_rest(benchmark::State& state) {
   const int layout = static_cast<int>(state.range(0));
   auto dir = bench_dir("at-rest");
-  options o;
-  o.dir = dir;
-  o.map_size_initial = 1ull << 30;
-  o.max_group = 1024;
-  o.queue_capacity = per_iter * 2;
-  o.retention_interval = std::chrono::milliseconds(0);
-  o.durable = state.range(1) != 0;
+  auto o = ingest_options(dir, 1024, state.range(1) != 0);
   if (layout >= 1) o.at_rest.comp = jubes::storage::compression::zstd;
   if (layout >= 2) o.at_rest.kek = jubes::storage::random_key();
   auto s = open_or_die(o);

@@ -133,23 +133,9 @@ void encode(const message_rec& r, std::string& out) {
   out.clear();
   writer w(out);
   w.u8(r.superseded_by ? message_rec_version_superseded : message_rec_version);
-  w.u8(r.flags);
-  w.i64(r.received_at_ms);
-  w.i64(r.accepted_at_ms);
-  w.u64(r.blob_id);
-  w.u32(r.body_offset);
-  w.u32(r.body_len);
-  w.str(r.party);
-  w.str(r.refnr);
-  w.str(r.message_type);
-  w.str(r.route_version);
-  w.str(r.park_reason);
-  w.strs(r.recipients);
-  w.strs(r.matched_rules);
-  if (r.superseded_by) {
-    w.u64(r.superseded_by);
-    w.u8(r.superseded_kind);
-  }
+  w.fields(r.flags, r.received_at_ms, r.accepted_at_ms, r.blob_id, r.body_offset, r.body_len, r.party, r.refnr,
+           r.message_type, r.route_version, r.park_reason, r.recipients, r.matched_rules);
+  if (r.superseded_by) w.fields(r.superseded_by, r.superseded_kind);
 }
 
 bool decode(std::string_view in, message_rec& r) {
@@ -157,13 +143,12 @@ bool decode(std::string_view in, message_rec& r) {
   std::uint8_t ver = 0;
   r.superseded_by = 0;
   r.superseded_kind = 0;
-  if (!(rd.u8(ver) && (ver == message_rec_version || ver == message_rec_version_superseded) && rd.u8(r.flags) &&
-        rd.i64(r.received_at_ms) && rd.i64(r.accepted_at_ms) && rd.u64(r.blob_id) && rd.u32(r.body_offset) &&
-        rd.u32(r.body_len) && rd.str(r.party) && rd.str(r.refnr) && rd.str(r.message_type) && rd.str(r.route_version) &&
-        rd.str(r.park_reason) && rd.strs(r.recipients) && rd.strs(r.matched_rules)))
+  if (!(rd.u8(ver) && (ver == message_rec_version || ver == message_rec_version_superseded) &&
+        rd.fields(r.flags, r.received_at_ms, r.accepted_at_ms, r.blob_id, r.body_offset, r.body_len, r.party, r.refnr,
+                  r.message_type, r.route_version, r.park_reason, r.recipients, r.matched_rules)))
     return false;
   if (ver == message_rec_version_superseded &&
-      !(rd.u64(r.superseded_by) && rd.u8(r.superseded_kind) && r.superseded_by != 0 && r.superseded_kind >= 1 &&
+      !(rd.fields(r.superseded_by, r.superseded_kind) && r.superseded_by != 0 && r.superseded_kind >= 1 &&
         r.superseded_kind <= 2))
     return false;
   return rd.done();
@@ -198,23 +183,22 @@ bool decode_blob_header(std::string_view blob, blob_header& h) {
   return true;
 }
 
-void encode(const audit_rec& r, std::string& out) {
+void encode(const audit_record& r, std::string& out) {
   out.clear();
   writer w(out);
-  w.i64(r.at_ms);
-  w.u8(r.kind);
-  w.u64(r.message_id);
-  w.str(r.party);
-  w.str(r.detail);
+  w.fields(r.at_ms, static_cast<std::uint8_t>(r.kind), r.message_id, r.party, r.detail);
   if (!r.chained) return;
   w.u64(r.seq);
   w.raw(std::string_view(reinterpret_cast<const char*>(r.prev_hash.data()), r.prev_hash.size()));
   w.raw(std::string_view(reinterpret_cast<const char*>(r.hash.data()), r.hash.size()));
 }
 
-bool decode(std::string_view in, audit_rec& r) {
+bool decode(std::string_view in, audit_record& r) {
   reader rd(in);
-  if (!(rd.i64(r.at_ms) && rd.u8(r.kind) && rd.u64(r.message_id) && rd.str(r.party) && rd.str(r.detail))) return false;
+  std::uint8_t kind = 0;
+  if (!rd.fields(r.at_ms, kind, r.message_id, r.party, r.detail)) return false;
+  r.kind = static_cast<audit_kind>(kind);
+  r.seq = 0;
   r.chained = !rd.done();
   if (!r.chained) return true;
   std::string_view prev, hash;

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/types.hpp"
+
 namespace jubes::storage::codec {
 
 // ---- primitives ---------------------------------------------------------------------------------
@@ -32,7 +34,21 @@ class writer {
   void strs(const std::vector<std::string>& v);
   void raw(std::string_view s) { out_.append(s); }
 
+  /// Writes each value in turn, encoded as its type says (u8, u32, u64, i64, str, strs): a record's
+  /// field types are its format.
+  template <class... T>
+  void fields(const T&... v) {
+    (put(v), ...);
+  }
+
  private:
+  void put(std::uint8_t v) { u8(v); }
+  void put(std::uint32_t v) { u32(v); }
+  void put(std::uint64_t v) { u64(v); }
+  void put(std::int64_t v) { i64(v); }
+  void put(std::string_view v) { str(v); }
+  void put(const std::vector<std::string>& v) { strs(v); }
+
   std::string& out_;
 };
 
@@ -49,7 +65,20 @@ class reader {
   bool raw(std::size_t n, std::string_view& v);
   bool done() const noexcept { return in_.empty(); }
 
+  /// Reads each value in turn, the inverse of writer::fields; false at the first that does not read.
+  template <class... T>
+  bool fields(T&... v) {
+    return (get(v) && ...);
+  }
+
  private:
+  bool get(std::uint8_t& v) { return u8(v); }
+  bool get(std::uint32_t& v) { return u32(v); }
+  bool get(std::uint64_t& v) { return u64(v); }
+  bool get(std::int64_t& v) { return i64(v); }
+  bool get(std::string& v) { return str(v); }
+  bool get(std::vector<std::string>& v) { return strs(v); }
+
   std::string_view in_;
 };
 
@@ -77,11 +106,9 @@ inline constexpr std::uint8_t flag_purged = 2;
 /// of the blobs db value under be64(blob_id).
 struct message_rec {
   std::uint8_t flags = 0;
-  std::int64_t received_at_ms = 0;
-  std::int64_t accepted_at_ms = 0;
+  std::int64_t received_at_ms = 0, accepted_at_ms = 0;
   std::uint64_t blob_id = 0;
-  std::uint32_t body_offset = 0;
-  std::uint32_t body_len = 0;
+  std::uint32_t body_offset = 0, body_len = 0;  // the encoding follows these types (writer::fields)
   std::string party, refnr, message_type, route_version, park_reason;
   std::vector<std::string> recipients;
   std::vector<std::string> matched_rules;
@@ -115,21 +142,12 @@ inline std::size_t blob_header_len(std::size_t count) noexcept {
   return 4 + 8 * count;
 }
 
-/// audit db value (key be64(audit seq)): at, kind, message id, party, detail, then (chained
+/// audit db value (key be64(audit seq)): at, kind (u8), message id, party, detail, then (chained
 /// records, all written since the chain exists) u64 seq, 32 bytes prev hash, 32 bytes hash. The
-/// seq inside the value makes a record moved to another key show as out of order.
-struct audit_rec {
-  std::int64_t at_ms = 0;
-  std::uint8_t kind = 0;
-  std::uint64_t message_id = 0;
-  std::string party;
-  std::string detail;
-  bool chained = false;
-  std::uint64_t seq = 0;  ///< chained only
-  std::array<unsigned char, 32> prev_hash{}, hash{};
-};
-void encode(const audit_rec& r, std::string& out);
-bool decode(std::string_view in, audit_rec& r);
+/// seq inside the value makes a record moved to another key show as out of order; a record
+/// without the chain decodes with seq 0 (its key says it). `damage` is never stored.
+void encode(const audit_record& r, std::string& out);
+bool decode(std::string_view in, audit_record& r);
 
 /// SHA-256 (OpenSSL EVP). @return false only if OpenSSL fails.
 bool sha256(std::string_view data, std::array<unsigned char, 32>& out) noexcept;

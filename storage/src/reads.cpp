@@ -270,9 +270,8 @@ jubes::result<std::vector<audit_record>> audit(const database& db, std::uint64_t
     for (auto e = sc->first(); out.size() < max; e = sc->next()) {
       if (!e) return e.error();
       if (!*e) break;
-      auto& a = (*e)->rec;
-      if (message_id != 0 && a.message_id != message_id) continue;
-      out.push_back(tables::audit_db::to_record((*e)->seq, std::move(a)));
+      if (message_id != 0 && (*e)->rec.message_id != message_id) continue;
+      out.push_back(tables::audit_db::to_record(std::move(**e)));
     }
     return out;
   });
@@ -310,7 +309,7 @@ jubes::result<void> scan_audit(const database& db, std::uint64_t from,
         if (e && !*e) return {};
         audit_record rec;
         if (e) {
-          rec = tables::audit_db::to_record((*e)->seq, std::move((*e)->rec));
+          rec = tables::audit_db::to_record(std::move(**e));
         } else {
           if (!codec::read_be64(sc->raw_key(), rec.seq)) rec.seq = from;  // the undecodable value's key
           rec.damage = e.error().message();

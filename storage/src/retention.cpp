@@ -37,7 +37,7 @@ class pass {
   jubes::result<void> bodies(std::int64_t cutoff) {
     std::vector<tables::blobs_db::entry> dead;
     auto r = collect(
-        db_.t().blobs, n_bodies_, [](auto& sc) { return sc.first(); },
+        db_.t().blobs, n_.bodies, [](auto& sc) { return sc.first(); },
         [&](tables::blobs_db::entry& e) -> jubes::result<std::uint64_t> {
           auto first = db_.t().messages.get(t_, e.ids().front());
           if (!first) return first.error();
@@ -61,7 +61,7 @@ class pass {
     };
     std::vector<victim> dead;
     auto r = collect(
-        db_.t().messages, n_dedup_, [&](auto& sc) { return sc.seek(watermark_ + 1); },
+        db_.t().messages, n_.dedup, [&](auto& sc) { return sc.seek(watermark_ + 1); },
         [&](tables::messages_db::entry& e) -> jubes::result<std::uint64_t> {
           if (e.rec.accepted_at_ms >= cutoff) return 0;
           dead.push_back(victim{e.id, std::move(e.rec.party), std::move(e.rec.refnr)});
@@ -87,7 +87,7 @@ class pass {
   jubes::result<void> audit(std::int64_t cutoff) {
     std::vector<std::uint64_t> dead;
     auto r = collect(
-        db_.t().audit, n_audit_, [](auto& sc) { return sc.first(); },
+        db_.t().audit, n_.audit, [](auto& sc) { return sc.first(); },
         [&](tables::audit_db::entry& e) -> jubes::result<std::uint64_t> {
           if (e.rec.at_ms >= cutoff) return 0;
           dead.push_back(e.seq);
@@ -106,9 +106,8 @@ class pass {
     return store_chain_ends(db_, t_, ws, head_, anchor_moved_ ? &anchor_ : nullptr);
   }
 
-  std::uint64_t n_bodies_ = 0, n_dedup_ = 0, n_audit_ = 0, n_undelivered_ = 0;
+  purge_result n_;  ///< what this pass removed
   std::int64_t parked_delta_ = 0;
-  bool more_ = false;
   const chain_point& head() const { return head_; }
   const chain_point& anchor() const { return anchor_; }
   std::uint64_t watermark() const { return watermark_; }
@@ -116,7 +115,7 @@ class pass {
  private:
   /// Walks `table` from first(scan), oldest first, while take(entry) finds the entry expired: it
   /// returns how many records the entry purges (0: not expired, stop). Stops at batch_ records
-  /// and sets more_. Nothing is deleted while the scan's cursor is open.
+  /// and sets n_.more. Nothing is deleted while the scan's cursor is open.
   template <class Table, class First, class Take>
   jubes::result<void> collect(const Table& table, std::uint64_t& n, First&& first, Take&& take) {
     auto sc = tables::scan<Table>::open(t_, table);
@@ -125,7 +124,7 @@ class pass {
       if (!e) return e.error();
       if (!*e) return {};
       if (n >= batch_) {
-        more_ = true;
+        n_.more = true;
         return {};
       }
       auto taken = take(**e);
@@ -166,7 +165,7 @@ class pass {
       a.message_id = id;
       if (!undelivered.empty()) {
         a.detail = "undelivered to " + undelivered;
-        ++n_undelivered_;
+        ++n_.undelivered;
         log::warn(log_c, "purged_undelivered", {{"message_id", id}, {"recipients", undelivered}});
       }
       if (auto w = tb.audit.append_chained(t_, head_, a); !w) return w;
@@ -216,10 +215,11 @@ jubes::result<void> purge_once(const database& db, const options& opt, writer_st
   if (auto r = p.bodies(cutoff_bodies); !r) return r.error();
   if (auto r = p.dedup(cutoff_bodies - to_ms(opt.retention_dedup_extra)); !r) return r.error();
   if (auto r = p.audit(now - to_ms(opt.retention_audit)); !r) return r.error();
-  acc.more = p.more_;
-  if (p.n_bodies_ == 0 && p.n_dedup_ == 0 && p.n_audit_ == 0) return {};  // nothing to commit
-  if (p.n_bodies_ > 0)
-    if (auto w = db.t().meta.put(*t, tables::meta_db::key::purged_bodies, ws.purged_count + p.n_bodies_); !w)
+  const purge_result& n = p.n_;
+  acc.more = n.more;
+  if (n.bodies == 0 && n.dedup == 0 && n.audit == 0) return {};  // nothing to commit
+  if (n.bodies > 0)
+    if (auto w = db.t().meta.put(*t, tables::meta_db::key::purged_bodies, ws.purged_count + n.bodies); !w)
       return w.error();
   if (auto w = p.store_chain(ws); !w) return w.error();
   if (int rc = t->commit(); rc != 0) return tables::lmdb_error(rc);
@@ -227,22 +227,12 @@ jubes::result<void> purge_once(const database& db, const options& opt, writer_st
   ws.audit_head = p.head();
   ws.audit_anchor = p.anchor();
   ws.dedup_watermark = p.watermark();
-  ws.purged_count += p.n_bodies_;
-  c.parked += static_cast<std::uint64_t>(p.parked_delta_);
-  c.purged_bodies += p.n_bodies_;
-  c.purged_undelivered += p.n_undelivered_;
-  acc.undelivered += p.n_undelivered_;
-  c.purged_dedup += p.n_dedup_;
-  c.purged_audit += p.n_audit_;
-  acc.bodies += p.n_bodies_;
-  acc.dedup += p.n_dedup_;
-  acc.audit += p.n_audit_;
-  log::info(log_c, "purged",
-            {{"bodies", p.n_bodies_},
-             {"undelivered", p.n_undelivered_},
-             {"dedup", p.n_dedup_},
-             {"audit", p.n_audit_},
-             {"more", p.more_}});
+  ws.purged_count += n.bodies;
+  c.record_purge(n, p.parked_delta_);
+  acc.add(n);
+  log::info(
+      log_c, "purged",
+      {{"bodies", n.bodies}, {"undelivered", n.undelivered}, {"dedup", n.dedup}, {"audit", n.audit}, {"more", n.more}});
   return {};
 }
 

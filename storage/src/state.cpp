@@ -55,6 +55,14 @@ void counters::record_commit(std::size_t n, std::chrono::steady_clock::duration 
   commit_ns_sum += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
 }
 
+void counters::record_purge(const purge_result& p, std::int64_t parked_delta) {
+  parked += static_cast<std::uint64_t>(parked_delta);
+  purged_bodies += p.bodies;
+  purged_dedup += p.dedup;
+  purged_audit += p.audit;
+  purged_undelivered += p.undelivered;
+}
+
 void counters::fill(metrics_snapshot& m) const {
   m.rejected_overloaded = rejected;
   m.commits = commits;

@@ -50,6 +50,8 @@ struct counters {
 
   /// One committed group of `n` requests that took `d`.
   void record_commit(std::size_t n, std::chrono::steady_clock::duration d);
+  /// One committed retention pass, which unparked `parked_delta` (<= 0) messages.
+  void record_purge(const purge_result& p, std::int64_t parked_delta);
   /// Fills everything but the queue depth and the map figures.
   void fill(metrics_snapshot& m) const;
 };

@@ -528,7 +528,7 @@ jubes::result<audit_db::entry> audit_db::decode(std::string_view k, std::string_
   return decode_numbered<entry>(k, v, "audit");
 }
 
-jubes::result<void> audit_db::append(const lmdb::txn& t, std::uint64_t seq, const codec::audit_rec& rec) const {
+jubes::result<void> audit_db::append(const lmdb::txn& t, std::uint64_t seq, const audit_record& rec) const {
   auto& buf = scratch();
   codec::encode(rec, buf);
   auto b = be64(seq);
@@ -538,40 +538,18 @@ jubes::result<void> audit_db::append(const lmdb::txn& t, std::uint64_t seq, cons
 jubes::result<void> audit_db::append_chained(const lmdb::txn& t, chain_point& head, audit_record& r) const {
   r.seq = head.seq + 1;
   audit_chain::seal(r, head.hash);
-  if (auto w = append(t, r.seq, to_rec(r)); !w) return w;
+  if (auto w = append(t, r.seq, r); !w) return w;
   head = chain_point{r.seq, r.hash, r.at_ms};
   return {};
 }
 
-audit_record audit_db::to_record(std::uint64_t seq, codec::audit_rec&& a) {
-  audit_record r;
-  r.seq = seq;
-  r.at_ms = a.at_ms;
-  r.kind = static_cast<audit_kind>(a.kind);
-  r.message_id = a.message_id;
-  r.party = std::move(a.party);
-  r.detail = std::move(a.detail);
-  r.chained = a.chained;
-  r.prev_hash = a.prev_hash;
-  r.hash = a.hash;
-  if (a.chained && a.seq != seq)
-    r.damage = "out of order: the record stored under seq " + std::to_string(seq) + " is record " +
-               std::to_string(a.seq) + " (reordered)";
+audit_record audit_db::to_record(entry&& e) {
+  audit_record r = std::move(e.rec);
+  if (r.chained && r.seq != e.seq)
+    r.damage = "out of order: the record stored under seq " + std::to_string(e.seq) + " is record " +
+               std::to_string(r.seq) + " (reordered)";
+  r.seq = e.seq;
   return r;
-}
-
-codec::audit_rec audit_db::to_rec(const audit_record& r) {
-  codec::audit_rec a;
-  a.at_ms = r.at_ms;
-  a.kind = static_cast<std::uint8_t>(r.kind);
-  a.message_id = r.message_id;
-  a.party = r.party;
-  a.detail = r.detail;
-  a.chained = r.chained;
-  a.seq = r.seq;
-  a.prev_hash = r.prev_hash;
-  a.hash = r.hash;
-  return a;
 }
 
 jubes::result<bool> audit_db::del(const lmdb::txn& t, std::uint64_t seq) const {

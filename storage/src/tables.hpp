@@ -256,19 +256,18 @@ class audit_db : public table {
   using key = std::uint64_t;
   struct entry {
     std::uint64_t seq = 0;
-    codec::audit_rec rec;
+    audit_record rec;  ///< as stored: rec.seq is 0 for a record from before the chain
   };
   static std::string encode_key(key seq);
   static jubes::result<entry> decode(std::string_view k, std::string_view v);
 
   /// MDB_APPEND: `seq` must be above every stored seq.
-  jubes::result<void> append(const lmdb::txn& t, std::uint64_t seq, const codec::audit_rec& rec) const;
+  jubes::result<void> append(const lmdb::txn& t, std::uint64_t seq, const audit_record& rec) const;
   /// Seals `r` onto the chain after `head` (r.seq = head.seq + 1; audit_chain::seal), appends it
   /// and advances `head` to it (only if the append succeeded).
   jubes::result<void> append_chained(const lmdb::txn& t, chain_point& head, audit_record& r) const;
-  /// The public record of a stored one, and back.
-  static audit_record to_record(std::uint64_t seq, codec::audit_rec&& a);
-  static codec::audit_rec to_rec(const audit_record& r);
+  /// The record of a stored entry: seq from its key, and `damage` if the record inside is another one.
+  static audit_record to_record(entry&& e);
   jubes::result<bool> del(const lmdb::txn& t, std::uint64_t seq) const;
   jubes::result<std::optional<std::uint64_t>> last_seq(const lmdb::txn& t) const;
 };

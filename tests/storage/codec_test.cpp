@@ -30,7 +30,7 @@ TEST(codec, outbox_keys_of_one_recipient_are_contiguous) {
   EXPECT_FALSE(split_outbox_key("x", r, seq));
 }
 
-TEST(codec, message_record_round_trips_and_truncation_is_rejected) {
+message_rec sample_record() {
   message_rec m;
   m.flags = flag_parked;
   m.received_at_ms = -5;
@@ -45,6 +45,11 @@ TEST(codec, message_record_round_trips_and_truncation_is_rejected) {
   m.park_reason = "no rule";
   m.recipients = {"a", "b"};
   m.matched_rules = {"r1"};
+  return m;
+}
+
+TEST(codec, message_record_round_trips_and_truncation_is_rejected) {
+  message_rec m = sample_record();
   std::string enc;
   encode(m, enc);
   message_rec d;
@@ -57,6 +62,84 @@ TEST(codec, message_record_round_trips_and_truncation_is_rejected) {
   EXPECT_FALSE(decode(enc + "x", d));
 }
 
+// Stores on disk hold these bytes: the layout of a message record may change only by a new version.
+TEST(codec, message_record_layout_is_the_stored_format) {
+  std::string want;
+  auto le = [&](std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) want.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  auto text = [&](std::string_view s) {
+    le(s.size(), 4);
+    want.append(s);
+  };
+  le(1, 1);  // version 1
+  le(flag_parked, 1);
+  le(static_cast<std::uint64_t>(std::int64_t{-5}), 8);
+  le(1'700'000'000'000, 8);
+  le(42, 8);    // blob id
+  le(7, 4);     // body offset
+  le(2048, 4);  // body length
+  for (auto s : {"tulp-gw", "ref", "piVerlof", "v3", "no rule"}) text(s);
+  le(2, 4);
+  text("a");
+  text("b");
+  le(1, 4);
+  text("r1");
+
+  message_rec m = sample_record();
+  std::string enc;
+  encode(m, enc);
+  EXPECT_EQ(enc, want);
+
+  // Version 2 appends the superseding message's id and kind.
+  m.superseded_by = 9;
+  m.superseded_kind = 2;
+  want[0] = 2;
+  le(9, 8);
+  le(2, 1);
+  encode(m, enc);
+  EXPECT_EQ(enc, want);
+  message_rec d;
+  ASSERT_TRUE(decode(enc, d));
+  EXPECT_EQ(d.superseded_by, 9u);
+  EXPECT_EQ(d.superseded_kind, 2);
+}
+
+TEST(codec, audit_record_round_trips_with_and_without_the_chain) {
+  audit_record a;
+  a.at_ms = 17;
+  a.kind = audit_kind::forwarded;
+  a.message_id = 3;
+  a.party = "rvdk";
+  a.detail = "to gemeente:0363/bij";
+  a.damage = "never stored";
+  std::string enc;
+  encode(a, enc);
+  audit_record d;
+  ASSERT_TRUE(decode(enc, d));
+  EXPECT_FALSE(d.chained);
+  EXPECT_EQ(d.seq, 0u);  // before the chain, the key alone says the seq
+  EXPECT_EQ(d.kind, audit_kind::forwarded);
+  EXPECT_EQ(d.detail, a.detail);
+  EXPECT_EQ(d.damage, "");
+
+  a.chained = true;
+  a.seq = 41;
+  a.prev_hash.fill(1);
+  a.hash.fill(2);
+  encode(a, enc);
+  EXPECT_EQ(enc.size(), 8 + 1 + 8 + 4 + 4 + 4 + a.detail.size() + 8 + 64);
+  ASSERT_TRUE(decode(enc, d));
+  EXPECT_TRUE(d.chained);
+  EXPECT_EQ(d.seq, 41u);
+  EXPECT_EQ(d.prev_hash, a.prev_hash);
+  EXPECT_EQ(d.hash, a.hash);
+  for (std::size_t n = 1; n < enc.size(); ++n) {
+    if (n == 29 + a.detail.size()) continue;  // the unchained record alone
+    EXPECT_FALSE(decode(enc.substr(0, n), d)) << n;
+  }
+}
+
 TEST(codec, hostile_counts_do_not_allocate_or_crash) {
   std::string enc;
   writer w(enc);
@@ -67,7 +150,7 @@ TEST(codec, hostile_counts_do_not_allocate_or_crash) {
   blob_header h;
   EXPECT_FALSE(decode_blob_header(enc, h));
   EXPECT_FALSE(decode_blob_header("", h));
-  audit_rec a;
+  audit_record a;
   EXPECT_FALSE(decode("", a));
   dedup_rec dr;
   EXPECT_FALSE(decode(std::string(39, 'x'), dr));

@@ -161,7 +161,11 @@ TEST_F(tables_test, cursors_parked_meta_and_audit) {
   EXPECT_EQ(tb().meta.get(t_, meta_db::key::dedup_purged_upto).error(), errc::corrupt);
 
   EXPECT_FALSE(*tb().audit.last_seq(t_));
-  codec::audit_rec a{17, static_cast<std::uint8_t>(audit_kind::read), 3, "rvdk", ""};
+  audit_record a;
+  a.at_ms = 17;
+  a.kind = audit_kind::read;
+  a.message_id = 3;
+  a.party = "rvdk";
   ASSERT_TRUE(tb().audit.append(t_, 1, a));
   ASSERT_TRUE(tb().audit.append(t_, 2, a));
   EXPECT_EQ(tb().audit.last_seq(t_)->value_or(0), 2u);

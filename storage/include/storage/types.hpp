@@ -381,6 +381,14 @@ struct purge_result {
   std::uint64_t audit = 0;        ///< audit records removed
   std::uint64_t undelivered = 0;  ///< bodies removed that some recipient had not acknowledged (audited)
   bool more = false;              ///< a batch limit was hit; another pass would purge more
+
+  /// Adds the counts of another pass (not `more`, which says only what the last pass found).
+  void add(const purge_result& o) noexcept {
+    bodies += o.bodies;
+    dedup += o.dedup;
+    audit += o.audit;
+    undelivered += o.undelivered;
+  }
 };
 
 /// Result of check(): an empty `problems` means the store is consistent.
