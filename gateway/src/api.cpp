@@ -52,6 +52,8 @@ struct api::state {
   // Validates large bodies off the IO threads; joined in close() before the pipeline goes (its
   // threads' validators belong to the pipeline).
   std::optional<net::thread_pool> validation;
+  // One thread for long administrative work (backups); joined in close() before the store closes.
+  std::optional<net::thread_pool> background;
   std::optional<metrics_probe> probe;
   std::optional<store_totals> totals;
   audit_checkpoints checkpoints;  // stopped in close() before the store
@@ -91,6 +93,8 @@ jubes::result<void> api::open() {
     s.validation.emplace(s.cfg.limits.validation_threads);
     s.svc->validation = s.validation->get_executor();
   }
+  s.background.emplace(1);
+  s.svc->background = s.background->get_executor();
   s.checkpoints.start(*s.store, std::chrono::seconds(s.cfg.retention.audit_checkpoint_interval_s));
   std::vector<std::string> recipients;
   for (const auto& p : s.cfg.parties)
@@ -186,6 +190,10 @@ void api::close() {
   if (s.validation) {
     s.validation->join();
     s.validation.reset();
+  }
+  if (s.background) {
+    s.background->join();
+    s.background.reset();
   }
   s.svc.reset();
   s.checkpoints.stop();

@@ -3,6 +3,9 @@
 // in a temporary directory and the real conf/ schemas, routes and parties. No process, no socket.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <future>
 #include <map>
 
 #include "api_fixture.hpp"
@@ -345,6 +348,25 @@ TEST_F(handlers, a_small_poll_is_answered_while_a_large_body_is_validated) {
   EXPECT_EQ(ingested->result_int(), 400u) << ingested->body().substr(0, 300);
   EXPECT_EQ(polled->result_int(), 200u);
   EXPECT_EQ(order, (std::vector<std::string>{"poll", "ingest"}));
+}
+
+TEST_F(handlers, a_backup_does_not_wait_for_the_validation_pool) {
+  // The validation pool's only thread is held until the backup is answered (or 20 s pass). A backup
+  // queued behind it would be answered only after the hold gave up.
+  ASSERT_EQ(ingest(example("piBeeindiging")).result_int(), 201u);
+  ASSERT_TRUE(svc().validation.has_value());
+  std::promise<void> answered;
+  std::atomic<bool> gave_up{false};
+  net::post(*svc().validation, [f = answered.get_future(), &gave_up]() mutable {
+    gave_up = f.wait_for(std::chrono::seconds(20)) == std::future_status::timeout;
+  });
+  const auto target = dir_.path() / "backup";
+  auto r = run(handle_backup, make_request(v::post, "/v1/admin/backup?dir=" + target.string() + "&reason=test"),
+               who("operator"));
+  EXPECT_FALSE(gave_up.load());
+  answered.set_value();
+  EXPECT_EQ(r.result_int(), 200u) << r.body();
+  EXPECT_TRUE(std::filesystem::exists(target / "data.mdb"));
 }
 
 }  // namespace

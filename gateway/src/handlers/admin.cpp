@@ -87,13 +87,13 @@ net::awaitable<response> handle_routes_reload(services& s, call& c) {
       "ok: routes version " + t.version() + "\n" + not_audited);
 }
 
-/// A backup copies the whole store (seconds to minutes): it runs on the validation pool, not on this IO thread, whose
-/// other connections it would stall. api::close() joins that pool before it closes the store, so a backup running
-/// at shutdown finishes first. With limits.validation_threads 0 there is no pool and it runs here.
+/// A backup copies the whole store (seconds to minutes): it runs on the background thread, not on this IO thread,
+/// whose other connections it would stall, nor on the validation pool, whose large bodies it would. api::close()
+/// joins that thread before it closes the store, so a backup running at shutdown finishes first.
 static net::awaitable<jubes::result<void>> backup_off_io(services& s, const std::string& dir) {
-  if (!s.validation) co_return s.store.backup(dir);
+  if (!s.background) co_return s.store.backup(dir);
   auto work = [&s, d = dir]() -> net::awaitable<jubes::result<void>> { co_return s.store.backup(d); };
-  auto op = net::co_spawn(*s.validation, std::move(work), net::use_awaitable);
+  auto op = net::co_spawn(*s.background, std::move(work), net::use_awaitable);
   co_return co_await std::move(op);
 }
 

@@ -120,6 +120,9 @@ struct services {
   std::optional<net::any_io_executor> validation{};
   /// Which reads of a message are recorded in the audit trail (retention.read_audit_window_s).
   std::shared_ptr<read_coalescer> read_audits{};
+  /// Where long administrative work runs (a backup: seconds to minutes), off the IO threads and
+  /// apart from validation, which it would otherwise hold up (no value: on the IO thread).
+  std::optional<net::any_io_executor> background{};
 
   /// Re-reads the API listener's TLS files (the server's tls_contexts; unset in handler tests).
   /// @return a description of the certificates now in use, or why the old ones stay
