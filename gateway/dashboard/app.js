@@ -318,6 +318,20 @@
     for (const d of v.due_for_purge)
       addRow(purge, { recipient: d.recipient, unacked: String(d.unacked), level: 'red' },
         [[d.recipient], [fmt(d.unacked), true]]);
+    // Which entries: the operator can name them to the recipient before their bodies go.
+    const dueEntries = $('due-entries').tBodies[0];
+    dueEntries.textContent = '';
+    if (!v.due_entries.length) {
+      const td = dueEntries.insertRow().insertCell();
+      td.colSpan = 5; td.className = 'empty'; td.textContent = 'none';
+    }
+    for (const e of v.due_entries)
+      addRow(dueEntries, { recipient: e.recipient, id: String(e.id), type: e.type, purgeAt: e.purge_at, level: 'red' },
+        [[e.recipient], [String(e.id), true], [e.type], [iso(e.accepted)], [iso(e.purge_at)]]);
+    if (v.due_truncated) {
+      const td = dueEntries.insertRow().insertCell();
+      td.colSpan = 5; td.className = 'empty'; td.textContent = 'more not shown (jubesctl outbox late lists them)';
+    }
     state.late = v;
     state.lateLoads = (state.lateLoads || 0) + 1;
   }

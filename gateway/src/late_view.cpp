@@ -32,34 +32,57 @@ jubes::result<late_report> late_report_of(const storage::backend& store, std::in
   }
   if (retention_bodies_ms > 0) {
     r.purge_cut_ms = at_ms - retention_bodies_ms + metrics_probe::purge_warning_ms;
-    auto due = store.unacked_due_for_purge(r.purge_cut_ms);
+    r.retention_ms = retention_bodies_ms;
+    std::size_t due_total = 0;
+    auto due = store.unacked_due_for_purge(r.purge_cut_ms, recipient.empty() ? max + 1 : SIZE_MAX);
     if (!due) return due.error();
-    for (auto& d : *due)
-      if (recipient.empty() || d.first == recipient) r.due_for_purge.push_back(std::move(d));
+    for (auto& d : due->counts)
+      if (recipient.empty() || d.first == recipient) {
+        due_total += d.second;
+        r.due_for_purge.push_back(std::move(d));
+      }
+    for (auto& e : due->entries)
+      if ((recipient.empty() || e.recipient == recipient) && r.due_entries.size() < max)
+        r.due_entries.push_back(std::move(e));
+    r.due_truncated = r.due_entries.size() < due_total;
   }
   return r;
 }
 
+namespace {
+/// What an entry's line says in both lists: where it is and what it is, never its contents.
+json::object entry_json(const storage::late_entry& e) {
+  return json::object{{"recipient", e.recipient}, {"seq", e.seq},
+                      {"id", e.message_id},       {"type", e.message_type},
+                      {"source", e.source_party}, {"accepted", log::iso8601_utc(e.accepted_at_ms)}};
+}
+}  // namespace
+
 json::value to_json(const late_report& r) {
   json::array es;
-  for (const auto& e : r.entries)
-    es.push_back(json::object{{"recipient", e.recipient},
-                              {"seq", e.seq},
-                              {"id", e.message_id},
-                              {"type", e.message_type},
-                              {"source", e.source_party},
-                              {"accepted", log::iso8601_utc(e.accepted_at_ms)},
-                              {"deadline", log::iso8601_utc(e.deadline_ms)},
-                              {"at_risk_from", log::iso8601_utc(e.at_risk_from_ms)},
-                              {"state", e.deadline_ms <= r.at_ms ? "overdue" : "at_risk"}});
+  for (const auto& e : r.entries) {
+    auto o = entry_json(e);
+    o["deadline"] = log::iso8601_utc(e.deadline_ms);
+    o["at_risk_from"] = log::iso8601_utc(e.at_risk_from_ms);
+    o["state"] = e.deadline_ms <= r.at_ms ? "overdue" : "at_risk";
+    es.push_back(std::move(o));
+  }
   json::array due;
   for (const auto& [rcpt, n] : r.due_for_purge) due.push_back(json::object{{"recipient", rcpt}, {"unacked", n}});
+  json::array due_entries;
+  for (const auto& e : r.due_entries) {
+    auto o = entry_json(e);
+    o["purge_at"] = log::iso8601_utc(e.accepted_at_ms + r.retention_ms);
+    due_entries.push_back(std::move(o));
+  }
   return json::object{{"at", log::iso8601_utc(r.at_ms)},
                       {"at_risk", r.at_risk},
                       {"overdue", r.overdue},
                       {"truncated", r.truncated},
                       {"entries", std::move(es)},
                       {"due_for_purge", std::move(due)},
+                      {"due_entries", std::move(due_entries)},
+                      {"due_truncated", r.due_truncated},
                       {"purge_cut", r.purge_cut_ms ? json::value(log::iso8601_utc(r.purge_cut_ms)) : json::value()}};
 }
 
@@ -74,6 +97,11 @@ std::string to_text(const late_report& r) {
   for (const auto& [rcpt, n] : r.due_for_purge)
     o << "due for purge " << rcpt << ": " << n << " unacknowledged (accepted before "
       << log::iso8601_utc(r.purge_cut_ms) << ")\n";
+  for (const auto& e : r.due_entries)
+    o << "  purge " << e.recipient << " seq=" << e.seq << " id=" << e.message_id << " type=" << e.message_type
+      << " source=" << e.source_party << " accepted=" << log::iso8601_utc(e.accepted_at_ms)
+      << " purge_at=" << log::iso8601_utc(e.accepted_at_ms + r.retention_ms) << "\n";
+  if (r.due_truncated) o << "  (more due for purge not shown)\n";
   return o.str();
 }
 

@@ -161,7 +161,7 @@ void metrics_probe::collect_due_for_purge(storage::backend& store, std::int64_t 
   auto due = store.unacked_due_for_purge(now_ms - retention_bodies_ms_ + purge_warning_ms);
   if (!due) return;  // a failed read leaves the last figures
   std::lock_guard lk(purge_mu_);
-  std::map<std::string, std::uint64_t, std::less<>> n(due->begin(), due->end());
+  std::map<std::string, std::uint64_t, std::less<>> n(due->counts.begin(), due->counts.end());
   for (const auto& [rcpt, count] : n) purge_series_.insert(rcpt);
   for (const auto& rcpt : purge_series_) {
     auto it = n.find(rcpt);

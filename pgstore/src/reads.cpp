@@ -21,6 +21,12 @@ constexpr const char* state_cols =
     "h.recipient, h.head, h.acked, (SELECT m.accepted_at_ms FROM outbox o JOIN messages m ON m.id = o.message_id "
     "WHERE o.recipient = h.recipient AND o.seq = h.acked + 1)";
 
+/// The unacknowledged outbox entries with their messages, as late_rows() reads them (no body).
+constexpr const char* unacked_entries =
+    "SELECT o.recipient, o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, o.deadline_ms, "
+    "o.at_risk_from_ms FROM outbox o JOIN outbox_heads h ON h.recipient = o.recipient JOIN messages m ON m.id = "
+    "o.message_id WHERE o.seq > h.acked AND ";
+
 /// A body's plain length: from a sealed body's header (body_codec.hpp: bytes 12-15, big-endian),
 /// else its size (a plain body); 0 when purged.
 constexpr const char* plain_length =
@@ -68,11 +74,12 @@ const std::vector<stmt>& statements() {
        "ON m.id = o.message_id WHERE o.seq > h.acked AND o.link NOT IN (1, 2) AND NOT m.purged AND m.accepted_at_ms "
        "< $1::bigint GROUP BY "
        "o.recipient ORDER BY o.recipient"},
+      {"r_due_purge_entries", std::string(unacked_entries) +
+                                  "o.link NOT IN (1, 2) AND NOT m.purged AND m.accepted_at_ms < $1::bigint "
+                                  "ORDER BY o.recipient, o.seq LIMIT $2::bigint"},
       {"r_late",
-       "SELECT o.recipient, o.seq, o.message_id, m.message_type, m.party, m.accepted_at_ms, o.deadline_ms, "
-       "o.at_risk_from_ms FROM outbox o JOIN outbox_heads h ON h.recipient = o.recipient JOIN messages m ON m.id = "
-       "o.message_id WHERE o.deadline_ms > 0 AND o.at_risk_from_ms <= $1::bigint AND o.seq > h.acked "
-       "ORDER BY o.recipient, o.seq LIMIT $2::bigint"},
+       std::string(unacked_entries) +
+           "o.deadline_ms > 0 AND o.at_risk_from_ms <= $1::bigint ORDER BY o.recipient, o.seq LIMIT $2::bigint"},
   };
   return s;
 }
@@ -174,16 +181,38 @@ jubes::result<std::vector<storage::outbox_entry>> reader::read_outbox(std::strin
   });
 }
 
-jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> reader::unacked_due_for_purge(
-    std::int64_t before_ms) {
-  using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
+namespace {
+
+/// The rows of r_late and r_due_purge_entries: recipient, seq, message id, type, source, accepted, deadline,
+/// at risk from.
+std::vector<storage::late_entry> late_rows(const pq::res& r) {
+  std::vector<storage::late_entry> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(storage::late_entry{r.str(i, 0), static_cast<std::uint64_t>(r.i64(i, 1)),
+                                      static_cast<std::uint64_t>(r.i64(i, 2)), r.str(i, 3), r.str(i, 4), r.i64(i, 5),
+                                      r.i64(i, 6), r.i64(i, 7)});
+  return out;
+}
+
+}  // namespace
+
+// The counts and the list are two statements: an ack between them can leave an entry counted and
+// not listed (or the reverse); the next report agrees again.
+jubes::result<storage::due_for_purge> reader::unacked_due_for_purge(std::int64_t before_ms, std::size_t max_entries) {
+  using out_t = storage::due_for_purge;
   return run<out_t>([&](PGconn* c) -> jubes::result<out_t> {
     pq::params p;
     p.i64(before_ms);
     auto r = query(c, "r_due_purge", p);
     if (!r) return r.error();
     out_t out;
-    for (int i = 0; i < r->rows(); ++i) out.emplace_back(r->str(i, 0), static_cast<std::uint64_t>(r->i64(i, 1)));
+    for (int i = 0; i < r->rows(); ++i) out.counts.emplace_back(r->str(i, 0), static_cast<std::uint64_t>(r->i64(i, 1)));
+    if (max_entries == 0 || out.counts.empty()) return out;
+    p.text(clamp(max_entries));
+    auto e = query(c, "r_due_purge_entries", p);
+    if (!e) return e.error();
+    out.entries = late_rows(*e);
     return out;
   });
 }
@@ -196,21 +225,7 @@ jubes::result<std::vector<storage::late_entry>> reader::late_entries(std::int64_
     p.i64(now_ms).text(clamp(max));
     auto r = query(c, "r_late", p);
     if (!r) return r.error();
-    out_t out;
-    out.reserve(static_cast<std::size_t>(r->rows()));
-    for (int i = 0; i < r->rows(); ++i) {
-      storage::late_entry e;
-      e.recipient = r->str(i, 0);
-      e.seq = static_cast<std::uint64_t>(r->i64(i, 1));
-      e.message_id = static_cast<std::uint64_t>(r->i64(i, 2));
-      e.message_type = r->str(i, 3);
-      e.source_party = r->str(i, 4);
-      e.accepted_at_ms = r->i64(i, 5);
-      e.deadline_ms = r->i64(i, 6);
-      e.at_risk_from_ms = r->i64(i, 7);
-      out.push_back(std::move(e));
-    }
-    return out;
+    return late_rows(*r);
   });
 }
 

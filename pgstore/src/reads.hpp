@@ -37,7 +37,7 @@ class reader {
   jubes::result<storage::outbox_state> outbox(std::string_view recipient);
   jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> outboxes();
   /// storage::backend::unacked_due_for_purge.
-  jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(std::int64_t before_ms);
+  jubes::result<storage::due_for_purge> unacked_due_for_purge(std::int64_t before_ms, std::size_t max_entries);
   /// storage::backend::late_entries.
   jubes::result<std::vector<storage::late_entry>> late_entries(std::int64_t now_ms, std::size_t max);
   jubes::result<std::optional<storage::stored_message>> get(std::uint64_t id);

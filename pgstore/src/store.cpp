@@ -140,9 +140,9 @@ jubes::result<storage::outbox_state> store::outbox(std::string_view recipient) c
 jubes::result<std::vector<std::pair<std::string, storage::outbox_state>>> store::outboxes() const {
   return impl_->reads.outboxes();
 }
-jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> store::unacked_due_for_purge(
-    std::int64_t before_ms) const {
-  return impl_->reads.unacked_due_for_purge(before_ms);
+jubes::result<storage::due_for_purge> store::unacked_due_for_purge(std::int64_t before_ms,
+                                                                   std::size_t max_entries) const {
+  return impl_->reads.unacked_due_for_purge(before_ms, max_entries);
 }
 jubes::result<std::vector<storage::late_entry>> store::late_entries(std::int64_t now_ms, std::size_t max) const {
   return impl_->reads.late_entries(now_ms, max);

@@ -157,6 +157,12 @@ jubes::result<void> each_unacked(const database& db, const lmdb::txn& t, Want&& 
   return {};
 }
 
+/// An entry as late_entries and unacked_due_for_purge list it: no body.
+late_entry late_of(const std::string& recipient, const tables::outbox_db::entry& e, const codec::message_rec& rec) {
+  return late_entry{recipient,          e.seq,         e.message_id,     rec.message_type, rec.party,
+                    rec.accepted_at_ms, e.deadline_ms, e.at_risk_from_ms};
+}
+
 }  // namespace
 
 jubes::result<std::vector<late_entry>> late_entries(const database& db, std::int64_t now_ms, std::size_t max) {
@@ -166,16 +172,7 @@ jubes::result<std::vector<late_entry>> late_entries(const database& db, std::int
     auto r = each_unacked(
         db, t, at_risk, [&](const std::string& name, const tables::outbox_db::entry& e, const codec::message_rec& rec) {
           if (out.size() >= max) return walk::stop;
-          late_entry x;
-          x.recipient = name;
-          x.seq = e.seq;
-          x.message_id = e.message_id;
-          x.message_type = rec.message_type;
-          x.source_party = rec.party;
-          x.accepted_at_ms = rec.accepted_at_ms;
-          x.deadline_ms = e.deadline_ms;
-          x.at_risk_from_ms = e.at_risk_from_ms;
-          out.push_back(std::move(x));
+          out.push_back(late_of(name, e, rec));
           return walk::next_entry;
         });
     if (!r) return r.error();
@@ -183,25 +180,25 @@ jubes::result<std::vector<late_entry>> late_entries(const database& db, std::int
   });
 }
 
-jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(const database& db,
-                                                                                        std::int64_t before_ms) {
-  using out_t = std::vector<std::pair<std::string, std::uint64_t>>;
-  return db.read([&](const lmdb::txn& t) -> jubes::result<out_t> {
-    out_t out;
+jubes::result<due_for_purge> unacked_due_for_purge(const database& db, std::int64_t before_ms,
+                                                   std::size_t max_entries) {
+  return db.read([&](const lmdb::txn& t) -> jubes::result<due_for_purge> {
+    due_for_purge out;
     // A superseded or withdrawn entry is delivered without its body: nothing of it to lose.
     auto holds_body = [](const tables::outbox_db::entry& e) {
       return e.link != entry_link::superseded_by && e.link != entry_link::withdrawn_by;
     };
-    auto r = each_unacked(db, t, holds_body,
-                          [&](const std::string& name, const tables::outbox_db::entry&, const codec::message_rec& rec) {
-                            // Entries come in acceptance order: the rest of this box is newer.
-                            if (rec.accepted_at_ms >= before_ms) return walk::next_box;
-                            if (!(rec.flags & codec::flag_purged)) {
-                              if (out.empty() || out.back().first != name) out.emplace_back(name, 0);
-                              ++out.back().second;
-                            }
-                            return walk::next_entry;
-                          });
+    auto r =
+        each_unacked(db, t, holds_body,
+                     [&](const std::string& name, const tables::outbox_db::entry& e, const codec::message_rec& rec) {
+                       // Entries come in acceptance order: the rest of this box is newer.
+                       if (rec.accepted_at_ms >= before_ms) return walk::next_box;
+                       if (rec.flags & codec::flag_purged) return walk::next_entry;
+                       if (out.counts.empty() || out.counts.back().first != name) out.counts.emplace_back(name, 0);
+                       ++out.counts.back().second;
+                       if (out.entries.size() < max_entries) out.entries.push_back(late_of(name, e, rec));
+                       return walk::next_entry;
+                     });
     if (!r) return r.error();
     return out;
   });

@@ -247,9 +247,8 @@ jubes::result<std::vector<std::pair<std::string, outbox_state>>> store::outboxes
 jubes::result<std::vector<late_entry>> store::late_entries(std::int64_t now_ms, std::size_t max) const {
   return reads::late_entries(impl_->db_, now_ms, max);
 }
-jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> store::unacked_due_for_purge(
-    std::int64_t before_ms) const {
-  return reads::unacked_due_for_purge(impl_->db_, before_ms);
+jubes::result<due_for_purge> store::unacked_due_for_purge(std::int64_t before_ms, std::size_t max_entries) const {
+  return reads::unacked_due_for_purge(impl_->db_, before_ms, max_entries);
 }
 jubes::result<std::optional<stored_message>> store::get(std::uint64_t id) const {
   return reads::get(impl_->db_, id);

@@ -98,6 +98,13 @@ test('the late view lists what `jubesctl outbox late --json` lists, per recipien
     recipient: r.dataset.recipient, unacked: Number(r.dataset.unacked) })));
   assert.deepEqual(purge, ctl.due_for_purge);
   assert.deepEqual(purge, [{ recipient: 'gemeente:0363/bij', unacked: 3 }]);
+  // And which entries, with the time their bodies go (accepted + 5 days).
+  const dueRows = await page.$$eval('#due-entries tbody tr[data-id]', (trs) => trs.map((r) => ({
+    recipient: r.dataset.recipient, id: Number(r.dataset.id), type: r.dataset.type, purge_at: r.dataset.purgeAt })));
+  assert.deepEqual(dueRows, ctl.due_entries.map((e) => ({ recipient: e.recipient, id: e.id, type: e.type, purge_at: e.purge_at })));
+  assert.equal(dueRows.length, 3);
+  for (const e of ctl.due_entries)
+    assert.equal(Date.parse(e.purge_at) - Date.parse(e.accepted), 5 * 86_400_000, 'a body goes 5 days after acceptance');
 
   // No content: neither the BSN nor a referentienummer nor a piece of the body, in the page or its data.
   const text = await page.evaluate(() => document.body.innerText + JSON.stringify(window.jubesDashboard.late));

@@ -313,10 +313,16 @@ TEST(pg_retention, undelivered_bodies_are_counted_first_and_audited_when_purged)
   ASSERT_TRUE(ingest("pr-2", {"rvdk"}));
   ASSERT_TRUE(storage::contract::await<std::uint64_t>(
       [&](storage::completion<std::uint64_t> d) { s->submit_ack("rvdk", 2, std::move(d)); }));
-  auto due = s->unacked_due_for_purge(now->load() + 1);
+  auto due = s->unacked_due_for_purge(now->load() + 1, 10);
   ASSERT_TRUE(due) << due.error().message();
-  ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ((*due)[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));
+  ASSERT_EQ(due->counts.size(), 1u);
+  EXPECT_EQ(due->counts[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));
+  ASSERT_EQ(due->entries.size(), 1u);  // listed too: which message, in which box
+  EXPECT_EQ(due->entries[0].recipient, "idv");
+  EXPECT_EQ(due->entries[0].message_id, a->rcpt.message_id);
+  EXPECT_EQ(due->entries[0].seq, 1u);
+  EXPECT_EQ(due->entries[0].message_type, "piBeeindiging");
+  EXPECT_TRUE(s->unacked_due_for_purge(now->load() + 1)->entries.empty());  // counted only
 
   now->fetch_add(25LL * 3600 * 1000);
   auto p = storage::contract::await<storage::purge_result>(
@@ -329,9 +335,10 @@ TEST(pg_retention, undelivered_bodies_are_counted_first_and_audited_when_purged)
   ASSERT_FALSE(audit->empty());
   EXPECT_EQ(audit->back().kind, storage::audit_kind::purged);
   EXPECT_EQ(audit->back().detail, "undelivered to idv");
-  due = s->unacked_due_for_purge(now->load());
+  due = s->unacked_due_for_purge(now->load(), 10);
   ASSERT_TRUE(due);
-  EXPECT_TRUE(due->empty());
+  EXPECT_TRUE(due->counts.empty());
+  EXPECT_TRUE(due->entries.empty());
   s->close();
 }
 

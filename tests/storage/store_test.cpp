@@ -434,10 +434,16 @@ TEST_F(store_test, retention_counts_undelivered_bodies_first_and_audits_their_pu
   clock_.advance(std::chrono::hours(20));
   auto c = test::ingest_ok(*s_, make_req("tulp-gw", "g3", {"idv"}));
   // Due within 6 hours (cutoff = now - 24 h + 6 h): g1 at idv; g3 is newer.
-  auto due = s_->unacked_due_for_purge(clock_.now_ms() - 18 * 3600 * 1000);
+  auto due = s_->unacked_due_for_purge(clock_.now_ms() - 18 * 3600 * 1000, 10);
   ASSERT_TRUE(due) << due.error().message();
-  ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ((*due)[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));
+  ASSERT_EQ(due->counts.size(), 1u);
+  EXPECT_EQ(due->counts[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));
+  ASSERT_EQ(due->entries.size(), 1u);  // listed too: which message, in which box
+  EXPECT_EQ(due->entries[0].recipient, "idv");
+  EXPECT_EQ(due->entries[0].message_id, a.rcpt.message_id);
+  EXPECT_EQ(due->entries[0].seq, 1u);
+  EXPECT_EQ(due->entries[0].accepted_at_ms, a.rcpt.accepted_at_ms);
+  EXPECT_TRUE(s_->unacked_due_for_purge(clock_.now_ms() - 18 * 3600 * 1000)->entries.empty());  // counted only
 
   clock_.advance(std::chrono::hours(5));
   auto p = test::purge(*s_);
@@ -455,11 +461,12 @@ TEST_F(store_test, retention_counts_undelivered_bodies_first_and_audits_their_pu
   EXPECT_EQ(audit_b->back().kind, audit_kind::purged);
   EXPECT_EQ(audit_b->back().detail, "");  // delivered: an ordinary purge record
   // Purged bodies are due no more.
-  due = s_->unacked_due_for_purge(clock_.now_ms());
+  due = s_->unacked_due_for_purge(clock_.now_ms(), 10);
   ASSERT_TRUE(due);
-  ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ((*due)[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));  // g3, not yet purged
-  (void)c;
+  ASSERT_EQ(due->counts.size(), 1u);
+  EXPECT_EQ(due->counts[0], (std::pair<std::string, std::uint64_t>{"idv", 1}));  // g3, not yet purged
+  ASSERT_EQ(due->entries.size(), 1u);
+  EXPECT_EQ(due->entries[0].message_id, c.rcpt.message_id);
   expect_check_ok();
 }
 

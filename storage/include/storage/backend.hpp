@@ -117,12 +117,12 @@ class backend {
   /// at most `max`. @return errc::corrupt for a damaged record.
   virtual jubes::result<std::vector<late_entry>> late_entries(std::int64_t now_ms,
                                                               std::size_t max = SIZE_MAX) const = 0;
-  /// Per recipient (sorted), how many unacknowledged entries (not corrected or withdrawn) hold a
-  /// body accepted before `before_ms` that retention has not purged yet: what retention will purge
-  /// undelivered once `before_ms` is its cutoff (docs/storage.md, "Retention"). Recipients with
-  /// none are left out. @return errc::corrupt for a damaged record.
-  virtual jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(
-      std::int64_t before_ms) const = 0;
+  /// The unacknowledged entries (not corrected or withdrawn) that hold a body accepted before
+  /// `before_ms` that retention has not purged yet: what retention will purge undelivered once
+  /// `before_ms` is its cutoff (docs/storage.md, "Retention"). Counted per recipient, all of them;
+  /// listed, the first `max_entries`. @return errc::corrupt for a damaged record.
+  virtual jubes::result<due_for_purge> unacked_due_for_purge(std::int64_t before_ms,
+                                                             std::size_t max_entries = 0) const = 0;
   /// @return the message, std::nullopt if no message has that id; errc::corrupt if damaged.
   virtual jubes::result<std::optional<stored_message>> get(std::uint64_t message_id) const = 0;
   /// Parked messages in id order (at most `max`).

@@ -67,8 +67,8 @@ class store final : public backend {
   jubes::result<outbox_state> outbox(std::string_view recipient) const override;
   jubes::result<std::vector<std::pair<std::string, outbox_state>>> outboxes() const override;
   jubes::result<std::vector<late_entry>> late_entries(std::int64_t now_ms, std::size_t max = SIZE_MAX) const override;
-  jubes::result<std::vector<std::pair<std::string, std::uint64_t>>> unacked_due_for_purge(
-      std::int64_t before_ms) const override;
+  jubes::result<due_for_purge> unacked_due_for_purge(std::int64_t before_ms,
+                                                     std::size_t max_entries = 0) const override;
   jubes::result<std::optional<stored_message>> get(std::uint64_t message_id) const override;
   jubes::result<std::vector<parked_entry>> parked(std::size_t max = SIZE_MAX) const override;
   jubes::result<std::vector<audit_record>> audit(std::uint64_t message_id, std::size_t max = SIZE_MAX) const override;

@@ -175,6 +175,14 @@ struct late_entry {
   std::int64_t at_risk_from_ms = 0;
 };
 
+/// What retention will purge undelivered once its cutoff reaches a time (backend::unacked_due_for_purge).
+struct due_for_purge {
+  /// Per recipient, in name order, how many entries are due; recipients with none are left out.
+  std::vector<std::pair<std::string, std::uint64_t>> counts;
+  /// The first of those entries, box by box in name order, oldest first (as many as were asked for).
+  std::vector<late_entry> entries;
+};
+
 /// One poll's worth of an outbox: the entries and whether more are waiting after them.
 struct outbox_batch {
   std::vector<outbox_entry> entries;
