@@ -341,6 +341,8 @@ jubes::result<std::uint64_t> apply(plan& p, const ack_op& o) {
 
 jubes::result<bool> apply(plan& p, const forward_op& o) {
   if (!valid_name(o.from) || !valid_name(o.to)) return refuse(errc::invalid_argument, "recipient name");
+  if (!storage::valid(o.by) || !valid_text(o.by.identity) || !valid_text(o.by.reason) || !valid_text(o.by.note))
+    return refuse(errc::invalid_argument, "operator identity");
   auto it = p.msgs.find(o.id);
   if (it == p.msgs.end()) return refuse(errc::not_found, "message " + std::to_string(o.id));
   auto& m = it->second;
@@ -353,6 +355,10 @@ jubes::result<bool> apply(plan& p, const forward_op& o) {
   m.dirty = true;
   p.append(o.to, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms);
   p.audit(storage::audit_kind::forwarded, o.id, o.from, o.to);
+  // An operator's forward and its record commit together or not at all (one batch, one transaction).
+  if (!o.by.identity.empty())
+    p.audit(storage::audit_kind::forward_override, o.id, o.by.identity,
+            storage::operator_detail("forwarded from " + o.from + " to " + o.to, o.by));
   ++p.out->forwards;
   return true;
 }
@@ -378,7 +384,7 @@ jubes::result<void> apply(plan& p, const reroute_op& o) {
   if (!o.by.identity.empty()) {
     std::string what = "re-routed to ";
     for (std::size_t i = 0; i < to.size(); ++i) (what += i ? "," : "") += to[i];
-    p.audit(storage::audit_kind::reroute_ordered, o.id, o.by.identity, storage::operator_detail(what, o.by.reason));
+    p.audit(storage::audit_kind::reroute_ordered, o.id, o.by.identity, storage::operator_detail(what, o.by));
   }
   for (const auto& r : fresh) {
     p.append(r, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms);

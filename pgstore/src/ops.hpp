@@ -31,6 +31,7 @@ struct forward_op {
   std::uint64_t id = 0;
   std::string from, to;
   storage::completion<bool> done;
+  storage::operator_action by;       ///< identity empty: not by an operator (else a forward_override record too)
   storage::entry_deadline deadline;  ///< of the new entry
 };
 struct reroute_op {

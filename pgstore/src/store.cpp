@@ -98,9 +98,9 @@ void store::submit_ack(std::string recipient, std::uint64_t upto, storage::compl
 }
 
 void store::submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                           storage::completion<bool> done, storage::entry_deadline dl) {
-  impl_->writer.submit(
-      detail::forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done), dl});
+                           storage::completion<bool> done, storage::operator_action by, storage::entry_deadline dl) {
+  impl_->writer.submit(detail::forward_op{message_id, std::move(from_recipient), std::move(to_recipient),
+                                          std::move(done), std::move(by), dl});
 }
 
 void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,

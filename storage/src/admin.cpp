@@ -289,9 +289,7 @@ jubes::result<purge_result> purge_offline(const options& o, const operator_actio
   if (out && !by.identity.empty()) {
     std::string what = to_text(*out);
     what.pop_back();  // the newline
-    if (auto a =
-            record(**st, {audit_kind::purge_ordered, 0, by.identity, operator_detail("purge: " + what, by.reason)});
-        !a)
+    if (auto a = record(**st, {audit_kind::purge_ordered, 0, by.identity, operator_detail("purge: " + what, by)}); !a)
       return a.error();
   }
   (*st)->close();

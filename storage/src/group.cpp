@@ -280,6 +280,7 @@ applied<codec::message_rec> group::load_for_update(std::uint64_t id) {
 applied<bool> group::apply(forward_op& o) {
   if (!codec::valid_name(o.from) || !codec::valid_name(o.to))
     return answer<bool>(tables::failed<bool>(fail(errc::invalid_argument, "recipient name")));
+  if (!valid(o.by)) return answer<bool>(tables::failed<bool>(fail(errc::invalid_argument, "operator identity")));
   auto loaded = load_for_update(o.id);
   if (!loaded) return abort_txn<bool>(loaded.error());
   if (!*loaded) return answer<bool>(tables::failed<bool>(loaded->error()));
@@ -297,6 +298,12 @@ applied<bool> group::apply(forward_op& o) {
   if (auto w = append_outbox(o.to, o.id, o.deadline.deadline_ms, o.deadline.at_risk_from_ms); !w)
     return abort_txn<bool>(w.error());
   if (auto w = put_audit(audit_kind::forwarded, o.id, o.from, o.to); !w) return abort_txn<bool>(w.error());
+  // An operator's forward and its record commit together or not at all.
+  if (!o.by.identity.empty())
+    if (auto w = put_audit(audit_kind::forward_override, o.id, o.by.identity,
+                           operator_detail("forwarded from " + o.from + " to " + o.to, o.by));
+        !w)
+      return abort_txn<bool>(w.error());
   ++st_.forwards;
   return answer<bool>(true);
 }
@@ -327,7 +334,7 @@ applied<void> group::apply(reroute_op& o) {
   if (!o.by.identity.empty()) {
     std::string what = "re-routed to ";
     for (std::size_t i = 0; i < recipients.size(); ++i) (what += i ? "," : "") += recipients[i];
-    if (auto w = put_audit(audit_kind::reroute_ordered, o.id, o.by.identity, operator_detail(what, o.by.reason)); !w)
+    if (auto w = put_audit(audit_kind::reroute_ordered, o.id, o.by.identity, operator_detail(what, o.by)); !w)
       return abort_txn<void>(w.error());
   }
   for (const auto& r : fresh) {

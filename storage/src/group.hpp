@@ -35,6 +35,7 @@ struct forward_op {
   std::uint64_t id = 0;
   std::string from, to;
   completion<bool> done;
+  operator_action by;       ///< identity empty: not by an operator (else a forward_override record too)
   entry_deadline deadline;  ///< of the new entry
 };
 struct reroute_op {

@@ -196,9 +196,9 @@ void store::submit_ack(std::string recipient, std::uint64_t upto, completion<std
 }
 
 void store::submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                           completion<bool> done, entry_deadline dl) {
+                           completion<bool> done, operator_action by, entry_deadline dl) {
   impl_->writer_.submit(
-      forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done), dl});
+      forward_op{message_id, std::move(from_recipient), std::move(to_recipient), std::move(done), std::move(by), dl});
 }
 
 void store::submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,

@@ -84,11 +84,25 @@ std::string operator_detail(std::string_view what, std::string_view reason) {
   return d;
 }
 
+std::string operator_detail(std::string_view what, const operator_action& by) {
+  std::string w(what);
+  if (!by.note.empty()) w += " (" + by.note + ")";
+  return operator_detail(w, by.reason);
+}
+
 namespace {
 bool valid_text(std::string_view s, std::size_t max) noexcept {
   return !s.empty() && s.size() <= max && s.find('\0') == std::string_view::npos;
 }
+bool no_nul(std::string_view s) noexcept {
+  return s.find('\0') == std::string_view::npos;
+}
 }  // namespace
+
+bool valid(const operator_action& by) noexcept {
+  if (by.identity.empty()) return by.reason.empty() && by.note.empty();
+  return valid_text(by.identity, 255) && no_nul(by.reason) && no_nul(by.note);
+}
 
 bool valid(const park_decision& d) noexcept {
   const bool assign = d.act == park_decision::action::assign;

@@ -217,6 +217,17 @@ TEST_F(needtoknow, forwarding_goes_into_a_bij_box_of_a_participant_and_never_els
   auto overridden = call("operator", "POST", override_target + "&reason=ticket%2042");
   EXPECT_EQ(overridden.status, 201u) << overridden.body;
   EXPECT_NE(overridden.body.find("to=\"gemeente:0184/bij\""), std::string::npos) << overridden.body;
+  // Its operator record is there with the 201 (the forward's own transaction wrote it), after the forwarded record.
+  auto trail = call("operator", "GET", "/v1/admin/audit?message=" + id);
+  ASSERT_EQ(trail.status, 200u) << trail.body;
+  const auto fw = trail.body.find("\"kind\":\"forwarded\"");
+  const auto ov = trail.body.find("\"kind\":\"forward_override\"");
+  ASSERT_NE(ov, std::string::npos) << trail.body;
+  EXPECT_LT(fw, ov) << trail.body;
+  EXPECT_NE(trail.body.find("forwarded from gemeente:0363/bij to gemeente:0184/bij (not a BIJ participant); "
+                            "reason: ticket 42"),
+            std::string::npos)
+      << trail.body;
   // Not from the re-integration box, not into one.
   EXPECT_EQ(call("gemeente:0363/reintegratie", "POST", "/v1/messages/" + id + "/forward?to=gemeente:0599").status,
             403u);

@@ -88,11 +88,11 @@ TEST_F(group_test, forward_and_reroute_answer_their_refusals) {
   auto parked = ingest("P", "<p/>", {});
   ASSERT_TRUE(answer(g.apply(routed)));
   ASSERT_TRUE(answer(g.apply(parked)));
-  forward_op not_rcpt{1, "gemeente:0599", "gemeente:0014", {}, {}};
+  forward_op not_rcpt{1, "gemeente:0599", "gemeente:0014", {}, {}, {}};
   EXPECT_EQ(answer(g.apply(not_rcpt)).error(), errc::not_recipient);
-  forward_op missing{9, "gemeente:0363", "gemeente:0014", {}, {}};
+  forward_op missing{9, "gemeente:0363", "gemeente:0014", {}, {}, {}};
   EXPECT_EQ(answer(g.apply(missing)).error(), errc::not_found);
-  forward_op fwd{1, "gemeente:0363", "gemeente:0014", {}, {}};
+  forward_op fwd{1, "gemeente:0363", "gemeente:0014", {}, {}, {}};
   EXPECT_TRUE(*answer(g.apply(fwd)));
   EXPECT_FALSE(*answer(g.apply(fwd)));  // once per target
   reroute_op not_parked{1, {"rvdk"}, "v2", {}, {}, {}};
@@ -101,6 +101,33 @@ TEST_F(group_test, forward_and_reroute_answer_their_refusals) {
   EXPECT_TRUE(answer(g.apply(reroute)));
   EXPECT_EQ(answer(g.apply(reroute)).error(), errc::not_parked);
   EXPECT_EQ(g.changes().parked_delta, 0);  // parked once, rerouted once
+}
+
+TEST_F(group_test, an_operators_forward_and_its_override_record_are_one_transaction) {
+  auto g = make();
+  auto routed = ingest("A", "<a/>", {"gemeente:0363"});
+  ASSERT_TRUE(answer(g.apply(routed)));  // audit record 1: accepted
+  forward_op nobody{1, "gemeente:0363", "gemeente:0014", {}, {"", "a reason without an operator", ""}, {}};
+  EXPECT_EQ(answer(g.apply(nobody)).error(), errc::invalid_argument);
+  forward_op fwd{1, "gemeente:0363", "gemeente:0014", {}, {"operator", "moved", ""}, {}};
+  EXPECT_TRUE(*answer(g.apply(fwd)));
+  ASSERT_TRUE(g.finish());
+  // forwarded (2) and forward_override (3) went into this very transaction ...
+  EXPECT_EQ(g.changes().audit_head.seq, 3u);
+  auto last = db_.t().audit.last_seq(t_);
+  ASSERT_TRUE(last && *last);
+  EXPECT_EQ(**last, 3u);
+  EXPECT_EQ(g.changes().heads.at("gemeente:0014"), 1u);
+  // ... so a transaction that does not commit (a crash, a failed commit) leaves neither.
+  t_.abort();
+  auto t = db_.begin_write();
+  ASSERT_TRUE(t);
+  auto none = db_.t().audit.last_seq(*t);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  auto entry = db_.t().outbox.get(*t, {"gemeente:0014", 1});
+  ASSERT_TRUE(entry);
+  EXPECT_FALSE(*entry);
 }
 
 TEST_F(group_test, a_full_map_level_answers_store_full_but_lets_acks_through) {
@@ -116,7 +143,7 @@ TEST_F(group_test, a_damaged_record_fails_only_the_request_that_read_it) {
   ASSERT_EQ(lmdb::put(t_, db_.t().messages.dbi(), tables::messages_db::encode_key(1), "garbage"), 0);
   ASSERT_EQ(lmdb::put(t_, db_.t().cursors.dbi(), "rvdk", "x"), 0);
   auto g = make();
-  forward_op fwd{1, "rvdk", "idv", {}, {}};
+  forward_op fwd{1, "rvdk", "idv", {}, {}, {}};
   auto r = g.apply(fwd);
   ASSERT_TRUE(r);  // the transaction goes on
   EXPECT_EQ(r->error(), errc::corrupt);

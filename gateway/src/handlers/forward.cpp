@@ -2,7 +2,10 @@
 // POST /v1/messages/{id}/forward?to=gemeente:NNNN: a municipality's BIJ box passes a BIJ notice on to the
 // BIJ box of the municipality the person moved to, if it takes part in BIJ (audited by the store: who, to whom).
 // An operator may override the participation check on a box's behalf:
-// POST /v1/messages/{id}/forward?from=gemeente:MMMM/bij&to=gemeente:NNNN&reason=TEXT (audited with the reason).
+// POST /v1/messages/{id}/forward?from=gemeente:MMMM/bij&to=gemeente:NNNN&reason=TEXT. The store writes the operator's
+// forward_override record (who, on whose behalf, to whom, "not a BIJ participant" where it is, and the reason) in the
+// same transaction as the forward and its forwarded record (storage::backend::submit_forward): an override is never
+// stored without it.
 #include "../await_store.hpp"
 #include "codecs/replies.hpp"
 #include "common/log.hpp"
@@ -76,22 +79,18 @@ net::awaitable<response> handle_forward(services& s, call& c) {
   const std::string to = target->str();
   // The new entry's deadline: what the rule gives the message's own dates now (docs/routing.md).
   const auto dl = s.pipe.deadline_of(**m);
-  auto submit = [store, id, me, to, dl](store_done<bool> done) {
-    store->submit_forward(id, me, to, std::move(done), dl);
+  // An operator's forward carries the operator: the store records it with the forward, in one transaction.
+  storage::operator_action op;
+  if (by_operator) {
+    op = by;
+    if (!participant) op.note = "not a BIJ participant";
+  }
+  auto submit = [store, id, me, to, op, dl](store_done<bool> done) {
+    store->submit_forward(id, me, to, std::move(done), op, dl);
   };
   auto r = co_await await_store<bool>(submit);
   if (!r) co_return fault_response(s, c, r.error());
   const bool added = *r;
-  if (by_operator && added) {
-    // Who overrode, on whose behalf, to whom and why: an operator record besides the store's forwarded record.
-    storage::audit_event e{
-        storage::audit_kind::forward_override, id, by.identity,
-        storage::operator_detail("forwarded from " + me + " to " + to + (participant ? "" : " (not a BIJ participant)"),
-                                 by.reason)};
-    auto audit = [store, e](store_done<storage::audit_record> done) { store->submit_audit(e, std::move(done)); };
-    auto a = co_await await_store<storage::audit_record>(audit);
-    if (!a) log::error("api", "audit_failed", {{"party", by.identity}, {"error", a.error().message()}});
-  }
   log::info("api", "forwarded",
             {{"message_id", id}, {"from", me}, {"to", to}, {"new", added ? "true" : "false"}, {"by", c.who.party->id}});
   co_return xml_response(c, added ? 201 : 200, codecs::encode_forward(id, to, added));

@@ -73,7 +73,8 @@ class store final : public storage::backend {
   void submit(storage::ingest_request req, storage::completion<storage::ingest_result> done) override;
   void submit_ack(std::string recipient, std::uint64_t upto, storage::completion<std::uint64_t> done) override;
   void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                      storage::completion<bool> done, storage::entry_deadline dl = {}) override;
+                      storage::completion<bool> done, storage::operator_action by = {},
+                      storage::entry_deadline dl = {}) override;
   void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
                       storage::completion<void> done, storage::operator_action by = {},
                       storage::entry_deadline dl = {}) override;

@@ -54,12 +54,17 @@ class backend {
   virtual void submit_ack(std::string recipient, std::uint64_t upto, completion<std::uint64_t> done) = 0;
 
   /// Forwards a message from one of its recipients to another: appends it to `to`'s outbox once
-  /// and audits it. @return (through done) true if newly added, false for a repeat (no-op); or
-  /// errc::not_found, errc::not_recipient, errc::invalid_argument (to is empty or the source
-  /// itself), errc::corrupt, errc::store_full, errc::io_error.
-  /// `dl`: the deadline of the new entry (entry_deadline).
+  /// and audits it (a forwarded record: party `from`, detail `to`). @return (through done) true if
+  /// newly added, false for a repeat (no-op, no audit record); or errc::not_found,
+  /// errc::not_recipient, errc::invalid_argument (to is empty or the source itself, `by` not
+  /// valid()), errc::corrupt, errc::store_full, errc::io_error.
+  /// `by`: the operator who forwarded on `from`'s behalf (identity non-empty): a forward that adds
+  /// the entry also writes a forward_override record (party the operator's identity, detail
+  /// operator_detail("forwarded from <from> to <to>", by)) in the same transaction, after the
+  /// forwarded record: the forward is never stored without it. `dl`: the deadline of the new entry
+  /// (entry_deadline).
   virtual void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                              completion<bool> done, entry_deadline dl = {}) = 0;
+                              completion<bool> done, operator_action by = {}, entry_deadline dl = {}) = 0;
 
   /// Routes a parked message to `recipients` (non-empty), exactly once. @return (through done)
   /// errc::not_found, errc::not_parked (already re-routed or purged), errc::invalid_argument,

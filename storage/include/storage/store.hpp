@@ -52,7 +52,7 @@ class store final : public backend {
   void submit(ingest_request req, completion<ingest_result> done) override;
   void submit_ack(std::string recipient, std::uint64_t upto, completion<std::uint64_t> done) override;
   void submit_forward(std::uint64_t message_id, std::string from_recipient, std::string to_recipient,
-                      completion<bool> done, entry_deadline dl = {}) override;
+                      completion<bool> done, operator_action by = {}, entry_deadline dl = {}) override;
   void submit_reroute(std::uint64_t message_id, std::vector<std::string> recipients, std::string route_version,
                       completion<void> done, operator_action by = {}, entry_deadline dl = {}) override;
   void submit_park_decision(park_decision d, completion<bool> done) override;

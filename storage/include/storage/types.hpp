@@ -266,7 +266,7 @@ enum class audit_kind : std::uint8_t {
   reroute_ordered = 10,   ///< an operator re-routed a parked message (the rerouted records follow)
   purge_ordered = 11,     ///< an operator ran retention now; detail: what it purged
   backup_taken = 12,      ///< detail: the backup directory
-  forward_override = 13,  ///< reserved: an operator forwarded a message on a recipient's behalf
+  forward_override = 13,  ///< an operator forwarded a message on a recipient's behalf (after the forwarded record)
   parked_assigned = 14,   ///< detail: "<recipient>: <reason>" (jubesctl parked assign)
   parked_closed = 15,     ///< detail: the reason (jubesctl parked close)
   checkpoint = 16,        ///< a chain checkpoint (periodic or on demand); detail: "seq=N hash=HEX"
@@ -301,7 +301,16 @@ struct audit_record {
 struct operator_action {
   std::string identity;  ///< the operator's client-certificate party, or "os:<user>" offline
   std::string reason;
+  /// What the caller knows of the action that the store does not, e.g. "not a BIJ participant"
+  /// (a forward that overrode the participation check); recorded in parentheses after what was done.
+  /// Initialised here so that {identity, reason} stays a complete initialiser.
+  std::string note{};
 };
+
+/// An operator_action a store accepts: none at all (everything empty), or an identity (a name: 1
+/// to 255 bytes without NUL) with a reason and a note without NUL. A reason or note without an
+/// identity is refused: it would be an operator action nobody is accountable for.
+bool valid(const operator_action& by) noexcept;
 
 /// An audit record to append (submit_audit): seq, time and hashes are assigned by the store.
 struct audit_event {
@@ -313,6 +322,9 @@ struct audit_event {
 
 /// "<what>; reason: <reason>" (or just what, without a reason): an operator record's detail.
 std::string operator_detail(std::string_view what, std::string_view reason);
+/// "<what> (<note>); reason: <reason>" (without " (<note>)" when there is none): the detail of
+/// the operator record `by` is written with.
+std::string operator_detail(std::string_view what, const operator_action& by);
 
 /// A point of the chain: a record's seq and hash (and time). The anchor is the last record
 /// retention removed (seq 0, zero hash before any), the head the newest record; a checkpoint is

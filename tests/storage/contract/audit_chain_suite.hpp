@@ -70,6 +70,64 @@ TEST_P(backend_contract, an_operator_action_needs_an_identity_and_a_checkpoint_d
   EXPECT_GT(cp->at_ms, 0);
 }
 
+TEST_P(backend_contract, an_operators_forward_writes_its_override_record_with_the_forward_once) {
+  const auto id = ingest_ok(request("fo-1", {"gemeente:0363/bij"})).rcpt.message_id;
+  auto kinds = [&] {
+    std::vector<audit_kind> k;
+    auto au = b().audit(id);
+    EXPECT_TRUE(au) << au.error().message();
+    if (au)
+      for (const auto& r : *au) k.push_back(r.kind);
+    return k;
+  };
+  // Refused as a whole, nothing written: an operator without an identity, an identity that is no name.
+  for (const auto& bad : {operator_action{"", "moved", ""}, operator_action{std::string("op\0x", 4), "moved", ""},
+                          operator_action{std::string(256, 'o'), "moved", ""}}) {
+    auto f = forward(id, "gemeente:0363/bij", "gemeente:0184/bij", bad);
+    ASSERT_FALSE(f);
+    EXPECT_EQ(f.error(), errc::invalid_argument);
+  }
+  EXPECT_TRUE(read("gemeente:0184/bij").empty());
+  EXPECT_EQ(kinds(), (std::vector<audit_kind>{audit_kind::accepted}));
+
+  // The operator's forward: the forwarded record, then the operator's, answered after both are stored.
+  auto f = forward(id, "gemeente:0363/bij", "gemeente:0184/bij", {"operator", "verhuisd", "not a BIJ participant"});
+  ASSERT_TRUE(f) << f.error().message();
+  EXPECT_TRUE(*f);
+  auto au = b().audit(id);
+  ASSERT_TRUE(au) << au.error().message();
+  ASSERT_EQ(au->size(), 3u);
+  const auto& fw = (*au)[1];
+  const auto& ov = (*au)[2];
+  EXPECT_EQ(fw.kind, audit_kind::forwarded);
+  EXPECT_EQ(fw.party, "gemeente:0363/bij");
+  EXPECT_EQ(fw.detail, "gemeente:0184/bij");
+  EXPECT_EQ(ov.kind, audit_kind::forward_override);
+  EXPECT_EQ(ov.seq, fw.seq + 1);
+  EXPECT_EQ(ov.message_id, id);
+  EXPECT_EQ(ov.party, "operator");
+  EXPECT_EQ(ov.detail,
+            "forwarded from gemeente:0363/bij to gemeente:0184/bij (not a BIJ participant); reason: verhuisd");
+
+  // A repeat adds nothing, so it records nothing, not even a second override.
+  f = forward(id, "gemeente:0363/bij", "gemeente:0184/bij", {"operator", "again", ""});
+  ASSERT_TRUE(f) << f.error().message();
+  EXPECT_FALSE(*f);
+  // A box's own forward is no operator action: its forwarded record alone.
+  f = forward(id, "gemeente:0363/bij", "gemeente:0599/bij");
+  ASSERT_TRUE(f) << f.error().message();
+  EXPECT_TRUE(*f);
+  EXPECT_EQ(kinds(), (std::vector<audit_kind>{audit_kind::accepted, audit_kind::forwarded, audit_kind::forward_override,
+                                              audit_kind::forwarded}));
+  auto by_operator = audit_chain::list(b(), audit_filter{0, "operator", 0, 0, SIZE_MAX});
+  ASSERT_TRUE(by_operator);
+  ASSERT_EQ(by_operator->size(), 1u);
+  EXPECT_EQ((*by_operator)[0].seq, ov.seq);
+  auto v = audit_chain::verify(b());
+  ASSERT_TRUE(v) << v.error().message();
+  EXPECT_TRUE(v->ok) << v->problem;
+}
+
 TEST_P(backend_contract, a_checkpoint_verifies_later_and_a_wrong_one_is_refused) {
   ingest_ok(request("cp-1", {"rvdk"}));
   ingest_ok(request("cp-2", {"rvdk"}));

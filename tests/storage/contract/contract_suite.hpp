@@ -52,8 +52,8 @@ class backend_contract : public ::testing::TestWithParam<contract_backend> {
   jubes::result<std::uint64_t> ack(std::string r, std::uint64_t upto) {
     return await<std::uint64_t>([&](completion<std::uint64_t> d) { b().submit_ack(r, upto, std::move(d)); });
   }
-  jubes::result<bool> forward(std::uint64_t id, std::string from, std::string to) {
-    return await<bool>([&](completion<bool> d) { b().submit_forward(id, from, to, std::move(d)); });
+  jubes::result<bool> forward(std::uint64_t id, std::string from, std::string to, operator_action by = {}) {
+    return await<bool>([&](completion<bool> d) { b().submit_forward(id, from, to, std::move(d), by); });
   }
   jubes::result<void> reroute(std::uint64_t id, std::vector<std::string> to) {
     return await<void>([&](completion<void> d) { b().submit_reroute(id, to, "v2", std::move(d)); });

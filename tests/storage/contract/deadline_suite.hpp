@@ -72,7 +72,7 @@ TEST_P(backend_contract, entries_added_later_carry_the_deadline_they_are_given) 
   f.deadline_ms = dl.deadline_ms, f.at_risk_from_ms = dl.at_risk_from_ms;
   auto a = ingest_ok(f);
   auto fw = await<bool>([&](completion<bool> d) {
-    b().submit_forward(a.rcpt.message_id, "gemeente:0363/bij", "gemeente:0599/bij", std::move(d), dl);
+    b().submit_forward(a.rcpt.message_id, "gemeente:0363/bij", "gemeente:0599/bij", std::move(d), {}, dl);
   });
   ASSERT_TRUE(fw && *fw);
   auto es = read("gemeente:0599/bij");
