@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: EUPL-1.2
 #include "listener.hpp"
 
+#include <algorithm>
+
 #include "gateway/errc.hpp"
 
 namespace jubes::gateway::detail {
@@ -20,6 +22,12 @@ jubes::result<endpoint> bind_listener(acceptor& acc, const endpoint& ep, std::st
   bound.host = ep.host;
   bound.port = local.port();
   return bound;
+}
+
+preauth_pool::limits preauth_limits(const config& c) {
+  return {std::min<std::size_t>(c.limits.max_preauth_connections,
+                                c.limits.max_connections - c.limits.reserved_party_connections),
+          c.limits.max_preauth_per_address};
 }
 
 }  // namespace jubes::gateway::detail

@@ -6,9 +6,10 @@
 // A certificate names a configured party by its OIN (the subject's serialNumber) or its CN; with
 // `municipalities_by_cn` a CN `gemeente:NNNN/BOX` names that municipality's recipient box without a
 // configuration entry, if NNNN is a current municipality in the municipality table in service (a
-// dissolved or unknown code is no party: 403). The table is asked at each find() (once per connection,
-// at its handshake), so a route reload that swaps it (with the routes) takes effect for the next connection. Each known
-// party may hold limits.max_connections_per_party connections; the connection_slot counts one while it lives.
+// dissolved or unknown code is no party: 403). The table is asked at each find(): at a connection's
+// handshake, and again before its next request after a route reload swapped it (with the routes;
+// reidentify.hpp). Each known party may hold limits.max_connections_per_party connections; the
+// connection_slot counts one while it lives.
 //
 // Lifecycle: built by the server at start from its configuration (which must outlive it).
 // Threading: find(), identify() and connection_slot are thread-safe (IO threads).

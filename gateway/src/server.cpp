@@ -40,6 +40,7 @@
 #include "owner.hpp"
 #include "parties.hpp"
 #include "preauth.hpp"
+#include "reidentify.hpp"
 #include "tls.hpp"
 #include "tls_rotation.hpp"
 #include "wiring.hpp"
@@ -73,13 +74,6 @@ struct server::impl {
         ioc(static_cast<int>(cfg.io_threads)),
         signals(ioc) {}
 
-  static preauth_pool::limits preauth_limits(const config& c) {
-    // The reserve: unauthenticated connections never take the last reserved_party_connections slots.
-    return {std::min<std::size_t>(c.limits.max_preauth_connections,
-                                  c.limits.max_connections - c.limits.reserved_party_connections),
-            c.limits.max_preauth_per_address};
-  }
-
   // Declaration order matters: everything a session coroutine touches is declared before `ioc`, so
   // that coroutine frames still queued when `ioc` is destroyed can run their destructors safely.
   config cfg;
@@ -95,6 +89,7 @@ struct server::impl {
   failure_summary handshake_failures{std::chrono::seconds(10)};
 
   std::optional<party_directory> parties;  // built in start()
+  identity_epoch epoch;                    // bumped by routes and TLS reloads: connections re-identify
 
   // Hot-path metric series, looked up once.
   counter* handshake_ok = nullptr;
@@ -103,7 +98,7 @@ struct server::impl {
   gauge* open_connections = nullptr;
   gauge* preauth_open = nullptr;
 
-  tls_contexts tls{cfg, metrics};  // the API listener's context, replaced by a reload
+  tls_contexts tls{cfg, metrics, &epoch};  // the API listener's context, replaced by a reload
   api apis;
   ops_hook hook;
   endpoint api_ep, ops_ep;
@@ -227,15 +222,17 @@ struct server::impl {
     co_return true;
   }
 
-  /// Reads one request on the API listener and writes its reply (refusals of read_request, the
-  /// api's answer, a last-resort 500). @return false when the connection should close.
-  net::awaitable<bool> serve_one(ssl_stream& ss, beast::flat_buffer& buf, const caller& who, bool over,
-                                 const std::string& peer) {
+  /// Reads one request on the API listener and writes its reply (refusals of read_request, a 403 when
+  /// `v`, the re-identification before it, distrusts the certificate, the api's answer, a last-resort
+  /// 500). @return false when the connection should close.
+  net::awaitable<bool> serve_one(ssl_stream& ss, beast::flat_buffer& buf, const connection_identity& id,
+                                 connection_identity::verdict v, const std::string& peer) {
     auto& lowest = beast::get_lowest_layer(ss);
     http::request_parser<http::string_body> parser;
     parser.body_limit(cfg.limits.max_body_bytes);
     response res;
-    auto g = co_await read_request(ss, buf, parser, cfg.limits, over, res);
+    const caller& who = id.who();
+    auto g = co_await read_request(ss, buf, parser, cfg.limits, id.over(), res);
     if (g == got::timeout) {
       metrics.get_counter(metric_names::read_timeouts_total, listener_help::read_timeouts).inc();
       log::info(kComponent, "read_timeout", {{"peer", peer}, {"party", who.id}});
@@ -244,9 +241,11 @@ struct server::impl {
     if (g == got::gone) co_return false;
     // A per-party 503 never reaches the api's handle(): counted in the same series as every other reply.
     if (g == got::party_limit) apis.count_refused(who, parser.get().method(), parser.get().target(), 503);
-    bool close_after = g != got::request;
+    bool close_after = g != got::request || v == connection_identity::verdict::untrusted;
     std::unique_ptr<body_source> stream;
-    if (g == got::request) {
+    if (g == got::request && v == connection_identity::verdict::untrusted) {
+      res = refuse_untrusted(apis, who, id.distrusted(), parser.get(), peer);  // reidentify.hpp
+    } else if (g == got::request) {
       request req = parser.release();
       try {
         res = co_await apis.handle(req, who, stream);
@@ -259,7 +258,7 @@ struct server::impl {
         stream.reset();
         close_after = true;
       }
-      if (!req.keep_alive()) close_after = true;
+      if (!req.keep_alive() || id.lost_party()) close_after = true;
     }
     if (draining) close_after = true;
     res.keep_alive(!close_after);
@@ -420,13 +419,13 @@ struct server::impl {
     }
     ctl->authenticated = true;
     handshake_ok->inc();
-    const caller who = parties->identify(identity_of(ss.native_handle()));
-    const party_directory::connection_slot slot(*parties, who);  // the per-party connection limit
-
+    auto trusted = tls_ctx;  // the context whose trust store the chain last passed (reidentify.hpp)
+    connection_identity id(*parties, identity_of(ss.native_handle()), epoch.current());
     beast::flat_buffer buf;
     for (;;) {
       if (!co_await await_request(ss, lowest, buf, *ctl)) break;
-      if (!co_await serve_one(ss, buf, who, slot.over(), peer)) break;
+      auto v = id.refresh(epoch.current(), [&] { return trust_in_service(ss.native_handle(), tls, trusted); });
+      if (!co_await serve_one(ss, buf, id, v, peer)) break;
     }
     // Close politely but never wait long for a peer that does not answer the close_notify.
     lowest.expires_after(1s);
@@ -520,6 +519,7 @@ jubes::result<void> server::start() {
     return g && g->is_current(code);
   });
   s.apis.set_tls_reload([&s] { return s.tls.reload("admin"); });
+  s.apis.handler_services().routes_reloaded = [&s] { s.epoch.bump(); };
 
   s.api_acc.emplace(net::make_strand(s.ioc));
   s.ops_acc.emplace(net::make_strand(s.ioc));

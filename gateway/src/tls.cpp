@@ -65,6 +65,12 @@ int note_refusal(int ok, X509_STORE_CTX* sctx) {
   out->verify_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx));
   return ok;
 }
+// The handshake_failure_reason() of a certificate verification result.
+std::string verify_failure_reason(long v) {
+  if (v == X509_V_ERR_CERT_HAS_EXPIRED || v == X509_V_ERR_CERT_NOT_YET_VALID) return "expired";
+  if (v == X509_V_ERR_CERT_REVOKED) return "revoked";
+  return "untrusted";
+}
 }  // namespace
 
 jubes::result<ssl::context> make_server_context(const config& cfg) {
@@ -123,6 +129,28 @@ void watch_refusal(ssl_st* ssl, refused_certificate* out) {
   SSL_set_ex_data(ssl, refusal_index(), out);
 }
 
+std::optional<distrust> verify_peer_chain(ssl_st* ssl, ssl_ctx_st* ctx) {
+  X509* leaf = ssl ? SSL_get0_peer_certificate(ssl) : nullptr;
+  if (!leaf) return distrust{"no_certificate", {{}, {}, "no client certificate"}};
+  distrust d{"untrusted", {oneline(X509_get_subject_name(leaf)), oneline(X509_get_issuer_name(leaf)), {}}};
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> sctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  // On the server side the peer's chain is the intermediates it sent, without its leaf.
+  if (!sctx || X509_STORE_CTX_init(sctx.get(), SSL_CTX_get_cert_store(ctx), leaf, SSL_get_peer_cert_chain(ssl)) != 1) {
+    d.cert.verify_error = "cannot verify: " + openssl_reason();
+    return d;
+  }
+  // As ssl_verify_cert_chain() does: the purpose and trust of a TLS client's certificate, then the
+  // context's parameters (depth 4); X509_STORE_CTX_init took the store's flags (X509_V_FLAG_CRL_CHECK).
+  X509_STORE_CTX_set_default(sctx.get(), "ssl_client");
+  X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(sctx.get()), SSL_CTX_get0_param(ctx));
+  if (X509_verify_cert(sctx.get()) == 1) return std::nullopt;
+  const int e = X509_STORE_CTX_get_error(sctx.get());
+  ERR_clear_error();
+  d.reason = verify_failure_reason(e);
+  d.cert.verify_error = X509_verify_cert_error_string(e);
+  return d;
+}
+
 certificate_facts facts_of(ssl::context& ctx) {
   certificate_facts f;
   if (X509* cert = SSL_CTX_get0_certificate(ctx.native_handle())) {
@@ -162,12 +190,8 @@ std::string handshake_failure_reason(ssl_st* ssl, const boost::system::error_cod
       case SSL_R_WRONG_VERSION_NUMBER:
       case SSL_R_VERSION_TOO_LOW:
         return "protocol_version";
-      case SSL_R_CERTIFICATE_VERIFY_FAILED: {
-        long v = SSL_get_verify_result(ssl);
-        if (v == X509_V_ERR_CERT_HAS_EXPIRED || v == X509_V_ERR_CERT_NOT_YET_VALID) return "expired";
-        if (v == X509_V_ERR_CERT_REVOKED) return "revoked";
-        return "untrusted";
-      }
+      case SSL_R_CERTIFICATE_VERIFY_FAILED:
+        return verify_failure_reason(SSL_get_verify_result(ssl));
       default:
         break;
     }

@@ -3,6 +3,7 @@
 // Private: the server's TLS context and the party identity of a verified peer certificate.
 #include <boost/asio/ssl/context.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,7 @@
 #include "gateway/config.hpp"
 
 struct ssl_st;
+struct ssl_ctx_st;
 
 namespace jubes::gateway::detail {
 
@@ -36,6 +38,17 @@ struct refused_certificate {
 /// Makes the context's verify callback note the first refusal of this connection in `out`, which
 /// must outlive the handshake. Contexts of make_server_context() only.
 void watch_refusal(ssl_st* ssl, refused_certificate* out);
+
+/// A client certificate chain that a trust store no longer accepts.
+struct distrust {
+  std::string reason;        ///< as handshake_failure_reason() would name it: untrusted, expired, revoked
+  refused_certificate cert;  ///< the leaf's subject and issuer, OpenSSL's text of the verification error
+};
+/// Verifies again, now, the client chain a handshake accepted on `ssl` (its leaf and the
+/// intermediates it sent) against the trust store of `ctx` (a context of make_server_context(), e.g.
+/// one a reload made), as the handshake does: the purpose of a TLS client's certificate, the
+/// context's depth and the store's flags (CRL checks). @return nullopt when the chain is trusted
+std::optional<distrust> verify_peer_chain(ssl_st* ssl, ssl_ctx_st* ctx);
 
 /// What the TLS files of a context hold, for logs and the expiry metric.
 struct certificate_facts {

@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "common/metric_names.hpp"
 #include "preauth.hpp"
+#include "reidentify.hpp"
 
 namespace jubes::gateway::detail {
 namespace ssl = boost::asio::ssl;
@@ -32,9 +33,10 @@ std::string describe(const certificate_facts& f) {
          " CA certificate(s), earliest not after " + utc(f.ca_not_after) + (f.crl ? "; CRL loaded" : "");
 }
 
-tls_contexts::tls_contexts(const config& cfg, registry& metrics)
+tls_contexts::tls_contexts(const config& cfg, registry& metrics, identity_epoch* epoch)
     : cfg_(cfg),
       metrics_(metrics),
+      epoch_(epoch),
       reloads_(metrics.get_counter(metric_names::tls_reloads_total,
                                    "TLS reloads (SIGHUP, POST /v1/admin/tls/reload) that took new files.")),
       failures_(metrics.get_counter(metric_names::tls_reload_failures_total,
@@ -85,6 +87,7 @@ jubes::result<std::string> tls_contexts::reload(std::string_view trigger) {
   auto next = std::make_shared<ssl::context>(std::move(*ctx));
   auto f = facts_of(*next);
   publish(std::move(next));
+  if (epoch_) epoch_->bump();  // after publish(): a connection that sees the new epoch finds the new context
   log::info(kComponent, "tls_reloaded", {{"trigger", trigger}});
   reloads_.inc();
   return describe(f);

@@ -5,7 +5,9 @@
 // and tls.crl; new handshakes take the context current at their start, established connections
 // keep the one they began with (each session holds its own reference). A reload that fails (a file
 // unreadable, not PEM, a key that does not match the certificate) changes nothing: the old context
-// keeps serving, the failure is logged and counted.
+// keeps serving, the failure is logged and counted. A reload that took new files bumps the server's
+// identity_epoch (reidentify.hpp): before its next request an open connection verifies its client
+// chain against the new trust store and is refused (403, closed) when it no longer passes.
 //
 // Metrics: jubes_tls_reloads_total, jubes_tls_reload_failures_total and
 // jubes_tls_certificate_expiry_timestamp_seconds{certificate="server"|"ca"} (set at load() and after
@@ -26,17 +28,21 @@
 
 namespace jubes::gateway::detail {
 
+class identity_epoch;
+
 /// @return a one-line description of `f` for logs and replies ("server CN=... serial ...").
 std::string describe(const certificate_facts& f);
 
 class tls_contexts {
  public:
-  tls_contexts(const config& cfg, registry& metrics);
+  /// @param epoch bumped by each reload that took new files (none: not bumped)
+  tls_contexts(const config& cfg, registry& metrics, identity_epoch* epoch = nullptr);
 
   /// Builds the first context. @return errc::config_invalid naming the file at fault
   jubes::result<void> load();
 
-  /// @return the context for a new handshake; keep it for the connection's life
+  /// @return the context for a new handshake (keep it for the connection's life), and the trust
+  ///         store open connections are checked against after a reload
   std::shared_ptr<boost::asio::ssl::context> current() const;
 
   /// Re-reads the TLS files. @param trigger what asked ("SIGHUP", "admin"), for the log
@@ -48,6 +54,7 @@ class tls_contexts {
 
   const config& cfg_;
   registry& metrics_;
+  identity_epoch* epoch_;
   counter& reloads_;
   counter& failures_;
   gauge& server_expiry_;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: EUPL-1.2
 // Issue 13, the rest, against the real jubesd over mTLS: a municipal certificate of a code that is no current
 // municipality is no party (403); the municipality table is reloaded with the routes (a dissolved code then
-// routes to its successor, a broken table is refused naming file:line and the old one keeps serving); an
+// routes to its successor and its certificate is refused, also on a connection already open; a broken table is
+// refused naming file:line and the old one keeps serving); an
 // implausible notice is refused naming the field and not stored; a split municipality is resolved by the address
 // or parked with the candidates.
 #include <gtest/gtest.h>
@@ -120,10 +121,29 @@ TEST_F(municipality, a_reload_rereads_the_table_a_dissolved_code_routes_to_its_s
   box = call(nop, "GET", "/v1/outbox?after=0");
   EXPECT_EQ(box.status, 200u);
   EXPECT_EQ(count_of(box.body, "<entry "), 1) << "the second notice: " << box.body;
-  // A connection is identified at its handshake (like a TLS reload, open connections keep theirs): a new one of
-  // Urk's certificate names no party any more.
+  // A new connection of Urk's certificate names no party any more.
   auto urk_again = client_of("urk");
   EXPECT_EQ(call(urk_again, "GET", "/v1/outbox?after=0").status, 403u) << "0184 is no municipality any more";
+}
+
+TEST_F(municipality, a_reload_that_dissolves_the_municipality_refuses_the_open_connection_of_its_box) {
+  // One keep-alive connection of Urk's re-integration box (gateway::client keeps its connection).
+  auto urk = client_with_cn("urk", "gemeente:0184/reintegratie");
+  auto box = call(urk, "GET", "/v1/outbox?after=0");
+  ASSERT_EQ(box.status, 200u) << box.body;
+  EXPECT_NE(box.header("Connection"), "close");
+
+  edit_table("0184", "\"0184\",\"Urk\",\"0171\",\"\",\"20260101\",\"\"");
+  auto r = jubesctl({"routes", "reload"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // jubesctl's own handshake is counted by now; a new one of Urk's client would be counted too.
+  const double handshakes = metric_value(d_->metrics(), "jubes_tls_handshakes_total");
+  box = call(urk, "GET", "/v1/outbox?after=0");
+  EXPECT_EQ(box.status, 403u) << "the open connection is identified again: 0184 is no municipality any more";
+  EXPECT_EQ(box.header("Connection"), "close") << "and closed after its refusal";
+  EXPECT_EQ(metric_value(d_->metrics(), "jubes_tls_handshakes_total"), handshakes)
+      << "refused on the connection of the first poll, not on a new one";
+  EXPECT_NE(d_->log().find("connection_reidentified"), std::string::npos) << d_->log();
 }
 
 TEST_F(municipality, a_broken_table_is_refused_naming_file_and_line_and_the_old_one_keeps_serving) {

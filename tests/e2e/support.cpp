@@ -37,6 +37,13 @@ int count_of(const std::string& s, const std::string& what) {
   return n;
 }
 
+double metric_value(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
 std::string example(const std::string& type) {
   return slurp(std::string(JUBES_SOURCE_DIR) + "/conf/examples/" + type + ".xml");
 }

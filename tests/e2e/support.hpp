@@ -86,6 +86,9 @@ gateway::http_reply call(gateway::client& c, const std::string& method, const st
 /// @return how many times `what` occurs in `s` (e.g. "<entry " in an outbox batch)
 int count_of(const std::string& s, const std::string& what);
 
+/// @return the value of the series `series` (name with labels, as rendered) in the metrics `text`, or -1
+double metric_value(const std::string& text, const std::string& series);
+
 /// @return conf/examples/TYPE.xml
 std::string example(const std::string& type);
 /// @return `xml` with its (first) referentienummer set to `ref`

@@ -5,10 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <memory>
-
-#include "routing/gemeente_registry.hpp"
+#include "table_in_service.hpp"
 
 namespace jubes::gateway::detail {
 namespace {
@@ -19,20 +16,6 @@ constexpr std::string_view k_table =
     "\"0080\",\"Leeuwarden\",\"\",\"\",\"\"\n"
     "\"0140\",\"Littenseradiel\",\"0080\",\"19850126\",\"20180101\"\n"
     "\"0363\",\"Amsterdam\",\"\",\"\",\"\"\n";
-
-std::shared_ptr<const routing::gemeente_registry> table_of(std::string_view csv) {
-  auto g = routing::gemeente_registry::parse(csv, "gemeenten.csv");
-  EXPECT_TRUE(g) << g.error().message();
-  return *g;
-}
-
-// The directory asks whatever table is in service at each find(), as the server's route snapshot does.
-struct registry_in_service {
-  std::atomic<std::shared_ptr<const routing::gemeente_registry>> current{table_of(k_table)};
-  std::function<bool(std::string_view)> check() {
-    return [this](std::string_view code) { return current.load()->is_current(code); };
-  }
-};
 
 config two_parties(bool municipalities_by_cn) {
   config c;
@@ -53,7 +36,7 @@ config two_parties(bool municipalities_by_cn) {
 
 TEST(party_directory, finds_a_party_by_oin_first_then_by_cn) {
   const config cfg = two_parties(false);
-  registry_in_service reg;
+  registry_in_service reg(k_table);
   party_directory d(cfg, reg.check());
   // The OIN wins over a CN that names another party.
   const auto* by_oin = d.find({"rvdk-cert", "00000001003214345000", "/CN=rvdk-cert"});
@@ -68,7 +51,7 @@ TEST(party_directory, finds_a_party_by_oin_first_then_by_cn) {
 
 TEST(party_directory, names_a_municipality_by_cn_only_when_configured_and_always_the_same_entry) {
   const config cfg = two_parties(true);
-  registry_in_service reg;
+  registry_in_service reg(k_table);
   party_directory d(cfg, reg.check());
   const auto* g = d.find({"gemeente:0363/bij", "", "/CN=gemeente:0363/bij"});
   ASSERT_NE(g, nullptr);
@@ -85,7 +68,7 @@ TEST(party_directory, names_a_municipality_by_cn_only_when_configured_and_always
 
 TEST(party_directory, a_municipal_certificate_of_a_code_that_is_no_current_municipality_is_no_party) {
   const config cfg = two_parties(true);
-  registry_in_service reg;
+  registry_in_service reg(k_table);
   party_directory d(cfg, reg.check());
   EXPECT_EQ(d.find({"gemeente:0001/bij", "", ""}), nullptr) << "not in the table";
   EXPECT_EQ(d.find({"gemeente:0140/bij", "", ""}), nullptr) << "dissolved (ended 2018)";
@@ -107,7 +90,7 @@ TEST(party_directory, a_municipal_certificate_of_a_code_that_is_no_current_munic
 
 TEST(party_directory, identify_escapes_the_certificate_text_of_an_unknown_caller) {
   const config cfg = two_parties(false);
-  registry_in_service reg;
+  registry_in_service reg(k_table);
   party_directory d(cfg, reg.check());
   auto who = d.identify({"evil\nline", "", "/CN=evil\nline"});
   EXPECT_EQ(who.party, nullptr);
@@ -118,7 +101,7 @@ TEST(party_directory, identify_escapes_the_certificate_text_of_an_unknown_caller
 
 TEST(party_directory, counts_connections_per_known_party_while_their_slots_live) {
   const config cfg = two_parties(false);
-  registry_in_service reg;
+  registry_in_service reg(k_table);
   party_directory d(cfg, reg.check());
   const caller tulp = d.identify({"tulp-gw", "", ""});
   const caller nobody = d.identify({"nobody", "", ""});

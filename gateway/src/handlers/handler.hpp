@@ -128,7 +128,12 @@ struct services {
   /// @return a description of the certificates now in use, or why the old ones stay
   std::function<jubes::result<std::string>()> reload_tls{};
 
-  /// Recompiles the routes file, logging and counting a refusal (the old table keeps serving).
+  /// Called after a reload swapped the routes and the municipality table (the server bumps its
+  /// identity_epoch: open connections are identified again; unset in handler tests).
+  std::function<void()> routes_reloaded{};
+
+  /// Recompiles the routes file, logging and counting a refusal (the old table keeps serving), then
+  /// calls routes_reloaded.
   jubes::result<std::shared_ptr<const route_snapshot>> reload_routes();
 };
 

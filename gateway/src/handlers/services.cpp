@@ -173,6 +173,7 @@ jubes::result<std::shared_ptr<const route_snapshot>> services::reload_routes() {
   }
   log::info("api", "routes_reloaded",
             {{"version", (*snap)->table->version()}, {"rules", (*snap)->table->rule_count()}});
+  if (routes_reloaded) routes_reloaded();
   return snap;
 }
 
