@@ -40,8 +40,7 @@ jubes::result<outbox_batch> read_outbox(const database& db, std::string_view rec
                                         std::size_t max, std::size_t max_bytes);
 jubes::result<outbox_state> outbox(const database& db, std::string_view recipient);
 /// backend::unacked_due_for_purge.
-jubes::result<due_for_purge> unacked_due_for_purge(const database& db, std::int64_t before_ms,
-                                                   std::size_t max_entries);
+jubes::result<due_for_purge> unacked_due_for_purge(const database& db, std::int64_t before_ms, std::size_t max_entries);
 /// backend::late_entries: every outbox's unacknowledged entries at risk at `now_ms`.
 jubes::result<std::vector<late_entry>> late_entries(const database& db, std::int64_t now_ms, std::size_t max);
 jubes::result<std::optional<stored_message>> get(const database& db, std::uint64_t id);
