@@ -365,9 +365,10 @@ jubes::result<bool> apply(plan& p, const forward_op& o) {
 
 jubes::result<void> apply(plan& p, const reroute_op& o) {
   auto to = unique_names(o.recipients);
-  if (to.empty() || !valid_names(to) || !valid_text(o.route_version) || !valid_text(o.by.identity) ||
-      !valid_text(o.by.reason))
+  if (to.empty() || !valid_names(to) || !valid_text(o.route_version))
     return fail(errc::invalid_argument, "reroute needs valid recipients");
+  if (!storage::valid(o.by) || !valid_text(o.by.identity) || !valid_text(o.by.reason) || !valid_text(o.by.note))
+    return fail(errc::invalid_argument, "operator identity");
   auto it = p.msgs.find(o.id);
   if (it == p.msgs.end()) return fail(errc::not_found, "message " + std::to_string(o.id));
   auto& m = it->second;

@@ -312,6 +312,7 @@ applied<void> group::apply(reroute_op& o) {
   auto recipients = unique_names(o.recipients);
   if (recipients.empty() || !valid_names(recipients))
     return answer<void>(fail(errc::invalid_argument, "reroute needs valid recipients"));
+  if (!valid(o.by)) return answer<void>(fail(errc::invalid_argument, "operator identity"));
   auto loaded = load_for_update(o.id);
   if (!loaded) return abort_txn<void>(loaded.error());
   if (!*loaded) return answer<void>(loaded->error());

@@ -55,8 +55,8 @@ class backend_contract : public ::testing::TestWithParam<contract_backend> {
   jubes::result<bool> forward(std::uint64_t id, std::string from, std::string to, operator_action by = {}) {
     return await<bool>([&](completion<bool> d) { b().submit_forward(id, from, to, std::move(d), by); });
   }
-  jubes::result<void> reroute(std::uint64_t id, std::vector<std::string> to) {
-    return await<void>([&](completion<void> d) { b().submit_reroute(id, to, "v2", std::move(d)); });
+  jubes::result<void> reroute(std::uint64_t id, std::vector<std::string> to, operator_action by = {}) {
+    return await<void>([&](completion<void> d) { b().submit_reroute(id, to, "v2", std::move(d), by); });
   }
   jubes::result<bool> decide(std::uint64_t id, park_decision::action a, std::string to, std::string why) {
     park_decision d{id, a, std::move(to), "operator", std::move(why), {}};
@@ -260,6 +260,15 @@ TEST_P(backend_contract, a_parked_message_is_listed_and_rerouted_exactly_once) {
   EXPECT_EQ((*p)[0].message_id, id);
   EXPECT_EQ((*p)[0].park_reason, "no rule matched");
   EXPECT_EQ(b().metrics().parked, 1u);
+  // An operator action no one is accountable for is refused, and changes nothing.
+  for (const operator_action& nobody :
+       {operator_action{"", "a reason", ""}, operator_action{std::string("op\0x", 4), "r", ""}}) {
+    auto refused = reroute(id, {"rvdk"}, nobody);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error(), errc::invalid_argument);
+  }
+  EXPECT_EQ(b().parked()->size(), 1u);
+  EXPECT_TRUE(read("rvdk").empty());
   auto rr = reroute(id, {"rvdk", "rvdk", "idv"});
   ASSERT_TRUE(rr) << rr.error().message();
   rr = reroute(id, {"rvdk"});
