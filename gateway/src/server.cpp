@@ -383,7 +383,8 @@ struct server::impl {
       }
     } cg{this};
 
-    // This connection keeps the context it began with, whatever a reload publishes meanwhile.
+    // The context this connection keeps. The epoch first: a reload publishing after it is re-verified.
+    const std::uint64_t generation = epoch.current();
     auto tls_ctx = tls.current();
     refused_certificate refused;  // before `ss`: the verify callback writes it during the handshake
     ssl_stream ss(std::move(stream), *tls_ctx);
@@ -420,7 +421,7 @@ struct server::impl {
     ctl->authenticated = true;
     handshake_ok->inc();
     auto trusted = tls_ctx;  // the context whose trust store the chain last passed (reidentify.hpp)
-    connection_identity id(*parties, identity_of(ss.native_handle()), epoch.current());
+    connection_identity id(*parties, identity_of(ss.native_handle()), generation);
     beast::flat_buffer buf;
     for (;;) {
       if (!co_await await_request(ss, lowest, buf, *ctl)) break;
@@ -512,8 +513,7 @@ jubes::result<void> server::start() {
   register_listener_series(s.metrics);
 
   if (auto r = s.apis.open(); !r) return r.error();
-  // A municipal certificate names a party only while its code is a municipality in the table in service
-  // (the route snapshot's: a reload swaps it atomically).
+  // A municipal certificate names a party only while its code is current in the route snapshot in service.
   s.parties.emplace(s.cfg, [&s](std::string_view code) {
     auto g = s.apis.handler_services().pipe.gemeenten();
     return g && g->is_current(code);
