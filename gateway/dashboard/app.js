@@ -123,9 +123,9 @@
     return tr;
   }
 
-  function emptyRow(tbody, text) {
+  function emptyRow(tbody, text, columns = 3) {
     const td = tbody.insertRow().insertCell();
-    td.colSpan = 3; td.className = 'empty'; td.textContent = text;
+    td.colSpan = columns; td.className = 'empty'; td.textContent = text;
   }
 
   // ---- the backlog table: every recipient, sortable, coloured by the age of its oldest entry ----
@@ -298,10 +298,7 @@
     tbody.textContent = '';
     $('late-summary').textContent =
       `(${v.at_risk} at risk, ${v.overdue} overdue at ${iso(v.at)}${v.truncated ? '; more not shown' : ''})`;
-    if (!v.entries.length) {
-      const td = tbody.insertRow().insertCell();
-      td.colSpan = 5; td.className = 'empty'; td.textContent = 'no entry at risk or overdue';
-    }
+    if (!v.entries.length) emptyRow(tbody, 'no entry at risk or overdue', 5);
     for (const e of v.entries) {
       addRow(tbody, {
         recipient: e.recipient, id: String(e.id), type: e.type, deadline: e.deadline, state: e.state,
@@ -311,27 +308,18 @@
     const purge = $('due-purge').tBodies[0];
     purge.textContent = '';
     $('purge-summary').textContent = v.purge_cut ? `(accepted before ${iso(v.purge_cut)})` : '(bodies are kept)';
-    if (!v.due_for_purge.length) {
-      const td = purge.insertRow().insertCell();
-      td.colSpan = 2; td.className = 'empty'; td.textContent = 'none';
-    }
+    if (!v.due_for_purge.length) emptyRow(purge, 'none', 2);
     for (const d of v.due_for_purge)
       addRow(purge, { recipient: d.recipient, unacked: String(d.unacked), level: 'red' },
         [[d.recipient], [fmt(d.unacked), true]]);
     // Which entries: the operator can name them to the recipient before their bodies go.
     const dueEntries = $('due-entries').tBodies[0];
     dueEntries.textContent = '';
-    if (!v.due_entries.length) {
-      const td = dueEntries.insertRow().insertCell();
-      td.colSpan = 5; td.className = 'empty'; td.textContent = 'none';
-    }
+    if (!v.due_entries.length) emptyRow(dueEntries, 'none', 5);
     for (const e of v.due_entries)
       addRow(dueEntries, { recipient: e.recipient, id: String(e.id), type: e.type, purgeAt: e.purge_at, level: 'red' },
         [[e.recipient], [String(e.id), true], [e.type], [iso(e.accepted)], [iso(e.purge_at)]]);
-    if (v.due_truncated) {
-      const td = dueEntries.insertRow().insertCell();
-      td.colSpan = 5; td.className = 'empty'; td.textContent = 'more not shown (jubesctl outbox late lists them)';
-    }
+    if (v.due_truncated) emptyRow(dueEntries, 'more not shown (jubesctl outbox late lists them)', 5);
     state.late = v;
     state.lateLoads = (state.lateLoads || 0) + 1;
   }

@@ -136,7 +136,9 @@ jubes::result<server::parked_view> api::parked(std::size_t max) const {
 jubes::result<std::string> api::late_json() const {
   if (!st_->opened || !st_->store || !st_->svc) return jubes::fail(errc::draining, "the store is not open");
   const auto retention_ms = static_cast<std::int64_t>(st_->cfg.retention.bodies_days * 86400.0 * 1000.0);
-  auto r = late_report_of(*st_->store, st_->svc->now_ms(), {}, 100000, retention_ms);
+  // A page shows at most 1,000 rows of each list (refreshed every 5 s per open dashboard); jubesctl lists them all.
+  constexpr std::size_t page_rows = 1000;
+  auto r = late_report_of(*st_->store, st_->svc->now_ms(), {}, page_rows, retention_ms);
   if (!r) return r.error();
   return boost::json::serialize(to_json(*r));
 }

@@ -11,12 +11,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { env, makePki, requireEnv, startGateway, tempDir } from '../load/jubesd.mjs';
-import { launchBrowser, postMessage, waitFor } from './support.mjs';
-
-let work, pki, gw, browserCtx, userDataDir, config;
-const dataDir = () => path.join(work, 'data');
+import { before, test } from 'node:test';
+import { env } from '../load/jubesd.mjs';
+import { gatewayWithBrowser, waitFor } from './support.mjs';
 
 /** conf/jubes.yaml with its relative paths made absolute and bodies kept 5 days. */
 function writeConfig(dir) {
@@ -33,28 +30,11 @@ function writeConfig(dir) {
   return f;
 }
 
-before(async () => {
-  requireEnv();
+// Checked before the gateway starts (hooks run in the order they are declared).
+before(() => {
   assert.ok(process.env.JUBESCTL && fs.existsSync(process.env.JUBESCTL), 'JUBESCTL must name jubesctl');
-  work = tempDir('jubes-late-');
-  pki = makePki(path.join(work, 'pki'));
-  config = writeConfig(work);
-  gw = await startGateway({ dataDir: dataDir(), pki, config });
-  ({ context: browserCtx, userDataDir } = await launchBrowser({ width: 1400, height: 1400 }));
 });
-
-after(async () => {
-  if (browserCtx) await browserCtx.close();
-  if (gw) await gw.stop('SIGTERM');
-  for (const d of [userDataDir, process.env.JUBES_KEEP_TMP ? null : work]) {
-    if (d) fs.rmSync(d, { recursive: true, force: true });
-  }
-});
-
-/** POSTs `xml` as `party` to the gateway under test. */
-function post(party, xml) {
-  return postMessage(gw, pki, party, xml);
-}
+const fx = gatewayWithBrowser('jubes-late-', { config: writeConfig });
 
 const example = fs.readFileSync(path.join(env.src, 'conf', 'examples', 'piBeeindiging.xml'), 'utf8');
 /** The example end-of-detention notice with referentienummer `ref`, ending on `day` (YYYY-MM-DD). */
@@ -67,14 +47,14 @@ const bsn = example.match(/<dti:bsn>([^<]*)</)[1];
 test('the late view lists what `jubesctl outbox late --json` lists, per recipient, and no content', { timeout: 120_000 }, async () => {
   const refs = { risk: 'LATE-RISK-0000000001', over: 'LATE-OVER-0000000002', ahead: 'LATE-AHEAD-000000003' };
   // Due when the day after tomorrow begins (00:00 Amsterdam), at risk 2 days before: now.
-  assert.equal((await post('tulp-gw', notice(refs.risk, dayFromNow(2)))).status, 201);
-  assert.equal((await post('tulp-gw', notice(refs.over, '2026-01-12'))).status, 201);
-  assert.equal((await post('tulp-gw', notice(refs.ahead, dayFromNow(60)))).status, 201);
+  assert.equal((await fx.post('tulp-gw', notice(refs.risk, dayFromNow(2)))).status, 201);
+  assert.equal((await fx.post('tulp-gw', notice(refs.over, '2026-01-12'))).status, 201);
+  assert.equal((await fx.post('tulp-gw', notice(refs.ahead, dayFromNow(60)))).status, 201);
 
-  const page = await browserCtx.newPage();
+  const page = await fx.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  assert.equal((await page.goto(`http://127.0.0.1:${gw.ops}/dashboard`, { waitUntil: 'load' })).status(), 200);
+  assert.equal((await page.goto(`http://127.0.0.1:${fx.gw.ops}/dashboard`, { waitUntil: 'load' })).status(), 200);
   const shown = await waitFor('the late view lists the two late entries', async () => {
     const rows = await page.$$eval('#late tbody tr[data-id]', (trs) => trs.map((r) => ({
       recipient: r.dataset.recipient, id: Number(r.dataset.id), type: r.dataset.type, deadline: r.dataset.deadline,
@@ -83,7 +63,7 @@ test('the late view lists what `jubesctl outbox late --json` lists, per recipien
   }, 30_000);
 
   const ctl = JSON.parse(execFileSync(process.env.JUBESCTL,
-    ['--config', config, '--data-dir', dataDir(), '--json', 'outbox', 'late'], { encoding: 'utf8' }));
+    ['--config', fx.config, '--data-dir', fx.dataDir, '--json', 'outbox', 'late'], { encoding: 'utf8' }));
   const fromCtl = ctl.entries.map((e) => ({ recipient: e.recipient, id: e.id, type: e.type, deadline: e.deadline, state: e.state }));
   assert.deepEqual(shown.rows, fromCtl, 'the page shows what jubesctl lists');
   assert.deepEqual(shown.rows.map((r) => r.state).sort(), ['at_risk', 'overdue']);

@@ -10,42 +10,19 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { after, before, test } from 'node:test';
-import {
-  env, httpGet, makePki, metricValue, requireEnv, runBench, startGateway, tempDir,
-} from '../load/jubesd.mjs';
-import { launchBrowser, postMessage, sleep, waitFor } from './support.mjs';
+import { test } from 'node:test';
+import { env, httpGet, metricValue, runBench, startGateway } from '../load/jubesd.mjs';
+import { gatewayWithBrowser, sleep, waitFor } from './support.mjs';
 
-let work, pki, gw, browserCtx, userDataDir;
-
-before(async () => {
-  requireEnv();
-  work = tempDir('jubes-panels-');
-  pki = makePki(path.join(work, 'pki'));
-  gw = await startGateway({ dataDir: path.join(work, 'data'), pki });
-  ({ context: browserCtx, userDataDir } = await launchBrowser({ width: 1400, height: 1400 }));
-});
-
-after(async () => {
-  if (browserCtx) await browserCtx.close();
-  if (gw) await gw.stop('SIGTERM');
-  for (const d of [userDataDir, process.env.JUBES_KEEP_TMP ? null : work]) {
-    if (d) fs.rmSync(d, { recursive: true, force: true });
-  }
-});
-
-/** POSTs `xml` as `party` to the gateway under test. */
-function post(party, xml) {
-  return postMessage(gw, pki, party, xml);
-}
+const fx = gatewayWithBrowser('jubes-panels-');
 
 /** A handshake with a certificate of a CA the gateway does not trust: one TLS failure. */
 function untrustedHandshake() {
   return new Promise((resolve) => {
     const s = tls.connect({
-      host: '127.0.0.1', port: gw.api, rejectUnauthorized: false,
-      cert: fs.readFileSync(path.join(pki, 'untrusted', 'client.crt')),
-      key: fs.readFileSync(path.join(pki, 'untrusted', 'client.key')),
+      host: '127.0.0.1', port: fx.gw.api, rejectUnauthorized: false,
+      cert: fs.readFileSync(path.join(fx.pki, 'untrusted', 'client.crt')),
+      key: fs.readFileSync(path.join(fx.pki, 'untrusted', 'client.key')),
     }, () => s.write('GET /v1/outbox HTTP/1.1\r\nHost: x\r\n\r\n'));
     s.on('error', () => resolve());
     s.on('close', () => resolve());
@@ -65,12 +42,12 @@ const page$ = (page) => ({
 // The tests below run in order on one page and one gateway (node:test runs a file's tests in order).
 let page, P, storeAccepted;
 const consoleErrors = [];
-const base = () => `http://127.0.0.1:${gw.ops}`;
+const base = () => `http://127.0.0.1:${fx.gw.ops}`;
 const q = '?age_amber_s=2&age_red_s=4';
 const sorted = (a, key, dir) => a.every((r, i) => i === 0 || (dir > 0 ? a[i - 1][key] <= r[key] : a[i - 1][key] >= r[key]));
 
 test('a sensible time axis from the first snapshot: finite, at least a minute wide', { timeout: 60_000 }, async () => {
-  page = await browserCtx.newPage();
+  page = await fx.browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   P = page$(page);
@@ -87,10 +64,10 @@ test('a sensible time axis from the first snapshot: finite, at least a minute wi
 test('store totals, per-source rates and connections appear and change after posting', { timeout: 120_000 }, async () => {
   const before = Number(await P.value('store-accepted'));
   assert.equal(before, 0, 'a new store has accepted nothing');
-  const bench = await runBench(['--target', gw.target, '--pki', pki, '--connections', '2', '--count', '300',
+  const bench = await runBench(['--target', fx.gw.target, '--pki', fx.pki, '--connections', '2', '--count', '300',
     '--rate', '100', '--seed', '16', '--quiet']);
   assert.ok(bench.code === 0 || bench.code === 3, `jubes-bench exit ${bench.code}: ${bench.stderr.slice(-2000)}`);
-  const m1 = await httpGet(gw.ops, '/metrics');
+  const m1 = await httpGet(fx.gw.ops, '/metrics');
   storeAccepted = metricValue(m1.body, 'jubes_store_messages_accepted_total');
   assert.ok(storeAccepted >= 300, `the store counted ${storeAccepted}`);
   await waitFor('store totals shown', async () => {
@@ -112,7 +89,7 @@ test('a refused certificate shows under TLS failures; certificate expiry in days
   await untrustedHandshake();
   await waitFor('a TLS failure shown', async () => {
     const shown = Number(await P.value('tls-failures'));
-    const m = metricValue((await httpGet(gw.ops, '/metrics')).body, 'jubes_tls_handshake_failures_total');
+    const m = metricValue((await httpGet(fx.gw.ops, '/metrics')).body, 'jubes_tls_handshake_failures_total');
     return { ok: shown >= 1 && shown === m, shown, m };
   }, 30_000);
   const expiry = await page.evaluate(() => document.getElementById('tls-expiry').dataset);
@@ -153,7 +130,7 @@ test('store use against capacity, and its threshold colours', { timeout: 90_000 
   assert.equal(await P.level('#store-bar'), 'green');
   const r0 = S.use_ratio;
   for (const [amber, red, want] of [[r0 / 2, r0 * 4, 'amber'], [r0 / 4, r0 / 2, 'red']]) {
-    const p2 = await browserCtx.newPage();
+    const p2 = await fx.browser.newPage();
     await p2.goto(`${base()}/dashboard?store_amber=${amber}&store_red=${red}`, { waitUntil: 'load' });
     await waitFor(`store bar ${want}`, async () => {
       const lv = await p2.getAttribute('#store-bar', 'data-level');
@@ -171,7 +148,7 @@ test('the parked count, and the link to the parked view (ids and reasons only)',
   // outside the BIJ categories would be 'not routed by rule', counted but not parked.)
   const unroutable = withRef(example(), 'BROWSER-PARK-1')
     .replace(/<dti:gemeentecode>[0-9]{4}<\/dti:gemeentecode>/g, '<dti:gemeentecode>0184</dti:gemeentecode>');
-  assert.equal((await post('tulp-gw', unroutable)).status, 201);
+  assert.equal((await fx.post('tulp-gw', unroutable)).status, 201);
   await waitFor('the parked count', async () => ({ ok: Number(await P.value('parked')) === 1 }), 30_000);
   assert.equal(await P.level('#parked-tile'), 'amber');
   await page.click('#parked-link');
@@ -192,10 +169,10 @@ test('totals from the store survive a restart; the process counters start again'
   await page.goto(`${base()}/dashboard${q}`, { waitUntil: 'load' });
   await waitFor('totals before the restart', async () => ({ ok: Number(await P.value('store-accepted')) === storeAccepted + 1 }), 30_000);
   const delivered = await P.value('store-delivered');
-  const dataDir = gw.dataDir;
+  const dataDir = fx.gw.dataDir;
   await page.goto('about:blank'); // no EventSource retrying against a stopped gateway
-  assert.equal((await gw.stop('SIGTERM')).code, 0);
-  gw = await startGateway({ dataDir, pki });
+  assert.equal((await fx.gw.stop('SIGTERM')).code, 0);
+  fx.gw = await startGateway({ dataDir, pki: fx.pki });
   await page.goto(`${base()}/dashboard${q}`, { waitUntil: 'load' });
   await waitFor('totals after the restart', async () => {
     const s = {

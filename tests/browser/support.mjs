@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: EUPL-1.2
 // What the browser tests share: headless Debian Chromium through playwright-core (no browser
-// download), a bounded wait for a condition on the page, and posting a message over mTLS.
+// download), a live jubesd with a browser for one test file, a bounded wait for a condition on the
+// page, and posting a message over mTLS.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
-import { tempDir } from '../load/jubesd.mjs';
+import { makePki, requireEnv, startGateway, tempDir } from '../load/jubesd.mjs';
 
 export const CHROMIUM = process.env.JUBES_CHROMIUM || '/usr/bin/chromium';
 
@@ -55,4 +57,33 @@ export function postMessage(gw, pki, party, xml) {
     req.on('error', reject);
     req.end(xml);
   });
+}
+
+/**
+ * One jubesd (a test PKI, its data under a temporary directory) and one Chromium for the tests of a
+ * file: started before them, stopped and removed after them (the directory kept with JUBES_KEEP_TMP).
+ * `config(work)` may write a configuration file into the work directory and return its path.
+ * @return {work, pki, dataDir, config, gw, browser, post(party, xml)}, filled in before the tests run;
+ * a test that restarts the gateway puts the new one in `gw`, which is the one stopped afterwards.
+ */
+export function gatewayWithBrowser(prefix, { config, viewport = { width: 1400, height: 1400 } } = {}) {
+  const fx = { post: (party, xml) => postMessage(fx.gw, fx.pki, party, xml) };
+  let userDataDir;
+  before(async () => {
+    requireEnv();
+    fx.work = tempDir(prefix);
+    fx.pki = makePki(path.join(fx.work, 'pki'));
+    fx.dataDir = path.join(fx.work, 'data');
+    fx.config = config ? config(fx.work) : undefined;
+    fx.gw = await startGateway({ dataDir: fx.dataDir, pki: fx.pki, config: fx.config });
+    ({ context: fx.browser, userDataDir } = await launchBrowser(viewport));
+  });
+  after(async () => {
+    if (fx.browser) await fx.browser.close();
+    if (fx.gw) await fx.gw.stop('SIGTERM');
+    for (const d of [userDataDir, process.env.JUBES_KEEP_TMP ? null : fx.work]) {
+      if (d) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+  return fx;
 }
